@@ -1,0 +1,68 @@
+// The JSON spec report: the one thing the runner hands to the site build and
+// to the publish step. Both decide "fresh and green" from this alone.
+// Written by the runner to DEFAULT_REPORT_DIR/report.json unless --out is given.
+
+import type { MachineIdentity } from '../../onix/machine/machine.ts';
+
+/** Where `npm run spec` writes its reports by default (ignored by git). */
+export const DEFAULT_REPORT_DIR = '.spec';
+export const REPORT_FILE = 'report.json';
+export const REPORT_VERSION = 1;
+
+export type BlockStatus = 'passed' | 'failed' | 'skipped' | 'error';
+
+/** One executable block (a console transcript or a contract row). */
+export interface BlockReport {
+  /** Stable id: `<file>:<line>` of the block's opening fence (or table row). */
+  id: string;
+  file: string;
+  line: number;
+  kind: 'transcript' | 'contract-row';
+  status: BlockStatus;
+  /** Observed output per command, in order, as the runner saw it. */
+  commands: Array<{ line: number; command: string; stdout: string; stderr: string; status: number; durationMs: number }>;
+  /** Captured `{{name}}` values, observed. */
+  captures: Record<string, string>;
+  /** Unified diff (no colour) for a failure; "" otherwise. */
+  diff: string;
+  /** One-line reason for skipped/error. */
+  message?: string;
+  durationMs: number;
+}
+
+/** One case: a heading section holding transcripts, run on a fresh machine. */
+export interface CaseReport {
+  id: string;
+  file: string;
+  line: number;
+  title: string;
+  status: BlockStatus;
+  durationMs: number;
+  reboots: number;
+  /** Where the console log of a failed case was saved, relative to the report dir. */
+  consoleLog?: string;
+  /** Files the case copied out of the machine (e.g. glprobe PNGs), relative to the report dir. */
+  artifacts: string[];
+  blocks: BlockReport[];
+}
+
+export interface PageReport {
+  file: string;
+  /** sha256 of the page source the run used; a report is fresh for a page only if it matches. */
+  contentHash: string;
+}
+
+export interface SpecReport {
+  version: typeof REPORT_VERSION;
+  /** ISO 8601, UTC. */
+  startedAt: string;
+  finishedAt: string;
+  machine: MachineIdentity;
+  /** Git commit of the source tree, or null outside git. */
+  commit: string | null;
+  /** Shard "I/N" this report covers, or null for a whole run; merged reports have null. */
+  shard: string | null;
+  pages: PageReport[];
+  cases: CaseReport[];
+  totals: { passed: number; failed: number; skipped: number; errors: number };
+}
