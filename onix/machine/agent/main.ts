@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// onix-agent: the guest side of the ONIX test machine's control channel.
+//
+//   onix-agent                 speak the protocol on stdin/stdout (local, sandbox, ssh)
+//   onix-agent --virtio NAME   speak it on the virtio-serial port named NAME (the VM:
+//                              /sys/class/virtio-ports/*/name -> /dev/vportNpM)
+//
+// The protocol itself is documented in protocol.ts. Node built-ins only, so it
+// bundles with esbuild into one file the image carries.
+import { closeSync, createReadStream, existsSync, openSync, readdirSync, readFileSync, write } from 'node:fs';
+import { encodeFrame, FrameReader } from './protocol.ts';
+import { AgentServer } from './server.ts';
+
+function log(message: string): void {
+  process.stderr.write(`onix-agent: ${message}\n`);
+}
+
+function serveStdio(): void {
+  const server = new AgentServer((frame) => {
+    process.stdout.write(encodeFrame(frame));
+  });
+  const reader = new FrameReader((f) => server.handle(f));
+  process.stdin.on('data', (b: Buffer) => reader.push(b));
+  process.stdin.on('end', () => {
+    server.killAll();
+    process.exit(0);
+  });
+  process.stdout.on('error', () => {
+    server.killAll();
+    process.exit(0);
+  });
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      server.killAll();
+      process.exit(0);
+    });
+  }
+  server.ready();
+}
+
+/** /dev/vportNpM of the virtio-serial port called `name`, or null if there is none (yet). */
+export function findVirtioPort(name: string, sysDir = '/sys/class/virtio-ports'): string | null {
+  if (!existsSync(sysDir)) return null;
+  for (const port of readdirSync(sysDir)) {
+    try {
+      if (readFileSync(`${sysDir}/${port}/name`, 'utf8').trim() === name) return `/dev/${port}`;
+    } catch {
+      // port without a name
+    }
+  }
+  return null;
+}
+
+function serveVirtio(name: string): void {
+  // Writes go through one queue so frames never interleave; a failed write (host
+  // not connected) is dropped: the host resyncs with `ping` when it connects.
+  let fd = -1;
+  let writing: Promise<void> = Promise.resolve();
+  const server = new AgentServer((frame) => {
+    const data = Buffer.from(encodeFrame(frame));
+    writing = writing.then(
+      () =>
+        new Promise<void>((resolve) => {
+          if (fd < 0) return resolve();
+          const put = (off: number): void =>
+            write(fd, data, off, data.length - off, null, (err, n) => {
+              if (err || off + n >= data.length) resolve();
+              else put(off + n);
+            });
+          put(0);
+        }),
+    );
+  });
+  const reader = new FrameReader((f) => server.handle(f));
+
+  const open = (): void => {
+    const dev = findVirtioPort(name);
+    if (!dev) {
+      setTimeout(open, 200);
+      return;
+    }
+    try {
+      fd = openSync(dev, 'r+');
+    } catch (err) {
+      log(`cannot open ${dev}: ${(err as Error).message}`);
+      setTimeout(open, 500);
+      return;
+    }
+    const myFd = fd;
+    const stream = createReadStream('', { fd: myFd, autoClose: false, highWaterMark: 1 << 20 });
+    stream.on('data', (b) => reader.push(b as Buffer));
+    // End of file means the host side is not connected: close and poll again.
+    const reopen = (): void => {
+      stream.destroy();
+      writing.then(() => {
+        if (fd === myFd) fd = -1;
+        try {
+          closeSync(myFd);
+        } catch {
+          // already closed
+        }
+        setTimeout(open, 200);
+      });
+    };
+    stream.on('end', reopen);
+    stream.on('error', reopen);
+    server.ready();
+  };
+  open();
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--virtio') {
+  if (!args[1]) {
+    log('usage: onix-agent [--virtio PORT-NAME]');
+    process.exit(2);
+  }
+  serveVirtio(args[1]);
+} else if (args.length === 0) {
+  serveStdio();
+} else {
+  log('usage: onix-agent [--virtio PORT-NAME]');
+  process.exit(2);
+}

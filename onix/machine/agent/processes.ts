@@ -1,0 +1,63 @@
+// Finding and killing what a session's command started, from /proc, without
+// touching the session's shell or the agent.
+import { readdirSync, readFileSync } from 'node:fs';
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+}
+
+function readStats(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const name of readdirSync('/proc')) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid pgrp ..."; comm may hold spaces and parentheses.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.push({ pid: Number(name), ppid: Number(rest[1]), pgrp: Number(rest[2]) });
+  }
+  return out;
+}
+
+/** Every descendant of `root`, plus every other member of its process group. */
+export function commandProcesses(root: number): number[] {
+  const stats = readStats();
+  const children = new Map<number, number[]>();
+  for (const s of stats) {
+    const list = children.get(s.ppid);
+    if (list) list.push(s.pid);
+    else children.set(s.ppid, [s.pid]);
+  }
+  const found = new Set<number>();
+  const stack = [...(children.get(root) ?? [])];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    if (found.has(pid)) continue;
+    found.add(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  for (const s of stats) if (s.pgrp === root && s.pid !== root) found.add(s.pid);
+  found.delete(process.pid);
+  return [...found];
+}
+
+/** Sends `signal` to everything `root` started; returns how many processes were signalled. */
+export function signalCommand(root: number, signal: NodeJS.Signals): number {
+  let n = 0;
+  for (const pid of commandProcesses(root)) {
+    try {
+      process.kill(pid, signal);
+      n++;
+    } catch {
+      // already gone
+    }
+  }
+  return n;
+}

@@ -1,0 +1,130 @@
+// The onix-agent wire protocol, shared by the guest agent and the host-side client.
+//
+// Transport: any duplex byte stream. stdio for `local`, `sandbox` and `ssh`; the
+// virtio-serial port named `org.onix.agent` for the VM.
+//
+// Framing: one JSON object per line (UTF-8, '\n' terminated; JSON.stringify never
+// emits a raw newline, so a line is always exactly one frame). Command output is
+// carried base64-encoded inside the frame, so stdout and stderr are exact bytes
+// (no trimming, no newline games), and are never mixed with each other.
+//
+// A line that is not valid JSON, or not an object, is ignored by both sides. This
+// is what makes resynchronisation possible: after a VM's `loadvm` the channel may
+// hold half a frame; the host sends `ping` with a fresh nonce and discards every
+// frame until the matching `pong` arrives.
+//
+//   agent -> host, once after start:   {"t":"ready","v":1,"pid":123}
+//   host  -> agent, requests:          {"id":7,"op":"...", ...}
+//   agent -> host, one reply each:     {"id":7,"ok":true, ...} | {"id":7,"ok":false,"error":"..."}
+//
+// Requests may be in flight concurrently; replies carry the request's id and may
+// come back in any order. Runs in one session are executed one after another.
+//
+// Ops:
+//   ping  {nonce}                         -> {nonce}
+//   open  {user?, cwd?, env?, login?}     -> {session}         a persistent login shell
+//   run   {session, command, timeoutMs, stdin?(base64)}
+//                                         -> {stdout, stderr (base64), status, timedOut, alive}
+//   signal {session, signal}              -> {}                signal the running command (not the shell)
+//   close {session}                       -> {}
+//   read  {path, offset, length}          -> {data(base64), size, eof}
+//   sync  {}                              -> {}                flush filesystems (sync(1))
+//
+// `status` is the shell's `$?` after the command; -1 when it timed out. When a command
+// exceeds timeoutMs the agent kills every process the command started (the shell's
+// descendants and its process group, never the agent); if the shell itself is still
+// busy (a builtin loop), the shell is killed too and `alive` is false.
+
+import { StringDecoder } from 'node:string_decoder';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Name of the virtio-serial port the VM's agent listens on. */
+export const VIRTIO_PORT_NAME = 'org.onix.agent';
+
+export interface ReadyFrame {
+  t: 'ready';
+  v: number;
+  pid: number;
+}
+
+export interface PingRequest { op: 'ping'; nonce: string }
+export interface OpenRequest {
+  op: 'open';
+  /** Login name (default: the agent's own user). */
+  user?: string;
+  /** Working directory (default: the user's home). */
+  cwd?: string;
+  /** Environment on top of the pinned one and the user's basics (HOME, USER, LOGNAME, SHELL, PATH). */
+  env?: Record<string, string>;
+  /** Start the shell as a login shell, reading /etc/profile (default: true). */
+  login?: boolean;
+  /** Shell to run instead of the user's login shell from /etc/passwd (default: that one). */
+  shell?: string;
+}
+export interface RunRequest {
+  op: 'run';
+  session: string;
+  command: string;
+  timeoutMs: number;
+  /** Standard input for the command, base64 (default: /dev/null). */
+  stdin?: string;
+}
+export interface SignalRequest { op: 'signal'; session: string; signal: string }
+export interface CloseRequest { op: 'close'; session: string }
+export interface ReadRequest { op: 'read'; path: string; offset: number; length: number }
+export interface SyncRequest { op: 'sync' }
+
+export type Request = (PingRequest | OpenRequest | RunRequest | SignalRequest | CloseRequest | ReadRequest | SyncRequest) & { id: number };
+
+export interface RunReply {
+  stdout: string;
+  stderr: string;
+  status: number;
+  timedOut: boolean;
+  alive: boolean;
+}
+
+export interface Reply {
+  id: number;
+  ok: boolean;
+  error?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Splits a byte stream into lines and parses each as a JSON object; garbage lines
+ * are dropped (see the resync note above). Keeps at most one partial line buffered.
+ */
+export class FrameReader {
+  private buf = '';
+  /** Where to resume looking for '\n' (everything before it has none). */
+  private scanFrom = 0;
+  private readonly decoder = new StringDecoder('utf8');
+  constructor(private readonly onFrame: (frame: Record<string, unknown>) => void) {}
+
+  push(chunk: Buffer | string): void {
+    this.buf += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    let start = 0;
+    let nl: number;
+    while ((nl = this.buf.indexOf('\n', Math.max(start, this.scanFrom))) >= 0) {
+      const line = this.buf.slice(start, nl);
+      start = nl + 1;
+      this.scanFrom = 0;
+      if (line.length === 0 || line.charCodeAt(0) !== 123 /* { */) continue;
+      let frame: unknown;
+      try {
+        frame = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (frame && typeof frame === 'object' && !Array.isArray(frame)) this.onFrame(frame as Record<string, unknown>);
+    }
+    if (start > 0) this.buf = this.buf.slice(start);
+    this.scanFrom = this.buf.length;
+  }
+}
+
+export function encodeFrame(frame: object): string {
+  return JSON.stringify(frame) + '\n';
+}

@@ -1,0 +1,4 @@
+import { LocalMachine } from '../../onix/machine/local.ts';
+import { machineSuite } from './suite.ts';
+
+machineSuite('local', () => new LocalMachine(), { otherUser: null });

@@ -1,0 +1,199 @@
+// The one suite every machine driver passes (Scrut's executor-suite idea): the
+// same assertions against local, sandbox, vm and ssh. Each driver's test file
+// calls machineSuite() with a factory and says what the target can do.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MachineError, type Machine } from '../../onix/machine/machine.ts';
+
+export interface SuiteOptions {
+  /** A non-root user that exists on the machine (e.g. "alice"), or null when sessions can only be the agent's user. */
+  otherUser: string | null;
+  /** Timeout for boot/reboot in ms (default: 60_000). */
+  bootTimeoutMs?: number;
+  /** Directory a test may write to that must survive a reboot (e.g. /home/alice; default: "$HOME"). */
+  persistentDir?: string;
+  /** The machine has /nix that must survive reboot (ONIX images). */
+  hasNix?: boolean;
+}
+
+export function machineSuite(name: string, create: () => Machine, opts: SuiteOptions): void {
+  const slow = opts.bootTimeoutMs ?? 60_000;
+  describe(`machine suite: ${name}`, { timeout: 20 * slow }, () => {
+    let m: Machine;
+    before(async () => {
+      m = create();
+      await m.boot();
+    });
+    after(async () => {
+      await m?.shutdown();
+    });
+
+    it('boots and reports who it is', async () => {
+      const id = await m.identity();
+      assert.equal(typeof id.target, 'string');
+      assert.ok(id.host.length > 0);
+    });
+
+    it('runs commands with exact stdout, separate stderr and exit codes', async () => {
+      const s = await m.session();
+      const r = await s.run('echo out; echo err >&2; printf "no newline"; exit_with() { return $1; }; exit_with 3');
+      assert.equal(r.stdout, 'out\nno newline');
+      assert.equal(r.stderr, 'err\n');
+      assert.equal(r.status, 3);
+      assert.equal(r.timedOut, false);
+      assert.equal((await s.run('false')).status, 1);
+      assert.equal((await s.run('true')).status, 0);
+      const missing = await s.run('this-command-does-not-exist-onix');
+      assert.equal(missing.status, 127);
+      assert.match(missing.stderr, /not found/);
+      await s.close();
+    });
+
+    it('keeps cd, variables and functions between commands, pins the environment', async () => {
+      const s = await m.session();
+      await s.run('mkdir -p onix-suite-dir && cd onix-suite-dir; X=42; f() { echo "f:$1"; }');
+      const r = await s.run('basename "$PWD"; echo "$X"; f a; echo "$LANG $TZ $COLUMNS $NO_COLOR"');
+      assert.equal(r.stdout, 'onix-suite-dir\n42\nf:a\nC.UTF-8 UTC 80 1\n');
+      const bad = await s.run("echo 'unterminated");
+      assert.notEqual(bad.status, 0);
+      assert.equal((await s.run('echo "$X"')).stdout, '42\n', 'a syntax error does not end the session');
+      await s.close();
+    });
+
+    it('feeds stdin and keeps commands from reading the session script', async () => {
+      const s = await m.session();
+      assert.equal((await s.run('cat')).stdout, '');
+      assert.equal((await s.run('tr a-z A-Z', { stdin: 'hello\nworld' })).stdout, 'HELLO\nWORLD');
+      assert.equal((await s.run('echo next')).stdout, 'next\n');
+      await s.close();
+    });
+
+    it('kills only the command that exceeds its timeout', async () => {
+      const other = await m.session();
+      const s = await m.session();
+      await s.run('KEEP=yes');
+      const busy = other.run('sleep 2; echo other-done', { timeoutMs: 30_000 });
+      const t0 = Date.now();
+      const r = await s.run('echo before; sleep 600', { timeoutMs: 1000 });
+      assert.ok(Date.now() - t0 < 15_000, 'the timeout fired');
+      assert.equal(r.timedOut, true);
+      assert.equal(r.status, -1);
+      assert.equal(r.stdout, 'before\n');
+      assert.equal(s.alive, true);
+      assert.equal((await s.run('echo $KEEP')).stdout, 'yes\n', 'the session survives');
+      const left = await s.run(`for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done | grep -c '^sleep 600' || true`);
+      assert.equal(left.stdout, '0\n', 'the timed-out command is gone');
+      const o = await busy;
+      assert.equal(o.stdout, 'other-done\n', 'the other session was not touched');
+      // A shell busy in a builtin loop cannot be interrupted: that session ends, the machine does not.
+      const loop = await s.run('while :; do :; done', { timeoutMs: 500 });
+      assert.equal(loop.timedOut, true);
+      assert.equal(s.alive, false);
+      await assert.rejects(s.run('true'), MachineError);
+      assert.equal((await other.run('echo fine')).stdout, 'fine\n');
+      await other.close();
+    });
+
+    if (opts.otherUser) {
+      const user = opts.otherUser;
+      it(`opens sessions as ${user} through a login shell`, async () => {
+        const s = await m.session({ user });
+        const r = await s.run('id -un; echo "$HOME"; pwd; echo "$USER"');
+        const [who, home, pwd, envUser] = r.stdout.split('\n');
+        assert.equal(who, user);
+        assert.equal(pwd, home);
+        assert.equal(envUser, user);
+        const denied = await s.run('touch /root/onix-suite-denied');
+        assert.notEqual(denied.status, 0);
+        assert.match(denied.stderr, /denied/i);
+        await s.close();
+        const root = await m.session();
+        assert.equal((await root.run('id -u')).stdout, '0\n');
+        await root.close();
+      });
+    } else {
+      it('refuses sessions as another user with a MachineError', async () => {
+        await assert.rejects(m.session({ user: 'onix-no-such-user' }), MachineError);
+      });
+    }
+
+    it('copies files out', async () => {
+      const s = await m.session();
+      await s.run('printf "copy\\0me\\n" > onix-suite-copy; head -c 3000000 /dev/zero | tr "\\0" x > onix-suite-big');
+      const dir = mkdtempSync(join(tmpdir(), 'onix-suite-'));
+      try {
+        const path = (await s.run('printf %s "$PWD"')).stdout;
+        await m.copyOut(`${path}/onix-suite-copy`, join(dir, 'a'));
+        assert.deepEqual(readFileSync(join(dir, 'a')), Buffer.from('copy\0me\n'));
+        await m.copyOut(`${path}/onix-suite-big`, join(dir, 'b'));
+        assert.equal(readFileSync(join(dir, 'b')).length, 3_000_000);
+        await assert.rejects(m.copyOut('/onix/no/such/file', join(dir, 'c')), MachineError);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      await s.close();
+    });
+
+    {
+      it('snapshot then restore undoes a change', async () => {
+        if (!m.capabilities.snapshot) {
+          await assert.rejects(m.snapshot('suite'), MachineError);
+          return;
+        }
+        let s = await m.session();
+        await s.run('echo before > onix-suite-snap');
+        await s.close();
+        await m.snapshot('suite');
+        s = await m.session();
+        await s.run('echo after > onix-suite-snap; echo new > onix-suite-new');
+        assert.equal((await s.run('cat onix-suite-snap')).stdout, 'after\n');
+        await m.restore('suite');
+        assert.equal(s.alive, false, 'sessions from before the restore are gone');
+        s = await m.session();
+        const r = await s.run('cat onix-suite-snap; ls onix-suite-new 2>/dev/null || echo gone');
+        assert.equal(r.stdout, 'before\ngone\n');
+        await s.close();
+      });
+    }
+
+    it('reboots for real, keeping persistent files and clearing /run', async () => {
+      if (!m.capabilities.reboot) {
+        await assert.rejects(m.reboot(), MachineError);
+        return;
+      }
+      let s = await m.session();
+      const dir = opts.persistentDir ?? '$HOME';
+      await s.run(`echo kept > ${dir}/onix-suite-persist; mkdir -p /run/onix-suite; echo x > /run/onix-suite/flag`);
+      if (opts.hasNix) await s.run('echo kept > /nix/onix-suite-persist');
+      const bootId = (await s.run('cat /proc/sys/kernel/random/boot_id 2>/dev/null; echo $$; cat /proc/1/stat | cut -d" " -f22')).stdout;
+      await m.reboot();
+      assert.equal(s.alive, false, 'the reboot ended the old session');
+      s = await m.session();
+      const after = await s.run(`cat ${dir}/onix-suite-persist; ls /run/onix-suite 2>&1 >/dev/null | grep -c "No such" `);
+      assert.equal(after.stdout, 'kept\n1\n');
+      if (opts.hasNix) assert.equal((await s.run('cat /nix/onix-suite-persist')).stdout, 'kept\n');
+      const bootId2 = (await s.run('cat /proc/sys/kernel/random/boot_id 2>/dev/null; echo $$; cat /proc/1/stat | cut -d" " -f22')).stdout;
+      assert.notEqual(bootId2, bootId, 'a new boot (init started again)');
+      await s.close();
+    });
+
+    it('crashes (hard reset) and boots again', async () => {
+      if (!m.capabilities.crash) {
+        await assert.rejects(m.crash(), MachineError);
+        return;
+      }
+      let s = await m.session();
+      const before = (await s.run('cat /proc/1/stat | cut -d" " -f22')).stdout;
+      await m.crash();
+      assert.equal(s.alive, false);
+      s = await m.session();
+      const r = await s.run('echo up; cat /proc/1/stat | cut -d" " -f22');
+      assert.equal(r.stdout.split('\n')[0], 'up');
+      assert.notEqual(r.stdout.split('\n')[1], before.trim());
+      await s.close();
+    });
+  });
+}
