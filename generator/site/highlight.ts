@@ -1,0 +1,165 @@
+// Build-time syntax highlighting with shiki: one highlighter per build, created by
+// createCodeHighlighter() and disposed by the caller. Colours are CSS variables (one
+// tokenisation serves the light and the dark theme; the palette lives in style.css), and
+// nothing of shiki reaches the browser. Tokenised blocks are cached by content hash in
+// memory and, when `cacheFile` is given, on disk between builds.
+
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Element, ElementContent } from 'hast';
+import { createCssVariablesTheme, createHighlighterCore, type HighlighterCore } from 'shiki/core';
+import { createJavaScriptRegexEngine } from 'shiki/engine/javascript';
+
+/** Grammar each accepted info-string language uses. `null`: shown as plain text. */
+const languageGrammar: Record<string, string | null> = {
+  sh: 'bash', bash: 'bash', shell: 'bash', zsh: 'bash',
+  nix: 'nix',
+  ts: 'typescript', typescript: 'typescript',
+  js: 'javascript', javascript: 'javascript',
+  json: 'json', yaml: 'yaml', yml: 'yaml', ini: 'ini', toml: 'toml', diff: 'diff',
+  rust: 'rust', c: 'c', python: 'python', go: 'go', html: 'html', css: 'css',
+  text: null, txt: null, plaintext: null,
+};
+
+/** Languages the transcript renderer handles (commands highlighted as `sh`). */
+export const transcriptLanguages = new Set(['console', 'shellsession']);
+
+/** Every info-string language a code block may use. */
+export const knownLanguages: ReadonlySet<string> = new Set([...Object.keys(languageGrammar), ...transcriptLanguages]);
+
+const grammarLoaders: Record<string, () => Promise<unknown>> = {
+  bash: () => import('@shikijs/langs/bash'),
+  nix: () => import('@shikijs/langs/nix'),
+  typescript: () => import('@shikijs/langs/typescript'),
+  javascript: () => import('@shikijs/langs/javascript'),
+  json: () => import('@shikijs/langs/json'),
+  yaml: () => import('@shikijs/langs/yaml'),
+  ini: () => import('@shikijs/langs/ini'),
+  toml: () => import('@shikijs/langs/toml'),
+  diff: () => import('@shikijs/langs/diff'),
+  rust: () => import('@shikijs/langs/rust'),
+  c: () => import('@shikijs/langs/c'),
+  python: () => import('@shikijs/langs/python'),
+  go: () => import('@shikijs/langs/go'),
+  html: () => import('@shikijs/langs/html'),
+  css: () => import('@shikijs/langs/css'),
+};
+
+/** One token: text and a class list ("" for plain). */
+type Token = [text: string, className: string];
+/** A highlighted block: lines of tokens. */
+export type TokenLines = Token[][];
+
+export interface CodeHighlighter {
+  /** Tokenise `code` as `lang` (an entry of knownLanguages, not a transcript). */
+  tokenize(code: string, lang: string): TokenLines;
+  /** Highlighted `<span class="line">` elements, one per line, for a `<code>`. */
+  lines(code: string, lang: string): ElementContent[];
+  /** Write the disk cache (if any) and free the highlighter. */
+  dispose(): Promise<void>;
+  /** Blocks tokenised by shiki / served from the cache during this build. */
+  readonly stats: { tokenized: number; cached: number };
+}
+
+export interface HighlighterOptions {
+  /** JSON file keeping tokenised blocks between builds (default: none, memory only). */
+  cacheFile?: string;
+}
+
+const CACHE_VERSION = 'onix-highlight-1';
+const theme = createCssVariablesTheme({ name: 'onix', variablePrefix: '--sh-', variableDefaults: {}, fontStyle: true });
+
+/** Class name for a token colour such as "var(--sh-token-keyword)" -> "tk-keyword". */
+function tokenClass(color: string | undefined, fontStyle: number | undefined): string {
+  const names: string[] = [];
+  const m = color ? /--sh-(?:token-)?([a-z-]+)\)/.exec(color) : null;
+  if (m && m[1] !== 'foreground') names.push(`tk-${m[1]}`);
+  if (fontStyle && fontStyle & 1) names.push('tk-i');
+  if (fontStyle && fontStyle & 2) names.push('tk-b');
+  return names.join(' ');
+}
+
+/** Create the build's highlighter. Call dispose() when the build is done. */
+export async function createCodeHighlighter(options: HighlighterOptions = {}): Promise<CodeHighlighter> {
+  const shiki: HighlighterCore = await createHighlighterCore({
+    themes: [theme],
+    langs: await Promise.all(Object.values(grammarLoaders).map((load) => load() as Promise<{ default: never }>)),
+    engine: createJavaScriptRegexEngine(),
+  });
+  const cache = new Map<string, TokenLines>();
+  let dirty = false;
+  if (options.cacheFile) {
+    try {
+      const data = JSON.parse(await readFile(options.cacheFile, 'utf8')) as { version: string; blocks: Record<string, TokenLines> };
+      if (data.version === CACHE_VERSION) for (const [k, v] of Object.entries(data.blocks)) cache.set(k, v);
+    } catch {
+      // No cache yet, or an unreadable one: start empty.
+    }
+  }
+  const stats = { tokenized: 0, cached: 0 };
+  const used = new Set<string>();
+
+  function tokenize(code: string, lang: string): TokenLines {
+    const grammar = languageGrammar[lang];
+    if (grammar === undefined) throw new Error(`unknown language "${lang}"`);
+    if (grammar === null) return code.split('\n').map((line) => [[line, '']]);
+    const key = createHash('sha1').update(grammar).update('\0').update(code).digest('base64url');
+    used.add(key);
+    const hit = cache.get(key);
+    if (hit) {
+      stats.cached++;
+      return hit;
+    }
+    stats.tokenized++;
+    const tokens = shiki.codeToTokensBase(code, { lang: grammar, theme: 'onix' });
+    const lines: TokenLines = tokens.map((line) => {
+      const out: Token[] = [];
+      for (const t of line) {
+        const cls = tokenClass(t.color, t.fontStyle);
+        const last = out[out.length - 1];
+        if (last && last[1] === cls) last[0] += t.content;
+        else out.push([t.content, cls]);
+      }
+      return out;
+    });
+    cache.set(key, lines);
+    dirty = true;
+    return lines;
+  }
+
+  function lines(code: string, lang: string): ElementContent[] {
+    return tokenLinesToHast(tokenize(code, lang));
+  }
+
+  async function dispose(): Promise<void> {
+    shiki.dispose();
+    if (options.cacheFile && dirty) {
+      // Keep only what this build used, so the cache does not grow without bound.
+      const blocks: Record<string, TokenLines> = {};
+      for (const k of used) {
+        const v = cache.get(k);
+        if (v) blocks[k] = v;
+      }
+      await mkdir(dirname(options.cacheFile), { recursive: true });
+      const tmp = `${options.cacheFile}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, blocks }));
+      await rename(tmp, options.cacheFile);
+    }
+  }
+
+  return { tokenize, lines, dispose, stats };
+}
+
+/** `<span class="line">` per line, tokens as `<span class="tk-…">`, lines joined by "\n". */
+export function tokenLinesToHast(lines: TokenLines): ElementContent[] {
+  const out: ElementContent[] = [];
+  lines.forEach((line, i) => {
+    if (i > 0) out.push({ type: 'text', value: '\n' });
+    const children: ElementContent[] = line.map(([text, cls]) =>
+      cls ? ({ type: 'element', tagName: 'span', properties: { className: cls.split(' ') }, children: [{ type: 'text', value: text }] } satisfies Element) : { type: 'text', value: text },
+    );
+    out.push({ type: 'element', tagName: 'span', properties: { className: ['line'] }, children });
+  });
+  return out;
+}

@@ -1,0 +1,143 @@
+// One page from its shared mdast to HTML, through unified: remark-rehype (with our handlers
+// for code, headings, links and images) -> rehype plugins (tables, layout) -> rehype-stringify.
+// The processor is built once per build; the mdast is never modified.
+
+import type { Element, ElementContent, Root as HastRoot } from 'hast';
+import { h } from 'hastscript';
+import type { Heading, Image, Link, Root as MdastRoot } from 'mdast';
+import type { State } from 'mdast-util-to-hast';
+import rehypeStringify from 'rehype-stringify';
+import remarkRehype from 'remark-rehype';
+import { unified } from 'unified';
+import { visit } from 'unist-util-visit';
+import { ARTIFACT_SCHEME, type PageSummary } from './analyze.ts';
+import { renderCodeBlock } from './code-block.ts';
+import type { CodeHighlighter } from './highlight.ts';
+import { renderLayout, type LayoutSite } from './layout.ts';
+import type { SpecResults } from './spec-results.ts';
+
+export interface RenderSite extends LayoutSite {
+  highlighter: CodeHighlighter;
+  results: SpecResults;
+  /** Public URL of a report artifact that the build copies, or null when absent. */
+  artifactUrl(path: string): string | null;
+}
+
+/** The page being rendered; handlers read it (rendering is synchronous, one page at a time). */
+interface Current {
+  summary: PageSummary;
+  headingIds: Map<Heading, string>;
+  linkTargets: Map<Link | Image, string>;
+}
+
+export interface PageRenderer {
+  /** Complete HTML document of a page. */
+  render(summary: PageSummary): string;
+  /** A document with the site's layout around `body` (404 page, dev error page). */
+  renderSpecial(options: { title: string; description: string; url: string; body: ElementContent[] }): string;
+}
+
+export function createPageRenderer(site: RenderSite): PageRenderer {
+  let current: Current | null = null;
+  const cur = (): Current => {
+    if (!current) throw new Error('renderer used outside render()');
+    return current;
+  };
+
+  const handlers = {
+    code(state: State, node: import('mdast').Code): Element {
+      const c = cur();
+      const result = renderCodeBlock(node, {
+        highlighter: site.highlighter,
+        file: c.summary.page.file,
+        resultAt: (line) => site.results.block(`${c.summary.page.file}:${line}`, c.summary.page.file, c.summary.page.contentHash),
+      });
+      state.patch(node, result);
+      return result;
+    },
+    heading(state: State, node: Heading): Element {
+      const id = cur().headingIds.get(node) ?? '';
+      const text = ([] as ElementContent[]).concat(state.all(node));
+      const result = h(`h${node.depth}`, { id }, [
+        ...text,
+        h('a.anchor', { href: `#${id}`, ariaLabel: `Link to this section` }, '#'),
+      ]);
+      state.patch(node, result);
+      return result;
+    },
+    link(state: State, node: Link): Element {
+      const href = cur().linkTargets.get(node) ?? node.url;
+      const result = h('a', { href, title: node.title ?? undefined }, state.all(node));
+      state.patch(node, result);
+      return result;
+    },
+    image(state: State, node: Image): Element {
+      let result: Element;
+      if (node.url.startsWith(ARTIFACT_SCHEME)) {
+        const src = site.artifactUrl(node.url.slice(ARTIFACT_SCHEME.length));
+        result = src
+          ? h('img.spec-artifact', { src, alt: node.alt ?? '', title: node.title ?? undefined, loading: 'lazy' })
+          : h('span.spec-artifact-missing', { role: 'img', ariaLabel: node.alt ?? '' }, `${node.alt ?? 'image'} (appears after the spec runs)`);
+      } else {
+        result = h('img', { src: cur().linkTargets.get(node) ?? node.url, alt: node.alt ?? '', title: node.title ?? undefined, loading: 'lazy' });
+      }
+      state.patch(node, result);
+      return result;
+    },
+  };
+
+  /** Tables scroll inside their own focusable region on narrow screens. */
+  function rehypeTables() {
+    return (tree: HastRoot) => {
+      visit(tree, 'element', (node, index, parent) => {
+        if (node.tagName !== 'table' || !parent || index === undefined) return;
+        const head: string[] = [];
+        visit(node, 'element', (cell) => {
+          if (cell.tagName === 'th') head.push(textOf(cell));
+        });
+        parent.children[index] = h('div.table-scroll', { tabIndex: 0, role: 'region', ariaLabel: `Table: ${head.join(', ')}` }, [node]);
+        return 'skip';
+      });
+    };
+  }
+
+  const processor = unified()
+    .use(remarkRehype, { handlers })
+    .use(rehypeTables)
+    .use(rehypeStringify);
+
+  function render(summary: PageSummary): string {
+    const headingIds = new Map<Heading, string>();
+    for (const hd of summary.headings) headingIds.set(hd.node, hd.id);
+    const linkTargets = new Map<Link | Image, string>();
+    for (const l of summary.links) if (l.target) linkTargets.set(l.node, l.target.url + (l.target.fragment ? `#${l.target.fragment}` : ''));
+    current = { summary, headingIds, linkTargets };
+    try {
+      const body = processor.runSync(summary.page.tree as MdastRoot) as HastRoot;
+      const doc = renderLayout(site, {
+        title: summary.title,
+        description: summary.description,
+        url: summary.url,
+        kicker: summary.kicker,
+        rel: summary.rel,
+        toc: summary.headings.filter((x) => x.depth === 2 || x.depth === 3).map((x) => ({ id: x.id, text: x.text, depth: x.depth })),
+        body: body.children as ElementContent[],
+      });
+      return processor.stringify(doc);
+    } finally {
+      current = null;
+    }
+  }
+
+  function renderSpecial(options: { title: string; description: string; url: string; body: ElementContent[] }): string {
+    return processor.stringify(renderLayout(site, { ...options, kicker: '', rel: null, toc: [] }));
+  }
+
+  return { render, renderSpecial };
+}
+
+function textOf(node: Element | ElementContent): string {
+  if (node.type === 'text') return node.value;
+  if (node.type === 'element') return node.children.map(textOf).join('');
+  return '';
+}
