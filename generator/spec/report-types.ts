@@ -44,6 +44,8 @@ export interface CaseReport {
   /** Files the case copied out of the machine (e.g. glprobe PNGs), relative to the report dir. */
   artifacts: string[];
   blocks: BlockReport[];
+  /** The machine this case ran on, when known (fstx can change from case to case). Added by H-spec. */
+  machine?: MachineIdentity;
 }
 
 export interface PageReport {
@@ -62,7 +64,11 @@ export interface SpecReport {
   commit: string | null;
   /** Shard "I/N" this report covers, or null for a whole run; merged reports have null. */
   shard: string | null;
+  /** The --filter TEXT the run was limited to, when one was given (such a report covers only some cases). Added by H-spec. */
+  filter?: string;
   pages: PageReport[];
   cases: CaseReport[];
   totals: { passed: number; failed: number; skipped: number; errors: number };
+  /** Mistakes in the spec itself (`file:line: message`); a report with any is not green. Added by H-spec. */
+  specErrors?: Array<{ file: string; line: number; message: string }>;
 }

@@ -1,0 +1,110 @@
+// `npm run spec -- [files or globs] [options]`: run the executable Markdown.
+// Thin entry point: parses arguments, calls runSpec, and is the only place that exits.
+
+import { parseArgs } from 'node:util';
+import pc from 'picocolors';
+import { runSpec, SpecRunError } from '../spec/run.ts';
+import type { ReportFormat } from '../spec/report.ts';
+
+const HELP = `Usage: npm run spec -- [FILE|GLOB...] [options]
+
+Runs the console transcripts, procedures and contract tables in the Markdown
+pages (default: content/**/*.md) against a machine, and writes a report.
+
+Options:
+  --target NAME      machine to run on: local, sandbox, vm, ssh://user@host[:port] (default: local)
+  --filter TEXT      only cases whose id (file:line) or title contains TEXT
+  --update           rewrite the expected output of failed commands in the pages,
+                     keeping every [..], ..., (re) and {{capture}} line that still matches
+  --jobs N           run up to N cases in parallel, one machine each (default: min(4, CPUs))
+  --shard I/N        run only shard I of N (cases split stably by id; shards union to the whole)
+  --fail-fast        start no new case after the first failure
+  --report FORMAT    also write junit (junit.xml) or tap (report.tap); repeatable or comma-separated
+                     (report.json is always written)
+  --out DIR          report directory (default: .spec)
+  --color / --no-color   force colour on or off (default: on for a terminal, off with NO_COLOR)
+  -h, --help         this help
+
+Exit status:
+  0  every block passed (or was skipped)
+  1  some block ran and its output did not match
+  2  the spec has errors (file:line), or something could not run
+     (machine error, timeout, unknown target, bad arguments)
+
+The last line of output is "N passed, N failed" (", N skipped" when some were).
+The format is described in generator/spec/README.md.`;
+
+function fail(message: string): never {
+  process.stderr.write(`spec: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      allowPositionals: true,
+      options: {
+        target: { type: 'string' },
+        filter: { type: 'string' },
+        update: { type: 'boolean' },
+        jobs: { type: 'string' },
+        shard: { type: 'string' },
+        'fail-fast': { type: 'boolean' },
+        report: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        color: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    fail(`${(error as Error).message} (see --help)`);
+  }
+  const v = args.values;
+  if (v.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  let jobs: number | undefined;
+  if (v.jobs !== undefined) {
+    jobs = Number(v.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs wants a positive integer, got "${v.jobs}"`);
+  }
+  let shard: { index: number; count: number } | undefined;
+  if (v.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(v.shard);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) fail(`--shard wants I/N with 1 <= I <= N, got "${v.shard}"`);
+    shard = { index: Number(m[1]), count: Number(m[2]) };
+  }
+  const reports = (v.report ?? []).flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
+  for (const r of reports) if (!['json', 'junit', 'tap'].includes(r)) fail(`--report wants json, junit or tap, got "${r}"`);
+  const color = v['no-color'] ? false : v.color ? true : process.stdout.isTTY === true && pc.isColorSupported;
+  try {
+    const result = await runSpec({
+      files: args.positionals,
+      target: v.target,
+      filter: v.filter,
+      update: v.update,
+      jobs,
+      shard,
+      failFast: v['fail-fast'],
+      reports: reports as ReportFormat[],
+      outDir: v.out,
+      color,
+      write: (text) => process.stdout.write(text + '\n'),
+    });
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof SpecRunError) fail(error.message);
+    throw error;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`spec: could not run: ${(error as Error)?.message ?? String(error)}\n`);
+    process.exit(2);
+  },
+);

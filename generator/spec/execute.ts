@@ -1,0 +1,147 @@
+// Execution: one case on one machine that was just restored to its fresh state.
+//
+// - The blocks of a case run in order in one persistent session per user, so `cd`
+//   and variables carry over. Blocks with another `user=` get their own session.
+// - `reboot` alone on a `$ ` line is intercepted: machine.reboot(), every session
+//   ends, the next command opens a new one (home directory, fresh variables: as a
+//   person logging back in).
+// - A command killed at its timeout ends the case: its output so far is validated,
+//   the rest is "not run". A MachineError ("could not run") does the same.
+// - A case that needs what the target cannot do is skipped with a reason.
+
+import type { Machine, MachineCapabilities, Session } from '../../onix/machine/machine.ts';
+import { contractCommand, validateRow } from './contract.ts';
+import { substituteCaptures } from './match.ts';
+import type { BlockOutcome, CaseOutcome, CommandObservation, CommandOutcome } from './outcome.ts';
+import { worstStatus } from './outcome.ts';
+import type { Capability, SpecCase, TranscriptBlock } from './types.ts';
+import { blockOutcome, CaseValidator, notRun } from './validate.ts';
+
+const CANNOT: Record<Capability, string> = { kernel: 'boot its own kernel', reboot: 'reboot', crash: 'crash' };
+
+/** Why the case cannot run on a machine with these capabilities, or null. */
+export function missingCapability(c: SpecCase, caps: MachineCapabilities, target: string): string | null {
+  const missing = c.needs.find((need) => !caps[need]);
+  return missing ? `target ${target} cannot ${CANNOT[missing]}` : null;
+}
+
+/** A case every block of which is reported with one status and message (skipped, not run). */
+export function uniformOutcome(c: SpecCase, status: 'skipped' | 'error', message: string): CaseOutcome {
+  return {
+    spec: c, status, message, durationMs: 0, reboots: 0, machine: null,
+    blocks: c.blocks.map((block) => ({ block, status, commands: [], captures: {}, diff: '', message, durationMs: 0 })),
+  };
+}
+
+class Sessions {
+  private readonly open = new Map<string, Session>();
+  constructor(private readonly machine: Machine) {}
+  async get(user: string | undefined): Promise<Session> {
+    const key = user ?? '';
+    let s = this.open.get(key);
+    if (!s || !s.alive) {
+      s = await this.machine.session(user ? { user } : {});
+      this.open.set(key, s);
+    }
+    return s;
+  }
+  /** After a reboot the old sessions are gone; forget them without talking to them. */
+  forget(): void {
+    this.open.clear();
+  }
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.open.values()].map((s) => s.close()));
+    this.open.clear();
+  }
+}
+
+/** Run a case. The machine must be booted and fresh; `target` names it in messages. */
+export async function executeCase(c: SpecCase, machine: Machine, target: string): Promise<CaseOutcome> {
+  const started = performance.now();
+  const skip = missingCapability(c, machine.capabilities, target);
+  if (skip) return uniformOutcome(c, 'skipped', skip);
+  const sessions = new Sessions(machine);
+  const validator = new CaseValidator();
+  const blocks: BlockOutcome[] = [];
+  let stopped: string | null = null;
+  let reboots = 0;
+  try {
+    for (const block of c.blocks) {
+      const t0 = performance.now();
+      if (block.kind === 'contract-row') {
+        if (stopped) {
+          blocks.push({ block, status: 'error', commands: [], captures: {}, diff: '', message: stopped, durationMs: 0 });
+          continue;
+        }
+        try {
+          const session = await sessions.get(undefined);
+          const r = await session.run(contractCommand(block));
+          blocks.push(validateRow(block, { command: contractCommand(block), ...r }));
+        } catch (error) {
+          stopped = `not run: ${(error as Error).message}`;
+          blocks.push({ block, status: 'error', commands: [], captures: {}, diff: '', message: (error as Error).message, durationMs: performance.now() - t0 });
+        }
+        continue;
+      }
+      if (block.options.skip) {
+        const message = block.options.skipReason ? `skipped: ${block.options.skipReason}` : 'skipped';
+        blocks.push({ block, status: 'skipped', commands: [], captures: {}, diff: '', message, durationMs: 0 });
+        continue;
+      }
+      const outcomes: CommandOutcome[] = [];
+      for (const cmd of block.commands) {
+        if (stopped) {
+          outcomes.push(notRun(cmd, stopped));
+          continue;
+        }
+        const result = await runOne(block, cmd.command, cmd.reboot, machine, sessions, validator);
+        if (result.kind === 'error') {
+          outcomes.push({ ...notRun(cmd, result.message), status: 'error' });
+          stopped = `not run: ${result.message}`;
+          continue;
+        }
+        if (result.obs.reboot) reboots++;
+        const outcome = validator.command(block, cmd, result.obs);
+        outcomes.push(outcome);
+        if (result.obs.timedOut) stopped = `not run: an earlier command timed out`;
+      }
+      blocks.push(blockOutcome(block, outcomes, performance.now() - t0));
+    }
+  } finally {
+    await sessions.close();
+  }
+  let identity = null;
+  try {
+    identity = await machine.identity();
+  } catch {
+    identity = null;
+  }
+  const status = worstStatus(blocks.map((b) => b.status));
+  const outcome: CaseOutcome = { spec: c, status, blocks, durationMs: performance.now() - started, reboots, machine: identity };
+  if (status === 'failed' || status === 'error') {
+    const log = machine.consoleLog();
+    if (log) outcome.consoleLog = log;
+    outcome.message = blocks.find((b) => b.status === status)?.message;
+  }
+  return outcome;
+}
+
+type RunOne = { kind: 'ran'; obs: CommandObservation } | { kind: 'error'; message: string };
+
+async function runOne(block: TranscriptBlock, written: string, reboot: boolean, machine: Machine, sessions: Sessions, validator: CaseValidator): Promise<RunOne> {
+  try {
+    if (reboot) {
+      const t0 = performance.now();
+      sessions.forget();
+      await machine.reboot();
+      return { kind: 'ran', obs: { command: 'reboot', stdout: '', stderr: '', status: 0, timedOut: false, durationMs: performance.now() - t0, reboot: true } };
+    }
+    const { text, unbound } = substituteCaptures(written, validator.captures);
+    if (unbound.length) return { kind: 'error', message: `capture {{${unbound[0]}}} is not bound when the command runs (was its block skipped?)` };
+    const session = await sessions.get(block.options.user);
+    const r = await session.run(text, { timeoutMs: Math.round(block.options.timeoutSec * 1000) });
+    return { kind: 'ran', obs: { command: text, stdout: r.stdout, stderr: r.stderr, status: r.status, timedOut: r.timedOut, durationMs: r.durationMs } };
+  } catch (error) {
+    return { kind: 'error', message: (error as Error).message.split('\n')[0] };
+  }
+}

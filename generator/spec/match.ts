@@ -1,0 +1,256 @@
+// Expected lines against observed lines.
+//
+// Matchers (per expected line):
+//   text            exact (after normalisation: no ANSI codes, no trailing whitespace)
+//   a [..] b        `[..]` matches any run of characters within the line
+//   ...             a line of its own: matches any number of lines (zero or more)
+//   regex (re)      the line minus " (re)" is a JavaScript regular expression for the whole line
+//   id: {{name}}    first use in a case binds `name` to what is there (one or more characters);
+//                   every later use must see the same value. In a (re) line or a command, a
+//                   capture must already be bound: its value is inserted (regex-escaped in a regex).
+//
+// Matching is an alignment (an edit distance where matching lines cost nothing and `...`
+// swallows lines for free), not a first-divergence scan: so a failure's diff shows only the
+// lines that really differ, and `--update` keeps every expected line that still matches
+// (wildcards, regexes, captures) and replaces only the ones that do not.
+
+/** One expected line as the matcher sees it. */
+export interface PatternLine {
+  text: string;
+}
+
+export const ELIDE = '...';
+export const REGEX_SUFFIX = ' (re)';
+const CAPTURE = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
+const TOKEN = /\[\.\.\]|\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
+
+export function escapeRegex(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}
+
+export function isElide(text: string): boolean {
+  return text === ELIDE;
+}
+
+export function isRegexLine(text: string): boolean {
+  return text.endsWith(REGEX_SUFFIX);
+}
+
+/** Capture names a text mentions, in order of first appearance. */
+export function captureNames(text: string): string[] {
+  const names: string[] = [];
+  for (const m of text.matchAll(CAPTURE)) if (!names.includes(m[1])) names.push(m[1]);
+  return names;
+}
+
+/** Replace `{{name}}` with bound values (commands); unbound names are returned, text unchanged for them. */
+export function substituteCaptures(text: string, captures: ReadonlyMap<string, string>): { text: string; unbound: string[] } {
+  const unbound: string[] = [];
+  const out = text.replace(CAPTURE, (whole, name: string) => {
+    const value = captures.get(name);
+    if (value === undefined) {
+      unbound.push(name);
+      return whole;
+    }
+    return value;
+  });
+  return { text: out, unbound };
+}
+
+/** A compiled line: its regex and the capture names its groups bind, in group order. */
+interface Compiled {
+  re: RegExp;
+  binds: string[];
+}
+
+/**
+ * Compile an expected line with the captures bound so far. Throws SyntaxError for a bad (re) line;
+ * throws an Error naming the capture when a (re) line uses an unbound one.
+ */
+export function compileLine(text: string, captures: ReadonlyMap<string, string>): Compiled {
+  if (isRegexLine(text)) {
+    const body = text.slice(0, -REGEX_SUFFIX.length).replace(CAPTURE, (whole, name: string) => {
+      const value = captures.get(name);
+      if (value === undefined) throw new Error(`capture {{${name}}} is used in a regex line before it is bound`);
+      return escapeRegex(value);
+    });
+    return { re: new RegExp(`^(?:${body})$`), binds: [] };
+  }
+  const binds: string[] = [];
+  let source = '';
+  let at = 0;
+  for (const m of text.matchAll(TOKEN)) {
+    source += escapeRegex(text.slice(at, m.index));
+    at = m.index + m[0].length;
+    if (m[0] === '[..]') {
+      source += '.*';
+      continue;
+    }
+    const name = m[1];
+    const value = captures.get(name);
+    if (value !== undefined) source += escapeRegex(value);
+    else if (binds.includes(name)) source += `\\k<c${binds.indexOf(name)}>`;
+    else {
+      source += `(?<c${binds.length}>.+?)`;
+      binds.push(name);
+    }
+  }
+  source += escapeRegex(text.slice(at));
+  return { re: new RegExp(`^${source}$`), binds };
+}
+
+/** Check an expected line's syntax without captures (for extraction); returns an error message or null. */
+export function lineSyntaxError(text: string): string | null {
+  if (!isRegexLine(text)) return null;
+  const dummy = new Map(captureNames(text).map((n) => [n, 'x']));
+  try {
+    compileLine(text, dummy);
+    return null;
+  } catch (error) {
+    return `bad regular expression: ${(error as Error).message}`;
+  }
+}
+
+/** Escape an observed line so that, written as expected output, it matches exactly itself. */
+export function escapeObserved(line: string): string {
+  const special =
+    line === ELIDE ||
+    line.endsWith(REGEX_SUFFIX) ||
+    line.includes('{{') ||
+    line.includes('[..]') ||
+    /^\[\d{1,3}\]$/.test(line) ||
+    line === '$' || line.startsWith('$ ') ||
+    line === '>' || line.startsWith('> ') ||
+    line === '--- stderr';
+  return special ? escapeRegex(line) + REGEX_SUFFIX : line;
+}
+
+export type AlignOp =
+  | { op: 'match'; p: number; o: number }
+  | { op: 'elide'; p: number; o: number[] }
+  | { op: 'missing'; p: number }
+  | { op: 'extra'; o: number };
+
+export interface MatchResult {
+  ok: boolean;
+  /** Captures this match bound (names not bound before). */
+  bound: Map<string, string>;
+  /** Values of every capture the expected lines mention (bound before or here). */
+  used: Record<string, string>;
+  /**
+   * The observed lines rewritten in the expected notation: an expected line wherever it still
+   * matches (keeping its wildcards), `...` where it swallowed lines, the escaped observed line elsewhere.
+   * Equal to the expected lines exactly when ok. Diffing expected against this shows only real differences;
+   * `--update` writes it.
+   */
+  normalized: string[];
+  ops: AlignOp[];
+}
+
+/** Largest alignment table before falling back to a plain line-by-line comparison. */
+const MAX_CELLS = 4_000_000;
+
+/** Match observed lines against expected lines, given the captures bound so far in the case. */
+export function matchLines(expected: readonly string[], observed: readonly string[], captures: ReadonlyMap<string, string>): MatchResult {
+  const m = expected.length;
+  const n = observed.length;
+  const compiled: (Compiled | null)[] = expected.map((t) => (isElide(t) ? null : compileLine(t, captures)));
+  const memo = new Map<number, boolean>();
+  const lineMatches = (p: number, o: number): boolean => {
+    const key = p * (n + 1) + o;
+    let v = memo.get(key);
+    if (v === undefined) {
+      v = compiled[p]!.re.test(observed[o]);
+      memo.set(key, v);
+    }
+    return v;
+  };
+
+  let ops: AlignOp[];
+  if ((m + 1) * (n + 1) > MAX_CELLS) {
+    ops = [];
+    for (let i = 0; i < Math.max(m, n); i++) {
+      if (i < m && i < n && compiled[i] && lineMatches(i, i)) ops.push({ op: 'match', p: i, o: i });
+      else {
+        if (i < m) ops.push({ op: 'missing', p: i });
+        if (i < n) ops.push({ op: 'extra', o: i });
+      }
+    }
+  } else {
+    // cost[i][j]: fewest unmatched lines aligning expected[i..] with observed[j..].
+    const W = n + 1;
+    const cost = new Uint32Array((m + 1) * W);
+    for (let j = 0; j <= n; j++) cost[m * W + j] = n - j;
+    for (let i = m - 1; i >= 0; i--) {
+      for (let j = n; j >= 0; j--) {
+        let best: number;
+        if (compiled[i] === null) {
+          best = cost[(i + 1) * W + j];
+          if (j < n) best = Math.min(best, cost[i * W + j + 1]);
+        } else {
+          best = 1 + cost[(i + 1) * W + j];
+          if (j < n) {
+            best = Math.min(best, 1 + cost[i * W + j + 1]);
+            if (cost[(i + 1) * W + j + 1] < best && lineMatches(i, j)) best = cost[(i + 1) * W + j + 1];
+          }
+        }
+        cost[i * W + j] = best;
+      }
+    }
+    ops = [];
+    let i = 0;
+    let j = 0;
+    while (i < m || j < n) {
+      const here = cost[i * W + j];
+      if (i === m) {
+        ops.push({ op: 'extra', o: j++ });
+      } else if (compiled[i] === null) {
+        const swallowed: number[] = [];
+        // Swallow observed lines until moving past the `...` is optimal (fewest lines swallowed).
+        while (j < n && cost[(i + 1) * W + j] !== here) swallowed.push(j++);
+        ops.push({ op: 'elide', p: i, o: swallowed });
+        i++;
+      } else if (j < n && cost[(i + 1) * W + j + 1] === here && lineMatches(i, j)) {
+        ops.push({ op: 'match', p: i++, o: j++ });
+      } else if (j < n && 1 + cost[i * W + j + 1] === here) {
+        ops.push({ op: 'extra', o: j++ });
+      } else {
+        ops.push({ op: 'missing', p: i++ });
+      }
+    }
+  }
+
+  // Captures: bind in order; a later use of a name bound in this same block must see the same value.
+  const bound = new Map<string, string>();
+  const all = new Map(captures);
+  const used: Record<string, string> = {};
+  const checked: AlignOp[] = [];
+  for (const op of ops) {
+    if (op.op !== 'match' || compiled[op.p]!.binds.length === 0) {
+      checked.push(op);
+      continue;
+    }
+    const again = compileLine(expected[op.p], all);
+    const mm = again.re.exec(observed[op.o]);
+    if (!mm) {
+      checked.push({ op: 'missing', p: op.p }, { op: 'extra', o: op.o });
+      continue;
+    }
+    again.binds.forEach((name, k) => {
+      const value = mm.groups![`c${k}`];
+      bound.set(name, value);
+      all.set(name, value);
+    });
+    checked.push(op);
+  }
+  for (const text of expected) for (const name of captureNames(text)) if (all.has(name)) used[name] = all.get(name)!;
+
+  const normalized: string[] = [];
+  for (const op of checked) {
+    if (op.op === 'match') normalized.push(expected[op.p]);
+    else if (op.op === 'elide') normalized.push(expected[op.p]);
+    else if (op.op === 'extra') normalized.push(escapeObserved(observed[op.o]));
+  }
+  const ok = checked.every((op) => op.op === 'match' || op.op === 'elide');
+  return { ok, bound, used, normalized, ops: checked };
+}

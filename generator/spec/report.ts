@@ -1,0 +1,164 @@
+// Reading, judging, merging and writing spec reports. The site build and the
+// publish step use loadReport + reportFreshness; CI merges shard reports with
+// mergeReports.
+
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { renderJUnit } from './render/junit.ts';
+import { renderTap } from './render/tap.ts';
+import { DEFAULT_REPORT_DIR, type BlockReport, REPORT_FILE, REPORT_VERSION, type SpecReport } from './report-types.ts';
+
+export const JUNIT_FILE = 'junit.xml';
+export const TAP_FILE = 'report.tap';
+export type ReportFormat = 'json' | 'junit' | 'tap';
+
+/** Read `<dir>/report.json` (dir default: `.spec` under the current directory). Null when there is none. */
+export async function loadReport(dir: string = DEFAULT_REPORT_DIR): Promise<SpecReport | null> {
+  const path = resolve(dir, REPORT_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new Error(`${path}: not a spec report (invalid JSON)`);
+  }
+  const report = data as SpecReport;
+  if (!report || typeof report !== 'object' || report.version !== REPORT_VERSION || !Array.isArray(report.cases) || !Array.isArray(report.pages)) {
+    throw new Error(`${path}: not a version ${REPORT_VERSION} spec report`);
+  }
+  return report;
+}
+
+export interface Freshness {
+  /** The report was made from exactly these pages: same files, same content hashes, whole run (no shard, no filter). */
+  fresh: boolean;
+  /** Nothing failed, nothing errored, no spec errors (skipped blocks are allowed; see `skipped`). */
+  green: boolean;
+  /** fresh && green: the pages may be published as verified. */
+  ok: boolean;
+  /** Pages whose content differs from what was run, or that the report does not cover. */
+  stale: string[];
+  /** Pages the report covers that were not asked about. */
+  extra: string[];
+  /** Ids of blocks that failed or errored. */
+  failing: string[];
+  /** Ids of blocks that were skipped (e.g. "target local cannot reboot"). */
+  skipped: string[];
+  /** One line per reason the report is not ok. */
+  reasons: string[];
+}
+
+/** Is `report` for exactly these pages (by content hash), and green? */
+export function reportFreshness(report: SpecReport, pages: ReadonlyArray<{ file: string; contentHash: string }>): Freshness {
+  const ran = new Map(report.pages.map((p) => [p.file, p.contentHash]));
+  const asked = new Set(pages.map((p) => p.file));
+  const stale = pages.filter((p) => ran.get(p.file) !== p.contentHash).map((p) => p.file);
+  const extra = report.pages.filter((p) => !asked.has(p.file)).map((p) => p.file);
+  const blocks: BlockReport[] = report.cases.flatMap((c) => c.blocks);
+  const failing = blocks.filter((b) => b.status === 'failed' || b.status === 'error').map((b) => b.id);
+  const skipped = blocks.filter((b) => b.status === 'skipped').map((b) => b.id);
+  const specErrors = report.specErrors ?? [];
+  const reasons: string[] = [];
+  for (const f of stale) reasons.push(ran.has(f) ? `${f} changed since the spec ran` : `${f} is not in the report`);
+  for (const f of extra) reasons.push(`the report covers ${f}, which was not asked about`);
+  if (report.shard) reasons.push(`the report covers only shard ${report.shard}`);
+  if (report.filter) reasons.push(`the report covers only cases matching --filter ${report.filter}`);
+  for (const id of failing) reasons.push(`${id} did not pass`);
+  for (const e of specErrors) reasons.push(`${e.file}:${e.line}: ${e.message}`);
+  const fresh = stale.length === 0 && extra.length === 0 && !report.shard && !report.filter;
+  const green = failing.length === 0 && specErrors.length === 0;
+  return { fresh, green, ok: fresh && green, stale, extra, failing, skipped, reasons };
+}
+
+/** Recount totals from the blocks. */
+function totals(report: Pick<SpecReport, 'cases'>): SpecReport['totals'] {
+  const t = { passed: 0, failed: 0, skipped: 0, errors: 0 };
+  for (const b of report.cases.flatMap((c) => c.blocks)) {
+    if (b.status === 'passed') t.passed++;
+    else if (b.status === 'failed') t.failed++;
+    else if (b.status === 'skipped') t.skipped++;
+    else t.errors++;
+  }
+  return t;
+}
+
+/**
+ * Merge the reports of CI shards (`--shard I/N`, every I from 1 to N, same pages) into one
+ * whole-run report. Throws when shards are missing or repeated, or the reports disagree on a page.
+ */
+export function mergeReports(reports: SpecReport[]): SpecReport {
+  if (reports.length === 0) throw new Error('mergeReports: no reports');
+  const shards = reports.map((r) => r.shard);
+  if (reports.length > 1 || shards[0]) {
+    const parsed = shards.map((s) => (s ? /^(\d+)\/(\d+)$/.exec(s) : null));
+    if (parsed.some((p) => !p)) throw new Error('mergeReports: every report must be a shard (I/N) of the same run');
+    const n = Number(parsed[0]![2]);
+    const seen = new Set(parsed.map((p) => Number(p![1])));
+    if (parsed.some((p) => Number(p![2]) !== n) || seen.size !== reports.length || reports.length !== n) {
+      throw new Error(`mergeReports: need shards 1..${n} exactly once each, got ${shards.join(', ')}`);
+    }
+  }
+  const pages = new Map<string, string>();
+  for (const r of reports) {
+    for (const p of r.pages) {
+      const had = pages.get(p.file);
+      if (had !== undefined && had !== p.contentHash) throw new Error(`mergeReports: shards ran different contents of ${p.file}`);
+      pages.set(p.file, p.contentHash);
+    }
+  }
+  const ids = new Set<string>();
+  const cases = reports.flatMap((r) => r.cases).filter((c) => !ids.has(c.id) && !!ids.add(c.id));
+  cases.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+  const errorKeys = new Set<string>();
+  const specErrors = reports.flatMap((r) => r.specErrors ?? []).filter((e) => {
+    const key = `${e.file}:${e.line}:${e.message}`;
+    return !errorKeys.has(key) && !!errorKeys.add(key);
+  });
+  const commits = new Set(reports.map((r) => r.commit));
+  const merged: SpecReport = {
+    version: REPORT_VERSION,
+    startedAt: reports.map((r) => r.startedAt).sort()[0],
+    finishedAt: reports.map((r) => r.finishedAt).sort().at(-1)!,
+    machine: reports[0].machine,
+    commit: commits.size === 1 ? reports[0].commit : null,
+    shard: null,
+    pages: [...pages].map(([file, contentHash]) => ({ file, contentHash })).sort((a, b) => (a.file < b.file ? -1 : 1)),
+    cases,
+    totals: { passed: 0, failed: 0, skipped: 0, errors: 0 },
+    specErrors,
+  };
+  const filters = new Set(reports.map((r) => r.filter ?? null));
+  if (filters.size !== 1) throw new Error('mergeReports: shards were run with different --filter');
+  const filter = [...filters][0];
+  if (filter) merged.filter = filter;
+  merged.totals = totals(merged);
+  return merged;
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+/** Write report.json (always) and junit.xml / report.tap when asked, into `dir`; returns the paths written. */
+export async function writeReport(report: SpecReport, dir: string = DEFAULT_REPORT_DIR, formats: ReportFormat[] = []): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const written = [join(dir, REPORT_FILE)];
+  await writeAtomic(written[0], JSON.stringify(report, null, 2) + '\n');
+  if (formats.includes('junit')) {
+    written.push(join(dir, JUNIT_FILE));
+    await writeAtomic(written.at(-1)!, renderJUnit(report));
+  }
+  if (formats.includes('tap')) {
+    written.push(join(dir, TAP_FILE));
+    await writeAtomic(written.at(-1)!, renderTap(report));
+  }
+  return written;
+}

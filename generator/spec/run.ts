@@ -1,0 +1,256 @@
+// runSpec: pages → extract → (filter, shard) → execute on a pool of machines →
+// validate → render (terminal, JSON, JUnit, TAP) → optionally update the Markdown.
+//
+// Exit codes: 0 all green; 1 some block ran and did not match; 2 the spec has
+// errors or something could not run (machine error, timeout, missing target).
+
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import type { Machine, MachineIdentity } from '../../onix/machine/machine.ts';
+import { type ParsedPage, parsePage } from '../markdown/parse.ts';
+import { executeCase, uniformOutcome } from './execute.ts';
+import { extractPage } from './extract.ts';
+import type { CaseOutcome } from './outcome.ts';
+import { buildReport } from './render/json.ts';
+import { countBlocks, renderCase, renderSpecErrors, summaryLine } from './render/terminal.ts';
+import { type ReportFormat, writeReport } from './report.ts';
+import { DEFAULT_REPORT_DIR, type SpecReport } from './report-types.ts';
+import type { SpecCase, SpecError } from './types.ts';
+import { type UpdateResult, writeUpdates } from './update.ts';
+
+/** Where contributors' pages live. */
+export const DEFAULT_FILES = ['content/**/*.md'];
+export const DEFAULT_TARGET = 'local';
+
+export type MachineFactory = (target: string) => Machine | Promise<Machine>;
+
+export interface RunSpecOptions {
+  /** Markdown files or globs, relative to `cwd` (default: `content/**\/*.md`). */
+  files?: string[];
+  /** Pages already parsed (e.g. by the site build); when given, `files` is not read. */
+  pages?: ParsedPage[];
+  /** Directory files, report dir and git are resolved against (default: process.cwd()). */
+  cwd?: string;
+  /** Machine target name (default: "local"). */
+  target?: string;
+  /** Makes machines (default: `createMachine` from onix/machine/targets.ts). */
+  createMachine?: MachineFactory;
+  /** Only cases whose id or title contains this text, case-insensitively (default: all). */
+  filter?: string;
+  /** Rewrite expected output of failed commands in place (default: false). */
+  update?: boolean;
+  /** Cases run in parallel, one machine each (default: min(4, CPUs)). */
+  jobs?: number;
+  /** Run only shard `index` of `count` (1-based), split stably by a hash of the case id (default: all). */
+  shard?: { index: number; count: number };
+  /** Stop starting new cases after the first failure; the rest are reported skipped (default: false). */
+  failFast?: boolean;
+  /** Extra report formats; report.json is always written (default: []). */
+  reports?: ReportFormat[];
+  /** Report directory (default: `.spec` under cwd). */
+  outDir?: string;
+  /** Colour in terminal output (default: false). */
+  color?: boolean;
+  /** Where terminal lines go (default: nowhere). */
+  write?: (text: string) => void;
+}
+
+export interface RunSpecResult {
+  exitCode: 0 | 1 | 2;
+  report: SpecReport;
+  outcomes: CaseOutcome[];
+  specErrors: SpecError[];
+  updated: UpdateResult | null;
+  /** Report files written. */
+  written: string[];
+}
+
+/** "Could not run" before anything ran: bad arguments, missing files, no such target. Exit 2. */
+export class SpecRunError extends Error {
+  override name = 'SpecRunError';
+}
+
+/** Stable shard of a case: sha256 of its id, mod count (1-based). */
+export function shardOf(caseId: string, count: number): number {
+  const h = createHash('sha256').update(caseId).digest();
+  return (h.readUInt32BE(0) % count) + 1;
+}
+
+async function loadPages(files: string[], cwd: string): Promise<ParsedPage[]> {
+  const found = new Set<string>();
+  for (const f of files) {
+    if (isDynamicPattern(f)) {
+      for (const p of await glob(f, { cwd, onlyFiles: true })) found.add(p);
+    } else {
+      const abs = resolve(cwd, f);
+      if (!existsSync(abs)) throw new SpecRunError(`${f}: no such file`);
+      found.add(isAbsolute(f) ? relative(cwd, abs) || f : f);
+    }
+  }
+  const list = [...found].map((f) => f.split('\\').join('/')).sort();
+  return Promise.all(
+    list.map(async (file) => {
+      const page = await parsePage(resolve(cwd, file));
+      return { ...page, file };
+    }),
+  );
+}
+
+async function defaultFactory(): Promise<MachineFactory> {
+  const url = pathToFileURL(resolve(import.meta.dirname, '../../onix/machine/targets.ts')).href;
+  try {
+    const mod = (await import(url)) as { createMachine: (target: string) => Machine };
+    return (target) => mod.createMachine(target);
+  } catch (error) {
+    throw new SpecRunError(`no machine targets available (onix/machine/targets.ts): ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+function gitCommit(cwd: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** One machine per worker: booted and snapshotted once, restored before each case. */
+class Worker {
+  private machine: Machine | null = null;
+  private used = false;
+  identity: MachineIdentity | null = null;
+  constructor(private readonly make: MachineFactory, private readonly target: string) {}
+
+  async fresh(): Promise<Machine> {
+    if (this.machine && this.used) {
+      if (this.machine.capabilities.snapshot) await this.machine.restore('base');
+      else {
+        await this.machine.shutdown();
+        this.machine = null;
+      }
+    }
+    if (!this.machine) {
+      const m = await this.make(this.target);
+      this.machine = m;
+      await m.boot();
+      if (m.capabilities.snapshot) await m.snapshot('base');
+      this.identity = await m.identity();
+    }
+    this.used = true;
+    return this.machine;
+  }
+
+  async shutdown(): Promise<void> {
+    await this.machine?.shutdown();
+    this.machine = null;
+  }
+}
+
+function safeName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/** Run the executable Markdown. Never throws for spec errors or failures: see `exitCode`. */
+export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const target = options.target ?? DEFAULT_TARGET;
+  const write = options.write ?? (() => {});
+  const color = options.color ?? false;
+  const outDir = resolve(cwd, options.outDir ?? DEFAULT_REPORT_DIR);
+  const startedAt = new Date();
+  if (options.shard && !(options.shard.count >= 1 && options.shard.index >= 1 && options.shard.index <= options.shard.count)) {
+    throw new SpecRunError(`bad shard ${options.shard.index}/${options.shard.count} (want I/N with 1 <= I <= N)`);
+  }
+  const pages = options.pages ?? (await loadPages(options.files?.length ? options.files : DEFAULT_FILES, cwd));
+  if (options.files?.length && pages.length === 0) throw new SpecRunError(`no Markdown files match ${options.files.join(' ')}`);
+
+  // Extract.
+  const extracted = pages.map(extractPage);
+  const specErrors = extracted.flatMap((p) => p.errors);
+  const broken = new Set(extracted.flatMap((p) => [...p.brokenCases]));
+  let cases: SpecCase[] = extracted.flatMap((p) => p.cases);
+  const filter = options.filter?.toLowerCase();
+  if (filter) {
+    const before = cases.length;
+    cases = cases.filter((c) => `${c.id} ${c.title}`.toLowerCase().includes(filter));
+    if (before > 0 && cases.length === 0) throw new SpecRunError(`--filter ${options.filter} matches no case`);
+  }
+  if (options.shard) cases = cases.filter((c) => shardOf(c.id, options.shard!.count) === options.shard!.index);
+  if (specErrors.length) write(renderSpecErrors(specErrors, color));
+
+  // Execute and validate, in parallel, printing case results in document order as they complete.
+  const make = options.createMachine ?? (cases.some((c) => !broken.has(c.id)) ? await defaultFactory() : () => { throw new SpecRunError('no machine needed'); });
+  const jobs = Math.max(1, Math.min(options.jobs ?? Math.min(4, availableParallelism()), cases.length || 1));
+  const outcomes: (CaseOutcome | undefined)[] = new Array(cases.length);
+  let next = 0;
+  let printed = 0;
+  let stop = false;
+  const flush = () => {
+    while (printed < cases.length && outcomes[printed]) write(renderCase(outcomes[printed++]!, color));
+  };
+  const workers = Array.from({ length: jobs }, () => new Worker(make, target));
+  let firstIdentity: MachineIdentity | null = null;
+  const work = async (worker: Worker) => {
+    while (next < cases.length) {
+      const i = next++;
+      const c = cases[i];
+      if (broken.has(c.id)) outcomes[i] = uniformOutcome(c, 'error', 'not run: the case has a spec error');
+      else if (stop) outcomes[i] = uniformOutcome(c, 'skipped', 'not run (--fail-fast)');
+      else {
+        try {
+          const machine = await worker.fresh();
+          firstIdentity ??= worker.identity;
+          outcomes[i] = await executeCase(c, machine, target);
+        } catch (error) {
+          outcomes[i] = uniformOutcome(c, 'error', `could not run: ${(error as Error).message.split('\n')[0]}`);
+        }
+        if (options.failFast && (outcomes[i]!.status === 'failed' || outcomes[i]!.status === 'error')) stop = true;
+      }
+      flush();
+    }
+  };
+  try {
+    await Promise.all(workers.map(work));
+  } finally {
+    await Promise.allSettled(workers.map((w) => w.shutdown()));
+  }
+  const done = outcomes as CaseOutcome[];
+
+  // Render the report (console logs of failed cases next to it).
+  const consoleLogs = new Map<string, string>();
+  for (const o of done) {
+    if (!o.consoleLog) continue;
+    const rel = join('console', `${safeName(o.spec.id)}.log`);
+    await mkdir(join(outDir, 'console'), { recursive: true });
+    await writeFile(join(outDir, rel), o.consoleLog);
+    consoleLogs.set(o.spec.id, rel);
+  }
+  const machine: MachineIdentity = firstIdentity ?? { target, imageId: null, fstx: null, host: 'not started' };
+  const report = buildReport({
+    outcomes: done, pages, machine, startedAt, finishedAt: new Date(), commit: gitCommit(cwd),
+    shard: options.shard ? `${options.shard.index}/${options.shard.count}` : null, specErrors, consoleLogs,
+  });
+  if (options.filter) report.filter = options.filter;
+  const written = await writeReport(report, outDir, (options.reports ?? []).filter((f) => f !== 'json'));
+
+  // Update.
+  let updated: UpdateResult | null = null;
+  if (options.update) {
+    updated = await writeUpdates(done, new Map(pages.map((p) => [p.file, p.contentHash])), (f) => resolve(cwd, f));
+    for (const u of updated.updated) write(`updated ${u.file} (${u.commands} command${u.commands === 1 ? '' : 's'})`);
+    for (const f of updated.conflicts) write(`not updated ${f}: it changed on disk during the run`);
+  }
+
+  const counts = countBlocks(done);
+  const blessed = updated ? done.every((o) => o.blocks.every((b) => b.status !== 'failed' || b.block.kind === 'transcript')) && updated.conflicts.length === 0 : false;
+  const exitCode: 0 | 1 | 2 = specErrors.length || counts.errors ? 2 : counts.failed && !blessed ? 1 : 0;
+  if (specErrors.length) write(`${specErrors.length} spec error${specErrors.length === 1 ? '' : 's'} (see above)`);
+  write(summaryLine(counts));
+  return { exitCode, report, outcomes: done, specErrors, updated, written };
+}

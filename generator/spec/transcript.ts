@@ -1,0 +1,96 @@
+// The lines of one console block → commands with their expected output.
+//
+//   $ first line of a command          `$ ` starts a command
+//   > continuation                     `> ` right after a command line continues it
+//   expected output                    every other line until the next `$ `
+//   --- stderr                         (stderr=separate only) expected stderr follows
+//   [2]                                last line: expected exit status (default 0)
+//
+// Trailing blank lines of each command's output are not part of it (authors
+// may separate commands with a blank line); blank lines inside are.
+
+import type { BlockOptions, ExpectedLine, SpecCommand } from './types.ts';
+
+/** The separator between expected stdout and expected stderr under `stderr=separate`. */
+export const STDERR_MARKER = '--- stderr';
+/** `[N]`: an exit status line. */
+export const STATUS_LINE = /^\[(\d{1,3})\]$/;
+
+export type TranscriptResult = { ok: true; commands: SpecCommand[] } | { ok: false; line: number; message: string };
+
+/** Parse a block's text; `firstLine` is the source line of its first content line. */
+export function parseTranscript(text: string, firstLine: number, options: BlockOptions): TranscriptResult {
+  const lines = text === '' ? [] : text.split('\n');
+  interface Draft { line: number; parts: string[]; last: number; output: ExpectedLine[] }
+  const drafts: Draft[] = [];
+  let continuing = false;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i];
+    const line = firstLine + i;
+    if (raw.startsWith('$ ') || raw === '$') {
+      drafts.push({ line, parts: [raw.slice(2)], last: line, output: [] });
+      continuing = true;
+      continue;
+    }
+    const current = drafts[drafts.length - 1];
+    if (continuing && current && (raw.startsWith('> ') || raw === '>')) {
+      current.parts.push(raw.slice(2));
+      current.last = line;
+      continue;
+    }
+    continuing = false;
+    if (!current) {
+      if (raw.trim() === '') continue;
+      return { ok: false, line, message: 'output before the first "$ " command (a console block starts with a command)' };
+    }
+    current.output.push({ text: raw, line });
+  }
+  if (drafts.length === 0) {
+    return { ok: false, line: firstLine - 1, message: 'console block has no "$ " command (use another language for plain text)' };
+  }
+  const commands: SpecCommand[] = [];
+  for (const d of drafts) {
+    const command = d.parts.join('\n');
+    if (command.trim() === '') return { ok: false, line: d.line, message: 'empty command after "$ "' };
+    const output = d.output.map((l) => ({ text: l.text.replace(/\s+$/, ''), line: l.line }));
+    while (output.length > 0 && output[output.length - 1].text === '') output.pop();
+    const outputRange = output.length ? { first: output[0].line, last: output[output.length - 1].line } : null;
+    let status = 0;
+    let statusLine: number | undefined;
+    const last = output[output.length - 1];
+    const m = last ? STATUS_LINE.exec(last.text) : null;
+    if (m) {
+      status = Number(m[1]);
+      if (status > 255) return { ok: false, line: last.line, message: `exit status ${status} is out of range (0-255)` };
+      statusLine = last.line;
+      output.pop();
+    }
+    let stdout = output;
+    let stderr: ExpectedLine[] = [];
+    let stderrMarkerLine: number | undefined;
+    if (options.stderrSeparate) {
+      const at = output.findIndex((l) => l.text === STDERR_MARKER);
+      if (at >= 0) {
+        stdout = output.slice(0, at);
+        stderr = output.slice(at + 1);
+        stderrMarkerLine = output[at].line;
+      }
+    }
+    // Blank lines right before `[N]` or `--- stderr` are separators, not output.
+    while (stdout.length > 0 && stdout[stdout.length - 1].text === '') stdout.pop();
+    while (stderr.length > 0 && stderr[stderr.length - 1].text === '') stderr.pop();
+    commands.push({
+      line: d.line,
+      command,
+      lastCommandLine: d.last,
+      stdout,
+      stderr,
+      stderrMarkerLine,
+      status,
+      statusLine,
+      outputRange,
+      reboot: d.parts.length === 1 && command.trim() === 'reboot',
+    });
+  }
+  return { ok: true, commands };
+}

@@ -1,0 +1,73 @@
+// `--update`: rewrite the expected output of failed commands in the Markdown, in place.
+//
+// Each failed command's expected-output lines (from its first output line to its `[N]`,
+// without trailing blank lines) are replaced by the observed output in the expected
+// notation (match.ts): every expected line that still matches is written back as it was
+// (`[..]`, `...`, ` (re)`, `{{name}}` kept), only lines that no longer match are replaced
+// by what was observed (escaped as a ` (re)` line when the raw text would read as a matcher).
+// Not touched: passed commands, commands that timed out or errored, contract rows.
+// A file that changed on disk since it was read is left alone (reported).
+
+import { createHash } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { CaseOutcome } from './outcome.ts';
+
+export interface Edit {
+  /** Replace source lines first..last (1-based, inclusive); last = first - 1 inserts before `first`. */
+  first: number;
+  last: number;
+  lines: string[];
+}
+
+/** The edits `--update` makes, per file. Pure. */
+export function planUpdates(outcomes: CaseOutcome[]): Map<string, Edit[]> {
+  const edits = new Map<string, Edit[]>();
+  for (const o of outcomes) {
+    for (const b of o.blocks) {
+      if (b.block.kind !== 'transcript') continue;
+      const { prefix, file } = b.block;
+      for (const c of b.commands) {
+        if (c.status !== 'failed' || !c.observation || c.observation.timedOut || c.observation.reboot) continue;
+        const range = c.spec.outputRange;
+        const edit: Edit = range
+          ? { first: range.first, last: range.last, lines: c.normalized.map((l) => (l === '' ? prefix.trimEnd() : prefix + l)) }
+          : { first: c.spec.lastCommandLine + 1, last: c.spec.lastCommandLine, lines: c.normalized.map((l) => (l === '' ? prefix.trimEnd() : prefix + l)) };
+        if (!edits.has(file)) edits.set(file, []);
+        edits.get(file)!.push(edit);
+      }
+    }
+  }
+  return edits;
+}
+
+/** Apply edits to a source text (bottom-up so line numbers stay valid). */
+export function applyEdits(source: string, edits: Edit[]): string {
+  const lines = source.split('\n');
+  for (const e of [...edits].sort((a, b) => b.first - a.first)) lines.splice(e.first - 1, e.last - e.first + 1, ...e.lines);
+  return lines.join('\n');
+}
+
+export interface UpdateResult {
+  /** Files rewritten, with how many commands in each. */
+  updated: Array<{ file: string; commands: number }>;
+  /** Files left alone because they changed on disk during the run. */
+  conflicts: string[];
+}
+
+/** Write the updates. `hashes` are the content hashes the run read; a file that no longer has its hash is not touched. */
+export async function writeUpdates(outcomes: CaseOutcome[], hashes: ReadonlyMap<string, string>, resolvePath: (file: string) => string = (f) => f): Promise<UpdateResult> {
+  const result: UpdateResult = { updated: [], conflicts: [] };
+  for (const [file, edits] of planUpdates(outcomes)) {
+    const path = resolvePath(file);
+    const source = await readFile(path, 'utf8');
+    if (createHash('sha256').update(source).digest('hex') !== hashes.get(file)) {
+      result.conflicts.push(file);
+      continue;
+    }
+    const tmp = `${path}.${process.pid}.spec-update`;
+    await writeFile(tmp, applyEdits(source, edits));
+    await rename(tmp, path);
+    result.updated.push({ file, commands: edits.length });
+  }
+  return result;
+}
