@@ -1,0 +1,270 @@
+// The machine plane, owned by moss: /usr, /.moss, /boot. Read directly from
+// moss's on-disk state (the same files upstream moss writes) and changed only
+// by running `moss`, so onix drives the stand-in and upstream moss alike.
+
+import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { MOSS_DB, type StateRow } from '../moss/schema.ts';
+import { OnixError, EXIT } from '../cli/errors.ts';
+import { hostPath } from './root-path.ts';
+
+/** One BLS Type #1 entry under /boot/loader/entries. */
+export interface BootEntry {
+  /** File name, e.g. `onix-12.conf`. */
+  file: string;
+  title: string | null;
+  version: string | null;
+  linux: string | null;
+  initrd: string | null;
+  options: string;
+  /** The state this entry boots, from `moss.fstx=<id>` on its options line; null when absent. */
+  fstx: number | null;
+}
+
+/** What onix knows about the machine plane of a root. */
+export interface MachineView {
+  /** The active state id, from /usr/.stateID. */
+  activeId: number;
+  /** Every row of moss's `state` table, oldest first. */
+  states: StateRow[];
+  /** Ids that have an archived tree at /.moss/root/<id>/usr. */
+  archivedIds: number[];
+  entries: BootEntry[];
+  /** The `default` of /boot/loader/loader.conf, or null. */
+  loaderDefault: string | null;
+  /** The state the running machine booted (moss.fstx= in /proc/cmdline); only known when root is `/`. */
+  bootedId: number | null;
+}
+
+/** Reads /usr/.stateID. Throws OnixError(root) when absent or not an integer. */
+export function readActiveId(root: string): number {
+  const file = hostPath(root, '/usr/.stateID');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new OnixError(`not an ONIX root: ${file} does not exist`, EXIT.root);
+    throw new OnixError(`cannot read ${file}: ${code ?? String(error)}`, EXIT.root);
+  }
+  const id = parseStateId(text.trim());
+  if (id === null) throw new OnixError(`${file} does not hold a state id (found ${JSON.stringify(text.trim().slice(0, 40))})`, EXIT.root);
+  return id;
+}
+
+/** A positive decimal integer, or null. */
+export function parseStateId(text: string): number | null {
+  return /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : null;
+}
+
+function dbError(file: string, error: unknown): OnixError {
+  const e = error as { code?: string; message?: string };
+  const why = e.code === 'SQLITE_NOTADB' ? 'file is not a database'
+    : e.code === 'SQLITE_CANTOPEN' ? 'cannot open it (missing or unreadable)'
+    : e.code === 'SQLITE_CORRUPT' ? 'database is corrupt'
+    : e.code === 'EACCES' ? 'permission denied'
+    : (e.message ?? String(error)).split('\n')[0];
+  return new OnixError(`cannot read moss state database ${file}: ${why}`, EXIT.root);
+}
+
+/** Opens a moss database read-only; throws OnixError(root) naming the file when it cannot. */
+export function openMossDb(root: string, which: keyof typeof MOSS_DB): Database.Database {
+  const file = hostPath(root, '/' + MOSS_DB[which]);
+  if (!existsSync(file)) throw new OnixError(`not an ONIX root: ${file} does not exist`, EXIT.root);
+  try {
+    return new Database(file, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw dbError(file, error);
+  }
+}
+
+/** Every state row, oldest first. */
+export function readStates(root: string): StateRow[] {
+  const file = hostPath(root, '/' + MOSS_DB.state);
+  const db = openMossDb(root, 'state');
+  try {
+    return db.prepare('SELECT id, type, created, summary, description FROM state ORDER BY id').all() as StateRow[];
+  } catch (error) {
+    throw dbError(file, error);
+  } finally {
+    db.close();
+  }
+}
+
+/** Ids with an archived tree at /.moss/root/<id>/usr, ascending. */
+export function readArchivedIds(root: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(hostPath(root, '/.moss/root'));
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => parseStateId(name))
+    .filter((id): id is number => id !== null && isDirectory(hostPath(root, `/.moss/root/${id}/usr`)))
+    .sort((a, b) => a - b);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Parses one BLS Type #1 entry file's text. */
+export function parseBootEntry(file: string, text: string): BootEntry {
+  const keys = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^\s*([a-z_-]+)\s+(.*?)\s*$/i.exec(line);
+    if (m && !line.trimStart().startsWith('#') && !keys.has(m[1])) keys.set(m[1], m[2]);
+  }
+  const options = keys.get('options') ?? '';
+  return {
+    file,
+    title: keys.get('title') ?? null,
+    version: keys.get('version') ?? null,
+    linux: keys.get('linux') ?? null,
+    initrd: keys.get('initrd') ?? null,
+    options,
+    fstx: fstxOption(options),
+  };
+}
+
+/** The id in a `moss.fstx=<id>` option of a kernel command line, or null. */
+export function fstxOption(cmdline: string): number | null {
+  const m = /(?:^|\s)moss\.fstx=(\S+)/.exec(cmdline);
+  return m ? parseStateId(m[1]) : null;
+}
+
+/** Every `*.conf` under /boot/loader/entries, sorted by file name. */
+export function readBootEntries(root: string): BootEntry[] {
+  const dir = hostPath(root, '/boot/loader/entries');
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.conf')).sort();
+  } catch {
+    return [];
+  }
+  return names.map((name) => parseBootEntry(name, readFileSync(`${dir}/${name}`, 'utf8')));
+}
+
+/** `default` from /boot/loader/loader.conf, or null. */
+export function readLoaderDefault(root: string): string | null {
+  try {
+    const text = readFileSync(hostPath(root, '/boot/loader/loader.conf'), 'utf8');
+    const m = /^\s*default\s+(\S+)/m.exec(text);
+    return m ? m[1] : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The state the running kernel was booted for; only for the live machine (root `/`). */
+export function readBootedId(root: string, cmdlineFile = '/proc/cmdline'): number | null {
+  if (root !== '/') return null;
+  try {
+    return fstxOption(readFileSync(cmdlineFile, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Reads the whole machine plane of `root`. Throws OnixError when it is not a readable ONIX root. */
+export function readMachine(root: string): MachineView {
+  const activeId = readActiveId(root);
+  const states = readStates(root);
+  return {
+    activeId,
+    states,
+    archivedIds: readArchivedIds(root),
+    entries: readBootEntries(root),
+    loaderDefault: readLoaderDefault(root),
+    bootedId: readBootedId(root),
+  };
+}
+
+/**
+ * The boot entry that boots `id`: an entry whose options carry `moss.fstx=<id>`
+ * (never guessed from a file name). Prefers the loader's default when several do.
+ */
+export function entryFor(view: Pick<MachineView, 'entries' | 'loaderDefault'>, id: number): BootEntry | undefined {
+  const matching = view.entries.filter((e) => e.fstx === id);
+  return matching.find((e) => e.file === view.loaderDefault) ?? matching[0];
+}
+
+/** The version of the Mesa package selected in state `id`, from /.moss/db/install; null when unknown. */
+export function mesaVersion(root: string, id: number): string | null {
+  const installFile = hostPath(root, '/' + MOSS_DB.install);
+  const stateFile = hostPath(root, '/' + MOSS_DB.state);
+  if (!existsSync(installFile) || !existsSync(stateFile)) return null;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(stateFile, { readonly: true, fileMustExist: true });
+    db.prepare('ATTACH DATABASE ? AS install').run(installFile);
+    const row = db.prepare(
+      `SELECT m.name, m.version_identifier AS version FROM state_selections s
+       JOIN install.meta m ON m.package = s.package_id
+       WHERE s.state_id = ? AND (m.name = 'mesa' OR m.name LIKE 'mesa-%' OR m.name LIKE 'mesa%')
+       ORDER BY (m.name = 'mesa') DESC, m.name LIMIT 1`,
+    ).get(id) as { version: string } | undefined;
+    return row?.version ?? null;
+  } catch {
+    return null;
+  } finally {
+    db?.close();
+  }
+}
+
+/** How to run moss: the command (default `moss` on PATH) and the root. */
+export interface MossOptions {
+  /** Path or name of the moss binary (default: `moss`, or $ONIX_MOSS). */
+  moss: string;
+  root: string;
+}
+
+/** What one moss run did. */
+export interface MossRun {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `moss [-D root] -y ARGS...`. Throws OnixError(tool) when moss cannot be
+ * started; returns the run (any exit status) otherwise.
+ */
+export function runMoss(options: MossOptions, args: string[], env: NodeJS.ProcessEnv = process.env): MossRun {
+  const full = [...(options.root === '/' ? [] : ['-D', options.root]), '-y', ...args];
+  const result = spawnSync(options.moss, full, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new OnixError(`moss not found: ${options.moss} (install moss, or pass --moss PATH or set ONIX_MOSS)`, EXIT.tool);
+    throw new OnixError(`cannot run moss (${options.moss}): ${code ?? result.error.message}`, EXIT.tool);
+  }
+  return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Throws OnixError(tool) unless `command` can be found and executed. */
+export function requireExecutable(command: string, what: string, hint: string): void {
+  if (command.includes('/')) {
+    try {
+      if (statSync(command).isFile()) return;
+    } catch { /* fall through */ }
+    throw new OnixError(`${what} not found: ${command} (${hint})`, EXIT.tool);
+  }
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (!dir) continue;
+    try {
+      if (statSync(`${dir}/${command}`).isFile()) return;
+    } catch { /* next */ }
+  }
+  throw new OnixError(`${what} not found: ${command} is not on PATH (${hint})`, EXIT.tool);
+}
+
+/** First non-empty line of a tool's output, for one-line error messages. */
+export function firstLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+}

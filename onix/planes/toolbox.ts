@@ -1,0 +1,268 @@
+// The toolbox plane, owned by Nix: /nix (store, database, profiles, daemon).
+// onix reads it to prove a machine rollback left it alone (a fingerprint taken
+// before and after), checks the daemon, and runs `nix store gc`.
+
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { spawn } from 'node:child_process';
+import { hostPath } from './root-path.ts';
+import { OnixError, EXIT } from '../cli/errors.ts';
+import { firstLine } from './machine.ts';
+
+export const DAEMON_SOCKET = '/nix/var/nix/daemon-socket/socket';
+export const NIX_DB = '/nix/var/nix/db/db.sqlite';
+export const PROFILES = '/nix/var/nix/profiles';
+export const GCROOTS = '/nix/var/nix/gcroots';
+
+/** Options every Nix invocation needs: the nix binary and the root. */
+export interface NixOptions {
+  /** Path or name of the nix binary (default: `nix`, or $ONIX_NIX). */
+  nix: string;
+  root: string;
+}
+
+/** The store a nix command should talk to: the machine's daemon for `/`, the root's socket otherwise. */
+export function daemonStoreUri(root: string): string {
+  return root === '/' ? 'daemon' : `unix://${hostPath(root, DAEMON_SOCKET)}`;
+}
+
+// ---------------------------------------------------------------------------
+// Daemon health.
+//
+// `nix store ping` opens a connection to the daemon and completes the worker
+// protocol handshake. `pingDaemonSocket` does exactly that handshake itself
+// (Nix's worker-protocol.hh, daemon.cc): client sends WORKER_MAGIC_1 and,
+// after the server's WORKER_MAGIC_2 + protocol version, its own version, the
+// obsolete CPU-affinity (0) and reserve-space (0) words; the server may send
+// its Nix version string (minor >= 33) and then log messages ending in
+// STDERR_LAST. All integers are little-endian u64; strings are a u64 length
+// followed by the bytes padded to 8. It is what `onix status` uses, since
+// starting the nix binary alone costs more than status's whole time budget;
+// `onix doctor` also runs the real `nix store ping`.
+
+const WORKER_MAGIC_1 = 0x6e697863n;
+const WORKER_MAGIC_2 = 0x6478696fn;
+const CLIENT_VERSION = (1n << 8n) | 34n;
+const STDERR_LAST = 0x616c7473n;
+const STDERR_ERROR = 0x63787470n;
+const STDERR_NEXT = 0x6f6c6d67n;
+
+/** Result of a daemon check. */
+export interface DaemonHealth {
+  healthy: boolean;
+  /** Protocol `1.N` and, when the daemon sends it, its Nix version. */
+  detail: string;
+}
+
+function u64(n: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(n);
+  return b;
+}
+
+/** Connects to the root's daemon socket and completes the worker-protocol handshake. */
+export function pingDaemonSocket(root: string, timeoutMs = 2000): Promise<DaemonHealth> {
+  const path = hostPath(root, DAEMON_SOCKET);
+  return new Promise((resolve) => {
+    let buffer = Buffer.alloc(0);
+    let stage: 'magic' | 'version' | 'messages' = 'magic';
+    let minor = 0;
+    let nixVersion = '';
+    let settled = false;
+    const socket = createConnection({ path });
+    const finish = (health: DaemonHealth): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(health);
+    };
+    const timer = setTimeout(() => finish({ healthy: false, detail: `no answer on ${DAEMON_SOCKET} within ${timeoutMs} ms` }), timeoutMs);
+    socket.on('connect', () => socket.write(u64(WORKER_MAGIC_1)));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'ENOENT' ? 'no socket' : error.code === 'ECONNREFUSED' ? 'connection refused' : error.code ?? error.message;
+      finish({ healthy: false, detail: `${DAEMON_SOCKET}: ${why}` });
+    });
+    socket.on('close', () => finish({ healthy: false, detail: `daemon closed the connection during the handshake` }));
+    const readString = (at: number): { value: string; end: number } | null => {
+      if (buffer.length < at + 8) return null;
+      const len = Number(buffer.readBigUInt64LE(at));
+      const end = at + 8 + Math.ceil(len / 8) * 8;
+      if (buffer.length < end) return null;
+      return { value: buffer.subarray(at + 8, at + 8 + len).toString('utf8'), end };
+    };
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        if (stage === 'magic') {
+          if (buffer.length < 16) return;
+          if (buffer.readBigUInt64LE(0) !== WORKER_MAGIC_2) return finish({ healthy: false, detail: 'not a Nix daemon (bad magic)' });
+          const version = buffer.readBigUInt64LE(8);
+          minor = Number(version & 0xffn);
+          buffer = buffer.subarray(16);
+          socket.write(Buffer.concat([u64(CLIENT_VERSION), ...(minor >= 14 ? [u64(0n)] : []), ...(minor >= 11 ? [u64(0n)] : [])]));
+          stage = minor >= 33 ? 'version' : 'messages';
+          continue;
+        }
+        if (stage === 'version') {
+          const s = readString(0);
+          if (!s) return;
+          nixVersion = s.value;
+          buffer = buffer.subarray(s.end);
+          stage = 'messages';
+          continue;
+        }
+        if (buffer.length < 8) return;
+        const msg = buffer.readBigUInt64LE(0);
+        if (msg === STDERR_LAST) return finish({ healthy: true, detail: `protocol 1.${minor}${nixVersion ? `, Nix ${nixVersion}` : ''}` });
+        if (msg === STDERR_NEXT) {
+          const s = readString(8);
+          if (!s) return;
+          buffer = buffer.subarray(s.end);
+          continue;
+        }
+        if (msg === STDERR_ERROR) return finish({ healthy: false, detail: 'daemon refused the connection' });
+        return finish({ healthy: false, detail: `unexpected daemon message 0x${msg.toString(16)}` });
+      }
+    });
+  });
+}
+
+/** Runs a nix command, capturing output; rejects with OnixError(tool) when nix cannot be started. */
+export function runNix(options: NixOptions, args: string[], timeoutMs = 60_000): Promise<{ status: number; stdout: string; stderr: string }> {
+  const full = ['--extra-experimental-features', 'nix-command', ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(options.nix, full, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new OnixError(error.code === 'ENOENT'
+        ? `nix not found: ${options.nix} (pass --nix PATH or set ONIX_NIX)`
+        : `cannot run nix (${options.nix}): ${error.code ?? error.message}`, EXIT.tool));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+  });
+}
+
+/** `nix store ping` against the root's daemon. */
+export async function nixStorePing(options: NixOptions): Promise<DaemonHealth> {
+  const run = await runNix(options, ['store', 'ping', '--store', daemonStoreUri(options.root)], 10_000);
+  if (run.status === 0) return { healthy: true, detail: firstLine(run.stdout.split('\n').find((l) => l.startsWith('Version')) ?? run.stdout) };
+  const error = run.stderr.split('\n').map((l) => l.trim()).find((l) => l.startsWith('error:')) ?? firstLine(run.stderr);
+  return { healthy: false, detail: `nix store ping: ${error}` };
+}
+
+// ---------------------------------------------------------------------------
+// Fingerprint of the Nix plane: what a machine rollback must not change.
+
+export interface NixFingerprint {
+  /** Store path names under /nix/store (sorted). */
+  storePaths: string[];
+  /** sha256 of the Nix database (db.sqlite and its -wal, if any); null when absent. */
+  db: string | null;
+  /** Every symlink under profiles and gcroots, `path -> target`, sorted (profiles and their generations). */
+  links: string[];
+  /** Identity of the daemon socket (inode and change time); null when absent. */
+  socket: string | null;
+}
+
+export function fingerprintNix(root: string): NixFingerprint {
+  let storePaths: string[] = [];
+  try {
+    storePaths = readdirSync(hostPath(root, '/nix/store')).filter((n) => n !== '.links').sort();
+  } catch { /* no store */ }
+  let db: string | null = null;
+  for (const file of [NIX_DB, NIX_DB + '-wal']) {
+    try {
+      const bytes = readFileSync(hostPath(root, file));
+      db = createHash('sha256').update(db ?? '').update(bytes).digest('hex');
+    } catch { /* absent */ }
+  }
+  const links: string[] = [];
+  collectLinks(root, PROFILES, links);
+  collectLinks(root, GCROOTS, links);
+  let socket: string | null = null;
+  try {
+    const st = lstatSync(hostPath(root, DAEMON_SOCKET));
+    socket = `${st.ino}:${st.ctimeMs}`;
+  } catch { /* absent */ }
+  return { storePaths, db, links: links.sort(), socket };
+}
+
+function collectLinks(root: string, dir: string, out: string[]): void {
+  let names: string[];
+  try {
+    names = readdirSync(hostPath(root, dir));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = `${dir}/${name}`;
+    const st = lstatSync(hostPath(root, path));
+    if (st.isSymbolicLink()) out.push(`${path} -> ${readlinkSync(hostPath(root, path))}`);
+    else if (st.isDirectory()) collectLinks(root, path, out);
+  }
+}
+
+/** What changed between two fingerprints, one phrase per part; empty when identical. */
+export function diffFingerprint(before: NixFingerprint, after: NixFingerprint): string[] {
+  const changes: string[] = [];
+  const b = new Set(before.storePaths);
+  const a = new Set(after.storePaths);
+  const added = after.storePaths.filter((p) => !b.has(p));
+  const removed = before.storePaths.filter((p) => !a.has(p));
+  if (added.length || removed.length) changes.push(`store paths +${added.length} -${removed.length}`);
+  if (before.db !== after.db) changes.push('database changed');
+  const bl = new Set(before.links);
+  const al = new Set(after.links);
+  const linkChanges = after.links.filter((l) => !bl.has(l)).length + before.links.filter((l) => !al.has(l)).length;
+  if (linkChanges) changes.push(`profiles/gcroots: ${linkChanges} links changed`);
+  if (before.socket !== after.socket) changes.push('daemon socket changed');
+  return changes;
+}
+
+// ---------------------------------------------------------------------------
+// Garbage collection.
+
+/** What `nix store gc` did, as measured and as Nix reported it. */
+export interface NixGcResult {
+  /** Store paths deleted (or that would be, with dryRun), measured from the store listing. */
+  paths: string[];
+  /** Nix's own summary line (`N store paths deleted, X MiB freed`), if printed. */
+  summary: string | null;
+  /** Bytes Nix said it freed, when it said so. */
+  freedBytes: number | null;
+}
+
+/**
+ * Runs `nix store gc` on the root's store (for another root: the local store
+ * at that root, `--store ROOT`). With dryRun, lists what would go.
+ */
+export async function nixStoreGc(options: NixOptions, dryRun: boolean): Promise<NixGcResult> {
+  const before = fingerprintNix(options.root).storePaths;
+  const args = ['store', 'gc', ...(dryRun ? ['--dry-run'] : []), ...(options.root === '/' ? [] : ['--store', options.root])];
+  const run = await runNix(options, args, 30 * 60_000);
+  if (run.status !== 0) {
+    const error = run.stderr.split('\n').map((l) => l.trim()).find((l) => l.startsWith('error:')) ?? firstLine(run.stderr);
+    throw new OnixError(`nix store gc failed: ${error || `exit ${run.status}`}`, EXIT.failed);
+  }
+  const output = run.stdout + '\n' + run.stderr;
+  const summaryLine = output.split('\n').map((l) => l.trim()).find((l) => /store paths deleted/.test(l)) ?? null;
+  const mib = summaryLine ? /([0-9.]+) MiB freed/.exec(summaryLine) : null;
+  let paths: string[];
+  if (dryRun) {
+    paths = output.split('\n').map((l) => l.trim()).filter((l) => /^\/nix\/store\/[0-9a-z]{32}-/.test(l)).map((l) => l.slice('/nix/store/'.length)).sort();
+  } else {
+    const after = new Set(fingerprintNix(options.root).storePaths);
+    paths = before.filter((p) => !after.has(p));
+  }
+  return { paths, summary: summaryLine, freedBytes: mib ? Math.round(Number(mib[1]) * 1024 * 1024) : null };
+}
