@@ -1,0 +1,52 @@
+// The atomic swap: a few lines of C (exchange.c) calling renameat2(RENAME_EXCHANGE),
+// built statically. Node has no renameat2, so moss runs this binary.
+// Lookup: $MOSS_EXCHANGE, then /usr/libexec/moss/moss-exchange (in the image),
+// then a build cached under <repo>/.cache/moss/ from exchange.c (host, tests).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MossError } from './errors.ts';
+
+/** Where the image installs the helper. */
+export const IMAGE_EXCHANGE = '/usr/libexec/moss/moss-exchange';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SOURCE = join(here, 'exchange.c');
+
+/** Compiles exchange.c statically to `out` (musl-gcc if present, else gcc -static). */
+export function buildExchange(out: string): string {
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.tmp-${process.pid}`;
+  const compilers: [string, string[]][] = [
+    ['musl-gcc', ['-static', '-Os', '-s', '-o', tmp, SOURCE]],
+    ['gcc', ['-static', '-Os', '-s', '-o', tmp, SOURCE]],
+  ];
+  for (const [cc, args] of compilers) {
+    const r = spawnSync(cc, args, { encoding: 'utf8' });
+    if (r.status === 0) {
+      renameSync(tmp, out);
+      return out;
+    }
+  }
+  throw new MossError('cannot build moss-exchange: install musl-tools (or gcc with static glibc)');
+}
+
+let cached: string | undefined;
+
+/** Path of a working moss-exchange binary. */
+export function exchangeBinary(): string {
+  if (cached) return cached;
+  if (process.env.MOSS_EXCHANGE) return (cached = process.env.MOSS_EXCHANGE);
+  if (existsSync(IMAGE_EXCHANGE)) return (cached = IMAGE_EXCHANGE);
+  if (!existsSync(SOURCE)) throw new MossError(`moss-exchange not found (${IMAGE_EXCHANGE})`);
+  const out = resolve(here, '../../.cache/moss/moss-exchange');
+  if (!existsSync(out) || statSync(out).mtimeMs < statSync(SOURCE).mtimeMs) buildExchange(out);
+  return (cached = out);
+}
+
+/** Atomically exchanges two existing paths on one filesystem. */
+export function exchange(a: string, b: string): void {
+  const r = spawnSync(exchangeBinary(), [a, b], { encoding: 'utf8' });
+  if (r.status !== 0) throw new MossError((r.stderr || `moss-exchange failed (${r.status})`).trim());
+}
