@@ -112,7 +112,9 @@ export async function createCodeHighlighter(options: HighlighterOptions = {}): P
       return hit;
     }
     stats.tokenized++;
-    const tokens = shiki.codeToTokensBase(code, { lang: grammar, theme: 'onix' });
+    // No time limit: shiki's default (500 ms per line) leaves the rest of a line unhighlighted
+    // when the machine is busy, and then two builds of one commit would differ.
+    const tokens = shiki.codeToTokensBase(code, { lang: grammar, theme: 'onix', tokenizeTimeLimit: 0, tokenizeMaxLineLength: 0 });
     const lines: TokenLines = tokens.map((line) => {
       const out: Token[] = [];
       for (const t of line) {

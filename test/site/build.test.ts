@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+import { BuildError, buildSite } from '../../generator/site/build.ts';
+import { page, read, tempSite } from './helpers.ts';
+
+const basic = {
+  'content/index.md': page('Home', 'Welcome. See [the guide](guide.md#second-part) and [abs](/guide/).\n\n## One\n\ntext', 'order: 0\nkicker: a kicker line\n'),
+  'content/guide.md': page('Guide', [
+    '## First part', 'Is a < b & "c"? Raw <script>alert(1)</script> HTML is dropped.',
+    '## Second part', '```nix\n{ pkgs }: pkgs.hello\n```',
+    '### Detail', '```console\n$ echo hi\nhi\n```',
+    '<!-- spec: contract -->\n\n| Surface | Owner | Reason |\n|---|---|---|\n| `/usr` | moss | payload |',
+  ].join('\n\n'), 'order: 1\ndescription: The guide.\nnav: The guide\n'),
+  'content/notes/extra.md': page('Extra', 'Back [home](../index.md).'),
+  'CNAME': 'example.org\n',
+};
+
+async function build(files: Record<string, string>) {
+  const dir = await tempSite(files);
+  const result = await buildSite({ contentDir: join(dir, 'content'), outDir: join(dir, 'dist'), rootDir: dir, cacheDir: null });
+  return { dir, out: join(dir, 'dist'), result };
+}
+
+test('builds pages, 404, sitemap, robots, .nojekyll, CNAME and assets', async () => {
+  const { out, result } = await build(basic);
+  assert.equal(result.pages, 3);
+  for (const f of ['index.html', 'guide/index.html', 'notes/extra/index.html', '404.html', 'sitemap.xml', 'robots.txt', '.nojekyll', 'CNAME', 'favicon.svg', 'assets/logo.svg']) {
+    assert.ok(result.files.includes(f), `missing ${f}`);
+  }
+  assert.equal(await read(out, 'CNAME'), 'example.org\n');
+  const sitemap = await read(out, 'sitemap.xml');
+  assert.match(sitemap, /<loc>https:\/\/onix-os\.com\/guide\/<\/loc>/);
+  assert.match(await read(out, 'robots.txt'), /Sitemap: https:\/\/onix-os\.com\/sitemap\.xml/);
+  assert.ok(result.files.some((f) => /^assets\/style\.[0-9a-f]{10}\.css$/.test(f)));
+});
+
+test('pages carry meta, nav with the current page, anchors, TOC only on long pages, rewritten links', async () => {
+  const { out } = await build(basic);
+  const guide = await read(out, 'guide/index.html');
+  assert.match(guide, /<title>Guide · ONIX<\/title>/);
+  assert.match(guide, /<link rel="canonical" href="https:\/\/onix-os\.com\/guide\/">/);
+  assert.match(guide, /<meta property="og:description" content="The guide\.">/);
+  assert.match(guide, /<meta name="twitter:card" content="summary">/);
+  assert.match(guide, /<a href="\/guide\/" aria-current="page">The guide<\/a>/);
+  assert.match(guide, /<a href="\/">Home<\/a>/);
+  assert.doesNotMatch(guide, /notes\/extra/, 'a page without order is not in the nav');
+  assert.match(guide, /<h2 id="second-part">Second part<a class="anchor" href="#second-part"/);
+  assert.match(guide, /<nav class="toc"/);
+  assert.match(guide, /href="https:\/\/github\.com\/onix-os\/onix-os\.com\/edit\/main\/content\/guide\.md"/);
+  const home = await read(out, 'index.html');
+  assert.doesNotMatch(home, /<nav class="toc"/, 'one heading: no TOC');
+  assert.match(home, /<a href="\/guide\/#second-part">the guide<\/a>/);
+  assert.match(home, /<p class="kicker">a kicker line<\/p>/);
+  assert.match(await read(out, 'notes/extra/index.html'), /<a href="\/">home<\/a>/);
+});
+
+test('escapes text, hides the contract marker, highlights code and renders transcripts', async () => {
+  const { out } = await build(basic);
+  const guide = await read(out, 'guide/index.html');
+  assert.match(guide, /Is a &#x3C; b &#x26; "c"\? Raw alert\(1\) HTML is dropped\./);
+  assert.doesNotMatch(guide, /<script>alert/);
+  assert.doesNotMatch(guide, /spec: contract/);
+  assert.match(guide, /<div class="table-scroll" tabindex="0" role="region" aria-label="Table: Surface, Owner, Reason"><table>/);
+  assert.match(guide, /<code class="language-nix"><span class="line">.*<span class="tk-/);
+  assert.match(guide, /<span class="line cmd"><span class="prompt">\$ <\/span><span class="command">.*echo.*<\/span><\/span>\n<span class="line out">hi<\/span>/);
+  assert.match(guide, /data-block="[^"]*content\/guide\.md:\d+" data-status="not-run"/);
+  assert.doesNotMatch(guide, /shiki|<script[^>]*shiki/i, 'no highlighter in the browser');
+});
+
+test('two builds of the same content are byte-identical', async () => {
+  const dir = await tempSite(basic);
+  const a = { out: join(dir, 'dist-a') };
+  const b = { out: join(dir, 'dist-b') };
+  await buildSite({ contentDir: join(dir, 'content'), outDir: a.out, rootDir: dir, cacheDir: null });
+  await buildSite({ contentDir: join(dir, 'content'), outDir: b.out, rootDir: dir, cacheDir: join(dir, 'cache') });
+  await buildSite({ contentDir: join(dir, 'content'), outDir: b.out, rootDir: dir, cacheDir: join(dir, 'cache') });
+  const files = async (dir: string): Promise<string[]> => {
+    const out: string[] = [];
+    for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(relative(dir, join(e.parentPath, e.name)));
+    return out.sort();
+  };
+  const fa = await files(a.out);
+  assert.deepEqual(fa, await files(b.out));
+  for (const f of fa) assert.equal(await readFile(join(b.out, f), 'utf8'), await readFile(join(a.out, f), 'utf8'), `${f} differs`);
+});
+
+async function problemsOf(files: Record<string, string>): Promise<string[]> {
+  try {
+    await build(files);
+  } catch (error) {
+    assert.ok(error instanceof BuildError, String(error));
+    return error.message.split('\n').map((l) => l.replace(/^.*?content\//, 'content/'));
+  }
+  assert.fail('build did not fail');
+}
+
+test('build fails naming file and line: broken link, broken anchor', async () => {
+  const problems = await problemsOf({
+    'content/index.md': page('Home', 'Intro\n\nA [gone](nowhere.md) link.\n\nAn [anchor](other.md#nope).\n\n[ok](other.md#real)'),
+    'content/other.md': page('Other', '## Real'),
+  });
+  assert.deepEqual(problems, [
+    'content/index.md:7: broken link "nowhere.md": no page at /nowhere/',
+    'content/index.md:9: broken anchor "other.md#nope": ' + problems[1]!.split(': ')[2]!.split(' has')[0] + ' has no heading with id "nope"',
+  ]);
+  assert.match(problems[1]!, /content\/other\.md has no heading with id "nope"$/);
+});
+
+test('build fails naming file and line: no title, one URL for two pages, unknown language', async () => {
+  const problems = await problemsOf({
+    'content/index.md': page(null, 'No title here.'),
+    'content/a.md': page('A', 'text'),
+    'content/a/index.md': page('A again', 'text\n\n```klingon\nqapla\n```'),
+  });
+  assert.equal(problems.length, 3, problems.join('\n'));
+  assert.match(problems[0]!, /^content\/a\/index\.md:1: URL \/a\/ is also the URL of .*content\/a\.md$/);
+  assert.match(problems[1]!, /^content\/a\/index\.md:7: code block in unknown language "klingon"/);
+  assert.match(problems[2]!, /^content\/index\.md:1: page has no title/);
+});
+
+test('a build error leaves the previous dist/ in place', async () => {
+  const { dir, out } = await build(basic);
+  const before = await read(out, 'index.html');
+  await assert.rejects(buildSite({ contentDir: join(dir, 'nope-missing'), outDir: out, cacheDir: null }));
+  const broken = await tempSite({ 'content/index.md': page(null, 'x') });
+  await assert.rejects(buildSite({ contentDir: join(broken, 'content'), outDir: out, cacheDir: null }), BuildError);
+  assert.equal(await read(out, 'index.html'), before);
+});

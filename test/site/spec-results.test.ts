@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { buildSite } from '../../generator/site/build.ts';
+import { loadPage } from '../../generator/site/pages.ts';
+import { readSpecReport } from '../../generator/site/spec-results.ts';
+import type { BlockReport, SpecReport } from '../../generator/spec/report-types.ts';
+import { page, read, tempSite } from './helpers.ts';
+
+const body = [
+  '## Status',
+  '```console\n$ onix status\nactive fstx: {{fstx}}\nboot: [..]\n[1]\n```',
+  '## Later',
+  '```console\n$ cat /usr/.stateID\n{{fstx}}\n$ echo {{other}}\n```',
+  '## Images',
+  '![GL before](spec-artifact:case-4/glprobe-before.png)\n\n![GL after](spec-artifact:case-4/missing.png)',
+].join('\n\n');
+
+function block(id: string, line: number, status: BlockReport['status'], captures: Record<string, string>): BlockReport {
+  return { id, file: id.split(':')[0]!, line, kind: 'transcript', status, commands: [], captures, diff: '', durationMs: 5 };
+}
+
+async function fixture(edit = false) {
+  const dir = await tempSite({ 'content/cli.md': page('CLI', body) });
+  const file = join(dir, 'content/cli.md');
+  const parsed = await loadPage(file);
+  const [first, second] = parsed.tree.children.filter((n) => n.type === 'code').map((n) => n.position!.start.line);
+  const report: SpecReport = {
+    version: 1,
+    startedAt: '2026-11-20T10:00:00Z',
+    finishedAt: '2026-11-20T10:05:00Z',
+    machine: { target: 'vm', imageId: 'abc', fstx: '12', host: 'qemu tcg' },
+    commit: null,
+    shard: null,
+    pages: [{ file: parsed.file, contentHash: edit ? 'old-hash' : parsed.contentHash }],
+    cases: [{
+      id: `${parsed.file}:7`, file: parsed.file, line: 7, title: 'Status', status: 'failed', durationMs: 10, reboots: 0,
+      artifacts: ['case-4/glprobe-before.png'],
+      blocks: [block(`${parsed.file}:${first}`, first!, 'passed', { fstx: '6649-a17c' }), block(`${parsed.file}:${second}`, second!, 'failed', {})],
+    }],
+    totals: { passed: 1, failed: 1, skipped: 0, errors: 0 },
+  };
+  const reportDir = join(dir, '.spec');
+  await mkdir(join(reportDir, 'case-4'), { recursive: true });
+  await writeFile(join(reportDir, 'report.json'), JSON.stringify(report));
+  await writeFile(join(reportDir, 'case-4/glprobe-before.png'), 'not really a png');
+  const out = join(dir, 'dist');
+  const result = await buildSite({ contentDir: join(dir, 'content'), outDir: out, report: await readSpecReport(reportDir), reportDir, cacheDir: null, rootDir: dir });
+  return { html: await read(out, 'cli/index.html'), out, result };
+}
+
+test('blocks show their result, machine and date; captures show observed values', async () => {
+  const { html } = await fixture();
+  const figures = html.split('<figure').slice(1);
+  assert.equal(figures.length, 2);
+  assert.match(figures[0]!, /data-status="passed"/);
+  assert.match(figures[0]!, /✓<\/span> verified on vm · fstx 12, 2026-11-20/);
+  assert.match(figures[0]!, /active fstx: <span class="capture" title="fstx, as observed on vm · fstx 12">6649-a17c<\/span>/);
+  assert.match(figures[0]!, /boot: <span class="matcher" title="any text">\[\.\.\]<\/span>/);
+  assert.match(figures[0]!, /<span class="line out exit" title="exit status">\[1\]<\/span>/);
+  assert.match(figures[1]!, /data-status="failed"/);
+  assert.match(figures[1]!, /✗<\/span> failed on vm · fstx 12, 2026-11-20/);
+  // A capture bound in an earlier block of the case; one never observed is a placeholder.
+  assert.match(figures[1]!, /<span class="capture"[^>]*>6649-a17c<\/span>/);
+  assert.match(figures[1]!, /<span class="capture placeholder" title="other: observed when the spec runs">other<\/span>/);
+});
+
+test('report artifacts are copied and shown; missing ones show a placeholder', async () => {
+  const { html, out, result } = await fixture();
+  assert.match(html, /<img class="spec-artifact" src="\/spec-artifacts\/case-4\/glprobe-before\.png" alt="GL before" loading="lazy">/);
+  assert.match(html, /<span class="spec-artifact-missing" role="img" aria-label="GL after">GL after \(appears after the spec runs\)<\/span>/);
+  assert.ok(result.files.includes('spec-artifacts/case-4/glprobe-before.png'));
+  assert.equal(await read(out, 'spec-artifacts/case-4/glprobe-before.png'), 'not really a png');
+});
+
+test('a report for an older version of the page marks its blocks not run', async () => {
+  const { html } = await fixture(true);
+  assert.equal((html.match(/data-status="not-run"/g) ?? []).length, 2);
+  assert.match(html, /title="page changed since the last spec run"/);
+  assert.match(html, /<span class="capture placeholder"[^>]*>fstx<\/span>/);
+});
