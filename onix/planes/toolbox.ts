@@ -155,7 +155,11 @@ export function runNix(options: NixOptions, args: string[], timeoutMs = 60_000):
 /** `nix store ping` against the root's daemon. */
 export async function nixStorePing(options: NixOptions): Promise<DaemonHealth> {
   const run = await runNix(options, ['store', 'ping', '--store', daemonStoreUri(options.root)], 10_000);
-  if (run.status === 0) return { healthy: true, detail: firstLine(run.stdout.split('\n').find((l) => l.startsWith('Version')) ?? run.stdout) };
+  if (run.status === 0) {
+    // Nix 2.8 prints `Store URL: ...` and `Version: ...` on stderr.
+    const version = `${run.stdout}\n${run.stderr}`.split('\n').find((l) => l.startsWith('Version:'));
+    return { healthy: true, detail: `nix store ping: ${version ? 'Nix ' + version.slice(8).trim() : 'ok'}` };
+  }
   const error = run.stderr.split('\n').map((l) => l.trim()).find((l) => l.startsWith('error:')) ?? firstLine(run.stderr);
   return { healthy: false, detail: `nix store ping: ${error}` };
 }
