@@ -1,0 +1,321 @@
+// The `vm` target: the ONIX image under QEMU.
+//
+//  - disk: qcow2 base per image id (disk.ts) + a qcow2 overlay per machine;
+//  - kernel, initrd, options: the default BLS entry (boot-files.ts), read from the
+//    image before the first boot and from the running guest before every reboot,
+//    so a rollback + reboot boots the previous state's kernel;
+//  - agent: virtio-serial port org.onix.agent on a unix socket (agent/protocol.ts);
+//  - control: QMP on a unix socket; serial console appended to console.log;
+//  - no network device; KVM only when it really works (accel.ts), else TCG;
+//  - reboot: the guest runs `reboot`, QEMU (-no-reboot) exits, the driver starts it
+//    again with the then-default entry; crash: QMP system_reset (QEMU exits the same
+//    way, the guest got no clean shutdown); snapshot/restore: savevm/loadvm internal
+//    snapshots in the overlay, RAM included, with the agent channel resynced.
+import { type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, fstatSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chooseAccel, type Accel } from './accel.ts';
+import { AgentConnection } from './agent-client.ts';
+import { MACHINE_CACHE } from './agent-bundle.ts';
+import { guestSource, hostTreeSource, loadBootFiles, sameBoot, type BootFiles } from './boot-files.ts';
+import { baseDisk, createOverlay } from './disk.ts';
+import { resolveImage, type BuiltImage, type ImageChoice } from './image-source.ts';
+import { MachineError, type Machine, type MachineCapabilities, type MachineIdentity, type Session, type SessionOptions } from './machine.ts';
+import { VIRTIO_PORT_NAME } from './agent/protocol.ts';
+import { spawnGuarded } from './process-guard.ts';
+import { QmpClient } from './qmp.ts';
+
+export interface QemuMachineOptions {
+  /** Image to boot (default: resolveImage(options.imageChoice)). */
+  image?: BuiltImage;
+  /** Which image when `image` is not given (default: "auto": the real one if its builder exists). */
+  imageChoice?: ImageChoice;
+  /** Guest memory in MiB (default: 768). */
+  memoryMiB?: number;
+  /** How long a boot may take until the agent answers, in ms (default: 180_000 under TCG, 60_000 under KVM). */
+  bootTimeoutMs?: number;
+  /** Default per-command timeout in ms (default: 60_000). */
+  defaultTimeoutMs?: number;
+  /** Accelerator (default: chooseAccel()). */
+  accel?: Accel;
+  /** QEMU binary (default: qemu-system-x86_64). */
+  qemu?: string;
+  /** Progress lines (image build, boot), e.g. for the CLI (default: silent). */
+  onProgress?: (line: string) => void;
+}
+
+const CONSOLE_TAIL = 3000;
+
+export class QemuMachine implements Machine {
+  readonly capabilities: MachineCapabilities = { kernel: true, reboot: true, snapshot: true, crash: true };
+  private dir: string | null = null;
+  private image: BuiltImage | null = null;
+  private accel: Accel = 'tcg';
+  private proc: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private qmp: QmpClient | null = null;
+  private conn: AgentConnection | null = null;
+  private boot_: BootFiles | null = null;
+  private booting: Promise<void> | null = null;
+  private stderr = '';
+  private readonly snapshots = new Map<string, BootFiles>();
+
+  constructor(private readonly options: QemuMachineOptions = {}) {}
+
+  private get paths() {
+    const d = this.dir!;
+    return { overlay: join(d, 'disk.qcow2'), console: join(d, 'console.log'), qmp: join(d, 'qmp.sock'), agent: join(d, 'agent.sock'), boot: join(d, 'boot') };
+  }
+
+  consoleLog(): string {
+    return this.dir ? readTail(this.paths.console, 256 * 1024) : '';
+  }
+
+  private consoleTail(): string {
+    const log = this.consoleLog();
+    const err = this.stderr.trim() ? `\n[qemu stderr]\n${this.stderr.trim().slice(-1000)}` : '';
+    return log.slice(-CONSOLE_TAIL) + err;
+  }
+
+  private error(message: string): MachineError {
+    return new MachineError(`vm: ${message}`, this.consoleTail());
+  }
+
+  private get bootTimeoutMs(): number {
+    return this.options.bootTimeoutMs ?? (this.accel === 'kvm' ? 60_000 : 180_000);
+  }
+
+  boot(): Promise<void> {
+    this.booting ??= this.firstBoot().catch(async (e: unknown) => {
+      this.booting = null;
+      await this.stopQemu();
+      throw e instanceof MachineError ? e : this.error((e as Error).message);
+    });
+    return this.booting;
+  }
+
+  private async firstBoot(): Promise<void> {
+    const progress = this.options.onProgress ?? (() => {});
+    this.image = this.options.image ?? (await resolveImage(this.options.imageChoice, progress));
+    this.accel = this.options.accel ?? (await chooseAccel(this.options.qemu));
+    progress(`preparing the disk for image ${this.image.imageId}`);
+    const base = await baseDisk(this.image.imageId, this.image.rootfs);
+    mkdirSync(join(tmpdir()), { recursive: true });
+    this.dir = mkdtempSync(join(tmpdir(), 'onix-vm-'));
+    mkdirSync(this.paths.boot);
+    await createOverlay(base, this.paths.overlay);
+    const bootCache = join(MACHINE_CACHE, 'boot', this.image.imageId);
+    mkdirSync(bootCache, { recursive: true });
+    const files = await loadBootFiles(hostTreeSource(this.image.rootfs), bootCache);
+    progress(`booting ${files.entry} under ${this.accel}`);
+    await this.startQemu(files);
+  }
+
+  private qemuArgs(files: BootFiles, loadvm?: string): string[] {
+    const p = this.paths;
+    const args = [
+      '-name', 'onix-vm',
+      '-machine', `pc,accel=${this.accel}`,
+      '-cpu', this.accel === 'kvm' ? 'host' : 'max',
+      '-m', String(this.options.memoryMiB ?? 768),
+      '-smp', '1',
+      '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+      '-nic', 'none',
+      '-kernel', files.kernel,
+      ...(files.initrd ? ['-initrd', files.initrd] : []),
+      '-append', files.options,
+      '-drive', `file=${p.overlay},if=virtio,format=qcow2`,
+      '-chardev', `file,id=console,path=${p.console},append=on`,
+      '-serial', 'chardev:console',
+      '-chardev', `socket,id=agent,path=${p.agent},server=on,wait=off`,
+      '-device', 'virtio-serial-pci',
+      '-device', `virtserialport,chardev=agent,name=${VIRTIO_PORT_NAME}`,
+      '-device', 'virtio-rng-pci',
+      '-qmp', `unix:${p.qmp},server=on,wait=off`,
+    ];
+    if (loadvm) args.push('-loadvm', loadvm);
+    return args;
+  }
+
+  private async startQemu(files: BootFiles, loadvm?: string): Promise<void> {
+    const p = this.paths;
+    rmSync(p.qmp, { force: true });
+    rmSync(p.agent, { force: true });
+    this.stderr = '';
+    const proc = spawnGuarded(this.options.qemu ?? 'qemu-system-x86_64', this.qemuArgs(files, loadvm), { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = proc;
+    this.boot_ = files;
+    let gone = false;
+    proc.stderr!.on('data', (b: Buffer) => {
+      this.stderr = (this.stderr + b.toString()).slice(-8000);
+    });
+    this.exited = new Promise<void>((resolve) => {
+      proc.on('exit', () => {
+        gone = true;
+        this.conn?.fail('the VM stopped');
+        this.qmp?.close();
+        resolve();
+      });
+      proc.on('error', (e) => {
+        gone = true;
+        this.stderr += `\n${e.message}`;
+        resolve();
+      });
+    });
+    for (let i = 0; !(existsSync(p.qmp) && existsSync(p.agent)); i++) {
+      if (gone) throw this.error('QEMU exited while starting (is qemu-system-x86 installed?)');
+      if (i > 500) throw this.error('QEMU did not create its sockets within 10 s');
+      await sleep(20);
+    }
+    this.qmp = await QmpClient.connect(p.qmp);
+    const sock = connect(p.agent);
+    await new Promise<void>((resolve, reject) => {
+      sock.once('connect', resolve);
+      sock.once('error', reject);
+    });
+    const conn = new AgentConnection(sock, sock, { label: 'vm', consoleTail: () => this.consoleTail() });
+    this.conn = conn;
+    if (gone) conn.fail('the VM stopped');
+    await conn.waitReady(this.bootTimeoutMs, 500);
+  }
+
+  private async stopQemu(): Promise<void> {
+    const proc = this.proc;
+    this.proc = null;
+    this.conn?.fail('the VM was stopped');
+    this.qmp?.close();
+    this.qmp = null;
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
+  private connection(): AgentConnection {
+    if (!this.conn || this.conn.closed) throw this.error('the machine is not running (call boot first)');
+    return this.conn;
+  }
+
+  async identity(): Promise<MachineIdentity> {
+    await this.boot();
+    const s = await this.session();
+    const r = await s.run('cat /usr/.stateID 2>/dev/null', { timeoutMs: 30_000 });
+    await s.close();
+    return { target: 'vm', imageId: this.image!.imageId, fstx: r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null, host: `qemu ${this.accel}` };
+  }
+
+  async session(options: SessionOptions = {}): Promise<Session> {
+    await this.boot();
+    return this.connection().open({ user: options.user, cwd: options.cwd, env: options.env, login: true }, this.options.defaultTimeoutMs);
+  }
+
+  /** The boot files of the entry the running guest would boot next. */
+  private async nextBootFiles(): Promise<BootFiles> {
+    return loadBootFiles(guestSource(this.connection()), this.paths.boot);
+  }
+
+  async reboot(): Promise<void> {
+    await this.boot();
+    const conn = this.connection();
+    const next = await this.nextBootFiles();
+    conn.dropSessions();
+    const s = await conn.open({ login: false, shell: '/bin/sh' });
+    void s.run('reboot', { timeoutMs: 10_000 }).catch(() => {}); // the machine goes down before it answers
+    const down = await Promise.race([this.exited.then(() => true), sleep(this.bootTimeoutMs).then(() => false)]);
+    if (!down) {
+      const err = this.error('the guest did not go down after `reboot`');
+      await this.stopQemu();
+      throw err;
+    }
+    this.proc = null;
+    await this.startQemu(next);
+  }
+
+  async crash(): Promise<void> {
+    await this.boot();
+    const conn = this.connection();
+    let next = this.boot_!;
+    try {
+      next = await Promise.race([this.nextBootFiles(), sleep(20_000).then(() => Promise.reject(new Error('timeout')))]);
+    } catch {
+      // A wedged guest boots what it booted last time.
+    }
+    conn.dropSessions();
+    try {
+      await this.qmp?.execute('system_reset'); // with -no-reboot QEMU exits instead of resetting
+    } catch {
+      // QMP gone: kill below
+    }
+    const down = await Promise.race([this.exited.then(() => true), sleep(10_000).then(() => false)]);
+    if (!down) await this.stopQemu();
+    this.proc = null;
+    await this.startQemu(next);
+  }
+
+  async snapshot(name = 'base'): Promise<void> {
+    await this.boot();
+    const conn = this.connection();
+    await conn.closeSessions();
+    const out = await this.qmp!.hmp(`savevm ${hmpName(name)}`);
+    if (out.trim()) throw this.error(`savevm ${name} failed: ${out.trim()}`);
+    this.snapshots.set(name, this.boot_!);
+  }
+
+  async restore(name = 'base'): Promise<void> {
+    await this.boot();
+    const files = this.snapshots.get(name);
+    if (!files) throw this.error(`no snapshot named ${name}`);
+    this.conn?.dropSessions();
+    if (this.proc && this.conn && !this.conn.closed && this.qmp && sameBoot(files, this.boot_!)) {
+      const out = await this.qmp.hmp(`loadvm ${hmpName(name)}`);
+      if (out.trim()) throw this.error(`loadvm ${name} failed: ${out.trim()}`);
+      await this.conn.waitReady(30_000, 200);
+      return;
+    }
+    // Another kernel is running (a reboot since): start QEMU from the snapshot.
+    await this.stopQemu();
+    await this.startQemu(files, hmpName(name));
+  }
+
+  async copyOut(machinePath: string, hostPath: string): Promise<void> {
+    await this.boot();
+    await this.connection().copyOut(machinePath, hostPath);
+  }
+
+  async shutdown(): Promise<void> {
+    this.booting = null;
+    await this.stopQemu();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
+    this.snapshots.clear();
+  }
+}
+
+function hmpName(name: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new MachineError(`vm: snapshot names are letters, digits, "_", "." and "-": ${name}`);
+  return name;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function readTail(path: string, bytes: number): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, bytes);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}

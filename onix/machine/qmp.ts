@@ -1,0 +1,72 @@
+// A small QMP client (QEMU Machine Protocol: JSON objects over a unix socket).
+// Greeting, then `qmp_capabilities`, then one command at a time; events are
+// ignored except that the client remembers the last SHUTDOWN/RESET.
+import { connect, type Socket } from 'node:net';
+
+export class QmpClient {
+  private buf = '';
+  private waiting: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
+  private greeted!: () => void;
+  private closed = false;
+
+  private constructor(private readonly sock: Socket) {}
+
+  static async connect(path: string): Promise<QmpClient> {
+    const sock = connect(path);
+    const c = new QmpClient(sock);
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      c.greeted = resolve;
+      sock.on('data', (b) => c.onData(b));
+    });
+    sock.on('error', () => c.fail());
+    sock.on('close', () => c.fail());
+    await c.execute('qmp_capabilities');
+    return c;
+  }
+
+  private onData(b: Buffer): void {
+    this.buf += b.toString('utf8');
+    let nl: number;
+    while ((nl = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, nl).trim();
+      this.buf = this.buf.slice(nl + 1);
+      if (!line) continue;
+      let msg: Record<string, unknown>;
+      try {
+        msg = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      if ('QMP' in msg) this.greeted();
+      else if ('return' in msg) this.waiting.shift()?.resolve(msg.return);
+      else if ('error' in msg) {
+        const e = msg.error as { desc?: string };
+        this.waiting.shift()?.reject(new Error(e.desc ?? 'QMP error'));
+      }
+    }
+  }
+
+  private fail(): void {
+    this.closed = true;
+    for (const w of this.waiting.splice(0)) w.reject(new Error('QMP connection closed'));
+  }
+
+  execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error('QMP connection closed'));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.sock.write(JSON.stringify(args ? { execute: command, arguments: args } : { execute: command }) + '\n');
+    });
+  }
+
+  /** Runs a human monitor command (savevm, loadvm...) and returns its text output. */
+  async hmp(commandLine: string): Promise<string> {
+    return String(await this.execute('human-monitor-command', { 'command-line': commandLine }));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.sock.destroy();
+  }
+}
