@@ -8,7 +8,7 @@
 // bridge whose stamp names another state than /usr/.stateID is stale (the
 // state before a rollback, until the next boot rebuilds it).
 
-import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { hostPath, resolveInRoot } from './root-path.ts';
 import { isUnder } from '../contract.ts';
 import { parseStateId } from './machine.ts';
@@ -129,6 +129,22 @@ export function readBridge(root: string, activeId: number): BridgeView {
     : links.length === 0 || bad.length > 0 ? 'broken'
     : 'coherent';
   return { state, builtFor, links: links.length, bad };
+}
+
+/**
+ * The seam's own state as written on disk: each bridge link with its target
+ * as stored (not as it resolves: a machine rollback changes what /usr/...
+ * resolves to without touching the seam), the bridge stamp, and the drift list.
+ */
+export function seamSnapshot(root: string): string[] {
+  const links: string[] = [];
+  collectLinks(root, BRIDGE, links);
+  const out = links.map((l) => `${l} -> ${readlinkSync(hostPath(root, l))}`);
+  try {
+    out.push(`stamp ${readFileSync(hostPath(root, BRIDGE_STAMP), 'utf8').trim()}`);
+  } catch { /* none */ }
+  for (const d of etcDrift(root)) out.push(`drift ${d.path} ${fileContent(root, d.path)?.toString('base64') ?? ''}`);
+  return out;
 }
 
 function collectLinks(root: string, dir: string, out: string[]): void {
