@@ -101,6 +101,12 @@ async function main(): Promise<number> {
   }
 }
 
+// A closed pipe (`npm run spec | head`) is not an error of the run.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {

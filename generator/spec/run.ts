@@ -90,7 +90,8 @@ async function loadPages(files: string[], cwd: string): Promise<ParsedPage[]> {
     } else {
       const abs = resolve(cwd, f);
       if (!existsSync(abs)) throw new SpecRunError(`${f}: no such file`);
-      found.add(isAbsolute(f) ? relative(cwd, abs) || f : f);
+      const rel = relative(cwd, abs);
+      found.add(isAbsolute(f) && !rel.startsWith('..') ? rel : f);
     }
   }
   const list = [...found].map((f) => f.split('\\').join('/')).sort();
@@ -247,7 +248,10 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
     for (const f of updated.conflicts) write(`not updated ${f}: it changed on disk during the run`);
   }
 
-  const counts = countBlocks(done);
+  // Summary: blocks of runnable cases, plus one failure per spec error (the blocks of a case
+  // with a spec error did not run; the error itself is what is counted).
+  const counts = countBlocks(done.filter((o) => !broken.has(o.spec.id)));
+  counts.errors += specErrors.length;
   const blessed = updated ? done.every((o) => o.blocks.every((b) => b.status !== 'failed' || b.block.kind === 'transcript')) && updated.conflicts.length === 0 : false;
   const exitCode: 0 | 1 | 2 = specErrors.length || counts.errors ? 2 : counts.failed && !blessed ? 1 : 0;
   if (specErrors.length) write(`${specErrors.length} spec error${specErrors.length === 1 ? '' : 's'} (see above)`);

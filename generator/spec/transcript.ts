@@ -21,6 +21,9 @@ export type TranscriptResult = { ok: true; commands: SpecCommand[] } | { ok: fal
 /** Parse a block's text; `firstLine` is the source line of its first content line. */
 export function parseTranscript(text: string, firstLine: number, options: BlockOptions): TranscriptResult {
   const lines = text === '' ? [] : text.split('\n');
+  if (!lines.some((l) => l.startsWith('$ ') || l === '$')) {
+    return { ok: false, line: firstLine - 1, message: 'console block has no "$ " command (use another language for plain text)' };
+  }
   interface Draft { line: number; parts: string[]; last: number; output: ExpectedLine[] }
   const drafts: Draft[] = [];
   let continuing = false;
@@ -44,9 +47,6 @@ export function parseTranscript(text: string, firstLine: number, options: BlockO
       return { ok: false, line, message: 'output before the first "$ " command (a console block starts with a command)' };
     }
     current.output.push({ text: raw, line });
-  }
-  if (drafts.length === 0) {
-    return { ok: false, line: firstLine - 1, message: 'console block has no "$ " command (use another language for plain text)' };
   }
   const commands: SpecCommand[] = [];
   for (const d of drafts) {

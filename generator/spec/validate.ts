@@ -34,7 +34,8 @@ export function expectedLines(cmd: SpecCommand): { text: string; line: number }[
  */
 export function unifiedDiff(file: string, expected: { text: string; line: number }[], observed: string[], fallbackLine: number): string {
   const a = expected.map((l) => l.text);
-  const patch = structuredPatch('expected', 'observed', a.join('\n') + '\n', observed.join('\n') + '\n', '', '', { context: 3 });
+  const text = (lines: string[]) => (lines.length ? lines.join('\n') + '\n' : '');
+  const patch = structuredPatch('expected', 'observed', text(a), text(observed), '', '', { context: 3 });
   const out: string[] = [];
   for (const hunk of patch.hunks) {
     const index = Math.max(0, hunk.oldStart - 1);
