@@ -130,10 +130,10 @@ export function pingDaemonSocket(root: string, timeoutMs = 2000): Promise<Daemon
 }
 
 /** Runs a nix command, capturing output; rejects with OnixError(tool) when nix cannot be started. */
-export function runNix(options: NixOptions, args: string[], timeoutMs = 60_000): Promise<{ status: number; stdout: string; stderr: string }> {
-  const full = ['--extra-experimental-features', 'nix-command', ...args];
+export function runNix(options: NixOptions, args: string[], timeoutMs = 60_000, argv0?: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  const full = argv0 ? args : ['--extra-experimental-features', 'nix-command', ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(options.nix, full, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(options.nix, full, { stdio: ['ignore', 'pipe', 'pipe'], ...(argv0 ? { argv0 } : {}) });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -236,37 +236,38 @@ export function diffFingerprint(before: NixFingerprint, after: NixFingerprint): 
 // ---------------------------------------------------------------------------
 // Garbage collection.
 
-/** What `nix store gc` did, as measured and as Nix reported it. */
-export interface NixGcResult {
-  /** Store paths deleted (or that would be, with dryRun), measured from the store listing. */
-  paths: string[];
-  /** Nix's own summary line (`N store paths deleted, X MiB freed`), if printed. */
-  summary: string | null;
-  /** Bytes Nix said it freed, when it said so. */
-  freedBytes: number | null;
+/** Store paths (basenames) no GC root reaches: what `nix store gc` would delete. */
+export async function nixDeadPaths(options: NixOptions): Promise<string[]> {
+  // `nix store gc --dry-run` lists nothing in Nix 2.8; `nix-store --gc
+  // --print-dead` does. nix-store is the same multi-call binary as nix,
+  // dispatched on argv[0], so the configured nix binary runs it.
+  const run = await runNix(options, ['--gc', '--print-dead', ...storeArgs(options)], 10 * 60_000, 'nix-store');
+  if (run.status !== 0) throw new OnixError(`nix-store --gc --print-dead failed: ${nixError(run)}`, EXIT.failed);
+  return run.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/nix/store/')).map((l) => l.slice('/nix/store/'.length)).sort();
 }
 
-/**
- * Runs `nix store gc` on the root's store (for another root: the local store
- * at that root, `--store ROOT`). With dryRun, lists what would go.
- */
-export async function nixStoreGc(options: NixOptions, dryRun: boolean): Promise<NixGcResult> {
+function storeArgs(options: NixOptions): string[] {
+  return options.root === '/' ? [] : ['--store', options.root];
+}
+
+function nixError(run: { status: number; stderr: string }): string {
+  return run.stderr.split('\n').map((l) => l.trim()).find((l) => l.startsWith('error:')) ?? (firstLine(run.stderr) || `exit ${run.status}`);
+}
+
+/** What `nix store gc` did. */
+export interface NixGcResult {
+  /** Store paths deleted, measured from the store listing before and after. */
+  deleted: string[];
+  /** Nix's own summary line (`N store paths deleted, X MiB freed`), if printed. */
+  summary: string | null;
+}
+
+/** Runs `nix store gc` on the root's store (for another root: the local store at that root, `--store ROOT`). */
+export async function nixStoreGc(options: NixOptions): Promise<NixGcResult> {
   const before = fingerprintNix(options.root).storePaths;
-  const args = ['store', 'gc', ...(dryRun ? ['--dry-run'] : []), ...(options.root === '/' ? [] : ['--store', options.root])];
-  const run = await runNix(options, args, 30 * 60_000);
-  if (run.status !== 0) {
-    const error = run.stderr.split('\n').map((l) => l.trim()).find((l) => l.startsWith('error:')) ?? firstLine(run.stderr);
-    throw new OnixError(`nix store gc failed: ${error || `exit ${run.status}`}`, EXIT.failed);
-  }
-  const output = run.stdout + '\n' + run.stderr;
-  const summaryLine = output.split('\n').map((l) => l.trim()).find((l) => /store paths deleted/.test(l)) ?? null;
-  const mib = summaryLine ? /([0-9.]+) MiB freed/.exec(summaryLine) : null;
-  let paths: string[];
-  if (dryRun) {
-    paths = output.split('\n').map((l) => l.trim()).filter((l) => /^\/nix\/store\/[0-9a-z]{32}-/.test(l)).map((l) => l.slice('/nix/store/'.length)).sort();
-  } else {
-    const after = new Set(fingerprintNix(options.root).storePaths);
-    paths = before.filter((p) => !after.has(p));
-  }
-  return { paths, summary: summaryLine, freedBytes: mib ? Math.round(Number(mib[1]) * 1024 * 1024) : null };
+  const run = await runNix(options, ['store', 'gc', ...storeArgs(options)], 30 * 60_000);
+  if (run.status !== 0) throw new OnixError(`nix store gc failed: ${nixError(run)}`, EXIT.failed);
+  const summary = `${run.stdout}\n${run.stderr}`.split('\n').map((l) => l.trim()).find((l) => /store paths deleted/.test(l)) ?? null;
+  const after = new Set(fingerprintNix(options.root).storePaths);
+  return { deleted: before.filter((p) => !after.has(p)), summary };
 }
