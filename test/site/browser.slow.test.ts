@@ -1,0 +1,179 @@
+// The built site in Debian's Chromium: every page loads cleanly, nav, theme toggle, copy
+// buttons, no horizontal scrolling at 320 px, and an axe-core audit in both themes.
+// Screenshots of the home page go to test-artifacts/site/.
+
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { buildSite } from '../../generator/site/build.ts';
+import { serveDir } from './static-server.ts';
+
+const repo = join(import.meta.dirname, '../..');
+const artifacts = join(repo, 'test-artifacts/site');
+const axeSource = join(repo, 'node_modules/axe-core/axe.min.js');
+
+let browser: Browser;
+let server: { url: string; close(): Promise<void> };
+let urls: string[] = [];
+
+before(async () => {
+  const out = await mkdtemp(join(tmpdir(), 'onix-browser-'));
+  await buildSite({ contentDir: join(repo, 'content'), outDir: out, cacheDir: null, rootDir: repo });
+  server = await serveDir(out);
+  const sitemap = await readFile(join(out, 'sitemap.xml'), 'utf8');
+  urls = [...sitemap.matchAll(/<loc>https:\/\/onix-os\.com(\/[^<]*)<\/loc>/g)].map((m) => m[1]!);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  await mkdir(artifacts, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A page that records console errors and failed requests. */
+async function watchedPage(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  return { page, problems };
+}
+
+test('every page loads with no console errors or failed requests, and fits 320 px', async () => {
+  assert.ok(urls.length >= 6, `sitemap lists ${urls.length} pages`);
+  for (const width of [1280, 320]) {
+    const context = await browser.newContext({ viewport: { width, height: 800 } });
+    const { page, problems } = await watchedPage(context);
+    for (const url of urls) {
+      const response = await page.goto(server.url + url, { waitUntil: 'networkidle' });
+      assert.equal(response?.status(), 200, url);
+      assert.ok((await page.locator('h1').count()) === 1, `${url}: one h1`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${url} at ${width}px scrolls sideways by ${overflow}px`);
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
+test('the 404 page is served for unknown paths', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const response = await page.goto(`${server.url}/no/such/page/`);
+  assert.equal(response?.status(), 404);
+  assert.equal(await page.locator('h1').textContent(), 'Page not found');
+  await context.close();
+});
+
+test('nav links go to their pages and mark the current one', async () => {
+  const context = await browser.newContext();
+  const { page, problems } = await watchedPage(context);
+  await page.goto(`${server.url}/`);
+  const links = await page.locator('.site-nav a').evaluateAll((as) => as.map((a) => ({ href: a.getAttribute('href')!, label: a.textContent! })));
+  assert.ok(links.length >= 6);
+  for (const link of links) {
+    await page.locator('.site-nav a', { hasText: link.label }).first().click();
+    await page.waitForURL(server.url + link.href);
+    assert.equal(await page.locator('.site-nav a[aria-current="page"]').textContent(), link.label);
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the theme toggle switches, is remembered across reloads and pages, and follows the system first', async () => {
+  const context = await browser.newContext({ colorScheme: 'light' });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await bg();
+  assert.equal(light, 'rgb(245, 242, 237)');
+  const toggle = page.locator('.theme-toggle');
+  assert.equal(await toggle.isVisible(), true);
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+  await toggle.click();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  assert.notEqual(await bg(), light);
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+  await page.reload();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  await page.goto(`${server.url}/cli/`);
+  assert.notEqual(await bg(), light);
+  await page.locator('.theme-toggle').click();
+  await page.reload();
+  assert.equal(await bg(), light);
+  await context.close();
+
+  const dark = await browser.newContext({ colorScheme: 'dark' });
+  const darkPage = await dark.newPage();
+  await darkPage.goto(`${server.url}/`);
+  assert.equal(await darkPage.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(19, 23, 28)');
+  await dark.close();
+});
+
+test('copy buttons copy: a transcript gives its commands only', async () => {
+  const context = await browser.newContext();
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/cli/`);
+  const button = page.locator('figure.transcript .copy-button').first();
+  await button.click();
+  await page.waitForFunction(() => document.querySelector('figure.transcript .copy-button')?.textContent === 'Copied');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'onix status');
+  await page.goto(`${server.url}/`);
+  await page.locator('figure[data-lang="sh"] .copy-button').click();
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^npm ci && npm run build {3}# verify/);
+  await context.close();
+});
+
+test('pages work without JavaScript: content shows, no toggle, no copy buttons', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/cli/`);
+  assert.equal(await page.locator('.theme-toggle').isVisible(), false);
+  assert.equal(await page.locator('.copy-button').count(), 0);
+  assert.match((await page.locator('figure.transcript').first().textContent()) ?? '', /onix status/);
+  await context.close();
+});
+
+test('axe-core finds no accessibility violations, light and dark', async () => {
+  const violations: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    const context = await browser.newContext({ colorScheme });
+    const page = await context.newPage();
+    for (const url of [...urls, '/404.html']) {
+      await page.goto(server.url + url);
+      await page.addScriptTag({ path: axeSource });
+      const result = await page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown }> }> }> } }).axe;
+        return (await axe.run()).violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
+      });
+      for (const v of result) violations.push(`${colorScheme} ${url}: ${v}`);
+    }
+    await context.close();
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('screenshots of the home page: light and dark, desktop and mobile', async () => {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['mobile', { width: 360, height: 780 }]] as const) {
+      const context = await browser.newContext({ colorScheme, viewport, deviceScaleFactor: 1 });
+      const page = await context.newPage();
+      await page.goto(`${server.url}/`);
+      await page.screenshot({ path: join(artifacts, `home-${colorScheme}-${name}.png`), fullPage: true });
+      await page.goto(`${server.url}/cli/`);
+      await page.screenshot({ path: join(artifacts, `cli-${colorScheme}-${name}.png`), fullPage: true });
+      await context.close();
+    }
+  }
+  await readFile(join(artifacts, 'home-dark-mobile.png'));
+});
