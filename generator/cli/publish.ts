@@ -8,27 +8,23 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import type { SpecReport } from '../spec/report-types.ts';
-import { publishSite } from '../publish/publish.ts';
+import { buildSite } from '../site/build.ts';
+import { publishSite, type BuildInput } from '../publish/publish.ts';
 import { PublishFailure, PublishRefusal, oneLine } from '../publish/refusal.ts';
 
 const USAGE = 'usage: npm run publish -- [--repo URL] [--branch NAME] [--dry-run] [--report PATH]';
 
-interface BuildSite {
-  buildSite(options: { contentDir?: string; outDir?: string; report?: SpecReport | null }): Promise<unknown>;
-}
-
-/** The site build (H-site's generator/site/build.ts), into `<root>/dist`. */
-async function buildDist(report: SpecReport | null, root: string): Promise<string> {
-  let site: BuildSite;
-  try {
-    site = (await import(new URL('../site/build.ts', import.meta.url).href)) as BuildSite;
-  } catch (error) {
-    throw new Error(`generator/site/build.ts cannot be loaded: ${oneLine(error)}`);
-  }
-  const outDir = join(root, 'dist');
-  await site.buildSite({ contentDir: join(root, 'content'), outDir, report });
-  return outDir;
+/** The site build into `<root>/dist`, showing the gated report's results. */
+async function buildDist({ report, root, reportDir }: BuildInput): Promise<string> {
+  const result = await buildSite({
+    contentDir: join(root, 'content'),
+    outDir: join(root, 'dist'),
+    report,
+    reportDir,
+    rootDir: root,
+    cacheDir: join(root, '.cache', 'site'),
+  });
+  return result.outDir;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -3,11 +3,15 @@
 // The rules, in the order they are checked (the first failing one is reported):
 //   1. whole run: not a single shard's report (merge the shards first);
 //   2. target: produced on `vm` or `ssh`, never `local` or `sandbox`;
-//   3. green: no failed or errored case or block, and something actually passed;
-//   4. fresh: the page content hashes equal those of content/ now, page for page.
+//   3. green: no failed or errored case or block, no spec error, and something passed;
+//   4. fresh: the page content hashes equal those of content/ now, page for page, and
+//      the run was not limited by --filter.
+// Green and fresh are decided by the spec runner's reportFreshness(), the one place
+// that judges reports (the site build uses it too); this module words the refusal.
 
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import type { BlockReport, CaseReport, SpecReport } from '../spec/report-types.ts';
+import { reportFreshness, type Freshness } from '../spec/report.ts';
+import type { SpecReport } from '../spec/report-types.ts';
 
 /** A page as publishing sees it: its path relative to the project root and its sha256. */
 export interface PageHash {
@@ -38,56 +42,59 @@ function isBad(status: string): boolean {
   return status === 'failed' || status === 'error';
 }
 
-function describeCase(c: CaseReport, block?: BlockReport): string {
-  const where = block ? block.id : c.id;
-  const title = c.title ? ` "${c.title}"` : '';
-  const why = block?.message ?? (block ? '' : '');
-  return `${where}${title}${why ? ` (${why})` : ''}`;
+/** Pages and report paths, both made posix and relative to `root`, for reportFreshness(). */
+export function freshnessFor(root: string, report: SpecReport, pages: PageHash[]): Freshness {
+  const ran = { ...report, pages: report.pages.map((p) => ({ file: pagePath(root, p.file), contentHash: p.contentHash })) };
+  return reportFreshness(ran, pages.map((p) => ({ file: pagePath(root, p.file), contentHash: p.contentHash })));
 }
 
-export function greenProblem(report: SpecReport): string | null {
-  const badCases = report.cases.filter((c) => isBad(c.status) || c.blocks.some((b) => isBad(b.status)));
-  const { failed, errors, passed } = report.totals;
-  if (badCases.length > 0 || failed > 0 || errors > 0) {
-    const first = badCases[0];
-    const count = Math.max(badCases.length, failed + errors);
-    const noun = count === 1 ? 'case' : 'cases';
-    if (!first) return `the spec report is red: totals say ${failed} failed, ${errors} errors`;
-    const block = first.blocks.find((b) => isBad(b.status));
-    return `the spec report is red: ${count} failed ${noun}, first ${describeCase(first, block)}`;
+/** Green is the spec runner's verdict (reportFreshness), plus: no case marked bad, and something passed. */
+export function greenProblem(report: SpecReport, freshness: Freshness): string | null {
+  const badCases = report.cases.filter((c) => isBad(c.status));
+  if (!freshness.green || badCases.length > 0) {
+    const count = freshness.failing.length;
+    const firstId = freshness.failing[0];
+    const owner = report.cases.find((c) => c.blocks.some((b) => b.id === firstId)) ?? badCases[0];
+    const block = owner?.blocks.find((b) => b.id === firstId);
+    if (owner) {
+      const title = owner.title ? ` in "${owner.title}"` : '';
+      const why = block?.message ? ` (${block.message})` : '';
+      const noun = count === 1 ? 'block' : 'blocks';
+      return `the spec report is red: ${count} failing ${noun}, first ${block?.id ?? owner.id}${title}${why}`;
+    }
+    return `the spec report is red: ${freshness.reasons[0] ?? 'it says so'}`;
   }
-  const passedCases = report.cases.filter((c) => c.status === 'passed').length;
-  if (passedCases === 0 || passed === 0) return 'the spec report verified nothing: no case passed';
+  const passed = report.cases.flatMap((c) => c.blocks).filter((b) => b.status === 'passed').length;
+  if (passed === 0) return 'the spec report verified nothing: no block passed';
   return null;
 }
 
-/** Normalise a page path to posix, relative to `root` (paths in reports are relative to the cwd the runner had). */
+/** Normalise a page path to posix, relative to `root` (relative paths are taken as relative to `root`). */
 export function pagePath(root: string, file: string): string {
   const abs = isAbsolute(file) ? file : resolve(root, file);
   return relative(root, abs).split(sep).join('/');
 }
 
 /**
- * The first page (in path order) whose hash differs between the report and content/ now,
- * with the reason, or null when every page matches and no page is missing on either side.
- * (H-spec's reportFreshness() is to decide this in one place; see publish.ts.)
+ * Fresh is the spec runner's verdict (reportFreshness: same files, same hashes, whole
+ * run). The message names the first page (in path order) that differs.
  */
-export function freshnessProblem(root: string, report: SpecReport, pages: PageHash[]): string | null {
+export function freshnessProblem(root: string, report: SpecReport, pages: PageHash[], freshness: Freshness): string | null {
+  if (freshness.fresh) return null;
+  if (report.filter) return `the spec report covers only cases matching --filter ${report.filter}`;
   const ran = new Map(report.pages.map((p) => [pagePath(root, p.file), p.contentHash]));
-  const now = new Map(pages.map((p) => [pagePath(root, p.file), p.contentHash]));
-  const files = [...new Set([...ran.keys(), ...now.keys()])].sort();
-  for (const file of files) {
-    const before = ran.get(file);
-    const after = now.get(file);
-    if (before === after) continue;
-    if (before === undefined) return `the spec report is stale: ${file} is not in it (new page?)`;
-    if (after === undefined) return `the spec report is stale: ${file} is in it but no longer in content/`;
-    return `the spec report is stale: ${file} changed since the spec ran (sha256 ${before.slice(0, 12)} then, ${after.slice(0, 12)} now)`;
-  }
-  return null;
+  const stale = new Set(freshness.stale);
+  const first = [...freshness.stale, ...freshness.extra].sort()[0];
+  if (first === undefined) return `the spec report is stale: ${freshness.reasons[0] ?? 'it says so'}`;
+  if (!stale.has(first)) return `the spec report is stale: ${first} is in it but no longer in content/`;
+  const before = ran.get(first);
+  if (before === undefined) return `the spec report is stale: ${first} is not in it (new page?)`;
+  const now = pages.find((p) => pagePath(root, p.file) === first)?.contentHash ?? '';
+  return `the spec report is stale: ${first} changed since the spec ran (sha256 ${before.slice(0, 12)} then, ${now.slice(0, 12)} now)`;
 }
 
 /** All gate rules in order; the first reason found, or null when the report may publish. */
 export function gateProblem(root: string, report: SpecReport, pages: PageHash[]): string | null {
-  return wholeRunProblem(report) ?? targetProblem(report) ?? greenProblem(report) ?? freshnessProblem(root, report, pages);
+  const freshness = freshnessFor(root, report, pages);
+  return wholeRunProblem(report) ?? targetProblem(report) ?? greenProblem(report, freshness) ?? freshnessProblem(root, report, pages, freshness);
 }

@@ -8,7 +8,7 @@
 // A refusal in a real run throws PublishRefusal before anything is built or pushed.
 // A dry run goes through every stage but the push and returns the verdict instead.
 
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { SpecReport } from '../spec/report-types.ts';
 import { loadPages } from '../site/pages.ts';
 import { gateProblem, type PageHash } from './gate.ts';
@@ -29,12 +29,20 @@ export interface PublishOptions {
   branch?: string;
   /** Go through every check and the build, list the files, push nothing (default: false). */
   dryRun?: boolean;
-  /** Build the site for this (gated) report and return the dist directory. */
-  build: (report: SpecReport | null, root: string) => Promise<string>;
+  /** Build the site and return the dist directory (the CLI uses buildSite into `<root>/dist`). */
+  build: (input: BuildInput) => Promise<string>;
   /** The pages of content/ now (default: loadPages(`<root>/content`)). */
   pages?: (root: string) => Promise<PageHash[]>;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+}
+
+export interface BuildInput {
+  /** The report the pages show; null when the gate refused (a dry run still builds). */
+  report: SpecReport | null;
+  root: string;
+  /** Folder the report's artifact paths are relative to. */
+  reportDir: string;
 }
 
 export type Verdict = { publish: true; reason: string } | { publish: false; reason: string };
@@ -126,7 +134,7 @@ export async function publishSite(options: PublishOptions): Promise<PublishOutco
   let files: string[] = [];
   let distDir = '';
   try {
-    distDir = await options.build(refusal === null ? report : null, root);
+    distDir = await options.build({ report: refusal === null ? report : null, root, reportDir: dirname(reportPath) });
     files = await plannedFiles(distDir, domain);
     log(`built ${relative(process.cwd(), distDir) || distDir}: ${files.length} files to publish`);
   } catch (error) {

@@ -1,14 +1,14 @@
 // Reading the spec report that gates publishing, and checking its shape.
 //
-// H-spec's loadReport() (generator/spec/) is meant to be the one reader; until it is
-// exported, this module reads `.spec/report.json` itself and checks the fields the
-// gate relies on against generator/spec/report-types.ts. A report we cannot read is
-// a refusal, never a crash.
+// The spec runner's loadReport() (generator/spec/report.ts) is the one reader; on top
+// of its check (version, cases, pages) this module checks the fields the gate relies
+// on (machine, statuses, shard). A report we cannot read is a refusal, never a crash.
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { loadReport } from '../spec/report.ts';
 import { DEFAULT_REPORT_DIR, REPORT_FILE, REPORT_VERSION, type SpecReport } from '../spec/report-types.ts';
-import { PublishRefusal } from './refusal.ts';
+import { PublishRefusal, oneLine } from './refusal.ts';
 
 /** Where the spec runner writes its report, relative to the project root. */
 export const DEFAULT_REPORT_PATH = join(DEFAULT_REPORT_DIR, REPORT_FILE);
@@ -55,26 +55,25 @@ export function reportShapeProblem(value: unknown): string | null {
 }
 
 /**
- * Read and check the report at `path` (shown as `shownPath` in messages).
- * Throws PublishRefusal when it is missing, not JSON, or not a report.
+ * Read the report at `path` (a `report.json`, or the directory holding one) with the spec
+ * runner's loadReport(), then check the fields the gate relies on. `shownPath` names it in
+ * messages. Throws PublishRefusal when it is missing, not JSON, or not a report.
  */
 export async function readReportFile(path: string, shownPath = path): Promise<SpecReport> {
-  let text: string;
+  let dir = path;
+  if (basename(path) === REPORT_FILE) dir = dirname(path);
+  else if (!(await stat(path).then((s) => s.isDirectory(), () => false))) {
+    throw new PublishRefusal(`the spec report must be a file named ${REPORT_FILE} (or its directory), got ${shownPath}`);
+  }
+  let report: SpecReport | null;
   try {
-    text = await readFile(path, 'utf8');
+    report = await loadReport(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new PublishRefusal(`no spec report at ${shownPath}: run \`npm run spec -- --target vm\` first`);
-    }
-    throw new PublishRefusal(`cannot read the spec report ${shownPath}: ${(error as Error).message}`);
+    const detail = oneLine(error).replace(`${resolve(dir, REPORT_FILE)}: `, '');
+    throw new PublishRefusal(`the spec report ${shownPath} is unusable: ${detail}`);
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new PublishRefusal(`the spec report ${shownPath} is not valid JSON`);
-  }
-  const problem = reportShapeProblem(value);
-  if (problem) throw new PublishRefusal(`the spec report ${shownPath} is not a spec report: ${problem}`);
-  return value as SpecReport;
+  if (report === null) throw new PublishRefusal(`no spec report at ${shownPath}: run \`npm run spec -- --target vm\` first`);
+  const problem = reportShapeProblem(report);
+  if (problem) throw new PublishRefusal(`the spec report ${shownPath} is unusable: ${problem}`);
+  return report;
 }

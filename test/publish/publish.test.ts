@@ -22,7 +22,7 @@ afterEach(() => project.dispose());
 function options(extra: Partial<PublishOptions> = {}): PublishOptions {
   return {
     root: project.root,
-    build: async (_report, root) => writeDist(join(root, 'dist'), dist),
+    build: async ({ root }) => writeDist(join(root, 'dist'), dist),
     ...extra,
   };
 }
@@ -113,7 +113,7 @@ describe('refusals leave the branch unchanged', () => {
     const before = refs(project.remote);
     let built = false;
     await assert.rejects(
-      publishSite(options({ ...extra, build: async (_r, root) => ((built = true), writeDist(join(root, 'dist'), dist)) })),
+      publishSite(options({ ...extra, build: async ({ root }) => ((built = true), writeDist(join(root, 'dist'), dist)) })),
       (error: unknown) => {
         assert.ok(error instanceof PublishRefusal, `expected a refusal, got ${String(error)}`);
         assert.match(error.message, message);
@@ -136,11 +136,24 @@ describe('refusals leave the branch unchanged', () => {
       r.cases[0]!.blocks[0]!.status = 'failed';
       r.totals = { passed: 0, failed: 1, skipped: 0, errors: 0 };
     });
-    await assertRefused(() => red, /^the spec report is red: 1 failed case, first content\/cli\.md:7 "onix"$/);
+    await assertRefused(() => red, /^the spec report is red: 1 failing block, first content\/cli\.md:7 in "onix"$/);
   });
 
-  test('a report whose totals say it errored', async () => {
-    await assertRefused(() => greenReport(project.root, (r) => (r.totals.errors = 1)), /the spec report is red/);
+  test('a report with a block that could not run', async () => {
+    const broken = greenReport(project.root, (r) => {
+      r.cases[0]!.blocks[0]!.status = 'error';
+      r.cases[0]!.blocks[0]!.message = 'could not run: the VM did not boot';
+    });
+    await assertRefused(() => broken, /^the spec report is red: 1 failing block, first content\/cli\.md:7 in "onix" \(could not run: the VM did not boot\)$/);
+  });
+
+  test('a report with a spec error', async () => {
+    const broken = greenReport(project.root, (r) => (r.specErrors = [{ file: 'content/cli.md', line: 9, message: 'unclosed block' }]));
+    await assertRefused(() => broken, /^the spec report is red: content\/cli\.md:9: unclosed block$/);
+  });
+
+  test('a report limited by --filter', async () => {
+    await assertRefused(() => greenReport(project.root, (r) => (r.filter = 'rollback')), /^the spec report covers only cases matching --filter rollback$/);
   });
 
   test('a stale report: a page changed after the spec ran', async () => {
@@ -180,7 +193,7 @@ describe('refusals leave the branch unchanged', () => {
       r.cases = [];
       r.totals = { passed: 0, failed: 0, skipped: 0, errors: 0 };
     });
-    await assertRefused(() => empty, /verified nothing/);
+    await assertRefused(() => empty, /^the spec report verified nothing: no block passed$/);
   });
 
   test('no report', async () => {
@@ -188,8 +201,8 @@ describe('refusals leave the branch unchanged', () => {
   });
 
   test('a report that is not JSON, or not a report', async () => {
-    await assertRefused(() => '{"version": 1, "machine"', /is not valid JSON$/);
-    await assertRefused(() => '{"version": 1}', /is not a spec report: machine\.target is missing$/);
+    await assertRefused(() => '{"version": 1, "machine"', /^the spec report .*report\.json is unusable: not a spec report \(invalid JSON\)$/);
+    await assertRefused(() => '{"version": 1, "cases": [], "pages": []}', /^the spec report .*report\.json is unusable: machine\.target is missing$/);
   });
 
   test('a dist/CNAME for another domain', async () => {
