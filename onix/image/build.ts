@@ -1,0 +1,241 @@
+// The ONIX test image: a root tree whose machine plane is in moss's format.
+//
+//   stones (cached one by one under .cache/image/stones/)
+//     filesystem, busybox, musl, linux (+ our initramfs), glibc,
+//     mesa 22.3.6 (release 1) and mesa 25.0.7 (release 2), onix-cli, onix-nix-integration
+//   assembled (cached under .cache/image/images/<imageId>/rootfs) with the moss library:
+//     state 1 "Install": everything with Mesa 22.3.6          (N-1)
+//     state 2 "Sync":    `moss sync` from the local repo -> Mesa 25.0.7   (N, active)
+//   then /etc seeded from the shipped defaults with per-build passwords, runtime
+//   dirs, and the Nix plane from onix/image/nix/plane.ts when it exists.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyPlan, buildExchange, initRoot, installStones, planSync, StoneRepository, type Stone } from '../moss/index.ts';
+import { linkOrCopy } from '../moss/store.ts';
+import { fetchDebs, IMAGE_CACHE, readPackageList, REPO_ROOT, type DebPin } from './debs.ts';
+import { HOST_TOOLS, ImageBuildError, requireHostTools } from './host-tools.ts';
+import { busyboxRecipe, filesystemRecipe, FILES, muslRecipe } from './recipes/base.ts';
+import { kernelRecipe } from './recipes/kernel.ts';
+import { glibcRecipe, GLIBC_PACKAGES, mesaRecipe } from './recipes/mesa.ts';
+import { bundleEntryPoints, onixCliRecipe } from './recipes/onix-cli.ts';
+import { seamRecipe } from './recipes/seam.ts';
+import { cachedStone, hashFiles, hashText, type CachedStone } from './stone-cache.ts';
+import { task, type Progress } from './task.ts';
+
+/** Bump when the assembly (not a stone) changes. */
+const ASSEMBLY_VERSION = '1';
+
+export const MESA_OLD = '22.3.6';
+export const MESA_NEW = '25.0.7';
+
+export interface BuildImageOptions {
+  /** Progress lines (default: silent). */
+  onProgress?: Progress;
+  /** Cache root (default: .cache/image, or $ONIX_IMAGE_CACHE). */
+  cacheDir?: string;
+  /** Include the Nix plane from onix/image/nix/plane.ts when that file exists (default: true). */
+  nixPlane?: boolean;
+}
+
+export interface BuiltImage {
+  /** Hash of all inputs (stone keys, Nix plane, assembly). */
+  imageId: string;
+  /** Absolute path of the finished root tree (owned by root, hard links intact). */
+  rootfs: string;
+}
+
+/** What the build records next to the rootfs (images/<id>/image.json). */
+export interface ImageInfo {
+  imageId: string;
+  kernel: string;
+  states: { id: number; summary: string; mesa: string }[];
+  activeState: number;
+  stones: { id: string; key: string }[];
+  nixPlane: boolean;
+  bundled: string[];
+}
+
+function pinsOf(groups: Map<string, DebPin[]>, name: string): DebPin[] {
+  const pins = groups.get(name);
+  if (!pins) throw new ImageBuildError(`onix/image/packages.txt has no [${name}] group`);
+  return pins;
+}
+
+const req = (pins: DebPin[]) => pins.map((p) => `${p.name}=${p.version}`);
+
+/** moss-exchange, built once per source change under .cache/image/bin/. */
+function exchangeBinary(cacheDir: string): string {
+  const src = join(REPO_ROOT, 'onix/moss/exchange.c');
+  const out = join(cacheDir, 'bin', `moss-exchange-${hashFiles([src]).slice(0, 12)}`);
+  if (!existsSync(out)) buildExchange(out);
+  return out;
+}
+
+interface NixPlaneResult {
+  nixDir: string;
+  defaultsEtcNix: string;
+}
+
+async function maybeNixPlane(enabled: boolean, progress: Progress): Promise<NixPlaneResult | undefined> {
+  const planeTs = join(REPO_ROOT, 'onix/image/nix/plane.ts');
+  if (!enabled || !existsSync(planeTs)) return undefined;
+  const mod = (await import(planeTs)) as { buildNixPlane: (o: { onProgress?: Progress }) => Promise<NixPlaneResult> };
+  return task(progress, 'Nix plane (onix/image/nix/plane.ts)', () => mod.buildNixPlane({ onProgress: progress }));
+}
+
+/** Copies a cached stone's assets and index entry into the image's local repository (hard links). */
+function publish(repo: StoneRepository, c: CachedStone): Stone {
+  for (const e of c.stone.layout) if (e.type === 'regular') linkOrCopy(c.repo.assetPath(e.hash), repo.assetPath(e.hash));
+  return repo.add(c.stone.meta, c.stone.layout);
+}
+
+let building: Promise<BuiltImage> | undefined;
+
+/** Builds the image, or returns the cached one for the same inputs. Concurrent calls share one build. */
+export function buildImage(options: BuildImageOptions = {}): Promise<BuiltImage> {
+  building ??= build(options).finally(() => {
+    building = undefined;
+  });
+  return building;
+}
+
+async function build(options: BuildImageOptions): Promise<BuiltImage> {
+  const progress = options.onProgress ?? (() => {});
+  const cacheDir = options.cacheDir ?? IMAGE_CACHE;
+  requireHostTools([HOST_TOOLS.apt, HOST_TOOLS.dpkgDeb, HOST_TOOLS.flock, HOST_TOOLS.patchelf]);
+  if (process.getuid?.() !== 0) throw new ImageBuildError('the image is built as root (files in the tree must be owned by root): run as root');
+
+  const groups = readPackageList();
+  const [baseDebs, glibcDebs, mesaOldDebs, mesaNewDebs] = await task(progress, 'Debian packages', async () => [
+    await fetchDebs(req(pinsOf(groups, 'base')), { cacheDir, onProgress: progress }),
+    await fetchDebs(req(pinsOf(groups, 'node-runtime')), { cacheDir, onProgress: progress }),
+    await fetchDebs(req(pinsOf(groups, `mesa-${MESA_OLD}`)), { cacheDir, onProgress: progress }),
+    await fetchDebs(req(pinsOf(groups, `mesa-${MESA_NEW}`)), { cacheDir, onProgress: progress }),
+  ]);
+  const kernelPkg = pinsOf(groups, 'base').find((p) => p.name.startsWith('linux-image-'));
+  if (!kernelPkg) throw new ImageBuildError('onix/image/packages.txt [base] names no linux-image-* package');
+  for (const n of GLIBC_PACKAGES) if (!glibcDebs.has(n)) throw new ImageBuildError(`onix/image/packages.txt [node-runtime] lacks ${n}`);
+
+  const exchange = exchangeBinary(cacheDir);
+  const bundleDir = join(cacheDir, 'bundle', String(process.pid));
+  rmSync(bundleDir, { recursive: true, force: true });
+  const bundled = await task(progress, 'bundle onix, moss, onix-agent (esbuild)', () => bundleEntryPoints(bundleDir));
+  const nix = await maybeNixPlane(options.nixPlane ?? true, progress);
+
+  const recipes = [
+    filesystemRecipe(),
+    busyboxRecipe(baseDebs.get('busybox-static')!),
+    muslRecipe(baseDebs.get('musl')!),
+    kernelRecipe(baseDebs.get(kernelPkg.name)!, baseDebs.get('busybox-static')!, exchange),
+    glibcRecipe(glibcDebs),
+    mesaRecipe(MESA_OLD, 1, pinsOf(groups, `mesa-${MESA_OLD}`), mesaOldDebs),
+    mesaRecipe(MESA_NEW, 2, pinsOf(groups, `mesa-${MESA_NEW}`), mesaNewDebs),
+    onixCliRecipe(glibcDebs, bundleDir, bundled, exchange),
+    seamRecipe(nix?.defaultsEtcNix),
+  ];
+  const stones = await task(progress, 'stones', async () => {
+    const out: CachedStone[] = [];
+    for (const r of recipes) out.push(await cachedStone(r, progress, cacheDir));
+    return out;
+  });
+  rmSync(bundleDir, { recursive: true, force: true });
+
+  const imageId = hashText(
+    ASSEMBLY_VERSION,
+    hashFiles([join(REPO_ROOT, 'onix/image/build.ts'), join(FILES, 'passwd')]),
+    ...stones.map((s) => s.key),
+    nix ? `nix:${nix.nixDir}` : 'nix:none',
+  ).slice(0, 20);
+  const dir = join(cacheDir, 'images', imageId);
+  const rootfs = join(dir, 'rootfs');
+  if (existsSync(join(dir, 'image.json'))) {
+    progress(`image ${imageId} is up to date: ${rootfs}`);
+    return { imageId, rootfs };
+  }
+
+  const work = `${dir}.tmp-${process.pid}`;
+  rmSync(work, { recursive: true, force: true });
+  const info = await task(progress, `assemble image ${imageId}`, () => assemble(join(work, 'rootfs'), work, stones, nix, imageId, bundled));
+  writeFileSync(join(work, 'image.json'), JSON.stringify(info, null, 2) + '\n');
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(work, dir);
+  pruneOldImages(join(cacheDir, 'images'), imageId);
+  progress(`image ${imageId} ready: ${rootfs}`);
+  return { imageId, rootfs };
+}
+
+async function assemble(
+  rootfs: string,
+  work: string,
+  stones: CachedStone[],
+  nix: NixPlaneResult | undefined,
+  imageId: string,
+  bundled: string[],
+): Promise<ImageInfo> {
+  mkdirSync(rootfs, { recursive: true });
+  initRoot(rootfs);
+  const repo = StoneRepository.open(join(rootfs, '.moss/repo/local'), true);
+  const published = stones.map((s) => publish(repo, s));
+  const mesa = published.filter((s) => s.meta.name === 'mesa');
+  const oldMesa = mesa.find((s) => s.meta.version === MESA_OLD)!;
+  const firstState = published.filter((s) => s.meta.name !== 'mesa').concat(oldMesa);
+  const stateOld = installStones(rootfs, repo, firstState, { summary: 'Install', description: `ONIX base with Mesa ${MESA_OLD}` });
+  const plan = planSync(rootfs, [repo]);
+  if (plan.changes.map((c) => `${c.name} ${c.stone.meta.version}`).join() !== `mesa ${MESA_NEW}`)
+    throw new ImageBuildError(`moss sync planned ${plan.changes.map((c) => c.name).join(', ') || 'nothing'}, expected the Mesa update`);
+  const stateNew = applyPlan(rootfs, plan, 'Sync', `Mesa ${MESA_OLD} -> ${MESA_NEW}`);
+
+  // /etc: local configuration, seeded from the shipped defaults; passwords made for this build.
+  const etc = join(rootfs, 'etc');
+  mkdirSync(etc, { recursive: true });
+  const defaults = join(rootfs, 'usr/share/defaults/etc');
+  for (const f of ['passwd', 'group', 'inittab', 'profile', 'hostname', 'hosts']) cpSync(join(defaults, f), join(etc, f));
+  symlinkSync('../usr/lib/os-release', join(etc, 'os-release'));
+  const secrets = { root: randomBytes(12).toString('base64url'), alice: randomBytes(12).toString('base64url') };
+  const crypt = (pw: string) => execFileSync(join(rootfs, 'usr/bin/busybox'), ['mkpasswd', '-m', 'sha512', pw], { encoding: 'utf8' }).trim();
+  writeFileSync(join(etc, 'shadow'), `root:${crypt(secrets.root)}:1::::::\nnobody:!:1::::::\nalice:${crypt(secrets.alice)}:1::::::\n`, { mode: 0o600 });
+  writeFileSync(join(work, 'secrets.json'), JSON.stringify(secrets) + '\n', { mode: 0o600 });
+
+  for (const [d, mode] of [
+    ['proc', 0o555], ['sys', 0o555], ['dev', 0o755], ['run', 0o755], ['tmp', 0o1777], ['root', 0o700], ['home', 0o755],
+    ['mnt', 0o755], ['var', 0o755], ['var/empty', 0o755], ['var/log', 0o755], ['var/tmp', 0o1777], ['nix', 0o755],
+  ] as const) {
+    mkdirSync(join(rootfs, d), { recursive: true });
+    chmodSync(join(rootfs, d), mode);
+  }
+  mkdirSync(join(rootfs, 'home/alice'), { recursive: true });
+  chownSync(join(rootfs, 'home/alice'), 1000, 100);
+  if (nix) cpSync(nix.nixDir, join(rootfs, 'nix'), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+  for (const d of ['store', 'var/nix/daemon-socket', 'var/nix/gcroots/per-user', 'var/nix/profiles/per-user', 'var/nix/temproots', 'var/nix/db', 'var/log/nix/drvs'])
+    mkdirSync(join(rootfs, 'nix', d), { recursive: true });
+
+  const kernel = readdirSync(join(rootfs, 'usr/lib/kernel'))[0];
+  return {
+    imageId,
+    kernel,
+    states: [
+      { id: stateOld, summary: 'Install', mesa: MESA_OLD },
+      { id: stateNew, summary: 'Sync', mesa: MESA_NEW },
+    ],
+    activeState: stateNew,
+    stones: stones.map((s) => ({ id: s.stone.id, key: s.key })),
+    nixPlane: !!nix,
+    bundled,
+  };
+}
+
+/** Keeps the newest three images (they share most inodes with the stone cache anyway). */
+function pruneOldImages(imagesDir: string, keep: string): void {
+  const dirs = readdirSync(imagesDir)
+    .filter((d) => /^[0-9a-f]{20}$/.test(d) && d !== keep)
+    .map((d) => ({ d, t: statSync(join(imagesDir, d)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { d } of dirs.slice(2)) rmSync(join(imagesDir, d), { recursive: true, force: true });
+}
+
+/** The recorded info of a built image. */
+export function readImageInfo(rootfs: string): ImageInfo {
+  return JSON.parse(readFileSync(join(rootfs, '../image.json'), 'utf8')) as ImageInfo;
+}

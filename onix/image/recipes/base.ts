@@ -1,0 +1,59 @@
+// The base stones: filesystem (skeleton, os-release, /etc defaults, early init
+// scripts), busybox (static: shell, tools, init) and musl (the base libc).
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { StoneRecipe } from '../stone-cache.ts';
+import { hashFiles } from '../stone-cache.ts';
+import { install } from '../tree.ts';
+import { debTree } from './deb-tree.ts';
+
+export const FILES = join(import.meta.dirname, '../files');
+
+const ETC_DEFAULTS = ['passwd', 'group', 'shadow', 'inittab', 'profile', 'hostname', 'hosts'];
+
+export function filesystemRecipe(): StoneRecipe {
+  const files = [...ETC_DEFAULTS, 'os-release', 'sysinit', 'shutdown'].map((f) => join(FILES, f));
+  return {
+    meta: { name: 'filesystem', version: '1', release: 1, summary: 'ONIX base layout, os-release and /etc defaults', licenses: ['MPL-2.0'] },
+    inputs: [hashFiles(files)],
+    async make(usr) {
+      for (const d of ['bin', 'lib', 'libexec/onix', 'share/defaults/etc', 'lib/kernel', 'lib/modules']) mkdirSync(join(usr, d), { recursive: true });
+      symlinkSync('bin', join(usr, 'sbin'));
+      symlinkSync('lib', join(usr, 'lib64'));
+      for (const f of ETC_DEFAULTS) install(join(FILES, f), join(usr, 'share/defaults/etc', f), f === 'shadow' ? 0o600 : 0o644);
+      install(join(FILES, 'os-release'), join(usr, 'lib/os-release'));
+      install(join(FILES, 'sysinit'), join(usr, 'libexec/onix/sysinit'), 0o755);
+      install(join(FILES, 'shutdown'), join(usr, 'libexec/onix/shutdown'), 0o755);
+    },
+  };
+}
+
+export function busyboxRecipe(deb: string): StoneRecipe {
+  return {
+    meta: { name: 'busybox', version: '1.35.0', release: 1, summary: 'static busybox: shell, core tools and init', licenses: ['GPL-2.0-only'], dependencies: ['filesystem'] },
+    inputs: [basename(deb)],
+    async make(usr, work) {
+      const tree = await debTree([deb], join(work, 'deb'));
+      mkdirSync(join(usr, 'bin'), { recursive: true });
+      renameSync(join(tree, 'bin/busybox'), join(usr, 'bin/busybox'));
+      chmodSync(join(usr, 'bin/busybox'), 0o755);
+      const applets = execFileSync(join(usr, 'bin/busybox'), ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      for (const a of new Set(applets)) if (a !== 'busybox') symlinkSync('busybox', join(usr, 'bin', a));
+    },
+  };
+}
+
+export function muslRecipe(deb: string): StoneRecipe {
+  return {
+    meta: { name: 'musl', version: '1.2.3', release: 1, summary: 'musl libc, the base C library', licenses: ['MIT'], dependencies: ['filesystem'] },
+    inputs: [basename(deb)],
+    async make(usr, work) {
+      const tree = await debTree([deb], join(work, 'deb'));
+      mkdirSync(join(usr, 'lib'), { recursive: true });
+      renameSync(join(tree, 'lib/x86_64-linux-musl/libc.so'), join(usr, 'lib/ld-musl-x86_64.so.1'));
+      symlinkSync('ld-musl-x86_64.so.1', join(usr, 'lib/libc.musl-x86_64.so.1'));
+      rmSync(join(work, 'deb'), { recursive: true, force: true });
+    },
+  };
+}

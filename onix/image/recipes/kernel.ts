@@ -1,0 +1,79 @@
+// The linux stone: Debian's kernel at /usr/lib/kernel/<version>/vmlinuz, the
+// initramfs we build (busybox, moss-exchange, the modules the VM needs and the
+// moss early-boot hook) at /usr/lib/kernel/<version>/initrd, and those modules
+// under /usr/lib/modules/<version>/ for the running system.
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { basename, dirname, join } from 'node:path';
+import { cpioFromDir } from '../../machine/cpio.ts';
+import { ImageBuildError } from '../host-tools.ts';
+import type { StoneRecipe } from '../stone-cache.ts';
+import { hashFiles } from '../stone-cache.ts';
+import { install } from '../tree.ts';
+import { FILES } from './base.ts';
+import { debTree } from './deb-tree.ts';
+
+/** Modules loaded at boot (with their dependencies): disk, filesystem, agent port, entropy. */
+export const BOOT_MODULES = ['crc32c_generic', 'crc32c_intel', 'virtio_pci', 'virtio_blk', 'virtio_console', 'virtio_rng', 'ext4', 'overlay'];
+
+/**
+ * Modules in load order (dependencies first). The .deb ships no modules.dep
+ * (depmod makes it at install time), so dependencies come from each module's
+ * .modinfo "depends=" string. Absent names are built into the kernel.
+ */
+export function moduleOrder(modulesDir: string, wanted: string[]): string[] {
+  const byName = new Map<string, string>();
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(join(modulesDir, rel), { withFileTypes: true })) {
+      const r = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(r);
+      else if (e.name.endsWith('.ko')) byName.set(e.name.slice(0, -3).replace(/-/g, '_'), r);
+    }
+  };
+  walk('kernel');
+  const order: string[] = [];
+  const visit = (name: string): void => {
+    const mod = byName.get(name);
+    if (!mod || order.includes(mod)) return;
+    const data = readFileSync(join(modulesDir, mod)).toString('latin1');
+    const at = data.indexOf('\0depends=');
+    const deps = at < 0 ? '' : data.slice(at + 9, data.indexOf('\0', at + 9));
+    for (const d of deps.split(',').filter(Boolean)) visit(d.replace(/-/g, '_'));
+    order.push(mod);
+  };
+  for (const w of wanted) visit(w);
+  return order;
+}
+
+export function kernelRecipe(deb: string, busyboxDeb: string, exchangeBinary: string): StoneRecipe {
+  const version = /^linux-image-(.+?)_/.exec(basename(deb))?.[1];
+  if (!version) throw new ImageBuildError(`not a kernel package: ${deb}`);
+  return {
+    meta: { name: 'linux', version, release: 1, summary: `Linux kernel ${version} (Debian) with the ONIX initramfs`, licenses: ['GPL-2.0-only'] },
+    inputs: [basename(deb), basename(busyboxDeb), hashFiles([join(FILES, 'initramfs-init'), exchangeBinary]), BOOT_MODULES.join(',')],
+    async make(usr, work) {
+      const tree = await debTree([deb, busyboxDeb], join(work, 'deb'));
+      const modulesDir = join(tree, 'lib/modules', version);
+      const order = moduleOrder(modulesDir, BOOT_MODULES);
+      const kdir = join(usr, 'lib/kernel', version);
+      install(join(work, 'deb/boot', `vmlinuz-${version}`), join(kdir, 'vmlinuz'));
+      install(join(work, 'deb/boot', `config-${version}`), join(kdir, 'config'));
+      // Modules for the running system (the same few; the image has no other hardware).
+      const sysModules = join(usr, 'lib/modules', version);
+      for (const m of order) install(join(modulesDir, m), join(sysModules, m));
+      writeFileSync(join(sysModules, 'modules.order'), order.join('\n') + '\n');
+      // The initramfs.
+      const initrd = join(work, 'initrd');
+      for (const d of ['bin', 'lib/modules', 'proc', 'sys', 'dev', 'sysroot']) mkdirSync(join(initrd, d), { recursive: true });
+      install(join(tree, 'bin/busybox'), join(initrd, 'bin/busybox'), 0o755);
+      symlinkSync('busybox', join(initrd, 'bin/sh'));
+      install(exchangeBinary, join(initrd, 'bin/moss-exchange'), 0o755);
+      for (const m of order) copyFileSync(join(modulesDir, m), join(initrd, 'lib/modules', basename(m)));
+      writeFileSync(join(initrd, 'lib/modules/load-order'), order.map((m) => basename(m)).join('\n') + '\n');
+      install(join(FILES, 'initramfs-init'), join(initrd, 'init'), 0o755);
+      mkdirSync(dirname(join(kdir, 'initrd')), { recursive: true });
+      writeFileSync(join(kdir, 'initrd'), gzipSync(cpioFromDir(initrd), { level: 9 }));
+      chmodSync(join(kdir, 'initrd'), 0o644);
+    },
+  };
+}

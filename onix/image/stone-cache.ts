@@ -1,0 +1,84 @@
+// Built stones, cached by the hash of everything that decides their content:
+// .cache/image/stones/<name>-<version>-<key>/ is a one-stone StoneRepository.
+// A build that changes only the onix command rebuilds only the onix-cli stone.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { StoneRepository, type Stone, type StoneMeta } from '../moss/index.ts';
+import { IMAGE_CACHE, REPO_ROOT } from './debs.ts';
+import type { Progress } from './task.ts';
+
+/** Bump to rebuild every stone (a change in how recipes lay files out). */
+const RECIPE_VERSION = '1';
+
+export interface StoneRecipe {
+  meta: StoneMeta;
+  /** Everything that decides the content besides meta (deb file names, file hashes, ...). */
+  inputs: string[];
+  /** Fills `usr` (becomes the stone's /usr); `work` is scratch space removed afterwards. */
+  make(usr: string, work: string): Promise<void>;
+}
+
+export interface CachedStone {
+  stone: Stone;
+  repo: StoneRepository;
+  key: string;
+  /** Whether it was built now (false: from the cache). */
+  built: boolean;
+}
+
+export function hashText(...parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('hex');
+}
+
+export function hashFiles(files: string[]): string {
+  const h = createHash('sha256');
+  for (const f of files) h.update(basename(f)).update('\0').update(readFileSync(f)).update('\0');
+  return h.digest('hex');
+}
+
+/** Hash of the .ts/.c files directly in these dirs (relative to the repo root). */
+export function sourceHash(dirs: string[]): string {
+  const files = dirs.flatMap((d) =>
+    readdirSync(join(REPO_ROOT, d))
+      .filter((f) => /\.(ts|c)$/.test(f))
+      .sort()
+      .map((f) => join(REPO_ROOT, d, f)),
+  );
+  return hashFiles(files);
+}
+
+let recipesHash: string | undefined;
+
+/** A stone's cache key: its meta, its inputs, and the code that lays stones out. */
+export function recipeKey(r: StoneRecipe): string {
+  recipesHash ??= sourceHash(['onix/image', 'onix/image/recipes', 'onix/moss']);
+  return hashText(RECIPE_VERSION, recipesHash, JSON.stringify(r.meta), ...r.inputs).slice(0, 16);
+}
+
+export async function cachedStone(recipe: StoneRecipe, progress: Progress, cacheDir = IMAGE_CACHE): Promise<CachedStone> {
+  const key = recipeKey(recipe);
+  const dir = join(cacheDir, 'stones', `${recipe.meta.name}-${recipe.meta.version}-${key}`);
+  if (existsSync(join(dir, 'stone.index'))) {
+    const repo = StoneRepository.open(dir);
+    return { stone: repo.stones()[0], repo, key, built: false };
+  }
+  progress(`building stone ${recipe.meta.name} ${recipe.meta.version}`);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const work = join(tmp, 'work');
+  const usr = join(work, 'usr');
+  mkdirSync(usr, { recursive: true });
+  await recipe.make(usr, work);
+  const repo = StoneRepository.open(join(tmp, 'repo'), true);
+  repo.addFromTree(recipe.meta, usr);
+  rmSync(work, { recursive: true, force: true });
+  // The repository lives in tmp/repo; move it to its final name.
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(join(tmp, 'repo'), dir);
+  rmSync(tmp, { recursive: true, force: true });
+  const final = StoneRepository.open(dir);
+  return { stone: final.stones()[0], repo: final, key, built: true };
+}
