@@ -59,7 +59,8 @@ async function main(): Promise<number> {
       },
     });
   } catch (error) {
-    fail(`${(error as Error).message} (see --help)`);
+    const m = /^Unknown option '([^']*)'/.exec((error as Error).message);
+    fail(`${m ? `unknown option ${m[1]}` : (error as Error).message} (see --help)`);
   }
   const v = args.values;
   if (v.help) {

@@ -125,8 +125,11 @@ function gitCommit(cwd: string): string | null {
 class Worker {
   private machine: Machine | null = null;
   private used = false;
+  private booted = false;
   identity: MachineIdentity | null = null;
-  constructor(private readonly make: MachineFactory, private readonly target: string) {}
+  constructor(private readonly make: MachineFactory, private readonly target: string, first: Machine | null = null) {
+    this.machine = first;
+  }
 
   async fresh(): Promise<Machine> {
     if (this.machine && this.used) {
@@ -134,11 +137,13 @@ class Worker {
       else {
         await this.machine.shutdown();
         this.machine = null;
+        this.booted = false;
       }
     }
-    if (!this.machine) {
-      const m = await this.make(this.target);
+    if (!this.machine || !this.booted) {
+      const m = this.machine ?? (await this.make(this.target));
       this.machine = m;
+      this.booted = true;
       await m.boot();
       if (m.capabilities.snapshot) await m.snapshot('base');
       this.identity = await m.identity();
@@ -195,7 +200,16 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   const flush = () => {
     while (printed < cases.length && outcomes[printed]) write(renderCase(outcomes[printed++]!, color));
   };
-  const workers = Array.from({ length: jobs }, () => new Worker(make, target));
+  // The first machine is made up front, so that an unknown target is one clear error before anything runs.
+  let first: Machine | null = null;
+  if (cases.some((c) => !broken.has(c.id))) {
+    try {
+      first = await make(target);
+    } catch (error) {
+      throw new SpecRunError((error as Error).message.split('\n')[0]);
+    }
+  }
+  const workers = Array.from({ length: jobs }, (_, i) => new Worker(make, target, i === 0 ? first : null));
   let firstIdentity: MachineIdentity | null = null;
   const work = async (worker: Worker) => {
     while (next < cases.length) {

@@ -1,0 +1,65 @@
+// The real command line, spawned as a contributor runs it.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { FIX, ROOT, tempDir } from './helpers.ts';
+
+function spec(args: string[], viaNpm = false) {
+  const r = viaNpm
+    ? spawnSync('npm', ['run', '--silent', 'spec', '--', ...args], { cwd: ROOT, encoding: 'utf8' })
+    : spawnSync(process.execPath, ['--import', 'tsx', 'generator/cli/spec.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: r.stdout.trimEnd().split('\n').at(-1) };
+}
+
+describe('npm run spec', () => {
+  it('exits non-zero (1) when a transcript does not match', () => {
+    const out = tempDir();
+    const r = spec([`${FIX}/fail.md`, '--filter', 'exact mismatch', '--out', out], true);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.last, '0 passed, 1 failed');
+    assert.match(r.stdout, /test\/spec\/fixtures\/fail\.md:11 {2}\$ echo hello\n {6}@@ test\/spec\/fixtures\/fail\.md:12 @@\n {6}-goodbye\n {6}\+hello/);
+    assert.ok(existsSync(join(out, 'report.json')));
+  });
+
+  it('exits 0 when green, 2 for spec errors, with file:line', () => {
+    const ok = spec([`${FIX}/ok.md`, '--out', tempDir()]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.last, '1 passed, 0 failed');
+    const bad = spec([`${FIX}/errors/unclosed.md`, '--out', tempDir()]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stdout, /^spec error test\/spec\/fixtures\/errors\/unclosed\.md:3: unclosed ```console block/);
+    assert.equal(bad.last, '0 passed, 1 failed');
+  });
+
+  it('writes the report where --out says, JUnit and TAP on request', () => {
+    const out = tempDir();
+    const r = spec([`${FIX}/ok.md`, '--out', out, '--report', 'junit,tap']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).totals.passed, 1);
+    assert.ok(existsSync(join(out, 'junit.xml')) && existsSync(join(out, 'report.tap')));
+  });
+
+  it('says what is wrong with bad arguments in one line, exit 2, no stack trace', () => {
+    for (const [args, message] of [
+      [['--shard', '4/3'], 'spec: --shard wants I/N with 1 <= I <= N, got "4/3"'],
+      [['--report', 'xml'], 'spec: --report wants json, junit or tap, got "xml"'],
+      [['--bogus'], 'spec: unknown option --bogus (see --help)'],
+      [['no/such.md'], 'spec: no/such.md: no such file'],
+      [[`${FIX}/ok.md`, '--target', 'mars', '--out', tempDir()], /^spec: unknown target: mars\b.*\n$/],
+    ] as const) {
+      const r = spec([...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      if (typeof message === 'string') assert.equal(r.stderr, message + '\n');
+      else assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  it('documents the exit codes in --help', () => {
+    const r = spec(['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Exit status:\n {2}0 {2}every block passed[\s\S]*\n {2}1 {2}some block ran and its output did not match\n {2}2 {2}the spec has errors/);
+  });
+});

@@ -1,0 +1,56 @@
+// --update (bless): rewrites only the lines that no longer match, keeps every matcher that does.
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { applyEdits } from '../../generator/spec/update.ts';
+import { FIX, ROOT, run, tempDir } from './helpers.ts';
+
+describe('--update', () => {
+  it('round-trips: update rewrites the failures, keeps wildcards, regexes and captures, and the re-run passes', async () => {
+    const dir = tempDir();
+    copyFileSync(join(ROOT, FIX, 'bless.md'), join(dir, 'page.md'));
+    const first = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
+    assert.equal(first.report.totals.failed, 3, 'the three blocks failed before the update');
+    assert.deepEqual(first.updated, { updated: [{ file: 'page.md', commands: 7 }], conflicts: [] });
+    assert.equal(first.exitCode, 0, 'every failure was blessed');
+    assert.equal(readFileSync(join(dir, 'page.md'), 'utf8'), readFileSync(join(ROOT, FIX, 'bless.expected.md'), 'utf8'));
+
+    const again = await run(['page.md'], { cwd: dir, outDir: join(dir, '.spec') });
+    assert.equal(again.exitCode, 0);
+    assert.equal(again.output.at(-1), '3 passed, 0 failed');
+    const blessedOnce = readFileSync(join(dir, 'page.md'), 'utf8');
+    const third = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
+    assert.deepEqual(third.updated, { updated: [], conflicts: [] });
+    assert.equal(readFileSync(join(dir, 'page.md'), 'utf8'), blessedOnce, 'a green page is left byte for byte');
+  });
+
+  it('does not touch timed-out commands, contract rows, or a page that changed during the run', async () => {
+    const dir = tempDir();
+    copyFileSync(join(ROOT, FIX, 'timeout.md'), join(dir, 'page.md'));
+    const before = readFileSync(join(dir, 'page.md'), 'utf8');
+    const r = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
+    assert.equal(r.exitCode, 2);
+    assert.equal(readFileSync(join(dir, 'page.md'), 'utf8'), before);
+
+    copyFileSync(join(ROOT, FIX, 'fail.md'), join(dir, 'fail.md'));
+    const changed = await run(['fail.md'], {
+      cwd: dir, update: true, outDir: join(dir, '.spec'), filter: 'exact mismatch',
+      createMachine: async (target) => {
+        // The contributor saves the page while the spec runs.
+        writeFileSync(join(dir, 'fail.md'), readFileSync(join(dir, 'fail.md'), 'utf8') + '\nedited\n');
+        const { createMachine } = await import('../../onix/machine/targets.ts');
+        return createMachine(target);
+      },
+    });
+    assert.deepEqual(changed.updated, { updated: [], conflicts: ['fail.md'] });
+    assert.ok(changed.output.includes('not updated fail.md: it changed on disk during the run'));
+    assert.match(readFileSync(join(dir, 'fail.md'), 'utf8'), /goodbye\n```[\s\S]*\nedited\n$/);
+  });
+
+  it('applies edits bottom-up, inserting and replacing line ranges', () => {
+    const src = 'a\nb\nc\nd\n';
+    assert.equal(applyEdits(src, [{ first: 2, last: 2, lines: ['B1', 'B2'] }, { first: 4, last: 3, lines: ['ins'] }]), 'a\nB1\nB2\nc\nins\nd\n');
+    assert.equal(applyEdits(src, [{ first: 1, last: 3, lines: [] }]), 'd\n');
+  });
+});
