@@ -25,7 +25,6 @@ export class AgentConnection {
   private nextId = 0;
   private closedError: MachineError | null = null;
   private readyWaiters: Array<() => void> = [];
-  private sawReady = false;
   private readonly sessions = new Set<AgentSession>();
 
   constructor(
@@ -50,7 +49,6 @@ export class AgentConnection {
 
   private onFrame(frame: Record<string, unknown>): void {
     if (frame.t === 'ready') {
-      this.sawReady = true;
       for (const w of this.readyWaiters.splice(0)) w();
       return;
     }
@@ -102,31 +100,49 @@ export class AgentConnection {
   }
 
   /**
-   * Waits until the agent answers: its ready sentinel, or a `ping` answered with a
-   * fresh nonce (anything older on the channel is discarded). Pings every `everyMs`.
+   * Waits until the agent answers a `ping` carrying a fresh nonce; anything older on
+   * the channel (replies from before a VM's loadvm, half frames) is discarded. A ping
+   * goes out every `everyMs` (and at once when the ready sentinel arrives); a late
+   * answer to any of them counts.
    */
   async waitReady(timeoutMs: number, everyMs = 250): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.closedError) throw this.closedError;
-      if (Date.now() > deadline) throw this.error(`the agent did not answer within ${timeoutMs} ms`);
-      const nonce = randomBytes(8).toString('hex');
-      const gotReady = new Promise<'ready'>((resolve) => {
-        if (this.sawReady) resolve('ready');
-        else this.readyWaiters.push(() => resolve('ready'));
-      });
-      const pong = this.request({ op: 'ping', nonce }, everyMs).then(
-        (r) => (r.ok && r.nonce === nonce ? 'pong' : 'no'),
-        () => 'no',
-      );
-      const first = await Promise.race([gotReady, pong]);
-      if (first === 'pong') return;
-      if (first === 'ready') {
-        // The sentinel says the agent started; confirm the channel with one ping.
-        this.sawReady = false;
-        continue;
-      }
-    }
+    if (this.closedError) throw this.closedError;
+    await new Promise<void>((resolve, reject) => {
+      let done = false;
+      const finish = (err?: Error): void => {
+        if (done) return;
+        done = true;
+        clearInterval(timer);
+        clearTimeout(deadline);
+        const i = this.readyWaiters.indexOf(onReady);
+        if (i >= 0) this.readyWaiters.splice(i, 1);
+        if (err) reject(err);
+        else resolve();
+      };
+      const ping = (): void => {
+        if (this.closedError) return finish(this.closedError);
+        const nonce = randomBytes(8).toString('hex');
+        const p = this.request({ op: 'ping', nonce }, timeoutMs);
+
+        p.then(
+          (r) => {
+            if (r.ok && r.nonce === nonce) finish();
+          },
+          (e: Error) => {
+            if (this.closedError) finish(e);
+          },
+        );
+      };
+      const onReady = (): void => {
+        if (this.closedError) return finish(this.closedError);
+        this.readyWaiters.push(onReady);
+        ping();
+      };
+      const timer = setInterval(ping, everyMs);
+      const deadline = setTimeout(() => finish(this.error(`the agent did not answer within ${timeoutMs} ms`)), timeoutMs);
+      this.readyWaiters.push(onReady);
+      ping();
+    });
   }
 
   async open(options: SessionOptions & { login?: boolean; shell?: string }, defaultTimeoutMs = DEFAULT_TIMEOUT_MS): Promise<AgentSession> {

@@ -87,7 +87,7 @@ async function cachedCopy(source: BootSource, path: string, cacheDir: string): P
   const name = createHash('sha256').update(`${path}\0${fp}`).digest('hex').slice(0, 24);
   const out = join(cacheDir, name);
   if (!existsSync(out)) {
-    const tmp = `${out}.tmp`;
+    const tmp = `${out}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await source.copy(path, tmp);
     renameSync(tmp, out);
   }

@@ -66,7 +66,7 @@ export class QemuMachine implements Machine {
 
   private get paths() {
     const d = this.dir!;
-    return { overlay: join(d, 'disk.qcow2'), console: join(d, 'console.log'), qmp: join(d, 'qmp.sock'), agent: join(d, 'agent.sock'), boot: join(d, 'boot') };
+    return { overlay: join(d, 'disk.qcow2'), console: join(d, 'console.log'), qmp: join(d, 'qmp.sock'), agent: join(d, 'agent.sock') };
   }
 
   consoleLog(): string {
@@ -102,13 +102,10 @@ export class QemuMachine implements Machine {
     this.accel = this.options.accel ?? (await chooseAccel(this.options.qemu));
     progress(`preparing the disk for image ${this.image.imageId}`);
     const base = await baseDisk(this.image.imageId, this.image.rootfs);
-    mkdirSync(join(tmpdir()), { recursive: true });
     this.dir = mkdtempSync(join(tmpdir(), 'onix-vm-'));
-    mkdirSync(this.paths.boot);
     await createOverlay(base, this.paths.overlay);
-    const bootCache = join(MACHINE_CACHE, 'boot', this.image.imageId);
-    mkdirSync(bootCache, { recursive: true });
-    const files = await loadBootFiles(hostTreeSource(this.image.rootfs), bootCache);
+    mkdirSync(this.bootCache, { recursive: true });
+    const files = await loadBootFiles(hostTreeSource(this.image.rootfs), this.bootCache);
     progress(`booting ${files.entry} under ${this.accel}`);
     await this.startQemu(files);
   }
@@ -211,9 +208,17 @@ export class QemuMachine implements Machine {
     return this.connection().open({ user: options.user, cwd: options.cwd, env: options.env, login: true }, this.options.defaultTimeoutMs);
   }
 
+  /**
+   * Kernels and initrds copied to the host, keyed by path, size and mtime; shared by
+   * the machines of one image (the image's own kernel is never copied back).
+   */
+  private get bootCache(): string {
+    return join(MACHINE_CACHE, 'boot', this.image!.imageId);
+  }
+
   /** The boot files of the entry the running guest would boot next. */
   private async nextBootFiles(): Promise<BootFiles> {
-    return loadBootFiles(guestSource(this.connection()), this.paths.boot);
+    return loadBootFiles(guestSource(this.connection()), this.bootCache);
   }
 
   async reboot(): Promise<void> {

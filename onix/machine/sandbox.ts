@@ -1,0 +1,241 @@
+// The `sandbox` target: the image's root tree run in fresh mount, PID, UTS, IPC
+// and network namespaces (util-linux `unshare`), no kernel of its own.
+//
+//  - root: overlayfs, the image's rootfs as the read-only lower layer and a
+//    writable upper layer per machine in a temp dir (a full copy where overlayfs
+//    cannot be mounted);
+//  - init (PID 1 of the namespace): mounts /proc, /sys, a small /dev, a fresh
+//    tmpfs /run, runs the seam's boot steps (/usr/libexec/onix-nix-integration/boot),
+//    starts nix-daemon when /nix has one, then runs onix-agent on stdio and reaps;
+//  - reboot/crash: every process in the namespace ends (PID 1 is killed), /run is
+//    gone with the mount namespace, and init runs again on the same upper layer;
+//  - snapshot: a copy of the upper layer (`cp -a`, whiteouts and hard links kept);
+//    restore: stop, put the copy back, boot.
+import { type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentConnection } from './agent-client.ts';
+import { runTool } from './disk.ts';
+import { resolveImage, type BuiltImage, type ImageChoice } from './image-source.ts';
+import { MachineError, type Machine, type MachineCapabilities, type MachineIdentity, type Session, type SessionOptions } from './machine.ts';
+import { spawnGuarded } from './process-guard.ts';
+
+export interface SandboxMachineOptions {
+  /** Image whose rootfs to run (default: resolveImage(options.imageChoice)). */
+  image?: BuiltImage;
+  /** Which image when `image` is not given (default: "auto"). */
+  imageChoice?: ImageChoice;
+  /** How long init may take until the agent answers, in ms (default: 30_000). */
+  bootTimeoutMs?: number;
+  /** Default per-command timeout in ms (default: 60_000). */
+  defaultTimeoutMs?: number;
+  /** Use a full copy instead of overlayfs (default: false; automatic when overlayfs fails). */
+  copyRoot?: boolean;
+  onProgress?: (line: string) => void;
+}
+
+/** Runs on the host inside the new namespaces, then chroots into the machine. */
+const SETUP = String.raw`
+set -e
+R="$ONIX_ROOT"
+if [ -n "$ONIX_LOWER" ]; then
+  mount -t overlay onix-root -o "lowerdir=$ONIX_LOWER,upperdir=$ONIX_UPPER,workdir=$ONIX_WORK" "$R"
+else
+  mount --bind "$ONIX_UPPER" "$R"
+fi
+mount --make-rprivate /
+mkdir -p "$R/proc" "$R/sys" "$R/dev" "$R/run" "$R/tmp"
+mount -t proc proc "$R/proc"
+mount -t sysfs -o ro sysfs "$R/sys" 2>/dev/null || true
+mount -t tmpfs -o mode=0755,nosuid dev "$R/dev"
+for n in null zero full random urandom tty; do
+  touch "$R/dev/$n"; mount --bind "/dev/$n" "$R/dev/$n"
+done
+mkdir -p "$R/dev/pts" "$R/dev/shm"
+mount -t devpts -o newinstance,ptmxmode=0666 devpts "$R/dev/pts" && ln -sf pts/ptmx "$R/dev/ptmx"
+ln -sf /proc/self/fd "$R/dev/fd"; ln -sf /proc/self/fd/0 "$R/dev/stdin"; ln -sf /proc/self/fd/1 "$R/dev/stdout"; ln -sf /proc/self/fd/2 "$R/dev/stderr"
+mount -t tmpfs -o mode=1777 shm "$R/dev/shm"
+mount -t tmpfs -o mode=0755,nosuid,nodev run "$R/run"
+hostname onix
+exec chroot "$R" /bin/sh -c "$ONIX_INIT"
+`;
+
+/** PID 1 inside the machine. The agent keeps the namespace's stdio; the shell reaps orphans while it waits. */
+const INIT = String.raw`
+exec 3<&0 4>&1 0</dev/null 1>&2
+if [ -x /usr/libexec/onix-nix-integration/boot ]; then /usr/libexec/onix-nix-integration/boot >&2 || echo "init: seam boot failed" >&2; fi
+if [ -x /nix/var/nix/profiles/default/bin/nix-daemon ]; then /nix/var/nix/profiles/default/bin/nix-daemon >/dev/null 2>&1 & fi
+/usr/bin/onix-agent <&3 >&4 &
+agent=$!
+exec 3<&- 4>&-
+while kill -0 $agent 2>/dev/null; do wait $agent; done
+`;
+
+export class SandboxMachine implements Machine {
+  readonly capabilities: MachineCapabilities = { kernel: false, reboot: true, snapshot: true, crash: true };
+  private image: BuiltImage | null = null;
+  private dir: string | null = null;
+  private overlay = true;
+  private proc: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private conn: AgentConnection | null = null;
+  private booting: Promise<void> | null = null;
+  private log = '';
+  private readonly snapshots = new Map<string, string>();
+
+  constructor(private readonly options: SandboxMachineOptions = {}) {}
+
+  private get paths() {
+    const d = this.dir!;
+    return { upper: join(d, 'upper'), work: join(d, 'work'), root: join(d, 'root'), snapshots: join(d, 'snapshots') };
+  }
+
+  consoleLog(): string {
+    return this.log;
+  }
+
+  private error(message: string): MachineError {
+    return new MachineError(`sandbox: ${message}`, this.log.slice(-3000));
+  }
+
+  boot(): Promise<void> {
+    this.booting ??= this.firstBoot().catch(async (e: unknown) => {
+      this.booting = null;
+      await this.stop();
+      throw e instanceof MachineError ? e : this.error((e as Error).message);
+    });
+    return this.booting;
+  }
+
+  private async firstBoot(): Promise<void> {
+    if (process.getuid?.() !== 0) throw this.error('needs root (namespaces and overlayfs mounts)');
+    this.image = this.options.image ?? (await resolveImage(this.options.imageChoice, this.options.onProgress));
+    this.dir = mkdtempSync(join(tmpdir(), 'onix-sandbox-'));
+    const p = this.paths;
+    for (const d of [p.upper, p.work, p.root, p.snapshots]) mkdirSync(d);
+    this.overlay = !this.options.copyRoot;
+    try {
+      await this.start();
+    } catch (e) {
+      if (!this.overlay || !/overlay/i.test(this.log)) throw e;
+      // overlayfs is not available here: run on a full copy of the root tree instead.
+      this.options.onProgress?.('overlayfs failed; copying the root tree');
+      this.overlay = false;
+      await this.copyTree(this.image.rootfs + '/.', p.upper);
+      await this.start();
+    }
+    if (this.options.copyRoot) {
+      this.overlay = false;
+    }
+  }
+
+  private async copyTree(from: string, to: string): Promise<void> {
+    const r = await runTool('cp', ['-a', from, to]);
+    if (r.status !== 0) throw this.error(`cp -a failed: ${r.stderr.trim()}`);
+  }
+
+  private async start(): Promise<void> {
+    const p = this.paths;
+    if (!this.overlay && !existsSync(join(p.upper, 'usr'))) await this.copyTree(this.image!.rootfs + '/.', p.upper);
+    rmSync(p.work, { recursive: true, force: true });
+    mkdirSync(p.work);
+    const proc = spawnGuarded('unshare', ['--mount', '--pid', '--fork', '--uts', '--ipc', '--net', '--kill-child', '--propagation', 'private', '/bin/sh', '-c', SETUP], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+        ONIX_ROOT: p.root,
+        ONIX_LOWER: this.overlay ? this.image!.rootfs : '',
+        ONIX_UPPER: p.upper,
+        ONIX_WORK: p.work,
+        ONIX_INIT: INIT,
+      },
+    });
+    this.proc = proc;
+    proc.stderr!.on('data', (b: Buffer) => {
+      this.log = (this.log + b.toString()).slice(-64 * 1024);
+    });
+    const conn = new AgentConnection(proc.stdout!, proc.stdin!, { label: 'sandbox', consoleTail: () => this.log.slice(-3000) });
+    this.conn = conn;
+    this.exited = new Promise<void>((resolve) => {
+      proc.on('exit', (code, signal) => {
+        conn.fail(`the sandbox stopped (${signal ?? code})`);
+        resolve();
+      });
+      proc.on('error', (e) => {
+        conn.fail(`cannot start unshare: ${e.message}`);
+        resolve();
+      });
+    });
+    await conn.waitReady(this.options.bootTimeoutMs ?? 30_000, 1000);
+  }
+
+  private async stop(): Promise<void> {
+    const proc = this.proc;
+    this.proc = null;
+    this.conn?.fail('the sandbox was stopped');
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGKILL'); // --kill-child: PID 1 of the namespace, and with it every process in it
+      await this.exited;
+    }
+  }
+
+  private connection(): AgentConnection {
+    if (!this.conn || this.conn.closed) throw this.error('the machine is not running (call boot first)');
+    return this.conn;
+  }
+
+  async identity(): Promise<MachineIdentity> {
+    const s = await this.session();
+    const r = await s.run('cat /usr/.stateID 2>/dev/null', { timeoutMs: 30_000 });
+    await s.close();
+    return { target: 'sandbox', imageId: this.image!.imageId, fstx: r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null, host: `sandbox (namespaces${this.overlay ? ', overlayfs' : ', copied root'})` };
+  }
+
+  async session(options: SessionOptions = {}): Promise<Session> {
+    await this.boot();
+    return this.connection().open({ user: options.user, cwd: options.cwd, env: options.env, login: true }, this.options.defaultTimeoutMs);
+  }
+
+  async reboot(): Promise<void> {
+    await this.boot();
+    await this.stop();
+    await this.start();
+  }
+
+  async crash(): Promise<void> {
+    await this.reboot();
+  }
+
+  async snapshot(name = 'base'): Promise<void> {
+    await this.boot();
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw this.error(`snapshot names are letters, digits, "_", "." and "-": ${name}`);
+    await this.connection().closeSessions();
+    await this.connection().sync();
+    const dest = join(this.paths.snapshots, name);
+    rmSync(dest, { recursive: true, force: true });
+    await this.copyTree(this.paths.upper, dest);
+  }
+
+  async restore(name = 'base'): Promise<void> {
+    await this.boot();
+    const src = join(this.paths.snapshots, name);
+    if (!existsSync(src)) throw this.error(`no snapshot named ${name}`);
+    await this.stop();
+    rmSync(this.paths.upper, { recursive: true, force: true });
+    await this.copyTree(src, this.paths.upper);
+    await this.start();
+  }
+
+  async copyOut(machinePath: string, hostPath: string): Promise<void> {
+    await this.boot();
+    await this.connection().copyOut(machinePath, hostPath);
+  }
+
+  async shutdown(): Promise<void> {
+    this.booting = null;
+    await this.stop();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
+  }
+}
