@@ -3,12 +3,13 @@
 // may take, so this runs an esbuild bundle of onix/cli/main.ts, cached in
 // .cache/onix/ and rebuilt when any of its inputs changed (size or mtime of
 // every file esbuild read, recorded next to the bundle). esbuild ships with tsx.
-// better-sqlite3 stays external (a native module). The image builder bundles
+// better-sqlite3 stays external (a native module, imported by absolute path). The image builder bundles
 // onix/cli/main.ts itself and does not use this file.
 
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cacheDir = process.env.ONIX_CACHE_DIR || join(repo, '.cache/onix');
@@ -18,8 +19,8 @@ const manifest = join(cacheDir, 'inputs.json');
 function isFresh() {
   if (!existsSync(bundle)) return false;
   try {
-    const inputs = JSON.parse(readFileSync(manifest, 'utf8'));
-    return inputs.every(([path, mtimeMs, size]) => {
+    const { root, inputs } = JSON.parse(readFileSync(manifest, 'utf8'));
+    return root === repo && inputs.every(([path, mtimeMs, size]) => {
       const st = statSync(join(repo, path));
       return st.mtimeMs === mtimeMs && st.size === size;
     });
@@ -39,7 +40,15 @@ async function build() {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    external: ['better-sqlite3'],
+    // better-sqlite3 (native) stays external, imported by absolute path so the
+    // bundle works wherever the cache lives.
+    plugins: [{
+      name: 'external-better-sqlite3',
+      setup(b) {
+        const path = createRequire(join(repo, 'package.json')).resolve('better-sqlite3');
+        b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path, external: true }));
+      },
+    }],
     outfile: tmp,
     metafile: true,
     logLevel: 'error',
@@ -49,7 +58,7 @@ async function build() {
     return [path, st.mtimeMs, st.size];
   });
   renameSync(tmp, bundle);
-  writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify(inputs));
+  writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify({ root: repo, inputs }));
   renameSync(`${manifest}.${process.pid}.tmp`, manifest);
 }
 

@@ -100,8 +100,11 @@ export function treeDigest(dir: string, skip: (rel: string) => boolean = () => f
   return hash.digest('hex');
 }
 
-/** Skips the Nix daemon socket (its inode is state, its bytes are none) and Nix's lock files. */
-export const skipRuntime = (rel: string): boolean => /daemon-socket\/socket$|big-lock$|gc\.lock$|temproots/.test(rel);
+/**
+ * Skips Nix's runtime files: the daemon socket, lock files, temproots, and the
+ * gc-socket that any `nix-store --gc` (even --print-dead) creates. None is content.
+ */
+export const skipRuntime = (rel: string): boolean => /daemon-socket\/socket$|big-lock$|gc\.lock$|temproots|gc-socket/.test(rel);
 
 /** Lines of output without the trailing newline. */
 export function lines(text: string): string[] {
