@@ -20,7 +20,6 @@ export interface CodeBlockContext {
 }
 
 const statusLabel: Record<BlockResult['status'], string> = { passed: 'verified', failed: 'failed', 'not-run': 'not run' };
-const statusMark: Record<BlockResult['status'], string> = { passed: '✓', failed: '✗', 'not-run': '○' };
 
 export function renderCodeBlock(node: Code, ctx: CodeBlockContext): Element {
   const lang = node.lang ?? '';
@@ -51,8 +50,7 @@ function renderTranscript(node: Code, ctx: CodeBlockContext): Element {
     }
   });
   const status = h('span.spec-status', { className: [`spec-${result.status}`], title: result.note || undefined }, [
-    h('span.spec-mark', { ariaHidden: 'true' }, statusMark[result.status]),
-    ` ${statusLabel[result.status]}`,
+    statusLabel[result.status],
     result.status === 'not-run' ? '' : ` on ${result.machine}, ${result.date}`,
   ]);
   return h('figure.code-block.transcript', { dataLang: 'console', dataBlock: `${ctx.file}:${line}`, dataStatus: result.status }, [
