@@ -61,7 +61,7 @@ test('a failing report is refused', () => {
       r.totals = { passed: 0, failed: 1, skipped: 0, errors: 0 };
     }),
   );
-  assertOneLineRefusal(publish('--branch', 'pages'), /^publish refused: the spec report is red: 1 failing block, first content\/cli\.md:7 in "onix"$/);
+  assertOneLineRefusal(publish('--branch', 'pages'), /^publish refused: the spec report is red: 1 failing block, first content\/cli\.md:9 in "onix"$/);
 });
 
 test('--report must name a report.json or its directory', () => {

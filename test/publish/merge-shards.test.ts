@@ -48,7 +48,7 @@ test('merged shards make a whole-run report that passes the gate', async () => {
   const out = join(project.root, '.spec');
   const merged = await mergeShardDirs(writeShards(), out);
   assert.equal(merged.shard, null);
-  assert.deepEqual(merged.cases.map((c) => c.id), ['content/cli.md:5', 'content/cli.md:20']);
+  assert.deepEqual(merged.cases.map((c) => c.id), ['content/cli.md:7', 'content/cli.md:20']);
   assert.equal(gateProblem(project.root, merged, pages()), null);
   const onDisk = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as SpecReport;
   assert.deepEqual(onDisk, merged);

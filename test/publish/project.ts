@@ -23,8 +23,8 @@ function write(path: string, text: string): void {
 }
 
 export const PAGES: Record<string, string> = {
-  'content/index.md': '---\ntitle: ONIX\n---\n\n# ONIX\n\nAn atomic musl base.\n',
-  'content/cli.md': '---\ntitle: CLI\n---\n\n# onix\n\n```console\n$ echo hi\nhi\n```\n',
+  'content/index.md': '---\ntitle: ONIX\ndescription: An atomic musl base.\norder: 1\n---\n\nAn atomic musl base. See [the CLI](cli.md).\n',
+  'content/cli.md': '---\ntitle: CLI\ndescription: The onix command.\norder: 2\n---\n\n## onix\n\n```console\n$ echo hi\nhi\n```\n',
 };
 
 /** The files a stand-in build writes: dotfiles, a dot dir, nested paths. */
@@ -59,7 +59,7 @@ export function makeProject(): Project {
   git(root, 'init', '-q', '-b', 'main');
   for (const [file, text] of Object.entries(PAGES)) write(join(root, file), text);
   write(join(root, 'CNAME'), 'onix-os.com\n');
-  write(join(root, '.gitignore'), 'dist/\n.spec/\n');
+  write(join(root, '.gitignore'), 'dist/\n.spec/\n.cache/\n');
   write(join(root, 'README.md'), '# project\n');
   git(root, 'add', '-A');
   execFileSync('git', ['-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'initial'], {
@@ -95,9 +95,9 @@ export function greenReport(root: string, change: (r: SpecReport) => void = () =
     pages,
     cases: [
       {
-        id: 'content/cli.md:5',
+        id: 'content/cli.md:7',
         file: 'content/cli.md',
-        line: 5,
+        line: 7,
         title: 'onix',
         status: 'passed',
         durationMs: 12,
@@ -105,12 +105,12 @@ export function greenReport(root: string, change: (r: SpecReport) => void = () =
         artifacts: [],
         blocks: [
           {
-            id: 'content/cli.md:7',
+            id: 'content/cli.md:9',
             file: 'content/cli.md',
-            line: 7,
+            line: 9,
             kind: 'transcript',
             status: 'passed',
-            commands: [{ line: 8, command: 'echo hi', stdout: 'hi\n', stderr: '', status: 0, durationMs: 3 }],
+            commands: [{ line: 10, command: 'echo hi', stdout: 'hi\n', stderr: '', status: 0, durationMs: 3 }],
             captures: {},
             diff: '',
             durationMs: 3,

@@ -136,7 +136,7 @@ describe('refusals leave the branch unchanged', () => {
       r.cases[0]!.blocks[0]!.status = 'failed';
       r.totals = { passed: 0, failed: 1, skipped: 0, errors: 0 };
     });
-    await assertRefused(() => red, /^the spec report is red: 1 failing block, first content\/cli\.md:7 in "onix"$/);
+    await assertRefused(() => red, /^the spec report is red: 1 failing block, first content\/cli\.md:9 in "onix"$/);
   });
 
   test('a report with a block that could not run', async () => {
@@ -144,7 +144,7 @@ describe('refusals leave the branch unchanged', () => {
       r.cases[0]!.blocks[0]!.status = 'error';
       r.cases[0]!.blocks[0]!.message = 'could not run: the VM did not boot';
     });
-    await assertRefused(() => broken, /^the spec report is red: 1 failing block, first content\/cli\.md:7 in "onix" \(could not run: the VM did not boot\)$/);
+    await assertRefused(() => broken, /^the spec report is red: 1 failing block, first content\/cli\.md:9 in "onix" \(could not run: the VM did not boot\)$/);
   });
 
   test('a report with a spec error', async () => {
