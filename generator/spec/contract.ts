@@ -35,7 +35,7 @@ export function validateRow(row: ContractRow, obs: CommandObservation): BlockOut
   const passed = !obs.timedOut && obs.status === 0 && first === row.owner;
   const diff = passed ? '' : unifiedDiff(row.file, expected, observed, row.line);
   const status = obs.timedOut ? 'error' : passed ? 'passed' : 'failed';
-  const message = obs.timedOut ? 'timed out' : passed ? undefined : obs.status !== 0 ? `onix owner exited ${obs.status}` : `contract says ${row.owner}, machine says ${first || '(nothing)'}`;
+  const message = obs.timedOut ? 'timed out' : passed ? undefined : `contract says ${row.owner}, machine says ${first || '(nothing)'}${obs.status !== 0 ? ` (onix owner exited ${obs.status})` : ''}`;
   const cmd: CommandOutcome = { spec, status, observation: obs, expected, normalized: observed, diff, captures: {}, message };
   return { block: row, status, commands: [cmd], captures: {}, diff: diff ? `$ ${spec.command}\n${diff}` : '', message, durationMs: obs.durationMs };
 }

@@ -57,8 +57,8 @@ describe('runSpec on local', () => {
     const r = await run([`${FIX}/reboot.md`]);
     assert.equal(r.exitCode, 0);
     assert.deepEqual(r.outcomes.map((o) => [o.status, o.message]), [
-      ['skipped', 'target local cannot reboot'],
-      ['skipped', 'target local cannot boot its own kernel'],
+      ['skipped', 'skipped: target local cannot reboot'],
+      ['skipped', 'skipped: target local cannot boot its own kernel'],
     ]);
     assert.equal(r.output.at(-1), '0 passed, 0 failed, 2 skipped');
   });

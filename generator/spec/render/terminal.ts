@@ -78,6 +78,8 @@ export function renderCase(o: CaseOutcome, color: boolean): string {
       lines.push(`    ${c.bold(label)}  ${c.dim('$')} ${cmd.spec.command.split('\n').join('\n' + ' '.repeat(label.length + 6) + '> ')}`);
       if (cmd.message) lines.push(`      ${c.magenta(cmd.message)}`);
       if (cmd.diff) lines.push(colorDiff(cmd.diff, c, '      '));
+      const captures = Object.entries(cmd.captures);
+      if (cmd.diff && captures.length) lines.push(`      ${c.dim(`captures: ${captures.map(([k, v]) => `{{${k}}} = ${JSON.stringify(v)}`).join(', ')}`)}`);
     }
   }
   if (o.consoleLog) lines.push(`    ${c.dim('console log saved with the report')}`);
