@@ -1,0 +1,78 @@
+// Boots the real ONIX image under QEMU (the VM driver) and checks the machine
+// plane for real: the active state, moss's view of it, /run/opengl-driver, and a
+// rollback by `moss state activate` + reboot, then one by the boot entry alone
+// (the initramfs hook activates the state named by moss.fstx=).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { buildImage } from '../../onix/image/build.ts';
+import { QemuMachine } from '../../onix/machine/qemu.ts';
+import type { Session } from '../../onix/machine/machine.ts';
+
+let vm: QemuMachine;
+let sh: Session;
+
+async function run(command: string): Promise<string> {
+  const r = await sh.run(command, { timeoutMs: 120_000 });
+  assert.equal(r.status, 0, `${command}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function rebootAndReconnect(): Promise<void> {
+  await sh.close();
+  await vm.reboot();
+  sh = await vm.session();
+}
+
+before(async () => {
+  const image = await buildImage();
+  vm = new QemuMachine({ image });
+  await vm.boot();
+  sh = await vm.session();
+});
+
+after(async () => {
+  await vm?.shutdown();
+});
+
+test('the booted machine runs state 2 (Mesa 25.0.7) and moss agrees', async () => {
+  assert.equal(await run('cat /usr/.stateID'), '2');
+  assert.match(await run('cat /proc/cmdline'), /moss\.fstx=2/);
+  const list = await run('moss state list');
+  assert.match(list, /^State #2 - Sync\nCreated: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\nDescription: Mesa 22\.3\.6 -> 25\.0\.7\nPackages: 8\n\nState #1 - Install\n/);
+  assert.equal((await run('moss state active')).split('\n')[0], 'State #2 - Sync');
+  assert.match(await run('grep ^NAME= /etc/os-release'), /ONIX/);
+});
+
+test('the seam ran at boot: users, /nix runtime dirs, /etc/nix, the profile hook, the graphics bridge into the active Mesa', async () => {
+  assert.match(await run('grep ^nixbld: /etc/group'), /^nixbld:x:6649:nixbld1,nixbld2,.*nixbld32$/m);
+  assert.equal(await run('grep -c "^nixbld[0-9]*:" /etc/passwd'), '32\n');
+  assert.equal(await run('id alice'), 'uid=1000(alice) gid=100(users) groups=100(users)\n');
+  assert.equal(await run('stat -c %a:%G /nix/store'), '1775:nixbld\n');
+  await run('test -d /nix/var/nix/daemon-socket && test -d /nix/var/nix/gcroots && test -d /nix/var/nix/profiles/per-user/alice');
+  assert.match(await run('cat /etc/nix/nix.conf'), /build-users-group = nixbld/);
+  await run('test -f /etc/profile.d/onix-nix.sh');
+  assert.equal(await run('cat /run/opengl-driver/.stateID'), '2');
+  assert.equal(await run('readlink /run/opengl-driver/lib/libgallium-25.0.7-2~bpo12+1.so'), '/usr/lib/x86_64-linux-gnu/libgallium-25.0.7-2~bpo12+1.so\n');
+  await run('test -e /run/opengl-driver/lib/dri/swrast_dri.so && test -e /run/opengl-driver/share/glvnd/egl_vendor.d/50_mesa.json');
+  await run('! test -e /run/opengl-driver/lib/libc.so.6');
+});
+
+test('moss state activate 1 + reboot boots state 1 (Mesa 22.3.6) and the bridge follows', async () => {
+  assert.equal(await run('moss state activate 1'), 'State 1 activated (2 archived)\n');
+  await rebootAndReconnect();
+  assert.equal(await run('cat /usr/.stateID'), '1');
+  assert.match(await run('cat /proc/cmdline'), /moss\.fstx=1/);
+  assert.equal(await run('cat /run/opengl-driver/.stateID'), '1');
+  await run('test -e /run/opengl-driver/lib/libglapi.so.0 && ! test -e /run/opengl-driver/lib/libgallium-25.0.7-2~bpo12+1.so');
+  await run('test -d /.moss/root/2/usr');
+});
+
+test('choosing the other boot entry rolls back through the initramfs hook', async () => {
+  // Only the loader's default changes, as if the user picked entry 2 at the boot menu.
+  await run("sed -i 's/^default .*/default onix-2.conf/' /boot/loader/loader.conf");
+  await rebootAndReconnect();
+  assert.equal(await run('cat /usr/.stateID'), '2');
+  assert.match(vm.consoleLog(), /moss: state 2 activated \(1 archived\) by the boot entry/);
+  await run('test -d /.moss/root/1/usr && ! test -e /.moss/root/2');
+  assert.equal((await run('moss state active')).split('\n')[0], 'State #2 - Sync');
+});
