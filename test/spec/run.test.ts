@@ -91,4 +91,17 @@ describe('runSpec on local', () => {
     assert.equal(r.report.specErrors!.length, 4);
     assert.equal(r.output.at(-1), '1 passed, 4 failed');
   });
+
+  it('--fail-fast starts no case after the first failure; --filter picks cases by id or title', async () => {
+    const r = await run([`${FIX}/fail.md`], { jobs: 1, failFast: true });
+    assert.equal(r.exitCode, 1);
+    assert.equal(r.outcomes[0].status, 'failed');
+    assert.deepEqual(new Set(r.outcomes.slice(1).map((o) => `${o.status}: ${o.message}`)), new Set(['skipped: not run (--fail-fast)']));
+    const f = await run([`${FIX}/fail.md`, `${FIX}/ok.md`], { filter: 'ONE PASSING' });
+    assert.deepEqual(f.outcomes.map((o) => o.spec.id), [`${FIX}/ok.md:1`]);
+    assert.equal(f.report.filter, 'ONE PASSING');
+    const byId = await run([`${FIX}/fail.md`], { filter: 'fail.md:57' });
+    assert.deepEqual(byId.outcomes.map((o) => o.spec.title), ['Wrong exit status']);
+    await assert.rejects(run([`${FIX}/ok.md`], { filter: 'nothing like this' }), /--filter nothing like this matches no case/);
+  });
 });

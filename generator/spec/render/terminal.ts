@@ -39,11 +39,16 @@ function ms(n: number): string {
   return n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`;
 }
 
+/** Diff lines shown per command in the terminal; the report has them all. */
+export const MAX_DIFF_LINES = 120;
+
 function colorDiff(diff: string, c: Colors, indent: string): string {
-  return diff
-    .split('\n')
+  const all = diff.split('\n');
+  const shown = all.length > MAX_DIFF_LINES ? all.slice(0, MAX_DIFF_LINES) : all;
+  const more = all.length - shown.length;
+  return shown
     .map((l) => indent + (l.startsWith('@@') ? c.cyan(l) : l.startsWith('-') ? c.red(l) : l.startsWith('+') ? c.green(l) : c.dim(l)))
-    .join('\n');
+    .join('\n') + (more ? `\n${indent}${c.dim(`... ${more} more diff lines in the report`)}` : '');
 }
 
 /** One case: a status line, and for a failure or error the details. */
