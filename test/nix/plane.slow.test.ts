@@ -2,10 +2,10 @@
 // database), then used the way the ONIX machine uses it, without a VM: the
 // plane's own nix-daemon in a mount namespace, alice installing through it.
 import assert from 'node:assert/strict';
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { interpreter, isElf } from '../../onix/image/nix/elf.ts';
+import { interpreter, isElf, needed, runpath } from '../../onix/image/nix/elf.ts';
 import { buildNixPlane, type NixPlane } from '../../onix/image/nix/plane.ts';
 import { NsNixMachine } from './ns-machine.ts';
 
@@ -41,13 +41,22 @@ test('every ELF in the store runs on the store glibc and looks only in the store
     const st = lstatSync(p);
     if (st.isDirectory()) return readdirSync(p).forEach((e) => walk(join(p, e)));
     if (!st.isFile() || !isElf(p)) return;
+    if (p.includes(plane.paths.glibc.slice('/nix/store/'.length)) || /-(debian|unpatched|unrelocated)\/|-busybox-[^/]*\//.test(p)) return;
     const interp = interpreter(p);
-    if (interp && !p.includes(plane.paths.glibc.slice('/nix/store/'.length)) && !p.includes('-debian/') && !p.includes('-unrelocated/'))
-      assert.equal(interp, `${plane.paths.glibc}/lib/ld-linux-x86-64.so.2`, p);
+    if (interp) assert.equal(interp, `${plane.paths.glibc}/lib/ld-linux-x86-64.so.2`, p);
+    // every NEEDED is found through the file's own RUNPATH (nothing falls through to the
+    // machine's /usr/lib), except libc and the loader, which the executable always loads first
+    const dirs = runpath(p);
+    for (const dir of dirs) assert.match(dir, /^\/nix\/store\//, `${p}: RUNPATH ${dir}`);
+    for (const soname of needed(p)) {
+      if (soname === 'libc.so.6' || soname === 'ld-linux-x86-64.so.2') continue;
+      const found = dirs.some((d) => existsSync(join(plane.nixDir, d.slice('/nix'.length), soname)));
+      assert.ok(found, `${p} needs ${soname}, not in its RUNPATH ${dirs.join(':')}`);
+    }
     checked++;
   };
   walk(store);
-  assert.ok(checked > 50, `only ${checked} ELF files`);
+  assert.ok(checked > 40, `only ${checked} ELF files`);
   const daemon = join(plane.nixDir, 'var/nix/profiles/default');
   assert.ok(readlinkSync(daemon).startsWith('default-'), 'root default profile is a generation link');
   assert.ok(plane.sizeBytes < 150e6, `plane is ${plane.sizeBytes} bytes`);
@@ -55,6 +64,9 @@ test('every ELF in the store runs on the store glibc and looks only in the store
 
 test('alice installs ripgrep from the offline nixpkgs flake through the daemon; it survives a restart', async () => {
   assert.match(await ok('nix store ping 2>&1'), /Store URL: daemon/);
+  // the store's loader resolves every library of nix inside the store
+  const list = await ok(`${plane.paths.glibc}/lib/ld-linux-x86-64.so.2 --list ${plane.paths.nix}/bin/nix`, 'root');
+  for (const line of list.split('\n').filter((l) => l.includes('=>'))) assert.match(line, /=> \/nix\/store\//, line);
   // the daemon the seam starts is root's default profile's, i.e. the store's Nix
   assert.equal((await ok('readlink -f /nix/var/nix/profiles/default/bin/nix-daemon', 'root')).trim(), `${plane.paths.nix}/bin/nix`);
   await ok('nix profile install nixpkgs#ripgrep');

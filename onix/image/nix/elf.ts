@@ -47,3 +47,8 @@ export function relocate(path: string, r: Relocation): void {
   if (r.runpath !== undefined) args.push('--set-rpath', r.runpath);
   if (args.length) patchelf([...args, path]);
 }
+
+/** DT_RUNPATH (or DT_RPATH) entries. */
+export function runpath(path: string): string[] {
+  return patchelf(['--print-rpath', path]).trim().split(':').filter(Boolean);
+}

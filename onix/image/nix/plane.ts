@@ -32,7 +32,7 @@ import { StoreBuilder, type StoreItem } from './store.ts';
 import { sri } from './store-path.ts';
 
 /** Bump when the recipe changes in a way the source hash would not show. */
-const RECIPE = 'onix-nix-plane-3';
+const RECIPE = 'onix-nix-plane-4';
 const HERE = join(REPO_ROOT, 'onix/image/nix');
 /** The reviewed Debian inputs of the plane (regenerate with `npx tsx onix/image/nix/lock.ts`). */
 export const NIX_PACKAGES = join(HERE, 'packages.txt');
@@ -262,14 +262,17 @@ class PlaneBuilder {
         chmodSync(join(out, 'lib', f.soname), 0o644);
       }
     };
+    const needsSibling = [...direct].some((s) => sonames.has(s));
     let item: StoreItem;
     if ([...direct].every((s) => ALWAYS_LOADED.has(s))) {
       item = this.store.addContentAddressed(name, copy);
     } else {
-      const runpath = [this.glibc.path, ...depItems.map((i) => i.path)].map((p) => `${p}/lib`).join(':');
-      const inputs = `${deb}=${this.versions.get(deb)}|${key}|${runpath}|${RECIPE}`;
-      item = this.store.addInputAddressed(name, inputs, (out) => {
+      // A library needing a sibling from the same package finds it through its own lib dir.
+      const deps = [this.glibc.path, ...depItems.map((i) => i.path)].map((p) => `${p}/lib`);
+      const inputs = `${deb}=${this.versions.get(deb)}|${key}|${deps.join(':')}|${needsSibling}|${RECIPE}`;
+      item = this.store.addInputAddressed(name, inputs, (out, self) => {
         copy(out);
+        const runpath = [...(needsSibling ? [`${self}/lib`] : []), ...deps].join(':');
         for (const f of files) relocate(join(out, 'lib', f.soname), { runpath });
       });
     }
