@@ -22,7 +22,7 @@ const CANNOT: Record<Capability, string> = { kernel: 'boot its own kernel', rebo
 /** Why the case cannot run on a machine with these capabilities, or null. */
 export function missingCapability(c: SpecCase, caps: MachineCapabilities, target: string): string | null {
   const missing = c.needs.find((need) => !caps[need]);
-  return missing ? `skipped: target ${target} cannot ${CANNOT[missing]}` : null;
+  return missing ? `target ${target} cannot ${CANNOT[missing]}` : null;
 }
 
 /** A case every block of which is reported with one status and message (skipped, not run). */
@@ -84,7 +84,7 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string)
         continue;
       }
       if (block.options.skip) {
-        const message = block.options.skipReason ? `skipped: ${block.options.skipReason}` : 'skipped';
+        const message = block.options.skipReason ?? 'skip option';
         blocks.push({ block, status: 'skipped', commands: [], captures: {}, diff: '', message, durationMs: 0 });
         continue;
       }

@@ -25,7 +25,7 @@ describe('runSpec on local', () => {
     assert.equal(report.pages[0].contentHash.length, 64);
     const exact = report.cases[0].blocks[0];
     assert.deepEqual(exact.commands[0], { ...exact.commands[0], line: 10, command: 'echo hello', stdout: 'hello\n', stderr: '', status: 0 });
-    assert.equal(report.cases.at(-1)!.blocks[0].message, 'skipped: only-on-the-vm');
+    assert.equal(report.cases.at(-1)!.blocks[0].message, 'only-on-the-vm');
   });
 
   it('fails each broken matcher with page:line and a unified diff (fixtures/fail.expected.txt)', async () => {
@@ -57,8 +57,8 @@ describe('runSpec on local', () => {
     const r = await run([`${FIX}/reboot.md`]);
     assert.equal(r.exitCode, 0);
     assert.deepEqual(r.outcomes.map((o) => [o.status, o.message]), [
-      ['skipped', 'skipped: target local cannot reboot'],
-      ['skipped', 'skipped: target local cannot boot its own kernel'],
+      ['skipped', 'target local cannot reboot'],
+      ['skipped', 'target local cannot boot its own kernel'],
     ]);
     assert.equal(r.output.at(-1), '0 passed, 0 failed, 2 skipped');
   });

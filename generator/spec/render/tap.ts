@@ -16,7 +16,7 @@ export function renderTap(report: SpecReport): string {
     for (const b of c.blocks) {
       const name = `${b.id} ${c.title}`.replace(/#/g, '\\#');
       if (b.status === 'passed') points.push(`ok ${++n} - ${name}`);
-      else if (b.status === 'skipped') points.push(`ok ${++n} - ${name} # SKIP ${(b.message ?? '').replace(/^skipped:?\s*/, '')}`);
+      else if (b.status === 'skipped') points.push(`ok ${++n} - ${name} # SKIP ${b.message ?? ''}`);
       else {
         points.push(`not ok ${++n} - ${name}`, '  ---', `  severity: ${b.status === 'failed' ? 'fail' : 'error'}`);
         if (b.message) points.push(...yamlBlock('message', b.message));

@@ -51,6 +51,10 @@ function colorDiff(diff: string, c: Colors, indent: string): string {
     .join('\n') + (more ? `\n${indent}${c.dim(`... ${more} more diff lines in the report`)}` : '');
 }
 
+function skippedReason(o: CaseOutcome): string {
+  return [...new Set(o.blocks.map((b) => b.message).filter(Boolean))].join('; ') || 'skip option';
+}
+
 /** One case: a status line, and for a failure or error the details. */
 export function renderCase(o: CaseOutcome, color: boolean): string {
   const c = pc.createColors(color);
@@ -59,7 +63,7 @@ export function renderCase(o: CaseOutcome, color: boolean): string {
   const head = `${where}  ${o.spec.title}`;
   const meta = c.dim(`(${n} block${n === 1 ? '' : 's'}, ${ms(o.durationMs)})`);
   if (o.status === 'passed') return `${c.green('✓')} ${head}  ${meta}`;
-  if (o.status === 'skipped') return `${c.yellow('-')} ${head}  ${c.yellow(o.message ?? 'skipped')}`;
+  if (o.status === 'skipped') return `${c.yellow('-')} ${head}  ${c.yellow(`skipped: ${o.message ?? skippedReason(o)}`)}`;
   const mark = o.status === 'failed' ? c.red('✗') : c.magenta('!');
   const lines = [`${mark} ${c.bold(head)}  ${meta}`];
   for (const b of o.blocks) {
