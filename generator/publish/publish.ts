@@ -16,7 +16,7 @@ import { pushSite, type PushResult } from './push.ts';
 import { PublishFailure, PublishRefusal, oneLine, redactUrl } from './refusal.ts';
 import { DEFAULT_REPORT_PATH, readReportFile } from './report-file.ts';
 import { plannedFiles, readDomain } from './site-tree.ts';
-import { originUrl, sourceCommit, type SourceCommit } from './source.ts';
+import { currentBranch, normaliseRepo, originUrl, sourceCommit, type SourceCommit } from './source.ts';
 
 export interface PublishOptions {
   /** Project root holding content/, CNAME and .spec/ (default: process.cwd()). */
@@ -123,9 +123,18 @@ export async function publishSite(options: PublishOptions): Promise<PublishOutco
   } catch (error) {
     refuse(error);
   }
-  let repo = options.repo ?? '';
+  let repo = options.repo ? normaliseRepo(options.repo) : '';
   try {
-    if (!repo) repo = await originUrl(root);
+    const origin = await originUrl(root).catch((error: unknown) => {
+      if (repo) return null;
+      throw error;
+    });
+    if (!repo) repo = origin ?? '';
+    // Publishing replaces the branch's tree with dist/: never onto the branch being published from.
+    const checkedOut = await currentBranch(root);
+    if (checkedOut === branch && origin !== null && normaliseRepo(origin, root) === repo) {
+      throw new PublishRefusal(`refusing to publish onto ${branch}, the branch this checkout is on`);
+    }
   } catch (error) {
     refuse(error);
   }

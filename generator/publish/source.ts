@@ -2,6 +2,7 @@
 // whether the work tree has changes on top, and where `origin` points.
 
 import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PublishRefusal } from './refusal.ts';
 
@@ -43,4 +44,23 @@ export async function originUrl(root: string): Promise<string> {
     // fall through
   }
   throw new PublishRefusal('no --repo given and the checkout has no `origin` remote');
+}
+
+/** The checked-out branch, or null on a detached HEAD. */
+export async function currentBranch(root: string): Promise<string | null> {
+  try {
+    return (await git(root, ['symbolic-ref', '--quiet', '--short', 'HEAD'])) || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A repository argument as git and gh-pages need it: URLs (`scheme://`) and scp-style
+ * `user@host:path` stay as they are; a local path becomes absolute (gh-pages compares
+ * its clone's origin URL, which git stores absolute, with the one it was given).
+ */
+export function normaliseRepo(repo: string, cwd: string = process.cwd()): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/:]+:/.test(repo)) return repo;
+  return resolve(cwd, repo);
 }

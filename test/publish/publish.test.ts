@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { publishSite, type PublishOptions } from '../../generator/publish/publish.ts';
 import { PublishRefusal } from '../../generator/publish/refusal.ts';
@@ -92,6 +92,13 @@ describe('publishing a green, fresh vm report', () => {
     const second = await publishSite(options({ repo: other }));
     assert.equal(second.pushed?.tree, first.pushed?.tree);
     assert.equal(second.pushed?.commit, first.pushed?.commit);
+  });
+
+  test('a relative --repo path is taken from the current directory', async () => {
+    writeReport(project.reportPath, greenReport(project.root));
+    const outcome = await publishSite(options({ repo: relative(process.cwd(), project.remote) }));
+    assert.equal(outcome.repo, project.remote);
+    assert.deepEqual(branchFiles(project.remote, 'gh-pages'), expectedTree(DIST));
   });
 
   test('--branch publishes elsewhere and leaves gh-pages alone', async () => {
@@ -203,6 +210,10 @@ describe('refusals leave the branch unchanged', () => {
   test('a report that is not JSON, or not a report', async () => {
     await assertRefused(() => '{"version": 1, "machine"', /^the spec report .*report\.json is unusable: not a spec report \(invalid JSON\)$/);
     await assertRefused(() => '{"version": 1, "cases": [], "pages": []}', /^the spec report .*report\.json is unusable: machine\.target is missing$/);
+  });
+
+  test('onto the branch the checkout is on', async () => {
+    await assertRefused(() => greenReport(project.root), /^refusing to publish onto main, the branch this checkout is on$/, { branch: 'main' });
   });
 
   test('a dist/CNAME for another domain', async () => {
