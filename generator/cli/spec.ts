@@ -81,8 +81,16 @@ async function main(): Promise<number> {
   const reports = (v.report ?? []).flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
   for (const r of reports) if (!['json', 'junit', 'tap'].includes(r)) fail(`--report wants json, junit or tap, got "${r}"`);
   const color = v['no-color'] ? false : v.color ? true : process.stdout.isTTY === true && pc.isColorSupported;
+  // First Ctrl-C: stop the machines, write the report of what ran; second: leave at once.
+  const abort = new AbortController();
+  process.on('SIGINT', () => {
+    if (abort.signal.aborted) process.exit(130);
+    process.stderr.write('spec: interrupted, stopping the machines (Ctrl-C again to quit now)\n');
+    abort.abort();
+  });
   try {
     const result = await runSpec({
+      signal: abort.signal,
       files: args.positionals,
       target: v.target,
       filter: v.filter,

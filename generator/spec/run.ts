@@ -59,6 +59,8 @@ export interface RunSpecOptions {
   color?: boolean;
   /** Where terminal lines go (default: nowhere). */
   write?: (text: string) => void;
+  /** Abort (Ctrl-C): running cases end as errors, no new case starts, the report is still written (default: none). */
+  signal?: AbortSignal;
 }
 
 export interface RunSpecResult {
@@ -211,12 +213,20 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   }
   const workers = Array.from({ length: jobs }, (_, i) => new Worker(make, target, i === 0 ? first : null));
   let firstIdentity: MachineIdentity | null = null;
+  let interrupted = false;
+  const onAbort = () => {
+    interrupted = true;
+    stop = true;
+    // Shutting the machines down ends running commands with a MachineError.
+    for (const w of workers) void w.shutdown().catch(() => {});
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   const work = async (worker: Worker) => {
     while (next < cases.length) {
       const i = next++;
       const c = cases[i];
       if (broken.has(c.id)) outcomes[i] = uniformOutcome(c, 'error', 'not run: the case has a spec error');
-      else if (stop) outcomes[i] = uniformOutcome(c, 'skipped', 'not run (--fail-fast)');
+      else if (stop) outcomes[i] = uniformOutcome(c, 'skipped', interrupted ? 'not run (interrupted)' : 'not run (--fail-fast)');
       else {
         try {
           const machine = await worker.fresh();
@@ -233,6 +243,7 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   try {
     await Promise.all(workers.map(work));
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     await Promise.allSettled(workers.map((w) => w.shutdown()));
   }
   const done = outcomes as CaseOutcome[];
@@ -267,7 +278,8 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   const counts = countBlocks(done.filter((o) => !broken.has(o.spec.id)));
   counts.errors += specErrors.length;
   const blessed = updated ? done.every((o) => o.blocks.every((b) => b.status !== 'failed' || b.block.kind === 'transcript')) && updated.conflicts.length === 0 : false;
-  const exitCode: 0 | 1 | 2 = specErrors.length || counts.errors ? 2 : counts.failed && !blessed ? 1 : 0;
+  const exitCode: 0 | 1 | 2 = specErrors.length || counts.errors || interrupted ? 2 : counts.failed && !blessed ? 1 : 0;
+  if (interrupted) write('interrupted: the report covers what ran');
   if (specErrors.length) write(`${specErrors.length} spec error${specErrors.length === 1 ? '' : 's'} (see above)`);
   write(summaryLine(counts));
   return { exitCode, report, outcomes: done, specErrors, updated, written };

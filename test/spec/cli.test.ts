@@ -1,6 +1,6 @@
 // The real command line, spawned as a contributor runs it.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -61,5 +61,26 @@ describe('npm run spec', () => {
     const r = spec(['--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Exit status:\n {2}0 {2}every block passed[\s\S]*\n {2}1 {2}some block ran and its output did not match\n {2}2 {2}the spec has errors/);
+  });
+
+  it('on Ctrl-C stops the machines, writes the report of what ran, and exits 2', async () => {
+    const out = tempDir();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'generator/cli/spec.ts', `${FIX}/hang.md`, '--jobs', '1', '--out', out], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const report = join(out, 'report.json');
+    // Interrupt once the hanging command is running (the agent has started a shell).
+    const t0 = Date.now();
+    while (!/sleep 60/.test(spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 2, stdout + stderr);
+    assert.ok(Date.now() - t0 < 40_000, 'did not wait for the 60 s sleep');
+    assert.match(stderr, /spec: interrupted, stopping the machines/);
+    assert.match(stdout, /interrupted: the report covers what ran\n0 passed, 1 failed, 1 skipped\n$/);
+    const written = JSON.parse(readFileSync(report, 'utf8'));
+    assert.deepEqual(written.cases.map((c: { status: string }) => c.status), ['error', 'skipped']);
   });
 });
