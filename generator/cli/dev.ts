@@ -1,0 +1,37 @@
+// `npm run dev`: Vite serves the site from memory. Saving a Markdown file re-renders that
+// page (and marks pages stale when the nav changed) and reloads the browser; a mistake in a
+// page is shown in the terminal and in Vite's error overlay, and the server keeps running.
+// It never boots a machine: blocks show the last spec report (re-read when it changes).
+// Usage: dev [--port N] [--host ADDR] [--content DIR] [--report-dir DIR]
+
+import { parseArgs } from 'node:util';
+import pc from 'picocolors';
+import { startDevServer } from '../site/dev-server.ts';
+import { showProblems } from '../site/vite-plugin.ts';
+import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '5173' },
+      host: { type: 'string', default: '127.0.0.1' },
+      content: { type: 'string', default: 'content' },
+      'report-dir': { type: 'string', default: DEFAULT_REPORT_DIR },
+    },
+  });
+  const started = performance.now();
+  const server = await startDevServer({ contentDir: values.content, reportDir: values['report-dir'], host: values.host, port: Number(values.port) });
+  console.log(`${pc.bold('onix-os.com dev')}: ${server.dev.model.pages.size} pages ready in ${Math.round(performance.now() - started)} ms at ${pc.cyan(server.url)}`);
+  showProblems(server.dev.allProblems());
+  const stop = async () => {
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`dev: ${(error as Error).message}`);
+  process.exit(1);
+});
