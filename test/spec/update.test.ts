@@ -11,14 +11,14 @@ describe('--update', () => {
     const dir = tempDir();
     copyFileSync(join(ROOT, FIX, 'bless.md'), join(dir, 'page.md'));
     const first = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
-    assert.equal(first.report.totals.failed, 3, 'the three blocks failed before the update');
-    assert.deepEqual(first.updated, { updated: [{ file: 'page.md', commands: 7 }], conflicts: [] });
+    assert.equal(first.report.totals.failed, 4, 'the four blocks failed before the update');
+    assert.deepEqual(first.updated, { updated: [{ file: 'page.md', commands: 9 }], conflicts: [] });
     assert.equal(first.exitCode, 0, 'every failure was blessed');
     assert.equal(readFileSync(join(dir, 'page.md'), 'utf8'), readFileSync(join(ROOT, FIX, 'bless.expected.md'), 'utf8'));
 
     const again = await run(['page.md'], { cwd: dir, outDir: join(dir, '.spec') });
     assert.equal(again.exitCode, 0);
-    assert.equal(again.output.at(-1), '3 passed, 0 failed');
+    assert.equal(again.output.at(-1), '4 passed, 0 failed');
     const blessedOnce = readFileSync(join(dir, 'page.md'), 'utf8');
     const third = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
     assert.deepEqual(third.updated, { updated: [], conflicts: [] });
