@@ -88,7 +88,7 @@ export function freshnessProblem(root: string, report: SpecReport, pages: PageHa
   if (first === undefined) return `the spec report is stale: ${freshness.reasons[0] ?? 'it says so'}`;
   if (!stale.has(first)) return `the spec report is stale: ${first} is in it but no longer in content/`;
   const before = ran.get(first);
-  if (before === undefined) return `the spec report is stale: ${first} is not in it (new page?)`;
+  if (before === undefined) return `the spec report is stale: ${first} is not covered by it (a new page, or a run on some pages only)`;
   const now = pages.find((p) => pagePath(root, p.file) === first)?.contentHash ?? '';
   return `the spec report is stale: ${first} changed since the spec ran (sha256 ${before.slice(0, 12)} then, ${now.slice(0, 12)} now)`;
 }
