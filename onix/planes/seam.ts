@@ -3,7 +3,7 @@
 // users, the profile hook, Nix's runtime dirs and /run/opengl-driver.
 //
 // The graphics bridge records which state it was built from in
-// `/run/opengl-driver/.onix-fstx` (the state id, decimal). The seam's boot
+// `/run/opengl-driver/.stateID` (the state id, decimal, like /usr/.stateID). The seam's boot
 // script writes it when it rebuilds the link farm from the active /usr; a
 // bridge whose stamp names another state than /usr/.stateID is stale (the
 // state before a rollback, until the next boot rebuilds it).
@@ -16,7 +16,7 @@ import { parseStateId } from './machine.ts';
 /** Where packages ship their /etc defaults (stateless /etc). */
 export const DEFAULTS_ETC = '/usr/share/defaults/etc';
 export const BRIDGE = '/run/opengl-driver';
-export const BRIDGE_STAMP = '/run/opengl-driver/.onix-fstx';
+export const BRIDGE_STAMP = '/run/opengl-driver/.stateID';
 export const NIXBLD_GID = 6649;
 export const NIXBLD_USERS = 32;
 export const PROFILE_HOOK = '/etc/profile.d/onix-nix.sh';

@@ -7,7 +7,9 @@ import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSyn
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
 import { buildFixtureRoot, type Fixture, type FixtureOptions } from '../../onix/fixture/build.ts';
+import { exchangeBinary } from '../../onix/moss/index.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const ONIX_BIN = join(REPO, 'onix/bin/onix.js');
@@ -29,10 +31,19 @@ export function makeRoot(options: FixtureOptions = {}): Fixture {
   return buildFixtureRoot(join(tempDir(), 'root'), options);
 }
 
-/** A dir holding a `moss` executable that runs the moss stand-in (onix/moss/main.ts). */
+/**
+ * A dir holding a `moss` executable that runs the moss stand-in
+ * (onix/moss/main.ts), bundled with esbuild as the image does (tsx start-up
+ * would dominate every test). Bundled once per test process.
+ */
 export function mossBinDir(): string {
+  // Inside the repo, so the bundle resolves better-sqlite3 from node_modules.
+  const bundle = join(REPO, '.cache/onix/test', `moss-${process.pid}.mjs`);
+  process.on('exit', () => rmSync(bundle, { force: true }));
+  buildSync({ absWorkingDir: REPO, entryPoints: ['onix/moss/main.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, packages: 'external', logLevel: 'error' });
   const dir = tempDir('onix-moss-bin-');
-  writeFileSync(join(dir, 'moss'), `#!/bin/sh\nexec "${REPO}/node_modules/.bin/tsx" "${REPO}/onix/moss/main.ts" "$@"\n`);
+  // A bundle cannot find exchange.c beside itself: hand it the built swap helper.
+  writeFileSync(join(dir, 'moss'), `#!/bin/sh\nMOSS_EXCHANGE="${exchangeBinary()}" exec "${process.execPath}" "${bundle}" "$@"\n`);
   chmodSync(join(dir, 'moss'), 0o755);
   return dir;
 }

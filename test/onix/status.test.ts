@@ -57,7 +57,7 @@ describe('onix status', () => {
     assert.match(s.stdout, /^active fstx: 2$/m);
     assert.match(s.stdout, /^opengl: {6}stale, Mesa 25\.0\.7 from fstx 3 \(active is 2; a reboot rebuilds it\)$/m);
     const broken = makeRoot();
-    writeFileSync(join(broken.root, 'run/opengl-driver/.onix-fstx'), '3');
+    writeFileSync(join(broken.root, 'run/opengl-driver/.stateID'), '3');
     rmSync(join(broken.root, 'usr/lib/x86_64-linux-gnu/dri/swrast_dri.so'));
     const b = onix(['--root', broken.root, 'status', '--verbose']);
     assert.match(b.stdout, /^opengl: {6}broken, 1 of 9 links do not resolve into the active \/usr$/m);
