@@ -76,6 +76,7 @@ function exchangeBinary(cacheDir: string): string {
 interface NixPlaneResult {
   nixDir: string;
   defaultsEtcNix: string;
+  profileHook?: string;
 }
 
 async function maybeNixPlane(enabled: boolean, progress: Progress): Promise<NixPlaneResult | undefined> {
@@ -133,7 +134,7 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
     mesaRecipe(MESA_OLD, 1, pinsOf(groups, `mesa-${MESA_OLD}`), mesaOldDebs),
     mesaRecipe(MESA_NEW, 2, pinsOf(groups, `mesa-${MESA_NEW}`), mesaNewDebs),
     onixCliRecipe(glibcDebs, bundleDir, bundled, exchange),
-    seamRecipe(nix?.defaultsEtcNix),
+    seamRecipe(nix?.defaultsEtcNix, nix?.profileHook),
   ];
   const stones = await task(progress, 'stones', async () => {
     const out: CachedStone[] = [];
@@ -226,13 +227,17 @@ async function assemble(
   };
 }
 
-/** Keeps the newest three images (they share most inodes with the stone cache anyway). */
+/**
+ * Removes images beyond the newest three that are over an hour old (another process
+ * may still be making a disk from a recent one). They share most inodes with the stone cache.
+ */
 function pruneOldImages(imagesDir: string, keep: string): void {
+  const hourAgo = Date.now() - 3600_000;
   const dirs = readdirSync(imagesDir)
     .filter((d) => /^[0-9a-f]{20}$/.test(d) && d !== keep)
     .map((d) => ({ d, t: statSync(join(imagesDir, d)).mtimeMs }))
     .sort((a, b) => b.t - a.t);
-  for (const { d } of dirs.slice(2)) rmSync(join(imagesDir, d), { recursive: true, force: true });
+  for (const { d, t } of dirs.slice(2)) if (t < hourAgo) rmSync(join(imagesDir, d), { recursive: true, force: true });
 }
 
 /** The recorded info of a built image. */

@@ -9,10 +9,15 @@ import { FILES } from './base.ts';
 
 const SEAM = join(FILES, 'seam');
 
-/** defaultsEtcNix: H-nix's dir of /etc/nix defaults (nix.conf, registry.json); its files win over ours. */
-export function seamRecipe(defaultsEtcNix?: string): StoneRecipe {
+/**
+ * From the Nix plane (onix/image/nix/plane.ts), when there is one: `defaultsEtcNix`, a dir of
+ * /etc/nix defaults (nix.conf, registry.json), and `profileHook`, the profile hook's default;
+ * they win over the seam's own, which serve an image without a Nix plane.
+ */
+export function seamRecipe(defaultsEtcNix?: string, profileHook?: string): StoneRecipe {
   const extra = defaultsEtcNix && existsSync(defaultsEtcNix) ? readdirSync(defaultsEtcNix).sort().map((f) => join(defaultsEtcNix, f)) : [];
-  const own = ['boot', 'opengl-driver', 'nix-daemon', 'onix-nix.sh', 'nix.conf'].map((f) => join(SEAM, f));
+  const hook = profileHook && existsSync(profileHook) ? profileHook : join(SEAM, 'onix-nix.sh');
+  const own = ['boot', 'opengl-driver', 'nix-daemon', 'nix.conf'].map((f) => join(SEAM, f));
   return {
     meta: {
       name: 'onix-nix-integration',
@@ -22,12 +27,12 @@ export function seamRecipe(defaultsEtcNix?: string): StoneRecipe {
       licenses: ['MPL-2.0'],
       dependencies: ['busybox'],
     },
-    inputs: [hashFiles([...own, ...extra])],
+    inputs: [hashFiles([...own, hook, ...extra])],
     async make(usr) {
       const libexec = join(usr, 'libexec/onix-nix-integration');
       for (const f of ['boot', 'opengl-driver', 'nix-daemon']) install(join(SEAM, f), join(libexec, f), 0o755);
       const defaults = join(usr, 'share/defaults/etc');
-      install(join(SEAM, 'onix-nix.sh'), join(defaults, 'profile.d/onix-nix.sh'));
+      install(hook, join(defaults, 'profile.d/onix-nix.sh'));
       install(join(SEAM, 'nix.conf'), join(defaults, 'nix/nix.conf'));
       for (const f of extra) install(f, join(defaults, 'nix', f.slice(defaultsEtcNix!.length + 1)));
     },
