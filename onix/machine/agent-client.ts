@@ -16,6 +16,12 @@ export interface AgentConnectionOptions {
   consoleTail?: () => string;
   /** Written into error messages, e.g. "vm" (default: "agent"). */
   label?: string;
+  /**
+   * Fail the connection when the input stream ends (default: true). Drivers whose
+   * channel is a child process pass false and fail it from the process's exit
+   * event, which knows the exit status.
+   */
+  endIsFatal?: boolean;
 }
 
 type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void };
@@ -34,7 +40,9 @@ export class AgentConnection {
   ) {
     const reader = new FrameReader((frame) => this.onFrame(frame));
     input.on('data', (b: Buffer) => reader.push(b));
-    input.on('end', () => this.fail('the machine closed the agent channel'));
+    input.on('end', () => {
+      if (options.endIsFatal !== false) this.fail('the machine closed the agent channel');
+    });
     input.on('error', (e) => this.fail(`agent channel error: ${e.message}`));
     output.on('error', (e) => this.fail(`agent channel error: ${e.message}`));
   }

@@ -49,7 +49,7 @@ export class LocalMachine implements Machine {
     child.stderr!.on('data', (b: Buffer) => {
       this.stderrTail = (this.stderrTail + b.toString()).slice(-4000);
     });
-    const conn = new AgentConnection(child.stdout!, child.stdin!, { label: 'local', consoleTail: () => this.stderrTail });
+    const conn = new AgentConnection(child.stdout!, child.stdin!, { label: 'local', endIsFatal: false, consoleTail: () => this.stderrTail });
     child.on('exit', (code, signal) => conn.fail(`the local agent exited (${signal ?? code})`));
     child.on('error', (e) => conn.fail(`cannot start the local agent: ${e.message}`));
     this.conn = conn;

@@ -155,7 +155,7 @@ export class SandboxMachine implements Machine {
     proc.stderr!.on('data', (b: Buffer) => {
       this.log = (this.log + b.toString()).slice(-64 * 1024);
     });
-    const conn = new AgentConnection(proc.stdout!, proc.stdin!, { label: 'sandbox', consoleTail: () => this.log.slice(-3000) });
+    const conn = new AgentConnection(proc.stdout!, proc.stdin!, { label: 'sandbox', endIsFatal: false, consoleTail: () => this.log.slice(-3000) });
     this.conn = conn;
     this.exited = new Promise<void>((resolve) => {
       proc.on('exit', (code, signal) => {

@@ -1,14 +1,28 @@
 // Maps a target name to a Machine: `local`, `sandbox`, `vm`, `ssh://user@host[:port]`.
 import { LocalMachine, type LocalMachineOptions } from './local.ts';
 import { MachineError, type Machine } from './machine.ts';
+import { QemuMachine, type QemuMachineOptions } from './qemu.ts';
+import { SandboxMachine, type SandboxMachineOptions } from './sandbox.ts';
+import { parseSshTarget, SshMachine, type SshMachineOptions } from './ssh.ts';
 
 export interface CreateMachineOptions {
   local?: LocalMachineOptions;
+  vm?: QemuMachineOptions;
+  sandbox?: SandboxMachineOptions;
+  ssh?: SshMachineOptions;
 }
 
 export const TARGETS = ['local', 'sandbox', 'vm', 'ssh://user@host[:port]'] as const;
 
+/** A machine for `target`; nothing starts until its boot(). Throws MachineError for an unknown target. */
 export function createMachine(target: string, options: CreateMachineOptions = {}): Machine {
   if (target === 'local') return new LocalMachine(options.local);
+  if (target === 'vm') return new QemuMachine(options.vm);
+  if (target === 'sandbox') return new SandboxMachine(options.sandbox);
+  if (target.startsWith('ssh://')) {
+    const t = parseSshTarget(target);
+    if (!t) throw new MachineError(`bad ssh target: ${target} (expected ssh://user@host[:port])`);
+    return new SshMachine(t, options.ssh);
+  }
   throw new MachineError(`unknown target: ${target} (expected one of ${TARGETS.join(', ')})`);
 }

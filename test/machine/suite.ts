@@ -17,6 +17,8 @@ export interface SuiteOptions {
   persistentDir?: string;
   /** The machine has /nix that must survive reboot (ONIX images). */
   hasNix?: boolean;
+  /** Really reboot it in the test (default: true; false for ssh to the test host itself, which must stay up). */
+  testReboot?: boolean;
 }
 
 export function machineSuite(name: string, create: () => Machine, opts: SuiteOptions): void {
@@ -159,7 +161,7 @@ export function machineSuite(name: string, create: () => Machine, opts: SuiteOpt
       });
     }
 
-    it('reboots for real, keeping persistent files and clearing /run', async () => {
+    if (opts.testReboot !== false) it('reboots for real, keeping persistent files and clearing /run', async () => {
       if (!m.capabilities.reboot) {
         await assert.rejects(m.reboot(), MachineError);
         return;

@@ -26,8 +26,52 @@ function readStats(): ProcStat[] {
   return out;
 }
 
-/** Every descendant of `root`, plus every other member of its process group. */
+function childrenOf(pid: number): number[] | null {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const t of tasks) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${t}/children`, 'latin1');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && t === String(pid)) return null; // no CONFIG_PROC_CHILDREN
+      continue;
+    }
+    for (const c of text.split(' ')) if (c) out.push(Number(c));
+  }
+  return out;
+}
+
+/**
+ * Every descendant of `root`. Walks /proc/PID/task/TID/children (a handful of
+ * reads: this runs under TCG too, where scanning all of /proc takes a second);
+ * without CONFIG_PROC_CHILDREN it scans /proc and also takes the other members
+ * of root's process group.
+ */
 export function commandProcesses(root: number): number[] {
+  const found = new Set<number>();
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    const kids = childrenOf(pid);
+    if (kids === null) return scanProcesses(root);
+    for (const k of kids) {
+      if (!found.has(k)) {
+        found.add(k);
+        stack.push(k);
+      }
+    }
+  }
+  found.delete(process.pid);
+  return [...found];
+}
+
+function scanProcesses(root: number): number[] {
   const stats = readStats();
   const children = new Map<number, number[]>();
   for (const s of stats) {

@@ -39,7 +39,9 @@ export interface ShellRunResult {
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** After a timeout, how long the shell gets to report back once its children are killed. */
-const KILL_GRACE_MS = 1000;
+const KILL_GRACE_MS = 5000;
+/** While waiting for that report, how often to kill what the command may have started since. */
+const REKILL_MS = 250;
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -195,9 +197,11 @@ export class ShellSession {
 
     let timedOut = false;
     let killedAt = 0;
+    let lastKill = 0;
+    let shellKilled = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      killedAt = Date.now();
+      killedAt = lastKill = Date.now();
       signalCommand(this.pid, 'SIGKILL');
       this.wake?.();
     }, timeoutMs);
@@ -209,24 +213,27 @@ export class ShellSession {
           const stdout = this.out.take(o.at, o.end);
           const stderr = this.err.take(e.at, e.end);
           const status = timedOut ? -1 : Number(o.rest.trim());
-          return { stdout, stderr, status, timedOut, alive: true };
+          return { stdout, stderr, status, timedOut, alive: !shellKilled };
         }
         if (this.exited) {
           const { code, signal } = this.exited;
           const status = timedOut ? -1 : code ?? (signal ? 128 + signalNumber(signal) : -1);
           return { stdout: this.out.takeAll(), stderr: this.err.takeAll(), status, timedOut, alive: false };
         }
-        if (timedOut) {
-          if (Date.now() - killedAt > KILL_GRACE_MS) {
+        if (timedOut && !shellKilled) {
+          const now = Date.now();
+          if (now - killedAt > KILL_GRACE_MS) {
             // The shell itself is busy (a builtin loop): end the session.
+            shellKilled = true;
             this.kill();
-          } else {
+          } else if (now - lastKill >= REKILL_MS) {
+            lastKill = now;
             signalCommand(this.pid, 'SIGKILL'); // anything started since the last round
           }
         }
         await new Promise<void>((resolve) => {
           this.wake = resolve;
-          if (timedOut) setTimeout(resolve, 50);
+          if (timedOut) setTimeout(resolve, REKILL_MS);
         });
         this.wake = null;
       }
