@@ -30,6 +30,18 @@ export function planPrune(m: MachineView, keep: number): { doomed: number[]; kep
   return { doomed, kept: ordered.filter((id) => !doomed.includes(id)) };
 }
 
+/**
+ * moss prunes all but the newest `keep` states and the active one; whether it
+ * spares the booted one is up to moss (the stand-in does, upstream may not).
+ * Returns the --keep that would spare it when `keep` does not, else null.
+ */
+export function keepForBooted(m: MachineView, keep: number): number | null {
+  if (m.bootedId === null || m.bootedId === m.activeId) return null;
+  const ordered = [...m.states].sort((a, b) => b.created - a.created || b.id - a.id).map((s) => s.id);
+  const rank = ordered.indexOf(m.bootedId);
+  return rank === -1 || rank < keep ? null : rank + 1;
+}
+
 function keptLine(m: MachineView, kept: number[]): string {
   const notes = [`active ${m.activeId}`, ...(m.bootedId !== null && m.bootedId !== m.activeId ? [`booted ${m.bootedId}`] : [])];
   return `fstx ${kept.join(', ')} (${notes.join(', ')})`;
@@ -50,6 +62,10 @@ export async function gc(ctx: CommandContext): Promise<number> {
   const daemon = await pingDaemonSocket(ctx.root);
   if (!daemon.healthy) throw new OnixError(`gc: the nix daemon is down (${daemon.detail}); start it first. Nothing was pruned`, EXIT.tool);
   const plan = planPrune(m, keep);
+  const needed = keepForBooted(m, keep);
+  if (needed !== null) {
+    throw new OnixError(`gc: moss state prune -k ${keep} would reach state ${m.bootedId}, which the machine booted; reboot into the active state ${m.activeId} first, or pass --keep ${needed}. Nothing was pruned`, EXIT.refused);
+  }
   if (m.bootedId !== null && m.bootedId !== m.activeId && !m.archivedIds.includes(m.bootedId)) {
     throw new OnixError(`gc: the booted state ${m.bootedId} has no tree left; reboot into the active state ${m.activeId} first. Nothing was pruned`, EXIT.refused);
   }

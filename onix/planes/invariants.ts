@@ -46,7 +46,7 @@ function mossCheck(root: string, m: MachineView): Check {
   }
   const staging = hostPath(root, '/.moss/root/staging/usr');
   if (existsSync(staging) && readdirSync(staging).length > 0) problems.push('a staged /usr is left over from an interrupted transaction');
-  if (problems.length > 0) return { name: '/.moss', ok: false, detail: problems.join('; '), fix: 'let moss repair the root (`moss state list` runs its repair), then re-run onix doctor' };
+  if (problems.length > 0) return { name: '/.moss', ok: false, detail: problems.join('; '), fix: 'an interrupted moss transaction: moss repairs it before its next change (`moss state activate ID` or `moss state prune`); then re-run onix doctor' };
   return { name: '/.moss', ok: true, detail: `moss: ${m.states.length} states, ${m.archivedIds.length} archived trees, no interrupted transaction` };
 }
 

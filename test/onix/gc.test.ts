@@ -7,12 +7,29 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { keepForBooted, planPrune } from '../../onix/cli/gc.ts';
+import { readBootedId } from '../../onix/planes/machine.ts';
 import { cleanup, lines, makeRoot, mossBinDir, ONIX_BIN, onix, script, skipRuntime, startDaemon, tempDir, treeDigest } from './helpers.ts';
 
 const MOSS = join(mossBinDir(), 'moss');
 
 describe('onix gc', () => {
   after(cleanup);
+
+  it('plans never to prune the active or the booted state (booted from /proc/cmdline, root / only)', () => {
+    const states = [1, 2, 3, 4].map((id) => ({ id, type: 'Transaction', created: 1000 + id, summary: null, description: null }));
+    const view = { activeId: 4, states, archivedIds: [1, 2, 3], entries: [], loaderDefault: null, bootedId: 1 };
+    assert.deepEqual(planPrune(view, 1), { doomed: [2, 3], kept: [1, 4] });
+    assert.deepEqual(planPrune({ ...view, bootedId: null, activeId: 2 }, 1), { doomed: [1, 3], kept: [2, 4] });
+    assert.equal(keepForBooted(view, 1), 4, 'booted 1 is the 4th newest');
+    assert.equal(keepForBooted(view, 4), null);
+    assert.equal(keepForBooted({ ...view, bootedId: 4 }, 1), null, 'booted = active');
+    assert.equal(keepForBooted({ ...view, bootedId: null }, 1), null);
+    const cmdline = join(tempDir(), 'cmdline');
+    writeFileSync(cmdline, 'root=/dev/vda rw console=ttyS0 quiet moss.fstx=12\n');
+    assert.equal(readBootedId('/', cmdline), 12);
+    assert.equal(readBootedId('/mnt/other', cmdline), null);
+  });
 
   it('prunes moss states, then collects Nix garbage, reporting what each freed', async () => {
     const fx = makeRoot();
