@@ -55,7 +55,10 @@ export class NsNixMachine {
     mkdirSync('/nix', { recursive: true });
     const setup = [
       'set -e', 'mount --make-rprivate /', `mount --bind ${q(dir)}/nix /nix`, `mount --bind ${q(dir)}/passwd /etc/passwd`,
-      `mount --bind ${q(dir)}/group /etc/group`, 'mount -t tmpfs tmpfs /run', 'echo ready', 'exec sleep 100000',
+      `mount --bind ${q(dir)}/group /etc/group`, 'mount -t tmpfs tmpfs /run',
+      // a host Nix (Debian's nix-bin) must not stand in for anything the plane lacks
+      'for d in /usr/libexec/nix /usr/lib/nix /etc/nix; do [ -d $d ] && mount -t tmpfs tmpfs $d; done; true',
+      'echo ready', 'exec sleep 100000',
     ].join('; ');
     const child = spawn('unshare', ['-m', 'sh', '-c', setup], { stdio: ['ignore', 'pipe', 'inherit'], detached: false });
     await new Promise<void>((resolve, reject) => {

@@ -18,8 +18,8 @@ const groups: { name: string; comment: string; pins: () => Promise<DebPin[]> }[]
   },
   {
     name: 'flake',
-    comment: 'bytes the offline nixpkgs flake builds from: static busybox (builder), ripgrep, patchelf and their libraries',
-    pins: () => resolveVersions(['busybox-static', 'ripgrep', 'patchelf', 'libc6', 'libgcc-s1', 'libstdc++6', 'libpcre2-8-0']),
+    comment: 'bytes the offline nixpkgs flake builds from: static busybox (builder), ripgrep, patchelf, tcc + C headers, their libraries',
+    pins: () => resolveVersions(['busybox-static', 'ripgrep', 'patchelf', 'libc6', 'libgcc-s1', 'libstdc++6', 'libpcre2-8-0', 'tcc', 'libc6-dev', 'linux-libc-dev']),
   },
   {
     name: 'glprobe-build',

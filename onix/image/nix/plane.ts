@@ -88,15 +88,32 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
-/** Hash of our own sources that shape the plane (this dir, minus the lock script). */
+/**
+ * Our own sources that shape the plane (this dir, minus the lock script),
+ * read once when this module loads: the hash that names the cache entry and
+ * the files that go into the store are the same bytes as the code running,
+ * even if the working tree changes while a build is under way.
+ */
+const SOURCES: ReadonlyMap<string, Buffer> = new Map(
+  filesUnder(HERE)
+    .filter((f) => basename(f) !== 'lock.ts')
+    .map((f) => [relative(HERE, f), readFileSync(f)] as const),
+);
+
 function sourcesHash(): string {
   const h = createHash('sha256');
-  for (const f of filesUnder(HERE)) {
-    if (basename(f) === 'lock.ts') continue;
-    h.update(relative(HERE, f) + '\0').update(readFileSync(f)).update('\0');
-  }
-  for (const f of ['onix/image/debs.ts']) h.update(readFileSync(join(REPO_ROOT, f)));
+  for (const [rel, bytes] of SOURCES) h.update(rel + '\0').update(bytes).update('\0');
   return h.digest('hex');
+}
+
+/** Writes the snapshot of our sources under `prefix` (e.g. "flake/") into `dir`. */
+function writeSources(prefix: string, dir: string): void {
+  for (const [rel, bytes] of SOURCES) {
+    if (!rel.startsWith(prefix)) continue;
+    const to = join(dir, rel.slice(prefix.length));
+    mkdirSync(dirname(to), { recursive: true });
+    writeFileSync(to, bytes);
+  }
 }
 
 function hostGccVersion(): string {
@@ -325,6 +342,33 @@ class PlaneBuilder {
     });
   }
 
+  /** Debian's tcc, unmodified (run through the store loader): bin/tcc, lib/tcc/{libtcc1.a,include}. */
+  addTcc(): StoreItem {
+    const root = this.dir('tcc');
+    return this.store.addContentAddressed(`tcc-${upstreamVersion(this.versions.get('tcc')!).replace(/\+.*/, '')}-debian`, (out) => {
+      mkdirSync(join(out, 'bin'), { recursive: true });
+      copyFileSync(join(root, 'usr/bin/tcc'), join(out, 'bin/tcc'));
+      chmodSync(join(out, 'bin/tcc'), 0o755);
+      mkdirSync(join(out, 'lib/tcc'), { recursive: true });
+      copyFileSync(join(root, 'usr/lib/x86_64-linux-gnu/tcc/libtcc1.a'), join(out, 'lib/tcc/libtcc1.a'));
+      cpSync(join(root, 'usr/lib/x86_64-linux-gnu/tcc/include'), join(out, 'lib/tcc/include'), { recursive: true });
+    });
+  }
+
+  /** What a C program needs to link against glibc: glibc's and Linux's headers, crt objects, libc_nonshared.a. */
+  addLibcDev(): StoreItem {
+    const dev = this.dir('libc6-dev');
+    const linux = join(this.dir('linux-libc-dev'), 'usr/include');
+    return this.store.addContentAddressed(`glibc-${upstreamVersion(this.versions.get('libc6-dev')!)}-dev`, (out) => {
+      cpSync(join(dev, 'usr/include'), join(out, 'include'), { recursive: true, verbatimSymlinks: true });
+      for (const d of ['linux', 'asm-generic', 'x86_64-linux-gnu/asm'])
+        cpSync(join(linux, d), join(out, 'include', d), { recursive: true, verbatimSymlinks: true });
+      mkdirSync(join(out, 'lib'));
+      for (const f of ['crt1.o', 'crti.o', 'crtn.o', 'libc_nonshared.a'])
+        copyFileSync(join(dev, 'usr/lib/x86_64-linux-gnu', f), join(out, 'lib', f));
+    });
+  }
+
   /** A content-addressed item holding unmodified files: [source, path inside the item, mode]. */
   addRaw(name: string, files: [string, string, number][]): StoreItem {
     return this.store.addContentAddressed(name, (out) => {
@@ -340,9 +384,11 @@ class PlaneBuilder {
 /** Compiles glprobe on the host against the unpacked EGL/GLES headers and glvnd libraries. */
 function compileGlprobe(unpacked: Map<string, string>, outFile: string): void {
   const L = 'usr/lib/x86_64-linux-gnu';
+  const src = join(dirname(outFile), 'glprobe.c');
+  writeFileSync(src, SOURCES.get('glprobe/glprobe.c')!);
   const d = (n: string) => unpacked.get(n)!;
   const args = [
-    '-O2', '-Wall', '-Werror', '-o', outFile, join(HERE, 'glprobe/glprobe.c'),
+    '-O2', '-Wall', '-Werror', '-o', outFile, src,
     '-I', join(d('libegl-dev'), 'usr/include'), '-I', join(d('libgles-dev'), 'usr/include'), '-I', join(d('libgl-dev'), 'usr/include'),
     join(d('libegl1'), L, 'libEGL.so.1'), join(d('libgles2'), L, 'libGLESv2.so.2'),
     `-Wl,-rpath-link,${join(d('libglvnd0'), L)}`, '-Wl,--build-id=none', '-s',
@@ -363,6 +409,9 @@ experimental-features = nix-command flakes
 # local one (which names the store's nixpkgs flake).
 substituters =
 flake-registry = /etc/nix/registry.json
+# Debian's Nix was built for /usr/libexec; the build hook comes from the same Nix
+# as the daemon (root's default profile), never from the machine plane.
+build-hook = /nix/var/nix/profiles/default/libexec/nix/build-remote
 `;
 
 const PROFILE_HOOK = `# onix-nix-integration: the Nix profiles on PATH in login shells.
@@ -448,13 +497,15 @@ export async function buildNixPlane(options: NixPlaneOptions = {}): Promise<NixP
     },
     patchelf: { item: b.addRaw(`patchelf-${upstreamVersion(versions.get('patchelf')!)}-debian`, [[patchelfBin, 'bin/patchelf', 0o755]]), version: upstreamVersion(versions.get('patchelf')!) },
     ripgrep: { item: b.addRaw(`ripgrep-${upstreamVersion(versions.get('ripgrep')!)}-debian`, [[rg, 'bin/rg', 0o755]]), version: upstreamVersion(versions.get('ripgrep')!) },
+    tcc: { item: b.addTcc(), version: upstreamVersion(versions.get('tcc')!) },
+    libcDev: { item: b.addLibcDev(), version: upstreamVersion(versions.get('libc6-dev')!) },
     glprobe: { item: b.addRaw('glprobe-1.0-unrelocated', [[join(glprobeTmp, 'glprobe'), 'bin/glprobe', 0o755]]), version: '1.0' },
   };
   rmSync(glprobeTmp, { recursive: true, force: true });
   const seedJson: Record<string, { name: string; hash: string; version: string }> = {};
   for (const [k, s] of Object.entries(seeds)) seedJson[k] = { name: s.item.name, hash: sri(s.item.nar.hex), version: s.version };
   const flake = b.store.addContentAddressed('source', (out) => {
-    cpSync(join(HERE, 'flake'), out, { recursive: true });
+    writeSources('flake/', out);
     writeFileSync(join(out, 'seed.json'), JSON.stringify(seedJson, null, 2) + '\n');
   });
   const rooted = [flake, ...Object.values(seeds).map((s) => s.item)];

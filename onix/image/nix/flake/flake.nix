@@ -3,7 +3,7 @@
 # package is built in the Nix sandbox by the store's static busybox from bytes
 # the image build seeded into the store (Debian's binaries, our glprobe).
 {
-  description = "ONIX offline package set (ripgrep, glprobe, onix-hello)";
+  description = "ONIX offline package set (ripgrep, glprobe, hello, onix-hello)";
 
   outputs = { self }:
     let
@@ -30,6 +30,8 @@
       patchelfDeb = seeded "patchelf";
       ripgrepDeb = seeded "ripgrep";
       glprobeBin = seeded "glprobe";
+      tcc = seeded "tcc";
+      libcDev = seeded "libcDev";
 
       # Every package is a shell script run by busybox in the sandbox.
       mkDerivation = { name, script, ... }@attrs: derivation ((removeAttrs attrs [ "script" ]) // {
@@ -94,7 +96,25 @@
           '';
         };
 
-        default = onix-hello;
+        # A C program compiled from source in the sandbox by Debian's tcc, run
+        # through the store glibc's loader, against glibc's and Linux's headers.
+        hello = mkDerivation {
+          name = "hello-1.0";
+          src = ./hello;
+          script = ''
+            mkdir -p $out/bin
+            export LD_SO=${ld}
+            ${ld} --library-path ${glibc}/lib ${tcc}/bin/tcc -nostdinc -nostdlib \
+              -I${tcc}/lib/tcc/include -I${libcDev}/include -I${libcDev}/include/x86_64-linux-gnu \
+              -L${glibc}/lib -Wl,-rpath=${glibc}/lib -o $out/bin/hello \
+              ${libcDev}/lib/crt1.o ${libcDev}/lib/crti.o $src/hello.c \
+              ${glibc}/lib/libc.so.6 ${libcDev}/lib/libc_nonshared.a ${tcc}/lib/tcc/libtcc1.a ${libcDev}/lib/crtn.o
+            $out/bin/hello > check.txt
+            grep -q "^Hello, world! (C, compiled by tcc in the Nix sandbox" check.txt
+          '';
+        };
+
+        default = hello;
       };
     };
 }
