@@ -4,13 +4,15 @@
 // runSpec (extract, execute on LocalMachine, validate, report), and the same N commands run as
 // one plain `sh` script, in the same process, alternating, ROUNDS times each. Printed: medians,
 // the per-command overhead ((runner - shell) / N, runner counted end to end including machine
-// boot) and the ratio. Target: overhead under 2 ms per command.
+// boot) and the ratio, and the same commands through Session.run alone, to tell the machine's
+// round trip from the runner's own work. Target: overhead under 2 ms per command.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSpec } from '../generator/spec/run.ts';
+import { LocalMachine } from '../onix/machine/local.ts';
 
 const N = Number(process.env.BENCH_COMMANDS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -26,6 +28,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const runner: number[] = [];
 const execute: number[] = [];
 const shell: number[] = [];
+const raw: number[] = [];
 try {
   for (let r = 0; r < ROUNDS; r++) {
     let t0 = performance.now();
@@ -37,6 +40,14 @@ try {
     const sh = spawnSync('/bin/sh', [join(dir, 'bench.sh')], { encoding: 'utf8' });
     shell.push(performance.now() - t0);
     if (sh.status !== 0 || sh.stdout.split('\n').length !== N + 1) throw new Error('the shell loop failed');
+    // The machine's own round trip, without the runner: the same commands through Session.run.
+    const m = new LocalMachine();
+    await m.boot();
+    const session = await m.session();
+    t0 = performance.now();
+    for (const c of commands) await session.run(c);
+    raw.push(performance.now() - t0);
+    await m.shutdown();
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -45,12 +56,15 @@ try {
 const R = median(runner);
 const E = median(execute);
 const S = median(shell);
+const M = median(raw);
 const overhead = (R - S) / N;
 const fmt = (n: number) => n.toFixed(1).padStart(8);
 console.log(`${N} commands (echo i), ${ROUNDS} rounds, medians:`);
 console.log(`  runner, end to end (boot, extract, run, validate, report) ${fmt(R)} ms`);
 console.log(`  runner, case execution only                               ${fmt(E)} ms`);
+console.log(`  the same commands through LocalMachine Session.run only    ${fmt(M)} ms`);
 console.log(`  plain sh script                                           ${fmt(S)} ms`);
 console.log(`per-command overhead: ${overhead.toFixed(3)} ms end to end, ${((E - S) / N).toFixed(3)} ms in the case (target < ${TARGET_MS} ms)`);
+console.log(`of which the machine round trip: ${((M - S) / N).toFixed(3)} ms; the runner's own work: ${((E - M) / N).toFixed(3)} ms in the case, ${((R - M) / N).toFixed(3)} ms end to end`);
 console.log(`ratio runner / shell: ${(R / S).toFixed(1)}x end to end, ${(E / S).toFixed(1)}x in the case`);
 process.exitCode = overhead < TARGET_MS ? 0 : 1;

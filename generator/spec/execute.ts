@@ -35,12 +35,12 @@ export function uniformOutcome(c: SpecCase, status: 'skipped' | 'error', message
 
 class Sessions {
   private readonly open = new Map<string, Session>();
-  constructor(private readonly machine: Machine) {}
+  constructor(private readonly machine: Machine, private readonly env: Record<string, string> | undefined) {}
   async get(user: string | undefined): Promise<Session> {
     const key = user ?? '';
     let s = this.open.get(key);
     if (!s || !s.alive) {
-      s = await this.machine.session(user ? { user } : {});
+      s = await this.machine.session({ ...(user ? { user } : {}), ...(this.env ? { env: this.env } : {}) });
       this.open.set(key, s);
     }
     return s;
@@ -56,11 +56,11 @@ class Sessions {
 }
 
 /** Run a case. The machine must be booted and fresh; `target` names it in messages. */
-export async function executeCase(c: SpecCase, machine: Machine, target: string): Promise<CaseOutcome> {
+export async function executeCase(c: SpecCase, machine: Machine, target: string, env?: Record<string, string>): Promise<CaseOutcome> {
   const started = performance.now();
   const skip = missingCapability(c, machine.capabilities, target);
   if (skip) return uniformOutcome(c, 'skipped', skip);
-  const sessions = new Sessions(machine);
+  const sessions = new Sessions(machine, env);
   const validator = new CaseValidator();
   const blocks: BlockOutcome[] = [];
   let stopped: string | null = null;

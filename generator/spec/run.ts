@@ -59,6 +59,8 @@ export interface RunSpecOptions {
   color?: boolean;
   /** Where terminal lines go (default: nowhere). */
   write?: (text: string) => void;
+  /** Extra environment for every session, on top of the machine's pinned one (default: none). */
+  env?: Record<string, string>;
   /** Abort (Ctrl-C): running cases end as errors, no new case starts, the report is still written (default: none). */
   signal?: AbortSignal;
 }
@@ -231,7 +233,7 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
         try {
           const machine = await worker.fresh();
           firstIdentity ??= worker.identity;
-          outcomes[i] = await executeCase(c, machine, target);
+          outcomes[i] = await executeCase(c, machine, target, options.env);
         } catch (error) {
           outcomes[i] = uniformOutcome(c, 'error', `could not run: ${(error as Error).message.split('\n')[0]}`);
         }
