@@ -564,6 +564,12 @@ export async function buildNixPlane(options: NixPlaneOptions = {}): Promise<NixP
       cached: false,
     };
     writeFileSync(join(work, 'plane.json'), JSON.stringify(plane, null, 2) + '\n');
+    // Another process may have finished the same plane meanwhile (the cache is shared):
+    // theirs stays (someone may be reading it), ours goes.
+    if (existsSync(manifestFile)) {
+      rmSync(work, { recursive: true, force: true });
+      return { ...(JSON.parse(readFileSync(manifestFile, 'utf8')) as NixPlane), cached: true };
+    }
     rmSync(outDir, { recursive: true, force: true });
     renameSync(work, outDir);
     say(`nix plane: ${b.store.items.size} store paths, ${(plane.sizeBytes / 1e6).toFixed(1)} MB`);
