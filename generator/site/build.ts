@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { h } from 'hastscript';
 import type { SpecReport } from '../spec/report-types.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
+import { ParseCache } from '../markdown/parse-cache.ts';
 import { loadSiteAssets } from './assets.ts';
 import { defaultSiteConfig, type SiteConfig } from './config.ts';
 import { lastCommitDates } from './git-dates.ts';
@@ -45,7 +46,11 @@ export interface BuildResult {
   files: string[];
   /** Code blocks tokenised now / taken from the highlight cache. */
   highlighted: { tokenized: number; cached: number };
+  /** Pages parsed now / taken from the parse cache (both 0 without a cache). */
+  parsed: { parsed: number; cached: number };
   durationMs: number;
+  /** Where the time went: parse and check, render (highlighting included), write. */
+  phasesMs: { load: number; render: number; write: number };
 }
 
 export async function buildSite(options: BuildOptions = {}): Promise<BuildResult> {
@@ -56,11 +61,14 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
   const config: SiteConfig = { ...defaultSiteConfig, ...options.site };
   const cacheDir = options.cacheDir === undefined ? '.cache/site' : options.cacheDir;
 
+  const parseCache = cacheDir ? await ParseCache.open(join(cacheDir, 'parse.v8')) : undefined;
   const [model, dates, assets] = await Promise.all([
-    SiteModel.load(contentDir),
+    SiteModel.load(contentDir, parseCache),
     options.gitDates === false ? Promise.resolve(new Map<string, string>()) : lastCommitDates(contentDir),
     loadSiteAssets(),
   ]);
+  await parseCache?.save();
+  const loadedAt = performance.now();
   const problems = model.problems();
   if (problems.length) throw new BuildError(problems);
 
@@ -95,6 +103,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     await highlighter.dispose();
   }
 
+  const renderedAt = performance.now();
   const pages = [...model.pages.values()];
   out.set('sitemap.xml', renderSitemap(config, pages.map((s) => ({ url: s.url, lastmod: dates.get(s.rel) ?? null }))));
   out.set('robots.txt', renderRobots(config));
@@ -118,7 +127,9 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     pages: pages.length,
     files: [...out.keys(), ...artifacts.keys()].sort(),
     highlighted: { ...highlighter.stats },
+    parsed: parseCache ? { ...parseCache.stats } : { parsed: model.pages.size, cached: 0 },
     durationMs: performance.now() - started,
+    phasesMs: { load: loadedAt - started, render: renderedAt - loadedAt, write: performance.now() - renderedAt },
   };
 }
 

@@ -6,6 +6,7 @@
 
 import { resolve } from 'node:path';
 import { h } from 'hastscript';
+import { ParseCache } from '../markdown/parse-cache.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
 import type { PageProblem, PageSummary } from './analyze.ts';
 import { loadSiteAssets, type SiteAssets } from './assets.ts';
@@ -55,12 +56,14 @@ export class DevSite {
   static async start(options: DevSiteOptions = {}): Promise<DevSite> {
     const contentDir = options.contentDir ?? 'content';
     const cacheDir = options.cacheDir === undefined ? '.cache/site' : options.cacheDir;
+    const parseCache = cacheDir ? await ParseCache.open(`${cacheDir}/parse.v8`) : undefined;
     const [model, highlighter, assets, dates] = await Promise.all([
-      SiteModel.load(contentDir),
+      SiteModel.load(contentDir, parseCache),
       createCodeHighlighter(cacheDir ? { cacheFile: `${cacheDir}/highlight.json` } : {}),
       loadSiteAssets(),
       lastCommitDates(contentDir),
     ]);
+    await parseCache?.save();
     const dev = new DevSite(model, highlighter, assets, options);
     dev.site = {
       config: { ...defaultSiteConfig, ...options.site },

@@ -4,6 +4,7 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { ParseCache } from '../markdown/parse-cache.ts';
 import { parseMarkdown, type ParsedPage } from '../markdown/parse.ts';
 
 /** Parsed pages by absolute path; a file is parsed again only when its text changed. */
@@ -36,14 +37,14 @@ export async function findMarkdownFiles(dir: string): Promise<string[]> {
 
 /**
  * Parse one content file (absolute or relative path), reusing the earlier parse
- * when the file's text is unchanged.
+ * when the file's text is unchanged (in this process, or in `cache` across builds).
  */
-export async function loadPage(path: string): Promise<ParsedPage> {
+export async function loadPage(path: string, cache?: ParseCache): Promise<ParsedPage> {
   const abs = resolve(path);
   const source = await readFile(abs, 'utf8');
   const known = parsedByPath.get(abs);
   if (known && known.source === source) return known;
-  const page = parseMarkdown(displayPath(abs), source);
+  const page = cache ? cache.parse(displayPath(abs), source) : parseMarkdown(displayPath(abs), source);
   parsedByPath.set(abs, page);
   return page;
 }

@@ -3,6 +3,7 @@
 // it and updates one page at a time.
 
 import { relative, resolve, sep } from 'node:path';
+import type { ParseCache } from '../markdown/parse-cache.ts';
 import { ContentError, type ParsedPage } from '../markdown/parse.ts';
 import { analyzePage, type PageProblem, type PageSummary } from './analyze.ts';
 import type { NavItem } from './layout.ts';
@@ -21,13 +22,13 @@ export class SiteModel {
 
   private constructor(readonly contentDir: string) {}
 
-  /** Parse and analyze every page under `contentDir`. */
-  static async load(contentDir: string): Promise<SiteModel> {
+  /** Parse (or take from `cache`) and analyze every page under `contentDir`. */
+  static async load(contentDir: string, cache?: ParseCache): Promise<SiteModel> {
     const model = new SiteModel(resolve(contentDir));
     const files = await findMarkdownFiles(model.contentDir);
     const width = 32;
     for (let i = 0; i < files.length; i += width) {
-      await Promise.all(files.slice(i, i + width).map((f) => model.update(f)));
+      await Promise.all(files.slice(i, i + width).map((f) => model.update(f, cache)));
     }
     // Keep sorted order regardless of completion order.
     const sorted = [...model.pages.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -45,11 +46,11 @@ export class SiteModel {
    * (Re)read one file. Returns the new summary, or null when it could not be parsed (the
    * error is kept in parseErrors) or no longer exists.
    */
-  async update(absPath: string): Promise<PageSummary | null> {
+  async update(absPath: string, cache?: ParseCache): Promise<PageSummary | null> {
     const abs = resolve(absPath);
     let page: ParsedPage;
     try {
-      page = await loadPage(abs);
+      page = await loadPage(abs, cache);
     } catch (error) {
       this.pages.delete(abs);
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
