@@ -3,17 +3,20 @@
 // may take, so this runs an esbuild bundle of onix/cli/main.ts, cached in
 // .cache/onix/ and rebuilt when any of its inputs changed (size or mtime of
 // every file esbuild read, recorded next to the bundle). esbuild ships with tsx.
-// better-sqlite3 stays external (a native module, imported by absolute path). The image builder bundles
-// onix/cli/main.ts itself and does not use this file.
+//
+// This file and the bundle are CommonJS (onix/bin/package.json says so): Node's
+// ESM loader compiles a good deal of its own internals on first use, which
+// costs more than everything `onix status` itself does. better-sqlite3 stays
+// external (a native module), required by absolute path so the bundle works
+// wherever the cache lives. The image builder bundles onix/cli/main.ts itself.
+'use strict';
 
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
+const { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { join, resolve } = require('node:path');
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const repo = resolve(__dirname, '../..');
 const cacheDir = process.env.ONIX_CACHE_DIR || join(repo, '.cache/onix');
-const bundle = join(cacheDir, 'onix.mjs');
+const bundle = join(cacheDir, 'onix.cjs');
 const manifest = join(cacheDir, 'inputs.json');
 
 function isFresh() {
@@ -29,29 +32,23 @@ function isFresh() {
   }
 }
 
-async function build() {
-  const esbuild = await import('esbuild');
+function build() {
+  const esbuild = require('esbuild');
   mkdirSync(cacheDir, { recursive: true });
   const tmp = `${bundle}.${process.pid}.tmp`;
-  const result = await esbuild.build({
+  const sqlite = require.resolve('better-sqlite3', { paths: [repo] });
+  const result = esbuild.buildSync({
     absWorkingDir: repo,
     entryPoints: ['onix/cli/main.ts'],
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
-    // better-sqlite3 (native) stays external, imported by absolute path so the
-    // bundle works wherever the cache lives.
-    plugins: [{
-      name: 'external-better-sqlite3',
-      setup(b) {
-        const path = createRequire(join(repo, 'package.json')).resolve('better-sqlite3');
-        b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path, external: true }));
-      },
-    }],
     outfile: tmp,
     metafile: true,
     logLevel: 'error',
+    alias: { 'better-sqlite3': sqlite },
+    external: [sqlite],
   });
   const inputs = Object.keys(result.metafile.inputs).map((path) => {
     const st = statSync(join(repo, path));
@@ -62,5 +59,5 @@ async function build() {
   renameSync(`${manifest}.${process.pid}.tmp`, manifest);
 }
 
-if (!isFresh()) await build();
-await import(pathToFileURL(bundle).href);
+if (!isFresh()) build();
+require(bundle);

@@ -33,7 +33,7 @@ export function commandHelp(c: CommandSpec): string {
   return [
     `usage: ${usage.join(' ')}`,
     '',
-    c.summary.charAt(0).toUpperCase() + c.summary.slice(1) + '.',
+    c.summary + '.',
     '',
     c.details,
     '',

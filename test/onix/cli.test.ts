@@ -79,7 +79,7 @@ describe('onix command line', () => {
     const cache = tempDir();
     const env = { ONIX_CACHE_DIR: cache };
     assert.equal(onix(['contract'], env).status, 0);
-    const bundle = join(cache, 'onix.mjs');
+    const bundle = join(cache, 'onix.cjs');
     const built = statSync(bundle).mtimeMs;
     const { root, inputs } = JSON.parse(readFileSync(join(cache, 'inputs.json'), 'utf8')) as { root: string; inputs: [string, number, number][] };
     assert.ok(inputs.some(([p]) => p === 'onix/cli/main.ts') && inputs.some(([p]) => p === 'onix/contract.ts'));
