@@ -1,9 +1,9 @@
 // The onix-nix-integration stone: the seam's boot script and helpers, and the
 // defaults it seeds /etc from (nix.conf and registry.json, the profile hook).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoneRecipe } from '../stone-cache.ts';
-import { hashFiles } from '../stone-cache.ts';
+import { hashFiles, hashText } from '../stone-cache.ts';
 import { install } from '../tree.ts';
 import { FILES } from './base.ts';
 
@@ -15,8 +15,10 @@ const SEAM = join(FILES, 'seam');
  * they win over the seam's own, which serve an image without a Nix plane.
  */
 export function seamRecipe(defaultsEtcNix?: string, profileHook?: string): StoneRecipe {
-  const extra = defaultsEtcNix && existsSync(defaultsEtcNix) ? readdirSync(defaultsEtcNix).sort().map((f) => join(defaultsEtcNix, f)) : [];
-  const hook = profileHook && existsSync(profileHook) ? profileHook : join(SEAM, 'onix-nix.sh');
+  // Read now: the plane's cache may move on while the stone is built.
+  const extra = new Map<string, Buffer>();
+  if (defaultsEtcNix && existsSync(defaultsEtcNix)) for (const f of readdirSync(defaultsEtcNix).sort()) extra.set(f, readFileSync(join(defaultsEtcNix, f)));
+  const hook = readFileSync(profileHook && existsSync(profileHook) ? profileHook : join(SEAM, 'onix-nix.sh'));
   const own = ['boot', 'opengl-driver', 'nix-daemon', 'nix.conf'].map((f) => join(SEAM, f));
   return {
     meta: {
@@ -27,14 +29,15 @@ export function seamRecipe(defaultsEtcNix?: string, profileHook?: string): Stone
       licenses: ['MPL-2.0'],
       dependencies: ['busybox'],
     },
-    inputs: [hashFiles([...own, hook, ...extra])],
+    inputs: [hashFiles(own), hashText(hook.toString('base64'), ...[...extra].map(([n, b]) => `${n}:${b.toString('base64')}`))],
     async make(usr) {
       const libexec = join(usr, 'libexec/onix-nix-integration');
       for (const f of ['boot', 'opengl-driver', 'nix-daemon']) install(join(SEAM, f), join(libexec, f), 0o755);
       const defaults = join(usr, 'share/defaults/etc');
-      install(hook, join(defaults, 'profile.d/onix-nix.sh'));
+      mkdirSync(join(defaults, 'profile.d'), { recursive: true });
+      writeFileSync(join(defaults, 'profile.d/onix-nix.sh'), hook, { mode: 0o644 });
       install(join(SEAM, 'nix.conf'), join(defaults, 'nix/nix.conf'));
-      for (const f of extra) install(f, join(defaults, 'nix', f.slice(defaultsEtcNix!.length + 1)));
+      for (const [name, content] of extra) writeFileSync(join(defaults, 'nix', name), content, { mode: 0o644 });
     },
   };
 }
