@@ -10,9 +10,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { Machine, MachineIdentity } from '../../onix/machine/machine.ts';
+import { createMachine } from '../../onix/machine/targets.ts';
 import { type ParsedPage, parsePage } from '../markdown/parse.ts';
 import { executeCase, uniformOutcome } from './execute.ts';
 import { extractPage } from './extract.ts';
@@ -107,16 +107,6 @@ async function loadPages(files: string[], cwd: string): Promise<ParsedPage[]> {
   );
 }
 
-async function defaultFactory(): Promise<MachineFactory> {
-  const url = pathToFileURL(resolve(import.meta.dirname, '../../onix/machine/targets.ts')).href;
-  try {
-    const mod = (await import(url)) as { createMachine: (target: string) => Machine };
-    return (target) => mod.createMachine(target);
-  } catch (error) {
-    throw new SpecRunError(`no machine targets available (onix/machine/targets.ts): ${(error as Error).message.split('\n')[0]}`);
-  }
-}
-
 function gitCommit(cwd: string): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || null;
@@ -195,7 +185,7 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   if (specErrors.length) write(renderSpecErrors(specErrors, color));
 
   // Execute and validate, in parallel, printing case results in document order as they complete.
-  const make = options.createMachine ?? (cases.some((c) => !broken.has(c.id)) ? await defaultFactory() : () => { throw new SpecRunError('no machine needed'); });
+  const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name));
   const jobs = Math.max(1, Math.min(options.jobs ?? Math.min(4, availableParallelism()), cases.length || 1));
   const outcomes: (CaseOutcome | undefined)[] = new Array(cases.length);
   let next = 0;

@@ -73,7 +73,17 @@ describe('npm run spec', () => {
     const report = join(out, 'report.json');
     // Interrupt once the hanging command is running (the agent has started a shell).
     const t0 = Date.now();
-    while (!/sleep 60/.test(spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
+    const sleeping = () => {
+      // Is a `sleep 60` among the descendants of our child (not some other process on the host)?
+      const rows = spawnSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+      const tree = new Set([child.pid]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const [pid, ppid] of rows) if (tree.has(Number(ppid)) && !tree.has(Number(pid))) (tree.add(Number(pid)), (grew = true));
+      }
+      return rows.some(([pid, cmd, arg]) => tree.has(Number(pid)) && cmd === 'sleep' && arg === '60');
+    };
+    while (!sleeping() && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     assert.equal(code, 2, stdout + stderr);
