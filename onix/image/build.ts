@@ -238,6 +238,18 @@ function pruneOldImages(imagesDir: string, keep: string): void {
     .map((d) => ({ d, t: statSync(join(imagesDir, d)).mtimeMs }))
     .sort((a, b) => b.t - a.t);
   for (const { d, t } of dirs.slice(2)) if (t < hourAgo) rmSync(join(imagesDir, d), { recursive: true, force: true });
+  // Stones no remaining image uses, also over an hour old (an onix-cli stone is ~130 MB).
+  const used = new Set<string>();
+  for (const d of readdirSync(imagesDir)) {
+    const file = join(imagesDir, d, 'image.json');
+    if (existsSync(file)) for (const st of (JSON.parse(readFileSync(file, 'utf8')) as ImageInfo).stones) used.add(st.key);
+  }
+  const stonesDir = join(imagesDir, '../stones');
+  if (existsSync(stonesDir))
+    for (const d of readdirSync(stonesDir)) {
+      const key = /-([0-9a-f]{16})$/.exec(d)?.[1];
+      if (key && !used.has(key) && statSync(join(stonesDir, d)).mtimeMs < hourAgo) rmSync(join(stonesDir, d), { recursive: true, force: true });
+    }
 }
 
 /** The recorded info of a built image. */
