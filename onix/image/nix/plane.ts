@@ -89,14 +89,14 @@ function filesUnder(dir: string): string[] {
 }
 
 /**
- * Our own sources that shape the plane (this dir, minus the lock script),
+ * Our own sources that shape the plane (this dir, minus the lock script and docs),
  * read once when this module loads: the hash that names the cache entry and
  * the files that go into the store are the same bytes as the code running,
  * even if the working tree changes while a build is under way.
  */
 const SOURCES: ReadonlyMap<string, Buffer> = new Map(
   filesUnder(HERE)
-    .filter((f) => basename(f) !== 'lock.ts')
+    .filter((f) => basename(f) !== 'lock.ts' && !f.endsWith('.md'))
     .map((f) => [relative(HERE, f), readFileSync(f)] as const),
 );
 
