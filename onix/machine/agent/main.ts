@@ -7,7 +7,7 @@
 //
 // The protocol itself is documented in protocol.ts. Node built-ins only, so it
 // bundles with esbuild into one file the image carries.
-import { closeSync, createReadStream, existsSync, openSync, readdirSync, readFileSync, write } from 'node:fs';
+import { closeSync, existsSync, openSync, read, readdirSync, readFileSync, write } from 'node:fs';
 import { encodeFrame, FrameReader } from './protocol.ts';
 import { AgentServer } from './server.ts';
 
@@ -73,6 +73,11 @@ function serveVirtio(name: string): void {
   });
   const reader = new FrameReader((f) => server.handle(f));
 
+  // Reads go straight to fs.read (not a ReadStream, which ends at the first
+  // zero-length read): a virtio port reads 0 bytes while the host side is not
+  // connected, e.g. for a moment around a VM's loadvm. Then it polls with a short
+  // backoff on the same fd instead of reopening, so the channel is back at once.
+  const buf = Buffer.alloc(1 << 20);
   const open = (): void => {
     const dev = findVirtioPort(name);
     if (!dev) {
@@ -87,24 +92,33 @@ function serveVirtio(name: string): void {
       return;
     }
     const myFd = fd;
-    const stream = createReadStream('', { fd: myFd, autoClose: false, highWaterMark: 1 << 20 });
-    stream.on('data', (b) => reader.push(b as Buffer));
-    // End of file means the host side is not connected: close and poll again.
-    const reopen = (): void => {
-      stream.destroy();
-      writing.then(() => {
-        if (fd === myFd) fd = -1;
-        try {
-          closeSync(myFd);
-        } catch {
-          // already closed
+    let idle = 0;
+    const next = (): void =>
+      read(myFd, buf, 0, buf.length, null, (err, n) => {
+        if (err) {
+          log(`reading the port failed: ${err.message}`);
+          writing.then(() => {
+            if (fd === myFd) fd = -1;
+            try {
+              closeSync(myFd);
+            } catch {
+              // already closed
+            }
+            setTimeout(open, 500);
+          });
+          return;
         }
-        setTimeout(open, 200);
+        if (n === 0) {
+          idle = Math.min(idle ? idle * 2 : 5, 200);
+          setTimeout(next, idle);
+          return;
+        }
+        idle = 0;
+        reader.push(Buffer.from(buf.subarray(0, n)));
+        next();
       });
-    };
-    stream.on('end', reopen);
-    stream.on('error', reopen);
     server.ready();
+    next();
   };
   open();
 }

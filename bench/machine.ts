@@ -1,0 +1,78 @@
+// npm run bench:machine: the machine drivers side by side in one run.
+// For each target: boot to a ready shell, round trip of `true` (median), reboot,
+// snapshot restore. Targets from the issue: restore < 1 s, round trip < 20 ms on the
+// sandbox and < 50 ms under TCG. `local` is the floor (no kernel, no reboot).
+//   npm run bench:machine [-- --targets local,sandbox,vm] [--rounds N]
+import { parseArgs } from 'node:util';
+import type { Machine } from '../onix/machine/machine.ts';
+import { createMachine } from '../onix/machine/targets.ts';
+
+const { values } = parseArgs({ options: { targets: { type: 'string', default: 'local,sandbox,vm' }, rounds: { type: 'string', default: '200' } } });
+const rounds = Number(values.rounds);
+const targets = values.targets!.split(',');
+
+interface Row {
+  target: string;
+  boot: number;
+  rtMedian: number;
+  rtP90: number;
+  reboot: number | null;
+  restore: number | null;
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))];
+}
+
+async function bench(target: string): Promise<Row> {
+  const m: Machine = createMachine(target, { vm: { accel: 'tcg' } });
+  try {
+    const boot = await time(() => m.boot());
+    let s = await m.session();
+    for (let i = 0; i < 5; i++) await s.run('true'); // warm up
+    const rts: number[] = [];
+    for (let i = 0; i < rounds; i++) rts.push(await time(() => s.run('true')));
+    await s.close();
+    let reboot: number | null = null;
+    if (m.capabilities.reboot) reboot = await time(() => m.reboot());
+    let restore: number | null = null;
+    if (m.capabilities.snapshot) {
+      await m.snapshot('bench');
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        s = await m.session();
+        await s.run('echo dirty > /tmp/bench-dirty');
+        times.push(await time(() => m.restore('bench')));
+      }
+      restore = pct(times, 50);
+    }
+    return { target: target === 'vm' ? 'vm (tcg)' : target, boot, rtMedian: pct(rts, 50), rtP90: pct(rts, 90), reboot, restore };
+  } finally {
+    await m.shutdown();
+  }
+}
+
+const rows: Row[] = [];
+for (const t of targets) {
+  process.stderr.write(`benchmarking ${t}...\n`);
+  rows.push(await bench(t));
+}
+const fmt = (ms: number | null): string => (ms === null ? '—' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`);
+const local = rows.find((r) => r.target === 'local');
+console.log('target          boot-to-ready  true (median / p90)   reboot      restore');
+for (const r of rows) {
+  const ratio = local && r !== local ? `  (${(r.rtMedian / local.rtMedian).toFixed(0)}x local)` : '';
+  console.log(`${r.target.padEnd(16)}${fmt(r.boot).padStart(12)}  ${`${fmt(r.rtMedian)} / ${fmt(r.rtP90)}`.padStart(20)}${fmt(r.reboot).padStart(10)}${fmt(r.restore).padStart(13)}${ratio}`);
+}
+const targetsMet = rows.map((r) => {
+  const rtLimit = r.target.startsWith('vm') ? 50 : r.target === 'sandbox' ? 20 : 2;
+  return `${r.target}: round trip ${r.rtMedian <= rtLimit ? 'meets' : 'MISSES'} < ${rtLimit} ms${r.restore === null ? '' : `, restore ${r.restore < 1000 ? 'meets' : 'MISSES'} < 1 s`}`;
+});
+console.log(targetsMet.join('\n'));
