@@ -3,7 +3,6 @@
 
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { runSpec, SpecRunError } from '../spec/run.ts';
 import type { ReportFormat } from '../spec/report.ts';
 
 const HELP = `Usage: npm run spec -- [FILE|GLOB...] [options]
@@ -88,6 +87,8 @@ async function main(): Promise<number> {
     process.stderr.write('spec: interrupted, stopping the machines (Ctrl-C again to quit now)\n');
     abort.abort();
   });
+  // Loaded only now, so that --help and argument errors answer at once.
+  const { runSpec, SpecRunError } = await import('../spec/run.ts');
   try {
     const result = await runSpec({
       signal: abort.signal,
