@@ -4,7 +4,7 @@
 // `moss state activate <N-1>` + reboot; verify and gc keep the store whole.
 // The two PNGs are kept under test-artifacts/nix/.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { REPO_ROOT } from '../../onix/image/debs.ts';
@@ -13,10 +13,12 @@ import { createMachine } from '../../onix/machine/targets.ts';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts/nix');
 const LONG = 900_000; // TCG: flake evaluation and sandbox builds are slow
+const TRANSCRIPT = join(ARTIFACTS, 'vm-transcript.txt');
 let m: Machine;
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(TRANSCRIPT, `# test/nix/vm.slow.test.ts, ${new Date().toISOString()}\n`);
   m = createMachine('vm', { vm: { imageChoice: 'real', memoryMiB: 1536 } });
   await m.boot();
 });
@@ -28,6 +30,7 @@ async function as(user: 'root' | 'alice', cmd: string, timeoutMs = LONG): Promis
   const s: Session = await m.session({ user });
   try {
     const r = await s.run(cmd, { timeoutMs });
+    appendFileSync(TRANSCRIPT, `${user === 'root' ? '#' : '$'} ${cmd}    [${user}, ${(r.durationMs / 1000).toFixed(1)} s, exit ${r.status}]\n${r.stdout}${r.stderr}`);
     assert.equal(r.status, 0, `${user}$ ${cmd}\n${r.stdout}\n${r.stderr}\n-- console --\n${m.consoleLog().slice(-2000)}`);
     return r.stdout;
   } finally {
@@ -39,6 +42,7 @@ test('as alice: nix profile install nixpkgs#ripgrep offline, rg survives a reboo
   assert.match(await as('root', 'nix store ping 2>&1'), /Store URL: daemon|Store URL: local/);
   await as('alice', 'nix profile install nixpkgs#ripgrep');
   assert.match(await as('alice', 'rg --version'), /^ripgrep 13\.0\.0/);
+  appendFileSync(TRANSCRIPT, '--- reboot ---\n');
   await m.reboot();
   assert.match(await as('alice', 'rg --version'), /^ripgrep 13\.0\.0/);
   await as('alice', 'nix store verify --all');
@@ -51,7 +55,9 @@ test('glprobe names Mesa 25.0.7 on state N and Mesa 22.3.6 after moss rolls the 
   assert.match(now, /^GL_VERSION: OpenGL ES 3\.2 Mesa 25\.0\.7/m);
   await m.copyOut('/tmp/glprobe-new.png', join(ARTIFACTS, 'vm-glprobe-mesa-25.0.7.png'));
 
+  await as('root', 'moss state list');
   await as('root', `moss -y state activate ${n - 1}`);
+  appendFileSync(TRANSCRIPT, '--- reboot ---\n');
   await m.reboot();
   assert.equal((await as('root', 'cat /usr/.stateID')).trim(), String(n - 1));
   const old = await as('alice', 'glprobe -o /tmp/glprobe-old.png');
@@ -65,6 +71,7 @@ test('glprobe names Mesa 25.0.7 on state N and Mesa 22.3.6 after moss rolls the 
 });
 
 test('nix store gc keeps every profile closure; verify stays clean', async () => {
+  await as('alice', 'nix profile list');
   await as('root', 'nix store gc');
   assert.match(await as('alice', 'rg --version'), /^ripgrep/);
   assert.match(await as('alice', 'glprobe --help'), /usage: glprobe/);
