@@ -10,7 +10,10 @@
 //  - reboot/crash: every process in the namespace ends (PID 1 is killed), /run is
 //    gone with the mount namespace, and init runs again on the same upper layer;
 //  - snapshot: a copy of the upper layer (`cp -a`, whiteouts and hard links kept);
-//    restore: stop, put the copy back, boot.
+//    restore: stop, put a copy back, boot. To make restores take milliseconds, the
+//    machine keeps one standby instance already booted from the last snapshot used
+//    (same semantics: a fresh boot from that snapshot's disk); restore swaps it in
+//    and starts the next standby in the background.
 import { type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,24 +75,27 @@ exec 3<&- 4>&-
 while kill -0 $agent 2>/dev/null; do wait $agent; done
 `;
 
+/** One booted namespace: its directories, the unshare process and the agent channel. */
+interface Instance {
+  dir: string;
+  upper: string;
+  proc: ChildProcess;
+  conn: AgentConnection;
+  exited: Promise<void>;
+}
+
 export class SandboxMachine implements Machine {
   readonly capabilities: MachineCapabilities = { kernel: false, reboot: true, snapshot: true, crash: true };
   private image: BuiltImage | null = null;
   private dir: string | null = null;
   private overlay = true;
-  private proc: ChildProcess | null = null;
-  private exited: Promise<void> = Promise.resolve();
-  private conn: AgentConnection | null = null;
+  private current: Instance | null = null;
+  private standby: { name: string; instance: Promise<Instance> } | null = null;
   private booting: Promise<void> | null = null;
+  private counter = 0;
   private log = '';
-  private readonly snapshots = new Map<string, string>();
 
   constructor(private readonly options: SandboxMachineOptions = {}) {}
-
-  private get paths() {
-    const d = this.dir!;
-    return { upper: join(d, 'upper'), work: join(d, 'work'), root: join(d, 'root'), snapshots: join(d, 'snapshots') };
-  }
 
   consoleLog(): string {
     return this.log;
@@ -99,10 +105,14 @@ export class SandboxMachine implements Machine {
     return new MachineError(`sandbox: ${message}`, this.log.slice(-3000));
   }
 
+  private get snapshotsDir(): string {
+    return join(this.dir!, 'snapshots');
+  }
+
   boot(): Promise<void> {
     this.booting ??= this.firstBoot().catch(async (e: unknown) => {
       this.booting = null;
-      await this.stop();
+      await this.shutdown();
       throw e instanceof MachineError ? e : this.error((e as Error).message);
     });
     return this.booting;
@@ -112,21 +122,17 @@ export class SandboxMachine implements Machine {
     if (process.getuid?.() !== 0) throw this.error('needs root (namespaces and overlayfs mounts)');
     this.image = this.options.image ?? (await resolveImage(this.options.imageChoice, this.options.onProgress));
     this.dir = mkdtempSync(join(tmpdir(), 'onix-sandbox-'));
-    const p = this.paths;
-    for (const d of [p.upper, p.work, p.root, p.snapshots]) mkdirSync(d);
+    mkdirSync(this.snapshotsDir);
     this.overlay = !this.options.copyRoot;
+    const upper = this.newUpper();
     try {
-      await this.start();
+      this.current = await this.start(upper);
     } catch (e) {
-      if (!this.overlay || !/overlay/i.test(this.log)) throw e;
+      if (!this.overlay) throw e;
       // overlayfs is not available here: run on a full copy of the root tree instead.
       this.options.onProgress?.('overlayfs failed; copying the root tree');
       this.overlay = false;
-      await this.copyTree(this.image.rootfs + '/.', p.upper);
-      await this.start();
-    }
-    if (this.options.copyRoot) {
-      this.overlay = false;
+      this.current = await this.start(upper);
     }
   }
 
@@ -135,29 +141,39 @@ export class SandboxMachine implements Machine {
     if (r.status !== 0) throw this.error(`cp -a failed: ${r.stderr.trim()}`);
   }
 
-  private async start(): Promise<void> {
-    const p = this.paths;
-    if (!this.overlay && !existsSync(join(p.upper, 'usr'))) await this.copyTree(this.image!.rootfs + '/.', p.upper);
-    rmSync(p.work, { recursive: true, force: true });
-    mkdirSync(p.work);
+  /** A new, empty instance directory; returns its upper layer path. */
+  private newUpper(): string {
+    const dir = join(this.dir!, `instance-${++this.counter}`);
+    mkdirSync(dir);
+    return join(dir, 'upper');
+  }
+
+  /** Boots a namespace on `upper` (which must exist, or is created empty). */
+  private async start(upper: string): Promise<Instance> {
+    const dir = join(upper, '..');
+    const work = join(dir, 'work');
+    const root = join(dir, 'root');
+    mkdirSync(upper, { recursive: true });
+    if (!this.overlay && !existsSync(join(upper, 'usr'))) await this.copyTree(this.image!.rootfs + '/.', upper);
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work);
+    mkdirSync(root, { recursive: true });
     const proc = spawnGuarded('unshare', ['--mount', '--pid', '--fork', '--uts', '--ipc', '--net', '--kill-child', '--propagation', 'private', '/bin/sh', '-c', SETUP], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: {
         PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-        ONIX_ROOT: p.root,
+        ONIX_ROOT: root,
         ONIX_LOWER: this.overlay ? this.image!.rootfs : '',
-        ONIX_UPPER: p.upper,
-        ONIX_WORK: p.work,
+        ONIX_UPPER: upper,
+        ONIX_WORK: work,
         ONIX_INIT: INIT,
       },
     });
-    this.proc = proc;
     proc.stderr!.on('data', (b: Buffer) => {
       this.log = (this.log + b.toString()).slice(-64 * 1024);
     });
     const conn = new AgentConnection(proc.stdout!, proc.stdin!, { label: 'sandbox', endIsFatal: false, consoleTail: () => this.log.slice(-3000) });
-    this.conn = conn;
-    this.exited = new Promise<void>((resolve) => {
+    const exited = new Promise<void>((resolve) => {
       proc.on('exit', (code, signal) => {
         conn.fail(`the sandbox stopped (${signal ?? code})`);
         resolve();
@@ -167,22 +183,29 @@ export class SandboxMachine implements Machine {
         resolve();
       });
     });
-    await conn.waitReady(this.options.bootTimeoutMs ?? 30_000, 1000);
+    const instance: Instance = { dir, upper, proc, conn, exited };
+    try {
+      await conn.waitReady(this.options.bootTimeoutMs ?? 30_000, 1000);
+    } catch (e) {
+      await this.stop(instance, true);
+      throw e;
+    }
+    return instance;
   }
 
-  private async stop(): Promise<void> {
-    const proc = this.proc;
-    this.proc = null;
-    this.conn?.fail('the sandbox was stopped');
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGKILL'); // --kill-child: PID 1 of the namespace, and with it every process in it
-      await this.exited;
+  /** Ends every process of the instance (PID 1 dies with unshare: --kill-child). */
+  private async stop(instance: Instance, removeDir: boolean): Promise<void> {
+    instance.conn.fail('the sandbox was stopped');
+    if (instance.proc.exitCode === null && instance.proc.signalCode === null) {
+      instance.proc.kill('SIGKILL');
+      await instance.exited;
     }
+    if (removeDir) rmSync(instance.dir, { recursive: true, force: true });
   }
 
   private connection(): AgentConnection {
-    if (!this.conn || this.conn.closed) throw this.error('the machine is not running (call boot first)');
-    return this.conn;
+    if (!this.current || this.current.conn.closed) throw this.error('the machine is not running (call boot first)');
+    return this.current.conn;
   }
 
   async identity(): Promise<MachineIdentity> {
@@ -199,32 +222,66 @@ export class SandboxMachine implements Machine {
 
   async reboot(): Promise<void> {
     await this.boot();
-    await this.stop();
-    await this.start();
+    const old = this.current!;
+    this.current = null;
+    await this.stop(old, false);
+    this.current = await this.start(old.upper);
   }
 
   async crash(): Promise<void> {
     await this.reboot();
   }
 
+  /** Boots an instance from a copy of snapshot `name` (the standby for the next restore). */
+  private async fromSnapshot(name: string): Promise<Instance> {
+    const upper = this.newUpper();
+    await this.copyTree(join(this.snapshotsDir, name), upper);
+    return this.start(upper);
+  }
+
+  private prepareStandby(name: string): void {
+    const instance = this.fromSnapshot(name);
+    instance.catch(() => {}); // a failed standby is retried by the next restore
+    this.standby = { name, instance };
+  }
+
+  private async dropStandby(): Promise<void> {
+    const sb = this.standby;
+    this.standby = null;
+    if (sb) await sb.instance.then((i) => this.stop(i, true), () => {});
+  }
+
   async snapshot(name = 'base'): Promise<void> {
     await this.boot();
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw this.error(`snapshot names are letters, digits, "_", "." and "-": ${name}`);
+    if (this.standby?.name === name) await this.dropStandby();
     await this.connection().closeSessions();
     await this.connection().sync();
-    const dest = join(this.paths.snapshots, name);
+    const dest = join(this.snapshotsDir, name);
     rmSync(dest, { recursive: true, force: true });
-    await this.copyTree(this.paths.upper, dest);
+    await this.copyTree(this.current!.upper, dest);
+    if (!this.standby) this.prepareStandby(name);
   }
 
   async restore(name = 'base'): Promise<void> {
     await this.boot();
-    const src = join(this.paths.snapshots, name);
-    if (!existsSync(src)) throw this.error(`no snapshot named ${name}`);
-    await this.stop();
-    rmSync(this.paths.upper, { recursive: true, force: true });
-    await this.copyTree(src, this.paths.upper);
-    await this.start();
+    if (!existsSync(join(this.snapshotsDir, name))) throw this.error(`no snapshot named ${name}`);
+    if (this.standby && this.standby.name !== name) await this.dropStandby();
+    let next: Instance | null = null;
+    if (this.standby) {
+      const sb = this.standby;
+      this.standby = null;
+      next = await sb.instance.catch(() => null);
+      if (next && next.conn.closed) {
+        await this.stop(next, true);
+        next = null;
+      }
+    }
+    const old = this.current;
+    this.current = null;
+    if (old) await this.stop(old, true);
+    this.current = next ?? (await this.fromSnapshot(name));
+    this.prepareStandby(name);
   }
 
   async copyOut(machinePath: string, hostPath: string): Promise<void> {
@@ -234,7 +291,10 @@ export class SandboxMachine implements Machine {
 
   async shutdown(): Promise<void> {
     this.booting = null;
-    await this.stop();
+    await this.dropStandby();
+    const cur = this.current;
+    this.current = null;
+    if (cur) await this.stop(cur, true);
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;
   }
