@@ -192,7 +192,8 @@ async function assemble(
   const etc = join(rootfs, 'etc');
   mkdirSync(etc, { recursive: true });
   const defaults = join(rootfs, 'usr/share/defaults/etc');
-  for (const f of ['passwd', 'group', 'inittab', 'profile', 'hostname', 'hosts']) cpSync(join(defaults, f), join(etc, f));
+  for (const f of ['inittab', 'profile', 'hostname', 'hosts']) cpSync(join(defaults, f), join(etc, f));
+  for (const f of ['passwd', 'group']) cpSync(join(rootfs, 'usr/share/onix/accounts', f), join(etc, f));
   symlinkSync('../usr/lib/os-release', join(etc, 'os-release'));
   const secrets = { root: randomBytes(12).toString('base64url'), alice: randomBytes(12).toString('base64url') };
   const crypt = (pw: string) => execFileSync(join(rootfs, 'usr/bin/busybox'), ['mkpasswd', '-m', 'sha512', pw], { encoding: 'utf8' }).trim();

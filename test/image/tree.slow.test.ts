@@ -111,12 +111,15 @@ test('root links, os-release, musl, and /etc holding only what was seeded from d
   assert.ok(statSync(join(rootfs, 'usr/lib/ld-musl-x86_64.so.1')).isFile());
   assert.ok(lstatSync(join(rootfs, 'usr/sbin')).isSymbolicLink());
   assert.ok(existsSync(join(rootfs, 'usr/sbin/init')), 'busybox init');
+  // /etc: copies of shipped defaults (no drift on a fresh image), and the account databases.
   const defaults = join(rootfs, 'usr/share/defaults/etc');
+  const accounts = ['passwd', 'group', 'shadow'];
   for (const f of readdirSync(join(rootfs, 'etc'))) {
-    if (f === 'os-release') continue;
-    assert.ok(existsSync(join(defaults, f)), `/etc/${f} has a shipped default`);
-    if (f !== 'shadow') assert.equal(readFileSync(join(rootfs, 'etc', f), 'utf8'), readFileSync(join(defaults, f), 'utf8'), f);
+    if (f === 'os-release' || accounts.includes(f)) continue;
+    assert.equal(readFileSync(join(rootfs, 'etc', f), 'utf8'), readFileSync(join(defaults, f), 'utf8'), f);
   }
+  for (const f of accounts) assert.ok(!existsSync(join(defaults, f)), `${f} is machine state, not a default`);
+  assert.equal(readFileSync(join(rootfs, 'etc/passwd'), 'utf8'), readFileSync(join(rootfs, 'usr/share/onix/accounts/passwd'), 'utf8'));
   // Per-build passwords: hashed in /etc/shadow, the clear text only beside the tree.
   assert.match(readFileSync(join(rootfs, 'etc/shadow'), 'utf8'), /^root:\$6\$[^:]+:/m);
   assert.ok(existsSync(join(rootfs, '../secrets.json')));

@@ -10,10 +10,15 @@ import { debTree } from './deb-tree.ts';
 
 export const FILES = join(import.meta.dirname, '../files');
 
-const ETC_DEFAULTS = ['passwd', 'group', 'shadow', 'inittab', 'profile', 'hostname', 'hosts'];
+/** Shipped defaults of /etc files (/usr/share/defaults/etc): a differing /etc file is drift. */
+const ETC_DEFAULTS = ['inittab', 'profile', 'hostname', 'hosts'];
+/** The base account databases (root, nobody), /usr/share/onix/accounts: /etc/passwd, group and
+ *  shadow start from them, then the seam adds its users at every boot, so they are machine state,
+ *  not defaults an /etc file could drift from. */
+export const ACCOUNT_FILES = ['passwd', 'group', 'shadow'];
 
 export function filesystemRecipe(): StoneRecipe {
-  const files = [...ETC_DEFAULTS, 'os-release', 'sysinit', 'shutdown'].map((f) => join(FILES, f));
+  const files = [...ETC_DEFAULTS, ...ACCOUNT_FILES, 'os-release', 'sysinit', 'shutdown'].map((f) => join(FILES, f));
   return {
     meta: { name: 'filesystem', version: '1', release: 1, summary: 'ONIX base layout, os-release and /etc defaults', licenses: ['MPL-2.0'] },
     inputs: [hashFiles(files)],
@@ -21,7 +26,8 @@ export function filesystemRecipe(): StoneRecipe {
       for (const d of ['bin', 'lib', 'libexec/onix', 'share/defaults/etc', 'lib/kernel', 'lib/modules']) mkdirSync(join(usr, d), { recursive: true });
       symlinkSync('bin', join(usr, 'sbin'));
       symlinkSync('lib', join(usr, 'lib64'));
-      for (const f of ETC_DEFAULTS) install(join(FILES, f), join(usr, 'share/defaults/etc', f), f === 'shadow' ? 0o600 : 0o644);
+      for (const f of ETC_DEFAULTS) install(join(FILES, f), join(usr, 'share/defaults/etc', f));
+      for (const f of ACCOUNT_FILES) install(join(FILES, f), join(usr, 'share/onix/accounts', f), f === 'shadow' ? 0o600 : 0o644);
       install(join(FILES, 'os-release'), join(usr, 'lib/os-release'));
       install(join(FILES, 'sysinit'), join(usr, 'libexec/onix/sysinit'), 0o755);
       install(join(FILES, 'shutdown'), join(usr, 'libexec/onix/shutdown'), 0o755);
