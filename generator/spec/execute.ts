@@ -8,6 +8,13 @@
 // - A command killed at its timeout ends the case: its output so far is validated,
 //   the rest is "not run". A MachineError ("could not run") does the same.
 // - A case that needs what the target cannot do is skipped with a reason.
+// - `crash` alone on a `$ ` line is intercepted like `reboot`, with machine.crash()
+//   (hard reset, no clean shutdown). Block option `artifacts=` copies files out of the
+//   machine after the block ran (report `artifacts`). Both added by H-content.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 
 import type { Machine, MachineCapabilities, Session } from '../../onix/machine/machine.ts';
 import { contractCommand, validateRow } from './contract.ts';
@@ -65,6 +72,8 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
   const blocks: BlockOutcome[] = [];
   let stopped: string | null = null;
   let reboots = 0;
+  const artifacts = new Map<string, string>();
+  let artifactDir: string | undefined;
   try {
     for (const block of c.blocks) {
       const t0 = performance.now();
@@ -94,7 +103,7 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
           outcomes.push(notRun(cmd, stopped));
           continue;
         }
-        const result = await runOne(block, cmd.command, cmd.reboot, machine, sessions, validator);
+        const result = await runOne(block, cmd.command, cmd.reboot ? 'reboot' : cmd.crash ? 'crash' : null, machine, sessions, validator);
         if (result.kind === 'error') {
           outcomes.push({ ...notRun(cmd, result.message), status: 'error' });
           stopped = `not run: ${result.message}`;
@@ -105,7 +114,19 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
         outcomes.push(outcome);
         if (result.obs.timedOut) stopped = `not run: an earlier command timed out`;
       }
-      blocks.push(blockOutcome(block, outcomes, performance.now() - t0));
+      const done = blockOutcome(block, outcomes, performance.now() - t0);
+      for (const path of stopped ? [] : block.options.artifacts ?? []) {
+        try {
+          artifactDir ??= mkdtempSync(join(tmpdir(), 'spec-artifacts-'));
+          const host = join(artifactDir, basename(path));
+          await machine.copyOut(path, host);
+          artifacts.set(basename(path), host);
+        } catch (error) {
+          if (done.status === 'passed') done.status = 'failed';
+          done.message = `artifact ${path} could not be copied out: ${(error as Error).message.split('\n')[0]}`;
+        }
+      }
+      blocks.push(done);
     }
   } finally {
     await sessions.close();
@@ -118,6 +139,7 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
   }
   const status = worstStatus(blocks.map((b) => b.status));
   const outcome: CaseOutcome = { spec: c, status, blocks, durationMs: performance.now() - started, reboots, machine: identity };
+  if (artifacts.size) outcome.artifacts = artifacts;
   if (status === 'failed' || status === 'error') {
     const log = machine.consoleLog();
     if (log) outcome.consoleLog = log;
@@ -128,13 +150,14 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
 
 type RunOne = { kind: 'ran'; obs: CommandObservation } | { kind: 'error'; message: string };
 
-async function runOne(block: TranscriptBlock, written: string, reboot: boolean, machine: Machine, sessions: Sessions, validator: CaseValidator): Promise<RunOne> {
+async function runOne(block: TranscriptBlock, written: string, restart: 'reboot' | 'crash' | null, machine: Machine, sessions: Sessions, validator: CaseValidator): Promise<RunOne> {
   try {
-    if (reboot) {
+    if (restart) {
       const t0 = performance.now();
       sessions.forget();
-      await machine.reboot();
-      return { kind: 'ran', obs: { command: 'reboot', stdout: '', stderr: '', status: 0, timedOut: false, durationMs: performance.now() - t0, reboot: true } };
+      if (restart === 'crash') await machine.crash();
+      else await machine.reboot();
+      return { kind: 'ran', obs: { command: restart, stdout: '', stderr: '', status: 0, timedOut: false, durationMs: performance.now() - t0, reboot: true } };
     }
     const { text, unbound } = substituteCaptures(written, validator.captures);
     if (unbound.length) return { kind: 'error', message: `capture {{${unbound[0]}}} is not bound when the command runs (was its block skipped?)` };

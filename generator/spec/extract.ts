@@ -93,6 +93,7 @@ export function extractPage(page: ParsedPage): ExtractedPage {
       c.blocks.push(block);
       const needs = new Set<Capability>([...c.needs, ...parsed.options.needs]);
       if (!parsed.options.skip && transcript.commands.some((cmd) => cmd.reboot)) needs.add('reboot');
+      if (!parsed.options.skip && transcript.commands.some((cmd) => cmd.crash)) needs.add('crash');
       c.needs = [...needs];
       return;
     }

@@ -16,6 +16,7 @@ export const KNOWN_OPTIONS: Record<string, string> = {
   skip: 'skip or skip=REASON',
   stderr: 'stderr=separate|merged',
   needs: `needs=${CAPABILITIES.join('|')}[,...]`,
+  artifacts: 'artifacts=/ABSOLUTE/PATH[,...]',
 };
 
 export type OptionsResult = { ok: true; options: BlockOptions } | { ok: false; message: string };
@@ -78,6 +79,13 @@ export function parseBlockOptions(meta: string | null | undefined): OptionsResul
         const caps = (value ?? '').split(',');
         if (caps.some((c) => !CAPABILITIES.includes(c as Capability))) return bad();
         options.needs = caps as Capability[];
+        break;
+      }
+      case 'artifacts': {
+        const paths = (value ?? '').split(',');
+        if (paths.some((p) => !/^\/[^,]*[^/,]$/.test(p))) return bad();
+        if (new Set(paths.map((p) => p.slice(p.lastIndexOf('/') + 1))).size !== paths.length) return bad();
+        options.artifacts = paths;
         break;
       }
     }

@@ -58,6 +58,8 @@ export interface CaseOutcome {
   machine: MachineIdentity | null;
   /** The machine's console log, kept for failed and errored cases when there is one. */
   consoleLog?: string;
+  /** Files copied out of the machine (block option `artifacts=`): file name -> host temp path. Added by H-content. */
+  artifacts?: Map<string, string>;
 }
 
 /** Fold block statuses into a case status: error > failed > passed > skipped. */

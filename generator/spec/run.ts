@@ -7,9 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { Machine, MachineIdentity } from '../../onix/machine/machine.ts';
 import { createMachine } from '../../onix/machine/targets.ts';
@@ -21,7 +21,7 @@ import { buildReport } from './render/json.ts';
 import { countBlocks, renderCase, renderSpecErrors, summaryLine } from './render/terminal.ts';
 import { type ReportFormat, writeReport } from './report.ts';
 import { DEFAULT_REPORT_DIR, type SpecReport } from './report-types.ts';
-import type { SpecCase, SpecError } from './types.ts';
+import { type SpecCase, SpecError } from './types.ts';
 import { type UpdateResult, writeUpdates } from './update.ts';
 
 /** Where contributors' pages live. */
@@ -182,6 +182,21 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
     if (before > 0 && cases.length === 0) throw new SpecRunError(`--filter ${options.filter} matches no case`);
   }
   if (options.shard) cases = cases.filter((c) => shardOf(c.id, options.shard!.count) === options.shard!.index);
+  // Artifacts land in the report dir as artifacts/<file name>: a name may be declared once.
+  const artifactNames = new Map<string, string>();
+  for (const c of extracted.flatMap((p) => p.cases)) {
+    for (const b of c.blocks) {
+      if (b.kind !== 'transcript') continue;
+      for (const path of b.options.artifacts ?? []) {
+        const name = path.slice(path.lastIndexOf('/') + 1);
+        const other = artifactNames.get(name);
+        if (other) {
+          specErrors.push(new SpecError(b.file, b.line, `artifact name ${name} is also declared at ${other} (artifacts are saved by file name)`));
+          broken.add(c.id);
+        } else artifactNames.set(name, b.id);
+      }
+    }
+  }
   if (specErrors.length) write(renderSpecErrors(specErrors, color));
 
   // Execute and validate, in parallel, printing case results in document order as they complete.
@@ -248,6 +263,14 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
     await mkdir(join(outDir, 'console'), { recursive: true });
     await writeFile(join(outDir, rel), o.consoleLog);
     consoleLogs.set(o.spec.id, rel);
+  }
+  // Files cases copied out of the machine (block option `artifacts=`), under artifacts/.
+  for (const o of done) {
+    for (const [name, host] of o.artifacts ?? []) {
+      await mkdir(join(outDir, 'artifacts'), { recursive: true });
+      await copyFile(host, join(outDir, 'artifacts', name));
+      await rm(dirname(host), { recursive: true, force: true });
+    }
   }
   const machine: MachineIdentity = firstIdentity ?? { target, imageId: null, fstx: null, host: 'not started' };
   const report = buildReport({

@@ -90,6 +90,7 @@ export function parseTranscript(text: string, firstLine: number, options: BlockO
       statusLine,
       outputRange,
       reboot: d.parts.length === 1 && command.trim() === 'reboot',
+      crash: d.parts.length === 1 && command.trim() === 'crash',
     });
   }
   return { ok: true, commands };

@@ -45,7 +45,7 @@ describe('extraction', () => {
 
   it('records reboot commands and needs= as what a case needs', async () => {
     const x = extractPage(await parsePage(`${FIX}/reboot.md`));
-    assert.deepEqual(x.cases.map((c) => c.needs), [['reboot'], ['kernel']]);
+    assert.deepEqual(x.cases.map((c) => c.needs), [['reboot'], ['kernel'], ['crash']]);
     assert.equal((x.cases[0].blocks[0] as TranscriptBlock).commands[1].reboot, true);
   });
 
@@ -72,7 +72,7 @@ describe('extraction', () => {
 describe('spec errors (file:line: message)', () => {
   it('unknown and malformed options', async () => {
     assert.deepEqual(await errorsOf('options.md'), [
-      `${FIX}/errors/options.md:3: unknown block option "colour" (known: user=NAME, timeout=SECONDS, skip or skip=REASON, stderr=separate|merged, needs=kernel|reboot|crash[,...])`,
+      `${FIX}/errors/options.md:3: unknown block option "colour" (known: user=NAME, timeout=SECONDS, skip or skip=REASON, stderr=separate|merged, needs=kernel|reboot|crash[,...], artifacts=/ABSOLUTE/PATH[,...])`,
       `${FIX}/errors/options.md:8: bad value for block option: "timeout=soon" (expected timeout=SECONDS)`,
       `${FIX}/errors/options.md:13: bad value for block option: "stderr=both" (expected stderr=separate|merged)`,
       `${FIX}/errors/options.md:18: block option "user" given twice`,

@@ -19,7 +19,7 @@ describe('report API', () => {
     const asRun = { file: `${FIX}/pass.md`, contentHash: page.contentHash };
     assert.deepEqual(reportFreshness(loaded, [asRun]), {
       fresh: true, green: true, ok: true, stale: [], extra: [], failing: [],
-      skipped: [`${FIX}/pass.md:124`], reasons: [],
+      skipped: [`${FIX}/pass.md:131`], reasons: [],
     });
     const edited = parseMarkdown(`${FIX}/pass.md`, page.source + '\nedited\n');
     const stale = reportFreshness(loaded, [edited]);
@@ -41,12 +41,12 @@ describe('report API', () => {
     const r = await run([`${FIX}/fail.md`, `${FIX}/reboot.md`, `${FIX}/ok.md`], { outDir: out, reports: ['junit', 'tap'] });
     assert.deepEqual(r.written.map((p) => p.slice(out.length + 1)), ['report.json', 'junit.xml', 'report.tap']);
     const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
-    assert.match(junit, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="onix spec" tests="13" failures="9" errors="0" skipped="2"/);
+    assert.match(junit, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="onix spec" tests="14" failures="9" errors="0" skipped="3"/);
     assert.equal(junit.match(/<failure /g)!.length, 9);
     assert.match(junit, /<failure message="[^"]*">\$ echo hello\n@@ test\/spec\/fixtures\/fail.md:12 @@\n-goodbye\n\+hello<\/failure>/);
     assert.match(junit, /<skipped message="target local cannot reboot"\/>/);
     const tap = readFileSync(join(out, 'report.tap'), 'utf8');
-    assert.match(tap, /^TAP version 13\n1\.\.13\n/);
+    assert.match(tap, /^TAP version 13\n1\.\.14\n/);
     assert.equal(tap.match(/^not ok /gm)!.length, 9);
     assert.equal(tap.match(/^ok \d+ - .* # SKIP target local cannot reboot$/gm)!.length, 1);
     assert.match(tap, /^ok \d+ - test\/spec\/fixtures\/ok.md:3 One passing case$/m);

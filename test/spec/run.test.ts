@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadReport } from '../../generator/spec/report.ts';
-import { FIX, maskDurations, ROOT, run } from './helpers.ts';
+import { FIX, maskDurations, ROOT, run, tempDir } from './helpers.ts';
 
 describe('runSpec on local', () => {
   it('passes every matcher, exit status, stderr rule, capture, cd and variable carry-over', async () => {
@@ -12,10 +12,10 @@ describe('runSpec on local', () => {
     const failures = r.outcomes.filter((o) => o.status !== 'passed' && o.status !== 'skipped');
     assert.deepEqual(failures.map((o) => `${o.spec.id}\n${o.blocks.map((b) => b.diff || b.message).join('\n')}`), []);
     assert.equal(r.exitCode, 0);
-    assert.equal(r.output.at(-1), '12 passed, 0 failed, 1 skipped');
+    assert.equal(r.output.at(-1), '13 passed, 0 failed, 1 skipped');
     // The report on disk: captures with observed values, machine identity, page hash.
     const report = (await loadReport(r.written[0].replace(/report\.json$/, '')))!;
-    assert.deepEqual(report.totals, { passed: 12, failed: 0, skipped: 1, errors: 0 });
+    assert.deepEqual(report.totals, { passed: 13, failed: 0, skipped: 1, errors: 0 });
     assert.equal(report.machine.target, 'local');
     const capCase = report.cases.find((c) => c.title === 'Captures across blocks')!;
     assert.match(capCase.blocks[0].captures.dir, /^\/.+\/work\/deep$/);
@@ -59,8 +59,9 @@ describe('runSpec on local', () => {
     assert.deepEqual(r.outcomes.map((o) => [o.status, o.message]), [
       ['skipped', 'target local cannot reboot'],
       ['skipped', 'target local cannot boot its own kernel'],
+      ['skipped', 'target local cannot crash'],
     ]);
-    assert.equal(r.output.at(-1), '0 passed, 0 failed, 2 skipped');
+    assert.equal(r.output.at(-1), '0 passed, 0 failed, 3 skipped');
   });
 
   it('checks each contract row with `onix owner` (first line = owner)', async () => {
@@ -90,6 +91,20 @@ describe('runSpec on local', () => {
     ]);
     assert.equal(r.report.specErrors!.length, 4);
     assert.equal(r.output.at(-1), '1 passed, 4 failed');
+  });
+
+  it('copies artifacts= files out of the machine into the report dir; a name may be declared once', async () => {
+    const dir = tempDir();
+    const out = join(dir, '.spec');
+    writeFileSync(join(dir, 'page.md'), `# Artifacts\n\n\`\`\`console artifacts=${dir}/made.txt\n$ echo hello > ${dir}/made.txt\n\`\`\`\n`);
+    const r = await run(['page.md'], { cwd: dir, outDir: out });
+    assert.equal(r.exitCode, 0, r.output.join('\n'));
+    assert.deepEqual(r.report.cases[0].artifacts, ['artifacts/made.txt']);
+    assert.equal(readFileSync(join(out, 'artifacts/made.txt'), 'utf8'), 'hello\n');
+    writeFileSync(join(dir, 'twice.md'), `# A\n\n\`\`\`console artifacts=/a/x.png\n$ true\n\`\`\`\n\n# B\n\n\`\`\`console artifacts=/b/x.png\n$ true\n\`\`\`\n`);
+    const twice = await run(['twice.md'], { cwd: dir, outDir: out });
+    assert.equal(twice.exitCode, 2);
+    assert.deepEqual(twice.specErrors.map((e) => e.message), ['twice.md:9: artifact name x.png is also declared at twice.md:3 (artifacts are saved by file name)']);
   });
 
   it('--fail-fast starts no case after the first failure; --filter picks cases by id or title', async () => {

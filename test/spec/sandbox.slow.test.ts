@@ -7,17 +7,19 @@ import { FIX, run } from './helpers.ts';
 process.env.ONIX_MACHINE_IMAGE ??= 'dev';
 
 describe('runSpec on the sandbox target', () => {
-  it('intercepts `reboot`: the machine restarts (/run is empty), a new session continues the case', async () => {
+  it('intercepts `reboot` and `crash`: the machine restarts (/run is empty), a new session continues the case', async () => {
     const r = await run([`${FIX}/reboot.md`, `${FIX}/ok.md`], { target: 'sandbox', jobs: 1 });
-    const [ok, rebooting, kernel] = r.outcomes; // files run in sorted order: ok.md, reboot.md
+    const [ok, rebooting, kernel, crashing] = r.outcomes; // files run in sorted order: ok.md, reboot.md
     assert.deepEqual(rebooting.blocks.map((b) => b.diff || b.message || b.status), ['passed']);
     assert.equal(rebooting.reboots, 1);
     assert.equal(rebooting.machine?.target, 'sandbox');
     assert.deepEqual([kernel.status, kernel.message], ['skipped', 'target sandbox cannot boot its own kernel']);
     assert.equal(ok.status, 'passed');
+    assert.deepEqual(crashing.blocks.map((b) => b.diff || b.message || b.status), ['passed']);
+    assert.equal(crashing.reboots, 1, 'a crash counts as a restart');
     assert.equal(r.report.cases[1].reboots, 1);
     assert.equal(r.report.cases[1].blocks[0].commands[1].command, 'reboot');
-    assert.equal(r.output.at(-1), '2 passed, 0 failed, 1 skipped');
+    assert.equal(r.output.at(-1), '3 passed, 0 failed, 1 skipped');
     assert.equal(r.exitCode, 0);
   });
 });

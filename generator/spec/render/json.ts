@@ -51,7 +51,7 @@ export function caseReport(o: CaseOutcome, consoleLog?: string): CaseReport {
     durationMs: Math.round(o.durationMs * 1000) / 1000,
     reboots: o.reboots,
     ...(consoleLog ? { consoleLog } : {}),
-    artifacts: [],
+    artifacts: [...(o.artifacts?.keys() ?? [])].map((name) => `artifacts/${name}`),
     blocks,
     ...(o.machine ? { machine: o.machine } : {}),
   };
