@@ -36,27 +36,55 @@ export class ParseCache {
   /** Pages parsed now / taken from the cache. */
   readonly stats = { parsed: 0, cached: 0 };
 
-  private constructor(private readonly file: string, private readonly version: string, private readonly entries: Map<string, Entry>) {}
+  private constructor(private readonly file: string | null, private readonly version: string, private readonly entries: Map<string, Entry>) {}
 
-  /** Open the cache file (missing or unreadable: start empty). */
-  static async open(file: string): Promise<ParseCache> {
+  /** Open the cache file (missing or unreadable: start empty); null: a cache in memory only. */
+  static async open(file: string | null): Promise<ParseCache> {
     const version = await parserVersion();
     let entries = new Map<string, Entry>();
-    try {
-      const data = deserialize(await readFile(file)) as { version: string; entries: Map<string, Entry> };
-      if (data.version === version) entries = data.entries;
-    } catch {
-      // No cache yet.
+    if (file) {
+      try {
+        const data = deserialize(await readFile(file)) as { version: string; entries: Map<string, Entry> };
+        if (data.version === version) entries = data.entries;
+      } catch {
+        // No cache yet.
+      }
     }
     return new ParseCache(file, version, entries);
   }
+
+  /** Sources (of `items`) whose parse is not cached yet, one per distinct text. */
+  missing(items: Array<{ file: string; source: string }>): Array<{ file: string; source: string; contentHash: string }> {
+    const seen = new Set<string>();
+    const out: Array<{ file: string; source: string; contentHash: string }> = [];
+    for (const item of items) {
+      const contentHash = createHash('sha256').update(item.source).digest('hex');
+      if (this.entries.has(contentHash) || seen.has(contentHash)) continue;
+      seen.add(contentHash);
+      out.push({ ...item, contentHash });
+    }
+    return out;
+  }
+
+  /**
+   * Add parses made elsewhere (the build's worker threads) for sources from missing().
+   * Results that failed are left out: parse() then fails the same way on the main thread.
+   */
+  add(contentHash: string, entry: Entry): void {
+    this.entries.set(contentHash, entry);
+    this.stats.parsed++;
+    this.prefilled.add(contentHash);
+    this.dirty = true;
+  }
+
+  private readonly prefilled = new Set<string>();
 
   /** parseMarkdown(file, source), from the cache when this exact source was parsed before. */
   parse(file: string, source: string): ParsedPage {
     const contentHash = createHash('sha256').update(source).digest('hex');
     const hit = this.entries.get(contentHash);
     if (hit) {
-      this.stats.cached++;
+      if (!this.prefilled.delete(contentHash)) this.stats.cached++;
       this.used.set(contentHash, hit);
       return { file, source, contentHash, frontMatter: hit.frontMatter, bodyLine: hit.bodyLine, tree: hit.tree };
     }
@@ -67,9 +95,18 @@ export class ParseCache {
     return page;
   }
 
+  /** Mark a page parsed earlier in this process as used, so save() keeps its entry. */
+  keep(page: ParsedPage): void {
+    this.used.set(page.contentHash, { frontMatter: page.frontMatter, bodyLine: page.bodyLine, tree: page.tree });
+    if (!this.entries.has(page.contentHash)) {
+      this.entries.set(page.contentHash, this.used.get(page.contentHash)!);
+      this.dirty = true;
+    }
+  }
+
   /** Write the entries this run used (so the file does not grow without bound). */
   async save(): Promise<void> {
-    if (!this.dirty && this.used.size === this.entries.size) return;
+    if (!this.file || (!this.dirty && this.used.size === this.entries.size)) return;
     await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     await writeFile(tmp, serialize({ version: this.version, entries: this.used }));

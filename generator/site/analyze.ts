@@ -5,7 +5,6 @@
 import GithubSlugger from 'github-slugger';
 import type { Code, Heading, Image, Link, Nodes, Root } from 'mdast';
 import { toString } from 'mdast-util-to-string';
-import { visit } from 'unist-util-visit';
 import type { ParsedPage } from '../markdown/parse.ts';
 import { knownLanguages } from './highlight.ts';
 import { resolveInternalLink } from './routes.ts';
@@ -47,6 +46,8 @@ export interface PageSummary {
   headings: HeadingInfo[];
   headingIds: Set<string>;
   links: LinkInfo[];
+  /** Every fenced code block, in document order. */
+  codeBlocks: Code[];
   problems: PageProblem[];
 }
 
@@ -74,8 +75,9 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
   const headings: HeadingInfo[] = [];
   const headingIds = new Set<string>();
   const links: LinkInfo[] = [];
+  const codeBlocks: Code[] = [];
 
-  visit(tree, (node) => {
+  walk(tree, (node) => {
     if (node.type === 'heading') {
       const text = toString(node);
       const id = slugger.slug(text);
@@ -87,11 +89,18 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
       const target = href.startsWith(ARTIFACT_SCHEME) ? null : resolveInternalLink(rel, href);
       links.push({ node, line: lineOf(node, 1), target });
     } else if (node.type === 'code') {
+      codeBlocks.push(node);
       checkCodeLanguage(node, problem);
     }
   });
 
-  return { page, rel, url, title, description, order, navLabel, kicker, headings, headingIds, links, problems };
+  return { page, rel, url, title, description, order, navLabel, kicker, headings, headingIds, links, codeBlocks, problems };
+}
+
+/** Every node in document order (a plain recursive walk: this runs on every page of a build). */
+function walk(node: Nodes, fn: (node: Nodes) => void): void {
+  fn(node);
+  if ('children' in node) for (const child of node.children) walk(child, fn);
 }
 
 function checkCodeLanguage(node: Code, problem: (line: number, message: string) => void): void {

@@ -11,7 +11,10 @@ import { ParseCache } from '../markdown/parse-cache.ts';
 import { loadSiteAssets } from './assets.ts';
 import { defaultSiteConfig, type SiteConfig } from './config.ts';
 import { lastCommitDates } from './git-dates.ts';
-import { createCodeHighlighter } from './highlight.ts';
+import { highlightJobs } from './code-block.ts';
+import { createCodeHighlighter, type CodeHighlighter } from './highlight.ts';
+import { displayPath, findMarkdownFiles } from './pages.ts';
+import { defaultWorkerCount, WorkerPool } from './worker-pool.ts';
 import { createPageRenderer } from './render-page.ts';
 import { outputFileForUrl } from './routes.ts';
 import { BuildError, SiteModel } from './site-model.ts';
@@ -37,6 +40,11 @@ export interface BuildOptions {
   site?: Partial<SiteConfig>;
   /** Read last-updated dates from git (default: true). */
   gitDates?: boolean;
+  /**
+   * Worker threads for parsing and highlighting; used only when a build has enough uncached
+   * pages or blocks to pay for starting them. 0 or 1: none (default: one per CPU, at most 4).
+   */
+  workers?: number;
 }
 
 export interface BuildResult {
@@ -46,28 +54,47 @@ export interface BuildResult {
   files: string[];
   /** Code blocks tokenised now / taken from the highlight cache. */
   highlighted: { tokenized: number; cached: number };
-  /** Pages parsed now / taken from the parse cache (both 0 without a cache). */
+  /** Pages parsed now / taken from the parse cache. */
   parsed: { parsed: number; cached: number };
+  /** Worker threads the build used (0: all on the main thread). */
+  workers: number;
   durationMs: number;
   /** Where the time went: parse and check, render (highlighting included), write. */
   phasesMs: { load: number; render: number; write: number };
 }
 
 export async function buildSite(options: BuildOptions = {}): Promise<BuildResult> {
+  const workers = options.workers ?? defaultWorkerCount();
+  let pool: WorkerPool | null = null;
+  try {
+    return await build(options, workers > 1 ? () => (pool ??= new WorkerPool(workers)) : null);
+  } finally {
+    await (pool as WorkerPool | null)?.close();
+  }
+}
+
+async function build(options: BuildOptions, getPool: (() => WorkerPool) | null): Promise<BuildResult> {
   const started = performance.now();
+  let poolUsed = 0;
+  const usePool = getPool ? () => {
+    const p = getPool();
+    poolUsed = p.size;
+    return p;
+  } : null;
   const contentDir = options.contentDir ?? 'content';
   const outDir = resolve(options.outDir ?? 'dist');
   const reportDir = options.reportDir ?? DEFAULT_REPORT_DIR;
   const config: SiteConfig = { ...defaultSiteConfig, ...options.site };
   const cacheDir = options.cacheDir === undefined ? '.cache/site' : options.cacheDir;
 
-  const parseCache = cacheDir ? await ParseCache.open(join(cacheDir, 'parse.v8')) : undefined;
+  const parseCache = await ParseCache.open(cacheDir ? join(cacheDir, 'parse.v8') : null);
+  if (usePool) await parseInWorkers(contentDir, parseCache, usePool);
   const [model, dates, assets] = await Promise.all([
     SiteModel.load(contentDir, parseCache),
     options.gitDates === false ? Promise.resolve(new Map<string, string>()) : lastCommitDates(contentDir),
     loadSiteAssets(),
   ]);
-  await parseCache?.save();
+  await parseCache.save();
   const loadedAt = performance.now();
   const problems = model.problems();
   if (problems.length) throw new BuildError(problems);
@@ -77,6 +104,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
   const highlighter = await createCodeHighlighter(cacheDir ? { cacheFile: join(cacheDir, 'highlight.json') } : {});
   const out = new Map<string, string | Buffer>();
   try {
+    if (usePool) await tokenizeInWorkers(model, highlighter, usePool);
     const renderer = createPageRenderer({
       config,
       nav: model.nav(),
@@ -127,10 +155,42 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     pages: pages.length,
     files: [...out.keys(), ...artifacts.keys()].sort(),
     highlighted: { ...highlighter.stats },
-    parsed: parseCache ? { ...parseCache.stats } : { parsed: model.pages.size, cached: 0 },
+    parsed: { ...parseCache.stats },
+    workers: poolUsed,
     durationMs: performance.now() - started,
     phasesMs: { load: loadedAt - started, render: renderedAt - loadedAt, write: performance.now() - renderedAt },
   };
+}
+
+/** Pages a build must have to parse before it starts worker threads for them. */
+const PARALLEL_MIN_PAGES = 200;
+/** Code blocks a build must have to tokenise before it starts worker threads for them. */
+const PARALLEL_MIN_BLOCKS = 400;
+
+/** Parse the pages missing from the cache in worker threads (big cold builds only). */
+async function parseInWorkers(contentDir: string, cache: ParseCache, pool: () => WorkerPool): Promise<void> {
+  const files = await findMarkdownFiles(contentDir);
+  if (files.length < PARALLEL_MIN_PAGES) return;
+  const sources: Array<{ file: string; source: string }> = [];
+  for (let i = 0; i < files.length; i += 64) {
+    sources.push(...(await Promise.all(files.slice(i, i + 64).map(async (f) => ({ file: displayPath(f), source: await readFile(f, 'utf8') })))));
+  }
+  const missing = cache.missing(sources);
+  if (missing.length < PARALLEL_MIN_PAGES) return;
+  const results = await pool().parse(missing.map(({ file, source }) => ({ file, source })));
+  results.forEach((r, i) => {
+    if (r.ok) cache.add(missing[i]!.contentHash, { frontMatter: r.frontMatter, bodyLine: r.bodyLine, tree: r.tree });
+  });
+}
+
+/** Tokenise the code blocks missing from the highlight cache in worker threads. */
+async function tokenizeInWorkers(model: SiteModel, highlighter: CodeHighlighter, pool: () => WorkerPool): Promise<void> {
+  const jobs: Array<{ code: string; lang: string }> = [];
+  for (const s of model.pages.values()) for (const node of s.codeBlocks) jobs.push(...highlightJobs(node));
+  const missing = highlighter.missing(jobs);
+  if (missing.length < PARALLEL_MIN_BLOCKS) return;
+  const tokens = await pool().tokenize(missing);
+  missing.forEach((job, i) => highlighter.fill(job, tokens[i]!));
 }
 
 /** Write every file, creating each folder once, a bounded number of writes at a time. */

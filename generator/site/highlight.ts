@@ -22,6 +22,11 @@ const languageGrammar: Record<string, string | null> = {
   text: null, txt: null, plaintext: null,
 };
 
+/** Whether code in `lang` goes through shiki (false for plain text and transcripts). */
+export function isHighlighted(lang: string): boolean {
+  return typeof languageGrammar[lang] === 'string';
+}
+
 /** Languages the transcript renderer handles (commands highlighted as `sh`). */
 export const transcriptLanguages = new Set(['console', 'shellsession']);
 
@@ -56,6 +61,12 @@ export interface CodeHighlighter {
   tokenize(code: string, lang: string): TokenLines;
   /** Highlighted `<span class="line">` elements, one per line, for a `<code>`. */
   lines(code: string, lang: string): ElementContent[];
+  /**
+   * Blocks (of `jobs`) not tokenised yet, one per distinct block; hand their tokens back
+   * with `fill` (tokenised elsewhere, e.g. by the build's worker threads).
+   */
+  missing(jobs: Array<{ code: string; lang: string }>): Array<{ code: string; lang: string }>;
+  fill(job: { code: string; lang: string }, tokens: TokenLines): void;
   /** Write the disk cache (if any) and free the highlighter. */
   dispose(): Promise<void>;
   /** Blocks tokenised by shiki / served from the cache during this build. */
@@ -104,11 +115,11 @@ export async function createCodeHighlighter(options: HighlighterOptions = {}): P
     const grammar = languageGrammar[lang];
     if (grammar === undefined) throw new Error(`unknown language "${lang}"`);
     if (grammar === null) return code.split('\n').map((line) => [[line, '']]);
-    const key = createHash('sha1').update(grammar).update('\0').update(code).digest('base64url');
+    const key = keyOf(grammar, code);
     used.add(key);
     const hit = cache.get(key);
     if (hit) {
-      stats.cached++;
+      if (!prefilled.delete(key)) stats.cached++;
       return hit;
     }
     stats.tokenized++;
@@ -128,6 +139,29 @@ export async function createCodeHighlighter(options: HighlighterOptions = {}): P
     cache.set(key, lines);
     dirty = true;
     return lines;
+  }
+
+  const prefilled = new Set<string>();
+  function keyOf(grammar: string, code: string): string {
+    return createHash('sha1').update(grammar).update('\0').update(code).digest('base64url');
+  }
+  function missing(jobs: Array<{ code: string; lang: string }>): Array<{ code: string; lang: string }> {
+    const seen = new Set<string>();
+    return jobs.filter(({ code, lang }) => {
+      const grammar = languageGrammar[lang];
+      if (typeof grammar !== 'string') return false;
+      const key = keyOf(grammar, code);
+      if (cache.has(key) || seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+  function fill({ code, lang }: { code: string; lang: string }, tokens: TokenLines): void {
+    const key = keyOf(languageGrammar[lang] as string, code);
+    cache.set(key, tokens);
+    prefilled.add(key);
+    stats.tokenized++;
+    dirty = true;
   }
 
   function lines(code: string, lang: string): ElementContent[] {
@@ -150,7 +184,7 @@ export async function createCodeHighlighter(options: HighlighterOptions = {}): P
     }
   }
 
-  return { tokenize, lines, dispose, stats };
+  return { tokenize, lines, missing, fill, dispose, stats };
 }
 
 /** `<span class="line">` per line, tokens as `<span class="tk-…">`, lines joined by "\n". */

@@ -43,7 +43,10 @@ export async function loadPage(path: string, cache?: ParseCache): Promise<Parsed
   const abs = resolve(path);
   const source = await readFile(abs, 'utf8');
   const known = parsedByPath.get(abs);
-  if (known && known.source === source) return known;
+  if (known && known.source === source) {
+    cache?.keep(known);
+    return known;
+  }
   const page = cache ? cache.parse(displayPath(abs), source) : parseMarkdown(displayPath(abs), source);
   parsedByPath.set(abs, page);
   return page;

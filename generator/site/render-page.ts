@@ -5,11 +5,11 @@
 import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import { h } from 'hastscript';
 import type { Heading, Image, Link, Root as MdastRoot } from 'mdast';
-import type { State } from 'mdast-util-to-hast';
+import { defaultHandlers, type State } from 'mdast-util-to-hast';
+import { toString } from 'mdast-util-to-string';
 import rehypeStringify from 'rehype-stringify';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
-import { visit } from 'unist-util-visit';
 import { ARTIFACT_SCHEME, type PageSummary } from './analyze.ts';
 import { renderCodeBlock } from './code-block.ts';
 import type { CodeHighlighter } from './highlight.ts';
@@ -71,6 +71,12 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
       state.patch(node, result);
       return result;
     },
+    /** Tables scroll inside their own focusable region on narrow screens. */
+    table(state: State, node: import('mdast').Table): Element {
+      const table = defaultHandlers.table(state, node);
+      const head = node.children[0]?.children.map((cell) => toString(cell)) ?? [];
+      return h('div.table-scroll', { tabIndex: 0, role: 'region', ariaLabel: `Table: ${head.join(', ')}` }, [table]);
+    },
     image(state: State, node: Image): Element {
       let result: Element;
       if (node.url.startsWith(ARTIFACT_SCHEME)) {
@@ -86,24 +92,8 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
     },
   };
 
-  /** Tables scroll inside their own focusable region on narrow screens. */
-  function rehypeTables() {
-    return (tree: HastRoot) => {
-      visit(tree, 'element', (node, index, parent) => {
-        if (node.tagName !== 'table' || !parent || index === undefined) return;
-        const head: string[] = [];
-        visit(node, 'element', (cell) => {
-          if (cell.tagName === 'th') head.push(textOf(cell));
-        });
-        parent.children[index] = h('div.table-scroll', { tabIndex: 0, role: 'region', ariaLabel: `Table: ${head.join(', ')}` }, [node]);
-        return 'skip';
-      });
-    };
-  }
-
   const processor = unified()
     .use(remarkRehype, { handlers })
-    .use(rehypeTables)
     .use(rehypeStringify);
 
   function render(summary: PageSummary): string {
@@ -134,10 +124,4 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
   }
 
   return { render, renderSpecial };
-}
-
-function textOf(node: Element | ElementContent): string {
-  if (node.type === 'text') return node.value;
-  if (node.type === 'element') return node.children.map(textOf).join('');
-  return '';
 }

@@ -128,3 +128,21 @@ test('a build error leaves the previous dist/ in place', async () => {
   await assert.rejects(buildSite({ contentDir: join(broken, 'content'), outDir: out, cacheDir: null }), BuildError);
   assert.equal(await read(out, 'index.html'), before);
 });
+
+test('the parse and highlight caches: a warm build parses and tokenises nothing and writes the same bytes', async () => {
+  const dir = await tempSite(basic);
+  const opts = { contentDir: join(dir, 'content'), rootDir: dir, cacheDir: join(dir, 'cache'), gitDates: false };
+  const cold = await buildSite({ ...opts, outDir: join(dir, 'cold') });
+  assert.deepEqual(cold.parsed, { parsed: 3, cached: 0 });
+  assert.ok(cold.highlighted.tokenized > 0);
+  // A fresh process would not have the in-memory parses: run the warm build in one.
+  const { spawnSync } = await import('node:child_process');
+  const { pathToFileURL } = await import('node:url');
+  const script = `import { buildSite } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../generator/site/build.ts')).href)};
+const r = await buildSite(${JSON.stringify({ ...opts, outDir: join(dir, 'warm') })});
+console.log(JSON.stringify([r.parsed, r.highlighted]));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [{ parsed: 0, cached: 3 }, { tokenized: 0, cached: cold.highlighted.tokenized }]);
+  for (const f of cold.files) assert.ok((await readFile(join(dir, 'cold', f))).equals(await readFile(join(dir, 'warm', f))), f);
+});
