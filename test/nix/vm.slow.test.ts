@@ -72,7 +72,11 @@ test('glprobe names Mesa 25.0.7 on state N and Mesa 22.3.6 after moss rolls the 
 
 test('nix store gc keeps every profile closure; verify stays clean', async () => {
   await as('alice', 'nix profile list');
-  await as('root', 'nix store gc');
+  // a C program compiled by tcc in the VM's sandbox, left unrooted: garbage for the GC
+  const hello = (await as('alice', 'nix build --no-link --json nixpkgs#hello && nix eval --raw nixpkgs#hello.outPath')).trim().split('\n').pop()!;
+  assert.match(await as('alice', `${hello}/bin/hello`), /^Hello, world! \(C, compiled by tcc in the Nix sandbox/);
+  assert.match(await as('root', 'nix store gc 2>&1'), /[1-9]\d* store paths deleted/);
+  assert.equal((await as('alice', `test -e ${hello} && echo kept || echo gone`)).trim(), 'gone');
   assert.match(await as('alice', 'rg --version'), /^ripgrep/);
   assert.match(await as('alice', 'glprobe --help'), /usage: glprobe/);
   await as('root', 'nix store verify --all');
