@@ -7,28 +7,13 @@
 // --verbose adds indented detail lines under a line (drifted files, bad links).
 
 import { entryFor, mesaVersion, readMachine } from '../planes/machine.ts';
-import { etcDrift, readBridge, type BridgeView } from '../planes/seam.ts';
+import { describeBridge, etcDrift, readBridge } from '../planes/seam.ts';
 import { pingDaemonSocket } from '../planes/toolbox.ts';
 import { EXIT } from './errors.ts';
 import { field, type CommandContext } from './context.ts';
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-/** The opengl line's value. */
-export function describeBridge(bridge: BridgeView, activeId: number, mesa: string | null): string {
-  const mesaText = mesa ? `Mesa ${mesa}` : 'Mesa version unknown';
-  switch (bridge.state) {
-    case 'coherent':
-      return `coherent, ${mesaText}`;
-    case 'stale':
-      return `stale, ${mesaText} from fstx ${bridge.builtFor} (active is ${activeId}; a reboot rebuilds it)`;
-    case 'broken':
-      return bridge.links === 0 ? 'broken, no links' : `broken, ${bridge.bad.length} of ${bridge.links} links do not resolve into the active /usr`;
-    case 'missing':
-      return 'missing (/run/opengl-driver does not exist)';
-  }
 }
 
 export async function status(ctx: CommandContext): Promise<number> {

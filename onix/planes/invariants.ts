@@ -5,12 +5,10 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { CONTRACT } from '../contract.ts';
 import { OnixError } from '../cli/errors.ts';
-import { entryFor, openMossDb, readMachine, type MachineView } from './machine.ts';
+import { entryFor, mesaVersion, openMossDb, readMachine, type MachineView } from './machine.ts';
 import { hostPath } from './root-path.ts';
-import { checkNixbld, checkNixConf, checkProfileHook, checkRuntimeDirs, readBridge, type Finding } from './seam.ts';
+import { checkNixbld, checkNixConf, checkProfileHook, checkRuntimeDirs, describeBridge, readBridge, type Finding } from './seam.ts';
 import { NIX_DB, nixStorePing, pingDaemonSocket, type NixOptions } from './toolbox.ts';
-import { describeBridge } from '../cli/status.ts';
-import { mesaVersion } from './machine.ts';
 
 export interface Check {
   /** What was checked: a contract surface or a seam invariant. */

@@ -162,6 +162,21 @@ function collectLinks(root: string, dir: string, out: string[]): void {
   }
 }
 
+/** The bridge in one phrase, as `onix status` prints it on its opengl line. */
+export function describeBridge(bridge: BridgeView, activeId: number, mesa: string | null): string {
+  const mesaText = mesa ? `Mesa ${mesa}` : 'Mesa version unknown';
+  switch (bridge.state) {
+    case 'coherent':
+      return `coherent, ${mesaText}`;
+    case 'stale':
+      return `stale, ${mesaText} from fstx ${bridge.builtFor} (active is ${activeId}; a reboot rebuilds it)`;
+    case 'broken':
+      return bridge.links === 0 ? 'broken, no links' : `broken, ${bridge.bad.length} of ${bridge.links} links do not resolve into the active /usr`;
+    case 'missing':
+      return 'missing (/run/opengl-driver does not exist)';
+  }
+}
+
 /** Parses nix.conf `key = value` lines (comments and includes ignored). */
 export function parseNixConf(text: string): Map<string, string> {
   const settings = new Map<string, string>();

@@ -62,7 +62,8 @@ function u64(n: bigint): Buffer {
 }
 
 /** Connects to the root's daemon socket and completes the worker-protocol handshake. */
-export function pingDaemonSocket(root: string, timeoutMs = 2000): Promise<DaemonHealth> {
+/** The timeout is generous: a healthy daemon forks a worker per connection, which takes seconds on a busy emulated (TCG) machine. */
+export function pingDaemonSocket(root: string, timeoutMs = 15_000): Promise<DaemonHealth> {
   const path = hostPath(root, DAEMON_SOCKET);
   return new Promise((resolve) => {
     let buffer = Buffer.alloc(0);
