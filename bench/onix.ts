@@ -6,7 +6,8 @@
 //   - moss: `moss state active` (the stand-in, bundled with esbuild like onix,
 //           run by the same node): the other command that reads this state;
 //   - nix store ping: the daemon check alone, via the nix binary;
-//   - node -e 0: Node's own start-up, the floor for any JS command.
+//   - node -e 0: Node's own start-up, the floor for any JS command;
+// and onix status called in-process (its own work without start-up).
 // Runs are interleaved (one of each per round) so load from other work on the
 // machine hits all of them alike. Prints median / p90 / min and ratios.
 //
@@ -19,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { build } from 'esbuild';
 import { buildFixtureRoot } from '../onix/fixture/build.ts';
+import { main as onixMain } from '../onix/cli/run.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const rounds = Number(process.env.ROUNDS ?? 30);
@@ -98,6 +100,17 @@ async function main(): Promise<void> {
       cpu.get(name)!.push(t.cpu);
     }
   }
+  // onix's own work, without process start-up: `onix status` run in this process.
+  const inProcess: number[] = [];
+  const write = process.stdout.write;
+  for (let i = 0; i < rounds; i++) {
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    const t = performance.now();
+    const code = await onixMain(['--root', root, 'status']);
+    inProcess.push(performance.now() - t);
+    process.stdout.write = write;
+    if (code !== 0) throw new Error(`in-process onix status exited ${code}`);
+  }
   stopDaemon();
 
   const onixWall = stats(wall.get('onix status')!);
@@ -109,6 +122,8 @@ async function main(): Promise<void> {
     const c = stats(cpu.get(name)!);
     console.log(`${name.padEnd(30)} ${w.median.toFixed(1).padStart(8)} ${w.p90.toFixed(1).padStart(8)} ${w.min.toFixed(1).padStart(8)} ${(w.median / onixWall.median).toFixed(2).padStart(6)} ${c.median.toFixed(0).padStart(7)} ${(c.median / onixCpu.median).toFixed(2).padStart(6)}`);
   }
+  const own = stats(inProcess);
+  console.log(`${'onix status, in-process'.padEnd(30)} ${own.median.toFixed(1).padStart(8)} ${own.p90.toFixed(1).padStart(8)} ${own.min.toFixed(1).padStart(8)}   (the command's own work, no process start-up)`);
   const load = readFileSync('/proc/loadavg', 'utf8').trim();
   console.log(`\nonix status: wall median ${onixWall.median.toFixed(1)} ms, min ${onixWall.min.toFixed(1)} ms, CPU median ${onixCpu.median.toFixed(0)} ms (target < 150 ms wall: ${onixWall.median < 150 ? 'met' : onixWall.min < 150 ? 'met at best, not at median' : 'NOT met'}); load average ${load} on ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`);
   rmSync(work, { recursive: true, force: true });
