@@ -292,7 +292,9 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   // with a spec error did not run; the error itself is what is counted).
   const counts = countBlocks(done.filter((o) => !broken.has(o.spec.id)));
   counts.errors += specErrors.length;
-  const blessed = updated ? done.every((o) => o.blocks.every((b) => b.status !== 'failed' || b.block.kind === 'transcript')) && updated.conflicts.length === 0 : false;
+  // With --update, exit 0 when every failure was a transcript mismatch that got rewritten.
+  const rewritable = (b: CaseOutcome['blocks'][number]) => b.block.kind === 'transcript' && b.commands.some((c) => c.status === 'failed') && !b.message;
+  const blessed = updated ? done.every((o) => o.blocks.every((b) => b.status !== 'failed' || rewritable(b))) && updated.conflicts.length === 0 : false;
   const exitCode: 0 | 1 | 2 = specErrors.length || counts.errors || interrupted ? 2 : counts.failed && !blessed ? 1 : 0;
   if (interrupted) write('interrupted: the report covers what ran');
   if (specErrors.length) write(`${specErrors.length} spec error${specErrors.length === 1 ? '' : 's'} (see above)`);
