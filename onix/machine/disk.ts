@@ -31,8 +31,20 @@ export interface DiskOptions {
   freeMiB?: number;
 }
 
-/** The qcow2 base disk for an image, built on first use. */
-export async function baseDisk(imageId: string, rootfs: string, options: DiskOptions = {}): Promise<string> {
+const building = new Map<string, Promise<string>>();
+
+/** The qcow2 base disk for an image, built on first use (once per process, however many machines ask). */
+export function baseDisk(imageId: string, rootfs: string, options: DiskOptions = {}): Promise<string> {
+  let p = building.get(imageId);
+  if (!p) {
+    p = makeBaseDisk(imageId, rootfs, options);
+    building.set(imageId, p);
+    p.catch(() => building.delete(imageId));
+  }
+  return p;
+}
+
+async function makeBaseDisk(imageId: string, rootfs: string, options: DiskOptions): Promise<string> {
   const dir = join(MACHINE_CACHE, 'disks');
   const out = join(dir, `${imageId}.qcow2`);
   if (existsSync(out)) return out;
