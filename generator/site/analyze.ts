@@ -3,7 +3,7 @@
 // these summaries, and the renderer reuses the same heading ids, so both always agree.
 
 import GithubSlugger from 'github-slugger';
-import type { Code, Heading, Image, Link, Nodes, Root } from 'mdast';
+import type { Code, Heading, Image, Link, Nodes, Root, Table } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import type { ParsedPage } from '../markdown/parse.ts';
 import { knownLanguages } from './highlight.ts';
@@ -48,8 +48,13 @@ export interface PageSummary {
   links: LinkInfo[];
   /** Every fenced code block, in document order. */
   codeBlocks: Code[];
+  /** Tables marked as the ownership contract (`<!-- spec: contract -->` right before them). */
+  contractTables: Set<Table>;
   problems: PageProblem[];
 }
+
+/** The spec runner's marker before the ownership table. */
+export const CONTRACT_MARKER = /^<!--\s*spec:\s*contract\s*-->$/;
 
 /** Scheme of image URLs that name a file of the spec report, e.g. `spec-artifact:glprobe/22.png`. */
 export const ARTIFACT_SCHEME = 'spec-artifact:';
@@ -76,8 +81,15 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
   const headingIds = new Set<string>();
   const links: LinkInfo[] = [];
   const codeBlocks: Code[] = [];
+  const contractTables = new Set<Table>();
 
   walk(tree, (node) => {
+    if ('children' in node) {
+      node.children.forEach((child, i) => {
+        const next = node.children[i + 1];
+        if (child.type === 'html' && CONTRACT_MARKER.test(child.value) && next?.type === 'table') contractTables.add(next);
+      });
+    }
     if (node.type === 'heading') {
       const text = toString(node);
       const id = slugger.slug(text);
@@ -94,7 +106,7 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
     }
   });
 
-  return { page, rel, url, title, description, order, navLabel, kicker, headings, headingIds, links, codeBlocks, problems };
+  return { page, rel, url, title, description, order, navLabel, kicker, headings, headingIds, links, codeBlocks, contractTables, problems };
 }
 
 /** Every node in document order (a plain recursive walk: this runs on every page of a build). */

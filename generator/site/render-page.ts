@@ -14,7 +14,7 @@ import { ARTIFACT_SCHEME, type PageSummary } from './analyze.ts';
 import { renderCodeBlock } from './code-block.ts';
 import type { CodeHighlighter } from './highlight.ts';
 import { renderLayout, type LayoutSite } from './layout.ts';
-import type { SpecResults } from './spec-results.ts';
+import type { BlockResult, SpecResults } from './spec-results.ts';
 
 export interface RenderSite extends LayoutSite {
   highlighter: CodeHighlighter;
@@ -75,7 +75,11 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
     table(state: State, node: import('mdast').Table): Element {
       const table = defaultHandlers.table(state, node);
       const head = node.children[0]?.children.map((cell) => toString(cell)) ?? [];
-      return h('div.table-scroll', { tabIndex: 0, role: 'region', ariaLabel: `Table: ${head.join(', ')}` }, [table]);
+      const c = cur();
+      const contract = c.summary.contractTables.has(node);
+      let caption: Element | null = null;
+      if (contract) caption = markContractRows(table, node, (line) => site.results.block(`${c.summary.page.file}:${line}`, c.summary.page.file, c.summary.page.contentHash));
+      return h('div.table-scroll', { className: contract ? ['contract'] : undefined, tabIndex: 0, role: 'region', ariaLabel: `Table: ${head.join(', ')}` }, [table, caption]);
     },
     image(state: State, node: Image): Element {
       let result: Element;
@@ -124,4 +128,30 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
   }
 
   return { render, renderSpecial };
+}
+
+/**
+ * Mark each row of the contract table with its last spec result (row id: file and line of
+ * the row), and return a note under the table that sums them up.
+ */
+function markContractRows(table: Element, node: import('mdast').Table, resultAt: (line: number) => BlockResult): Element {
+  const rows = node.children.slice(1);
+  const body = table.children.find((c): c is Element => c.type === 'element' && c.tagName === 'tbody');
+  const trs = body ? body.children.filter((c): c is Element => c.type === 'element' && c.tagName === 'tr') : [];
+  const counts = { passed: 0, failed: 0, 'not-run': 0 };
+  let last: BlockResult | null = null;
+  rows.forEach((row, i) => {
+    const result = resultAt(row.position?.start.line ?? 0);
+    counts[result.status]++;
+    if (result.status !== 'not-run') last = result;
+    const tr = trs[i];
+    if (tr) {
+      tr.properties = { ...tr.properties, className: ['spec-row', `spec-${result.status}`], dataStatus: result.status, title: result.status === 'not-run' ? `not run: ${result.note}` : `${result.status} on ${result.machine}, ${result.date}` };
+    }
+  });
+  const ran = last as BlockResult | null;
+  const text = ran
+    ? `${counts.passed} of ${rows.length} rows verified on ${ran.machine}, ${ran.date}${counts.failed ? `; ${counts.failed} failed` : ''}`
+    : `${rows.length} rows, not run yet: each row is checked against a machine by the spec`;
+  return h('p.table-note', { className: [`spec-${counts.failed ? 'failed' : ran ? 'passed' : 'not-run'}`] }, [h('span.spec-status', { className: [`spec-${counts.failed ? 'failed' : ran ? 'passed' : 'not-run'}`] }, text)]);
 }

@@ -62,7 +62,7 @@ test('escapes text, hides the contract marker, highlights code and renders trans
   assert.match(guide, /Is a &#x3C; b &#x26; "c"\? Raw alert\(1\) HTML is dropped\./);
   assert.doesNotMatch(guide, /<script>alert/);
   assert.doesNotMatch(guide, /spec: contract/);
-  assert.match(guide, /<div class="table-scroll" tabindex="0" role="region" aria-label="Table: Surface, Owner, Reason"><table>/);
+  assert.match(guide, /<div class="table-scroll contract" tabindex="0" role="region" aria-label="Table: Surface, Owner, Reason"><table>/);
   assert.match(guide, /<code class="language-nix"><span class="line">.*<span class="tk-/);
   assert.match(guide, /<span class="line cmd"><span class="prompt">\$ <\/span><span class="command">.*echo.*<\/span><\/span>\n<span class="line out">hi<\/span>/);
   assert.match(guide, /data-block="[^"]*content\/guide\.md:\d+" data-status="not-run"/);

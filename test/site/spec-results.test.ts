@@ -80,3 +80,26 @@ test('a report for an older version of the page marks its blocks not run', async
   assert.match(html, /title="page changed since the last spec run"/);
   assert.match(html, /<span class="capture placeholder"[^>]*>fstx<\/span>/);
 });
+
+test('contract rows show their results, and a note sums them up', async () => {
+  const source = page('Contract', '<!-- spec: contract -->\n\n| Surface | Owner | Reason |\n|---|---|---|\n| `/usr` | moss | payload |\n| `/nix` | Nix | store |\n\n| A | B |\n|---|---|\n| plain | table |');
+  const dir = await tempSite({ 'content/contract.md': source });
+  const parsed = await loadPage(join(dir, 'content/contract.md'));
+  const table = parsed.tree.children.find((n) => n.type === 'table')!;
+  const [usr, nix] = table.type === 'table' ? table.children.slice(1).map((r) => r.position!.start.line) : [];
+  const row = (line: number, status: BlockReport['status']): BlockReport => ({ ...block(`${parsed.file}:${line}`, line, status, {}), kind: 'contract-row' });
+  const report: SpecReport = {
+    version: 1, startedAt: '2026-11-21T10:00:00Z', finishedAt: '2026-11-21T10:01:00Z',
+    machine: { target: 'sandbox', imageId: 'x', fstx: '3', host: 'ns' }, commit: null, shard: null,
+    pages: [{ file: parsed.file, contentHash: parsed.contentHash }],
+    cases: [{ id: `${parsed.file}:1`, file: parsed.file, line: 1, title: 'contract', status: 'failed', durationMs: 1, reboots: 0, artifacts: [], blocks: [row(usr!, 'passed'), row(nix!, 'failed')] }],
+    totals: { passed: 1, failed: 1, skipped: 0, errors: 0 },
+  };
+  await buildSite({ contentDir: join(dir, 'content'), outDir: join(dir, 'dist'), report, cacheDir: null, rootDir: dir });
+  const html = await read(join(dir, 'dist'), 'contract/index.html');
+  assert.match(html, /<tr class="spec-row spec-passed" data-status="passed" title="passed on sandbox · fstx 3, 2026-11-21">\n<td><code>\/usr<\/code>/);
+  assert.match(html, /<tr class="spec-row spec-failed" data-status="failed"[^>]*>\n<td><code>\/nix<\/code>/);
+  assert.match(html, /1 of 2 rows verified on sandbox · fstx 3, 2026-11-21; 1 failed/);
+  assert.equal((html.match(/spec-row/g) ?? []).length, 2, 'the unmarked table gets no marks');
+  assert.doesNotMatch(html, /spec: contract/);
+});
