@@ -29,11 +29,16 @@ const runner: number[] = [];
 const execute: number[] = [];
 const shell: number[] = [];
 const raw: number[] = [];
+const cpuRunner: number[] = [];
+const cpuRaw: number[] = [];
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 try {
   for (let r = 0; r < ROUNDS; r++) {
     let t0 = performance.now();
+    let c0 = process.cpuUsage();
     const result = await runSpec({ cwd: dir, files: ['bench.md'], outDir: join(dir, '.spec'), jobs: 1 });
     runner.push(performance.now() - t0);
+    cpuRunner.push(cpuMs(process.cpuUsage(c0)));
     if (result.exitCode !== 0 || result.report.totals.passed !== 1) throw new Error(`the bench page did not pass (exit ${result.exitCode})`);
     execute.push(result.outcomes[0].durationMs);
     t0 = performance.now();
@@ -45,8 +50,10 @@ try {
     await m.boot();
     const session = await m.session();
     t0 = performance.now();
+    c0 = process.cpuUsage();
     for (const c of commands) await session.run(c);
     raw.push(performance.now() - t0);
+    cpuRaw.push(cpuMs(process.cpuUsage(c0)));
     await m.shutdown();
   }
 } finally {
@@ -66,5 +73,6 @@ console.log(`  the same commands through LocalMachine Session.run only    ${fmt(
 console.log(`  plain sh script                                           ${fmt(S)} ms`);
 console.log(`per-command overhead: ${overhead.toFixed(3)} ms end to end, ${((E - S) / N).toFixed(3)} ms in the case (target < ${TARGET_MS} ms)`);
 console.log(`of which the machine round trip: ${((M - S) / N).toFixed(3)} ms; the runner's own work: ${((E - M) / N).toFixed(3)} ms in the case, ${((R - M) / N).toFixed(3)} ms end to end`);
+console.log(`CPU time of this process per command (load-independent): runner ${(median(cpuRunner) / N).toFixed(3)} ms end to end, Session.run alone ${(median(cpuRaw) / N).toFixed(3)} ms`);
 console.log(`ratio runner / shell: ${(R / S).toFixed(1)}x end to end, ${(E / S).toFixed(1)}x in the case`);
 process.exitCode = overhead < TARGET_MS ? 0 : 1;
