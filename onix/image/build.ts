@@ -105,7 +105,7 @@ export function buildImage(options: BuildImageOptions = {}): Promise<BuiltImage>
 async function build(options: BuildImageOptions): Promise<BuiltImage> {
   const progress = options.onProgress ?? (() => {});
   const cacheDir = options.cacheDir ?? IMAGE_CACHE;
-  requireHostTools([HOST_TOOLS.apt, HOST_TOOLS.dpkgDeb, HOST_TOOLS.flock, HOST_TOOLS.patchelf]);
+  requireHostTools([HOST_TOOLS.apt, HOST_TOOLS.dpkgDeb, HOST_TOOLS.flock, HOST_TOOLS.patchelf, HOST_TOOLS.musl]);
   if (process.getuid?.() !== 0) throw new ImageBuildError('the image is built as root (files in the tree must be owned by root): run as root');
 
   const groups = readPackageList();

@@ -1,6 +1,7 @@
 // `npm run image`: builds the ONIX test image (or finds it in the cache) and
 // prints where the root tree is.
 import { buildImage, readImageInfo } from './build.ts';
+import { MossError } from '../moss/index.ts';
 import { ImageBuildError } from './host-tools.ts';
 
 const start = performance.now();
@@ -12,7 +13,7 @@ try {
   console.log(`  onix-cli bundles: ${info.bundled.join(', ') || 'none'}; Nix plane: ${info.nixPlane ? 'yes' : 'no (onix/image/nix/plane.ts not there yet)'}`);
   console.log(`  ${((performance.now() - start) / 1000).toFixed(1)} s`);
 } catch (e) {
-  if (e instanceof ImageBuildError) {
+  if (e instanceof ImageBuildError || e instanceof MossError) {
     console.error(`image: ${e.message}`);
     process.exitCode = 1;
   } else throw e;
