@@ -2,6 +2,7 @@
 // hard links into the content store, swap it with the live /usr by
 // renameat2(RENAME_EXCHANGE), archive the old tree at /.moss/root/<old>/usr.
 // Activating an archived state is the same swap in the other direction.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { syncBootEntries } from './boot.ts';
@@ -216,6 +217,19 @@ export function commitState(root: string, selections: Selection[], options: NewS
   }
 }
 
+/**
+ * Fault injection for crash tests (added by H-content): with MOSS_PAUSE_AT=<point>:<file>,
+ * moss flushes the filesystems at <point>, creates <file> and waits there forever, so a test
+ * can hard-reset the machine in the middle of a transaction. Without the variable: nothing.
+ */
+function faultPoint(point: string): void {
+  const spec = process.env.MOSS_PAUSE_AT;
+  if (!spec || !spec.startsWith(`${point}:`)) return;
+  execFileSync('sync');
+  writeFileSync(spec.slice(point.length + 1), `${point}\n`);
+  for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_600_000);
+}
+
 /** Makes an archived state the live /usr; the previous one is archived. Returns both ids. */
 export function activateState(root: string, id: number): { activated: number; archived: number } {
   const p = mossPaths(root);
@@ -231,9 +245,11 @@ export function activateState(root: string, id: number): { activated: number; ar
     const archive = archivedUsr(p, old);
     if (existsSync(archive)) throw new MossError(`archive for state ${old} already exists: ${archive}`);
     exchange(source, p.usr);
+    faultPoint('activate:after-exchange');
     mkdirSync(dirname(archive), { recursive: true });
     renameSync(source, archive);
     rmdirSync(dirname(source));
+    faultPoint('activate:before-boot-entries');
     syncBootEntries(p, statesWithTrees(p, db), id);
     return { activated: id, archived: old };
   } finally {
