@@ -3,8 +3,11 @@
 
 import { parseArgs } from 'node:util';
 import { BuildError, buildSite } from '../site/build.ts';
-import { readSpecReport } from '../site/spec-results.ts';
+import { loadReport } from '../spec/report.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
+
+/** A mistake the user can fix, shown as its one-line message. */
+class UserError extends Error {}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -16,7 +19,12 @@ async function main(): Promise<number> {
     },
   });
   const reportDir = values['report-dir'];
-  const report = values['no-report'] ? null : await readSpecReport(reportDir);
+  let report = null;
+  try {
+    report = values['no-report'] ? null : await loadReport(reportDir);
+  } catch (error) {
+    throw new UserError(`build failed: ${(error as Error).message}`);
+  }
   const result = await buildSite({ contentDir: values.content, outDir: values.out, report, reportDir });
   const { tokenized, cached } = result.highlighted;
   console.log(
@@ -30,7 +38,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof BuildError) {
+    if (error instanceof UserError) {
+      console.error(error.message);
+    } else if (error instanceof BuildError) {
       console.error(error.message);
       console.error(`build failed: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`);
     } else if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'ENOENT') {

@@ -16,7 +16,8 @@ import { createCodeHighlighter, type CodeHighlighter } from './highlight.ts';
 import { checkLinks } from './links.ts';
 import { createPageRenderer, type PageRenderer, type RenderSite } from './render-page.ts';
 import { SiteModel, STATIC_URLS } from './site-model.ts';
-import { indexSpecResults, readSpecReport } from './spec-results.ts';
+import { loadReport } from '../spec/report.ts';
+import { indexSpecResults } from './spec-results.ts';
 
 export interface DevSiteOptions {
   /** (default: "content") */
@@ -86,7 +87,7 @@ export class DevSite {
   /** Re-read the spec report (after `npm run spec` wrote a new one); every page re-renders. */
   async reloadReport(): Promise<void> {
     const reportDir = this.options.reportDir ?? DEFAULT_REPORT_DIR;
-    this.site.results = indexSpecResults(await readSpecReport(reportDir).catch(() => null), reportDir);
+    this.site.results = indexSpecResults(await loadReport(reportDir).catch(() => null), reportDir);
     this.html.clear();
   }
 

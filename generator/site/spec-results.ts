@@ -2,10 +2,9 @@
 // on and when, and the values its `{{name}}` captures observed. The report's types are the
 // runner's (generator/spec/report-types.ts); this module only indexes them for rendering.
 
-import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlockReport, CaseReport, SpecReport } from '../spec/report-types.ts';
-import { DEFAULT_REPORT_DIR, REPORT_FILE, REPORT_VERSION } from '../spec/report-types.ts';
+import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
 
 /** A block's result as a reader sees it. */
 export interface BlockResult {
@@ -24,22 +23,6 @@ export interface SpecResults {
   block(id: string, file: string, contentHash: string): BlockResult;
   /** Artifact path relative to the report dir -> absolute path, when the report lists it. */
   artifact(path: string): string | null;
-}
-
-/**
- * Read the report at `<dir>/report.json` (default dir ".spec"), or null when there is none.
- * A stand-in until generator/spec exports loadReport(); same file, same types.
- */
-export async function readSpecReport(dir = DEFAULT_REPORT_DIR): Promise<SpecReport | null> {
-  const file = join(dir, REPORT_FILE);
-  try {
-    await access(file);
-  } catch {
-    return null;
-  }
-  const report = JSON.parse(await readFile(file, 'utf8')) as SpecReport;
-  if (report.version !== REPORT_VERSION) throw new Error(`${file}: report version ${String(report.version)}, expected ${REPORT_VERSION}`);
-  return report;
 }
 
 /** Index a report (or none) for rendering. `reportDir` resolves artifact paths. */

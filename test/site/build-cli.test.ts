@@ -46,3 +46,10 @@ test('npm run build: a front matter mistake names the file and line', async () =
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^content\/index\.md:1: bad front matter: /);
 });
+
+test('npm run build: an unreadable spec report is one clear line', async () => {
+  const dir = await tempSite({ 'content/index.md': page('Home', 'Hello.'), '.spec/report.json': '{ not json' });
+  const r = runBuild(dir);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^build failed: .*\.spec\/report\.json: not a spec report \(invalid JSON\)\n$/);
+});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildSite } from '../../generator/site/build.ts';
 import { loadPage } from '../../generator/site/pages.ts';
-import { readSpecReport } from '../../generator/site/spec-results.ts';
+import { loadReport } from '../../generator/spec/report.ts';
 import type { BlockReport, SpecReport } from '../../generator/spec/report-types.ts';
 import { page, read, tempSite } from './helpers.ts';
 
@@ -46,7 +46,7 @@ async function fixture(edit = false) {
   await writeFile(join(reportDir, 'report.json'), JSON.stringify(report));
   await writeFile(join(reportDir, 'case-4/glprobe-before.png'), 'not really a png');
   const out = join(dir, 'dist');
-  const result = await buildSite({ contentDir: join(dir, 'content'), outDir: out, report: await readSpecReport(reportDir), reportDir, cacheDir: null, rootDir: dir });
+  const result = await buildSite({ contentDir: join(dir, 'content'), outDir: out, report: await loadReport(reportDir), reportDir, cacheDir: null, rootDir: dir });
   return { html: await read(out, 'cli/index.html'), out, result };
 }
 
