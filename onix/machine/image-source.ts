@@ -11,9 +11,22 @@ export type { BuiltImage } from './dev-image.ts';
 
 export type ImageChoice = 'auto' | 'real' | 'dev';
 
-export async function resolveImage(choice: ImageChoice = 'auto', onProgress: (line: string) => void = () => {}): Promise<BuiltImage> {
+const resolved = new Map<ImageChoice, Promise<BuiltImage>>();
+
+/** The image for `choice`, resolved once per process (the runner's N machines share one build check). */
+export function resolveImage(choice: ImageChoice = 'auto', onProgress: (line: string) => void = () => {}): Promise<BuiltImage> {
   const env = process.env.ONIX_MACHINE_IMAGE;
-  const want = choice === 'auto' && (env === 'dev' || env === 'real') ? env : choice;
+  const want: ImageChoice = choice === 'auto' && (env === 'dev' || env === 'real') ? env : choice;
+  let p = resolved.get(want);
+  if (!p) {
+    p = findImage(want, onProgress);
+    resolved.set(want, p);
+    p.catch(() => resolved.delete(want));
+  }
+  return p;
+}
+
+async function findImage(want: ImageChoice, onProgress: (line: string) => void): Promise<BuiltImage> {
   const buildTs = join(REPO_ROOT, 'onix/image/build.ts');
   if (want === 'dev' || (want === 'auto' && !existsSync(buildTs))) return buildDevImage(onProgress);
   if (!existsSync(buildTs)) throw new MachineError('the real image builder (onix/image/build.ts) is not there yet; use the development image');
