@@ -444,7 +444,6 @@ function duBytes(dir: string): number {
  */
 export async function buildNixPlane(options: NixPlaneOptions = {}): Promise<NixPlane> {
   const cacheDir = options.cacheDir ?? NIX_CACHE;
-  const say = options.onProgress ?? (() => {});
   const groups = readPackageList(NIX_PACKAGES);
   const allPins = ['nix', 'flake', 'glprobe-build'].flatMap((g) => pinsOf(groups, g));
   const planeId = sha256(JSON.stringify({ RECIPE, pins: allPins, src: sourcesHash(), gcc: hostGccVersion() })).slice(0, 32);
@@ -457,6 +456,64 @@ export async function buildNixPlane(options: NixPlaneOptions = {}): Promise<NixP
 
   requireHostTools([HOST_TOOLS.patchelf, { command: 'gcc', debian: 'gcc' }, { command: 'unshare', debian: 'util-linux' }]);
   requireNamespaces();
+  // One builder per plane at a time (tests and the image build share the cache);
+  // whoever waited finds the finished plane.
+  return withLock(`${outDir}.lock`, async () => {
+    if (existsSync(manifestFile)) return { ...(JSON.parse(readFileSync(manifestFile, 'utf8')) as NixPlane), cached: true };
+    return buildUncached(options, cacheDir, groups, allPins, planeId, outDir, manifestFile);
+  });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A lock dir holding the owner's pid; a dead owner's (or a pid-less one older than a minute) is broken. */
+async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(dirname(lockDir), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(join(lockDir, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let stale = false;
+      try {
+        stale = !pidAlive(Number(readFileSync(join(lockDir, 'pid'), 'utf8')));
+      } catch {
+        try {
+          stale = Date.now() - lstatSync(lockDir).mtimeMs > 60_000;
+        } catch {
+          continue; // released meanwhile
+        }
+      }
+      if (stale) rmSync(lockDir, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+async function buildUncached(
+  options: NixPlaneOptions,
+  cacheDir: string,
+  groups: Map<string, DebPin[]>,
+  allPins: DebPin[],
+  planeId: string,
+  outDir: string,
+  manifestFile: string,
+): Promise<NixPlane> {
+  const say = options.onProgress ?? (() => {});
   say('nix plane: fetching and unpacking Debian packages');
   const unpacked = await unpackAll(allPins, cacheDir, options);
   const versions = new Map(allPins.map((p) => [p.name, p.version]));
