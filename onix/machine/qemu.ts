@@ -13,7 +13,7 @@
 //    snapshots in the overlay, RAM included, with the agent channel resynced.
 import { type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, fstatSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chooseAccel, type Accel } from './accel.ts';
@@ -166,11 +166,26 @@ export class QemuMachine implements Machine {
       if (i > 500) throw this.error('QEMU did not create its sockets within 10 s');
       await sleep(20);
     }
-    this.qmp = await QmpClient.connect(p.qmp);
-    const sock = connect(p.agent);
-    await new Promise<void>((resolve, reject) => {
-      sock.once('connect', resolve);
-      sock.once('error', reject);
+    // The socket files appear at bind(); connecting can still race QEMU's listen()
+    // or find that QEMU gave up right after (then its stderr says why).
+    const retry = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+      for (let i = 0; ; i++) {
+        try {
+          return await fn();
+        } catch (e) {
+          if (gone) throw this.error(`QEMU exited while starting`);
+          if (i > 200) throw this.error(`cannot connect to ${what}: ${(e as Error).message}`);
+          await sleep(50);
+        }
+      }
+    };
+    this.qmp = await retry('QMP', () => QmpClient.connect(p.qmp));
+    const sock = await retry('the agent socket', () => {
+      const c = connect(p.agent);
+      return new Promise<Socket>((resolve, reject) => {
+        c.once('connect', () => resolve(c));
+        c.once('error', reject);
+      });
     });
     const conn = new AgentConnection(sock, sock, { label: 'vm', consoleTail: () => this.consoleTail() });
     this.conn = conn;
