@@ -2,7 +2,8 @@
 //
 //   stones (cached one by one under .cache/image/stones/)
 //     filesystem, busybox, musl, linux (+ our initramfs), glibc,
-//     mesa 22.3.6 (release 1) and mesa 25.0.7 (release 2), onix-cli, onix-nix-integration
+//     mesa 22.3.6 (release 1) and mesa 25.0.7 (release 2), onix-cli, onix-nix-integration,
+//     and onix-hello (in the local repository only, for `moss install`)
 //   assembled (cached under .cache/image/images/<imageId>/rootfs) with the moss library:
 //     state 1 "Install": everything with Mesa 22.3.6          (N-1)
 //     state 2 "Sync":    `moss sync` from the local repo -> Mesa 25.0.7   (N, active)
@@ -10,18 +11,18 @@
 //   dirs, and the Nix plane from onix/image/nix/plane.ts when it exists.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyPlan, buildExchange, initRoot, installStones, planSync, StoneRepository, type Stone } from '../moss/index.ts';
 import { linkOrCopy } from '../moss/store.ts';
 import { fetchDebs, IMAGE_CACHE, readPackageList, REPO_ROOT, type DebPin } from './debs.ts';
 import { HOST_TOOLS, ImageBuildError, requireHostTools } from './host-tools.ts';
-import { busyboxRecipe, filesystemRecipe, FILES, muslRecipe } from './recipes/base.ts';
+import { busyboxRecipe, filesystemRecipe, FILES, helloRecipe, muslRecipe } from './recipes/base.ts';
 import { kernelRecipe } from './recipes/kernel.ts';
 import { glibcRecipe, GLIBC_PACKAGES, mesaRecipe } from './recipes/mesa.ts';
 import { bundleEntryPoints, onixCliRecipe } from './recipes/onix-cli.ts';
 import { seamRecipe } from './recipes/seam.ts';
-import { cachedStone, hashFiles, hashText, type CachedStone } from './stone-cache.ts';
+import { cachedStone, hashFiles, hashText, publishDir, type CachedStone } from './stone-cache.ts';
 import { task, type Progress } from './task.ts';
 
 /** Bump when the assembly (not a stone) changes. */
@@ -135,7 +136,10 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
     mesaRecipe(MESA_NEW, 2, pinsOf(groups, `mesa-${MESA_NEW}`), mesaNewDebs),
     onixCliRecipe(glibcDebs, bundleDir, bundled, exchange),
     seamRecipe(nix?.defaultsEtcNix, nix?.profileHook),
+    helloRecipe(),
   ];
+  /** Offered by the image's local repository, installed by no state. */
+  const repoOnly = new Set(['onix-hello']);
   const stones = await task(progress, 'stones', async () => {
     const out: CachedStone[] = [];
     for (const r of recipes) out.push(await cachedStone(r, progress, cacheDir));
@@ -158,10 +162,9 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
 
   const work = `${dir}.tmp-${process.pid}`;
   rmSync(work, { recursive: true, force: true });
-  const info = await task(progress, `assemble image ${imageId}`, () => assemble(join(work, 'rootfs'), work, stones, nix, imageId, bundled));
+  const info = await task(progress, `assemble image ${imageId}`, () => assemble(join(work, 'rootfs'), work, stones, repoOnly, nix, imageId, bundled));
   writeFileSync(join(work, 'image.json'), JSON.stringify(info, null, 2) + '\n');
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(work, dir);
+  publishDir(work, dir, 'image.json');
   pruneOldImages(join(cacheDir, 'images'), imageId);
   progress(`image ${imageId} ready: ${rootfs}`);
   return { imageId, rootfs };
@@ -171,6 +174,7 @@ async function assemble(
   rootfs: string,
   work: string,
   stones: CachedStone[],
+  repoOnly: Set<string>,
   nix: NixPlaneResult | undefined,
   imageId: string,
   bundled: string[],
@@ -181,7 +185,7 @@ async function assemble(
   const published = stones.map((s) => publish(repo, s));
   const mesa = published.filter((s) => s.meta.name === 'mesa');
   const oldMesa = mesa.find((s) => s.meta.version === MESA_OLD)!;
-  const firstState = published.filter((s) => s.meta.name !== 'mesa').concat(oldMesa);
+  const firstState = published.filter((s) => s.meta.name !== 'mesa' && !repoOnly.has(s.meta.name)).concat(oldMesa);
   const stateOld = installStones(rootfs, repo, firstState, { summary: 'Install', description: `ONIX base with Mesa ${MESA_OLD}` });
   const plan = planSync(rootfs, [repo]);
   if (plan.changes.map((c) => `${c.name} ${c.stone.meta.version}`).join() !== `mesa ${MESA_NEW}`)

@@ -75,10 +75,35 @@ export async function cachedStone(recipe: StoneRecipe, progress: Progress, cache
   const repo = StoneRepository.open(join(tmp, 'repo'), true);
   repo.addFromTree(recipe.meta, usr);
   rmSync(work, { recursive: true, force: true });
-  // The repository lives in tmp/repo; move it to its final name.
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(join(tmp, 'repo'), dir);
+  // The repository lives in tmp/repo; move it to its final name, unless a
+  // concurrent build of the same stone got there first (then use that one).
+  publishDir(join(tmp, 'repo'), dir, 'stone.index');
   rmSync(tmp, { recursive: true, force: true });
   const final = StoneRepository.open(dir);
   return { stone: final.stones()[0], repo: final, key, built: true };
+}
+
+/**
+ * Renames a finished `work` dir to `dir` without ever removing a complete one
+ * (`marker` present): other processes may be reading it. A complete `dir` from a
+ * concurrent build wins and `work` is dropped; an incomplete leftover is moved aside.
+ */
+export function publishDir(work: string, dir: string, marker: string): void {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      renameSync(work, dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+      if (existsSync(join(dir, marker))) {
+        rmSync(work, { recursive: true, force: true });
+        return;
+      }
+      const aside = `${dir}.stale-${process.pid}-${attempt}`;
+      renameSync(dir, aside);
+      rmSync(aside, { recursive: true, force: true });
+    }
+  }
+  throw new Error(`cannot publish ${work} as ${dir}`);
 }

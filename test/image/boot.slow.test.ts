@@ -76,3 +76,11 @@ test('choosing the other boot entry rolls back through the initramfs hook', asyn
   await run('test -d /.moss/root/1/usr && ! test -e /.moss/root/2');
   assert.equal((await run('moss state active')).split('\n')[0], 'State #2 - Sync');
 });
+
+test('moss install from the image\'s local repository swaps in a new /usr on the running machine', async () => {
+  const r = await sh.run('moss -y install onix-hello', { timeoutMs: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^The following package\(s\) will be installed:\n\nonix-hello 1\.0-1\n\nState #3 created\n$/);
+  assert.equal(await run('onix-hello'), 'hello from the ONIX machine plane (stone onix-hello, state 3)\n');
+  await run('test -d /.moss/root/2/usr && test -f /boot/loader/entries/onix-3.conf && grep -qx "default onix-3.conf" /boot/loader/loader.conf');
+});

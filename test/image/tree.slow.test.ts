@@ -45,6 +45,7 @@ test('the state database holds N-1 (Install, Mesa 22.3.6) and N (Sync, Mesa 25.0
     assert.deepEqual(two.filter((p) => !one.includes(p)), ['mesa-25.0.7-2-x86_64']);
     for (const name of ['filesystem', 'busybox', 'musl', 'linux', 'glibc', 'onix-cli', 'onix-nix-integration'])
       assert.ok(one.some((p) => p.startsWith(`${name}-`)), name);
+    assert.ok(!two.some((p) => p.startsWith('onix-hello-')), 'onix-hello is only offered');
   } finally {
     state.close();
   }
@@ -59,6 +60,12 @@ test('the state database holds N-1 (Install, Mesa 22.3.6) and N (Sync, Mesa 25.0
     install.close();
   }
   assert.equal(info.activeState, 2);
+  const index = JSON.parse(readFileSync(join(rootfs, '.moss/repo/local/stone.index'), 'utf8')) as { stones: { id: string }[] };
+  assert.deepEqual(index.stones.map((s) => s.id).filter((id) => id.startsWith('mesa-') || id.startsWith('onix-hello-')).sort(), [
+    'mesa-22.3.6-1-x86_64',
+    'mesa-25.0.7-2-x86_64',
+    'onix-hello-1.0-1-x86_64',
+  ]);
 });
 
 test('the active /usr is state 2 and state 1 is archived with its own Mesa', () => {

@@ -1,7 +1,7 @@
 // The base stones: filesystem (skeleton, os-release, /etc defaults, early init
 // scripts), busybox (static: shell, tools, init) and musl (the base libc).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { StoneRecipe } from '../stone-cache.ts';
 import { hashFiles } from '../stone-cache.ts';
@@ -60,6 +60,19 @@ export function muslRecipe(deb: string): StoneRecipe {
       renameSync(join(tree, 'lib/x86_64-linux-musl/libc.so'), join(usr, 'lib/ld-musl-x86_64.so.1'));
       symlinkSync('ld-musl-x86_64.so.1', join(usr, 'lib/libc.musl-x86_64.so.1'));
       rmSync(join(work, 'deb'), { recursive: true, force: true });
+    },
+  };
+}
+
+/** A small stone the image's local repository offers but no state installs: `moss install onix-hello`. */
+export function helloRecipe(): StoneRecipe {
+  const script = '#!/bin/sh\necho "hello from the ONIX machine plane (stone onix-hello, state $(cat /usr/.stateID))"\n';
+  return {
+    meta: { name: 'onix-hello', version: '1.0', release: 1, summary: 'says hello from the machine plane (to try moss install)', licenses: ['MPL-2.0'], dependencies: ['busybox'] },
+    inputs: [script],
+    async make(usr) {
+      mkdirSync(join(usr, 'bin'), { recursive: true });
+      writeFileSync(join(usr, 'bin/onix-hello'), script, { mode: 0o755 });
     },
   };
 }
