@@ -180,8 +180,10 @@ test('screenshots of the home page: light and dark, desktop and mobile', async (
       const page = await context.newPage();
       await page.goto(`${server.url}/`);
       await page.screenshot({ path: join(artifacts, `home-${colorScheme}-${name}.png`), fullPage: true });
-      await page.goto(`${server.url}/cli/`);
-      await page.screenshot({ path: join(artifacts, `cli-${colorScheme}-${name}.png`), fullPage: true });
+      for (const other of ['cli', 'contract']) {
+        await page.goto(`${server.url}/${other}/`);
+        await page.screenshot({ path: join(artifacts, `${other}-${colorScheme}-${name}.png`), fullPage: true });
+      }
       await context.close();
     }
   }
