@@ -266,11 +266,13 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   }
   // Files cases copied out of the machine (block option `artifacts=`), under artifacts/.
   for (const o of done) {
+    const tempDirs = new Set<string>();
     for (const [name, host] of o.artifacts ?? []) {
       await mkdir(join(outDir, 'artifacts'), { recursive: true });
       await copyFile(host, join(outDir, 'artifacts', name));
-      await rm(dirname(host), { recursive: true, force: true });
+      tempDirs.add(dirname(host));
     }
+    for (const dir of tempDirs) await rm(dir, { recursive: true, force: true }); // after all: a case's files share one dir
   }
   const machine: MachineIdentity = firstIdentity ?? { target, imageId: null, fstx: null, host: 'not started' };
   const report = buildReport({
