@@ -5,6 +5,7 @@
 // Prints pages per second and the ratios. Corpus and outputs live in .cache/bench-site/.
 
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -79,13 +80,24 @@ async function writeCorpus(dir: string): Promise<void> {
   }
 }
 
+/** CPU seconds used by this process (all threads) and by its waited-for children. */
+function cpuSeconds(): number {
+  const own = process.cpuUsage();
+  const stat = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  const children = (Number(stat[13]) + Number(stat[14])) / 100; // cutime + cstime, in clock ticks
+  return (own.user + own.system) / 1e6 + children;
+}
+
+let lastCpu = 0;
 async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();
+  const c = cpuSeconds();
   const v = await fn();
+  lastCpu = cpuSeconds() - c;
   return [v, (performance.now() - t) / 1000];
 }
 
-const rows: Array<{ name: string; seconds: number; note: string }> = [];
+const rows: Array<{ name: string; seconds: number; cpu: number; note: string }> = [];
 const rate = (s: number) => N / s;
 
 console.log(`corpus: ${N} pages, ${4 * N} code blocks (sh, nix, ts, json, yaml, diff, ini, console), ${cpus().length} CPUs`);
@@ -97,9 +109,9 @@ const cache = join(root, 'cache');
 await rm(cache, { recursive: true, force: true });
 const [cold, coldS] = await time(() => buildSite({ contentDir: corpus, outDir: join(root, 'out-onix'), cacheDir: cache, gitDates: false }));
 const phases = (r: typeof cold) => `load ${(r.phasesMs.load / 1000).toFixed(2)} s, render ${(r.phasesMs.render / 1000).toFixed(2)} s, write ${(r.phasesMs.write / 1000).toFixed(2)} s`;
-rows.push({ name: 'onix (cold cache)', seconds: coldS, note: `${cold.parsed.parsed} pages parsed, ${cold.highlighted.tokenized} blocks highlighted; ${phases(cold)}` });
+rows.push({ name: 'onix (cold cache)', seconds: coldS, cpu: lastCpu, note: `${cold.parsed.parsed} pages parsed, ${cold.highlighted.tokenized} blocks highlighted; ${phases(cold)}` });
 const [warm, warmS] = await time(() => buildSite({ contentDir: corpus, outDir: join(root, 'out-onix'), cacheDir: cache, gitDates: false }));
-rows.push({ name: 'onix (warm cache)', seconds: warmS, note: `${warm.parsed.cached} parses and ${warm.highlighted.cached} blocks from cache; ${phases(warm)}` });
+rows.push({ name: 'onix (warm cache)', seconds: warmS, cpu: lastCpu, note: `${warm.parsed.cached} parses and ${warm.highlighted.cached} blocks from cache; ${phases(warm)}` });
 
 if (!values['no-eleventy']) {
   // An empty config file, so Eleventy does not look for one in the repository.
@@ -111,7 +123,7 @@ if (!values['no-eleventy']) {
     const elev = new Eleventy(corpus, join(root, 'out-eleventy'), { quietMode: true, configPath });
     await elev.write();
   });
-  rows.push({ name: 'eleventy', seconds: s, note: 'markdown-it, no highlighting, no layout' });
+  rows.push({ name: 'eleventy', seconds: s, cpu: lastCpu, note: 'markdown-it, no highlighting, no layout' });
 }
 
 if (!values['no-hugo']) {
@@ -124,8 +136,8 @@ if (!values['no-hugo']) {
   const hugoContent = join(hugoSite, 'content');
   await writeCorpus(hugoContent);
   const [r, s] = await time(async () => spawnSync('hugo', ['--quiet', '-s', hugoSite, '-d', join(root, 'out-hugo')], { encoding: 'utf8' }));
-  if (r.error || r.status !== 0) rows.push({ name: 'hugo', seconds: NaN, note: `did not run: ${r.error?.message ?? r.stderr.split('\n')[0]}` });
-  else rows.push({ name: 'hugo', seconds: s, note: 'Chroma highlighting, minimal layout' });
+  if (r.error || r.status !== 0) rows.push({ name: 'hugo', seconds: NaN, cpu: lastCpu, note: `did not run: ${r.error?.message ?? r.stderr.split('\n')[0]}` });
+  else rows.push({ name: 'hugo', seconds: s, cpu: lastCpu, note: 'Chroma highlighting, minimal layout' });
 }
 
 // The dev server: one edit, then re-read, re-check and re-render of that page.
@@ -148,11 +160,15 @@ times.sort((a, b) => a - b);
 
 const ours = rows[0]!.seconds;
 console.log('');
-console.log('generator            seconds   pages/s   vs onix cold   note');
+console.log('generator            wall s   pages/s   CPU s   time vs onix cold   note');
 for (const row of rows) {
-  console.log(`${row.name.padEnd(20)} ${row.seconds.toFixed(2).padStart(7)} ${rate(row.seconds).toFixed(0).padStart(9)}   ${(row.seconds / ours).toFixed(2).padStart(10)}x   ${row.note}`);
+  console.log(`${row.name.padEnd(20)} ${row.seconds.toFixed(2).padStart(6)} ${rate(row.seconds).toFixed(0).padStart(9)} ${row.cpu.toFixed(2).padStart(7)}   ${(row.seconds / ours).toFixed(2).padStart(16)}x   ${row.note}`);
 }
+console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (wall times include waiting for a busy CPU; CPU seconds do not)`);
 const eleventy = rows.find((r) => r.name === 'eleventy');
-if (eleventy) console.log(`\nonix cold is ${(eleventy.seconds / ours).toFixed(2)}x Eleventy's speed; warm ${(eleventy.seconds / rows[1]!.seconds).toFixed(2)}x`);
+if (eleventy) {
+  console.log(`\nspeed relative to Eleventy (wall): onix cold ${(eleventy.seconds / ours).toFixed(2)}x, warm ${(eleventy.seconds / rows[1]!.seconds).toFixed(2)}x`);
+  console.log(`CPU relative to Eleventy: onix cold uses ${(rows[0]!.cpu / eleventy.cpu).toFixed(2)}x, warm ${(rows[1]!.cpu / eleventy.cpu).toFixed(2)}x`);
+}
 console.log(`dev rebuild after one edit (${edits} edits, ${N} pages): median ${times[Math.floor(times.length / 2)]!.toFixed(1)} ms, p95 ${times[Math.floor(times.length * 0.95)]!.toFixed(1)} ms, max ${times[times.length - 1]!.toFixed(1)} ms`);
 console.log(`dev rebuild after a title change (nav): ${navMs.toFixed(1)} ms, then each other page on request: ${(navRenderS * 1000).toFixed(1)} ms`);
