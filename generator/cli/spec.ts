@@ -3,6 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import { defaultTarget } from '../../onix/machine/default-target.ts';
 import type { ReportFormat } from '../spec/report.ts';
 
 const HELP = `Usage: npm run spec -- [FILE|GLOB...] [options]
@@ -11,7 +12,8 @@ Runs the console transcripts, procedures and contract tables in the Markdown
 pages (default: content/**/*.md) against a machine, and writes a report.
 
 Options:
-  --target NAME      machine to run on: local, sandbox, vm, ssh://user@host[:port] (default: local)
+  --target NAME      machine to run on: local, sandbox, vm, ssh://user@host[:port]
+                     (default: $ONIX_TARGET, else vm where QEMU is installed, else sandbox)
   --filter TEXT      only cases whose id (file:line) or title contains TEXT
   --update           rewrite the expected output of failed commands in the pages,
                      keeping every [..], ..., (re) and {{capture}} line that still matches
@@ -93,7 +95,7 @@ async function main(): Promise<number> {
     const result = await runSpec({
       signal: abort.signal,
       files: args.positionals,
-      target: v.target,
+      target: v.target ?? defaultTarget(),
       filter: v.filter,
       update: v.update,
       jobs,

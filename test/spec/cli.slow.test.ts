@@ -6,10 +6,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FIX, ROOT, tempDir } from './helpers.ts';
 
+// The fixtures are host commands: pin the default target to `local` (it is the VM where QEMU is installed).
+const env = { ...process.env, ONIX_TARGET: 'local' };
+
 function spec(args: string[], viaNpm = false) {
   const r = viaNpm
-    ? spawnSync('npm', ['run', '--silent', 'spec', '--', ...args], { cwd: ROOT, encoding: 'utf8' })
-    : spawnSync(process.execPath, ['--import', 'tsx', 'generator/cli/spec.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+    ? spawnSync('npm', ['run', '--silent', 'spec', '--', ...args], { cwd: ROOT, encoding: 'utf8', env })
+    : spawnSync(process.execPath, ['--import', 'tsx', 'generator/cli/spec.ts', ...args], { cwd: ROOT, encoding: 'utf8', env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: r.stdout.trimEnd().split('\n').at(-1) };
 }
 
@@ -65,7 +68,7 @@ describe('npm run spec', () => {
 
   it('on Ctrl-C stops the machines, writes the report of what ran, and exits 2', async () => {
     const out = tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'generator/cli/spec.ts', `${FIX}/hang.md`, '--jobs', '1', '--out', out], { cwd: ROOT });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'generator/cli/spec.ts', `${FIX}/hang.md`, '--jobs', '1', '--out', out], { cwd: ROOT, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
