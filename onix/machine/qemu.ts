@@ -34,7 +34,7 @@ export interface QemuMachineOptions {
   imageChoice?: ImageChoice;
   /** Guest memory in MiB (default: 512; more RAM makes snapshots slower). */
   memoryMiB?: number;
-  /** How long a boot may take until the agent answers, in ms (default: 180_000 under TCG, 60_000 under KVM). */
+  /** How long a boot may take until the agent answers, in ms (default: 300_000 under TCG, where a loaded 2-core host can take minutes; 60_000 under KVM). */
   bootTimeoutMs?: number;
   /** Default per-command timeout in ms (default: 60_000). */
   defaultTimeoutMs?: number;
@@ -84,7 +84,7 @@ export class QemuMachine implements Machine {
   }
 
   private get bootTimeoutMs(): number {
-    return this.options.bootTimeoutMs ?? (this.accel === 'kvm' ? 60_000 : 180_000);
+    return this.options.bootTimeoutMs ?? (this.accel === 'kvm' ? 60_000 : 300_000);
   }
 
   boot(): Promise<void> {
