@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { defaultTarget } from '../../onix/machine/default-target.ts';
+import { ContentError } from '../markdown/parse.ts';
 import { BuildError, buildSite } from '../site/build.ts';
 import { loadPages } from '../site/pages.ts';
 import { loadReport, reportFreshness } from '../spec/report.ts';
@@ -77,7 +78,7 @@ async function verifiedReport(contentDir: string, reportDir: string, last: SpecR
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UserError) {
+    if (error instanceof UserError || error instanceof ContentError) {
       console.error(error.message);
     } else if (error instanceof BuildError) {
       console.error(error.message);

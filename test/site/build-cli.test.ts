@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
@@ -11,8 +11,8 @@ const buildCli = join(repo, 'generator/cli/build.ts');
 // The tsx loader by absolute URL: the build runs in a temp dir without node_modules.
 const tsxLoader = pathToFileURL(join(repo, 'node_modules/tsx/dist/loader.mjs')).href;
 
-function runBuild(cwd: string) {
-  return spawnSync(process.execPath, ['--import', tsxLoader, buildCli], { cwd, encoding: 'utf8' });
+function runBuild(cwd: string, args: string[] = []) {
+  return spawnSync(process.execPath, ['--import', tsxLoader, buildCli, ...args], { cwd, encoding: 'utf8' });
 }
 
 test('npm run build: one line per problem, non-zero exit, no stack trace', async () => {
@@ -32,7 +32,7 @@ test('npm run build: one line per problem, non-zero exit, no stack trace', async
 
 test('npm run build: a good site builds into dist/', async () => {
   const dir = await tempSite({ 'content/index.md': page('Home', 'Hello.'), CNAME: 'onix-os.com\n' });
-  const r = runBuild(dir);
+  const r = runBuild(dir, ['--no-verify']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^built 1 pages \(\d+ files\) into dist\/ in \d+ ms/);
   assert.ok(existsSync(join(dir, 'dist/index.html')));
@@ -49,7 +49,23 @@ test('npm run build: a front matter mistake names the file and line', async () =
 
 test('npm run build: an unreadable spec report is one clear line', async () => {
   const dir = await tempSite({ 'content/index.md': page('Home', 'Hello.'), '.spec/report.json': '{ not json' });
-  const r = runBuild(dir);
+  const r = runBuild(dir, ['--no-verify']);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^build failed: .*\.spec\/report\.json: not a spec report \(invalid JSON\)\n$/);
+});
+
+test('npm run build: verifies the spec first; a red spec writes no dist/, a green one is shown on the page', async () => {
+  const transcript = (out: string) => page('Home', `## Greeting\n\n\`\`\`console\n$ echo hello\n${out}\n\`\`\``);
+  const red = await tempSite({ 'content/index.md': transcript('goodbye') });
+  const r1 = runBuild(red, ['--target', 'local']);
+  assert.equal(r1.status, 1, r1.stdout);
+  assert.match(r1.stdout, /^spec: verifying 1 pages on target local\n/);
+  assert.match(r1.stderr, /^build failed: the spec is red on local \(see above\); dist\/ was not written\n$/);
+  assert.equal(existsSync(join(red, 'dist')), false);
+
+  const green = await tempSite({ 'content/index.md': transcript('hello') });
+  const r2 = runBuild(green, ['--target', 'local']);
+  assert.equal(r2.status, 0, r2.stderr + r2.stdout);
+  assert.match(r2.stdout, /1 passed, 0 failed\nbuilt 1 pages/);
+  assert.match(readFileSync(join(green, 'dist/index.html'), 'utf8'), /class="spec-status spec-passed"[^>]*>[^<]*on local/);
 });
