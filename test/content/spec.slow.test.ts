@@ -2,14 +2,15 @@
 // content/ run against the ONIX VM (real QEMU, TCG when KVM is not usable), as `npm run spec --
 // --target vm` does. Two jobs: two VMs restored from one base snapshot.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runSpec } from '../../generator/spec/run.ts';
 
-const out = mkdtempSync(join(tmpdir(), 'onix-content-spec-'));
-after(() => rmSync(out, { recursive: true, force: true }));
+// Kept after the run (ignored by git): the report, JUnit-ready JSON, console logs of failed cases
+// and glprobe's PNGs are what a contributor or CI needs to see why a case failed.
+const out = join('test-artifacts', 'content-spec');
+rmSync(out, { recursive: true, force: true });
 
 describe('content/ against the ONIX VM', () => {
   it('every case passes: CLI transcripts, the contract rows and rollback procedure, validation 1-7', { timeout: 25 * 60_000 }, async () => {
