@@ -243,7 +243,7 @@ export class QemuMachine implements Machine {
     conn.dropSessions();
     const s = await conn.open({ login: false, shell: '/bin/sh' });
     void s.run('reboot', { timeoutMs: 10_000 }).catch(() => {}); // the machine goes down before it answers
-    const down = await Promise.race([this.exited.then(() => true), sleep(this.bootTimeoutMs).then(() => false)]);
+    const down = await within(this.exited.then(() => true), this.bootTimeoutMs, () => false);
     if (!down) {
       const err = this.error('the guest did not go down after `reboot`');
       await this.stopQemu();
@@ -258,7 +258,7 @@ export class QemuMachine implements Machine {
     const conn = this.connection();
     let next = this.boot_!;
     try {
-      next = await Promise.race([this.nextBootFiles(), sleep(20_000).then(() => Promise.reject(new Error('timeout')))]);
+      next = await within(this.nextBootFiles(), 20_000, () => Promise.reject(new Error('timeout')));
     } catch {
       // A wedged guest boots what it booted last time.
     }
@@ -268,7 +268,7 @@ export class QemuMachine implements Machine {
     } catch {
       // QMP gone: kill below
     }
-    const down = await Promise.race([this.exited.then(() => true), sleep(10_000).then(() => false)]);
+    const down = await within(this.exited.then(() => true), 10_000, () => false);
     if (!down) await this.stopQemu();
     this.proc = null;
     await this.startQemu(next);
@@ -324,6 +324,15 @@ function hmpName(name: string): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** `p`, or what `late` gives if `p` has not settled after `ms`; the timer never outlives the race (a pending one keeps the process up). */
+function within<T>(p: Promise<T>, ms: number, late: () => T | Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 function readTail(path: string, bytes: number): string {
