@@ -108,7 +108,11 @@ export async function loadBootFiles(source: BootSource, cacheDir: string): Promi
     // Several initrds are concatenated cpio archives, exactly as a boot loader loads them.
     const parts = await Promise.all(entry.initrd.map((p) => cachedCopy(source, p, cacheDir)));
     initrd = join(cacheDir, createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 24) + '.cat');
-    if (!existsSync(initrd)) writeFileSync(initrd, Buffer.concat(parts.map((p) => readFileSync(p))));
+    if (!existsSync(initrd)) {
+      const tmp = `${initrd}.${process.pid}.tmp`;
+      writeFileSync(tmp, Buffer.concat(parts.map((p) => readFileSync(p))));
+      renameSync(tmp, initrd);
+    }
   }
   return { entry: entry.name, kernel, initrd, options: entry.options };
 }

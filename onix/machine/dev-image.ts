@@ -6,13 +6,15 @@
 // init respawning `onix-agent --virtio org.onix.agent`, users root and alice
 // (uid 1000, group users 100), /nix and /home on the root filesystem.
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentBundle, MACHINE_CACHE } from './agent-bundle.ts';
 import { cpioFromDir } from './cpio.ts';
 import { MachineError } from './machine.ts';
+import { moduleOrder } from '../image/recipes/kernel.ts';
+import { publishDir } from '../image/stone-cache.ts';
 
 export const DEV_KERNEL_PACKAGE = 'linux-image-6.1.0-50-amd64';
 const BUSYBOX_PACKAGE = 'busybox-static';
@@ -58,35 +60,6 @@ umount /proc /sys
 mount --move /dev /newroot/dev 2>/dev/null || umount /dev
 exec switch_root /newroot /sbin/init
 `;
-
-/**
- * Modules in load order (dependencies first). The .deb ships no modules.dep (depmod
- * makes it at install time), so dependencies are read from each module's .modinfo
- * strings ("depends=a,b").
- */
-function moduleOrder(modulesDir: string, wanted: string[]): string[] {
-  const byName = new Map<string, string>();
-  const walk = (rel: string): void => {
-    for (const e of readdirSync(join(modulesDir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(r);
-      else if (e.name.endsWith('.ko')) byName.set(e.name.slice(0, -3).replace(/-/g, '_'), r);
-    }
-  };
-  walk('kernel');
-  const order: string[] = [];
-  const visit = (name: string): void => {
-    const mod = byName.get(name);
-    if (!mod || order.includes(mod)) return; // absent: built into this kernel
-    const data = readFileSync(join(modulesDir, mod)).toString('latin1');
-    const at = data.indexOf('\0depends=');
-    const deps = at < 0 ? '' : data.slice(at + 9, data.indexOf('\0', at + 9));
-    for (const d of deps.split(',').filter(Boolean)) visit(d.replace(/-/g, '_'));
-    order.push(mod);
-  };
-  for (const w of wanted) visit(w);
-  return order;
-}
 
 function sharedLibraries(binary: string): string[] {
   const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
@@ -199,10 +172,9 @@ async function build(onProgress: (line: string) => void): Promise<BuiltImage> {
 
   rmSync(unpacked, { recursive: true, force: true });
   rmSync(initrd, { recursive: true, force: true });
-  rmSync(dir, { recursive: true, force: true });
+  writeFileSync(join(work, 'done'), imageId + '\n');
   mkdirSync(dirname(dir), { recursive: true });
-  renameSync(work, dir);
-  writeFileSync(join(dir, 'done'), imageId + '\n');
+  publishDir(work, dir, 'done'); // first one wins: another process may already boot it
   onProgress(`development image ready: ${rootfs}`);
   return { imageId, rootfs };
 }

@@ -2,7 +2,7 @@
 // `mke2fs -d` (no loop mounts, no root needed), converted once per image id to a
 // qcow2 base in .cache/machine/disks/, and a qcow2 overlay per machine on top.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MACHINE_CACHE } from './agent-bundle.ts';
 import { MachineError } from './machine.ts';
@@ -58,7 +58,14 @@ async function makeBaseDisk(imageId: string, rootfs: string, options: DiskOption
     truncateSync(raw, sizeMiB * 2 ** 20);
     await mustRun('mke2fs', ['-q', '-F', '-t', 'ext4', '-L', 'onix', '-d', rootfs, raw], 'e2fsprogs');
     await mustRun('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, tmp], 'qemu-utils');
-    renameSync(tmp, out);
+    // First one wins. mke2fs lays out each run differently, and a machine of another
+    // process whose overlay sits on the published base must never see it replaced
+    // (its next QEMU start, at a reboot, would read its writes over a foreign layout).
+    try {
+      linkSync(tmp, out);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   } finally {
     rmSync(raw, { force: true });
     rmSync(tmp, { force: true });
