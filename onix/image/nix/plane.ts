@@ -8,7 +8,7 @@
 //   nix-2.8.0         Debian's nix-bin: interpreter = store glibc's loader, RUNPATH = store
 //   root's profile    /nix/var/nix/profiles/default holds nix (the seam runs its nix-daemon)
 //   nixpkgs flake     a `source` path registered as `nixpkgs` in registry.json; its packages
-//                     (ripgrep, glprobe, onix-hello) build offline in the sandbox from seeded,
+//                     (ripgrep, glprobe, onix-hello, onix-slow) build offline in the sandbox from seeded,
 //                     gc-rooted inputs (busybox as builder, Debian bytes, our glprobe binary)
 //
 // The build runs the plane's own nix-store (in a private mount namespace with

@@ -3,7 +3,7 @@
 # package is built in the Nix sandbox by the store's static busybox from bytes
 # the image build seeded into the store (Debian's binaries, our glprobe).
 {
-  description = "ONIX offline package set (ripgrep, glprobe, hello, onix-hello)";
+  description = "ONIX offline package set (ripgrep, glprobe, hello, onix-hello, onix-slow)";
 
   outputs = { self }:
     let
@@ -93,6 +93,19 @@
             chmod +x $out/bin/onix-hello
             $out/bin/onix-hello > check.txt
             grep -q "^Hello from the ONIX Nix sandbox" check.txt
+          '';
+        };
+
+        # A build that runs for a while on purpose: validation procedure 6 kills
+        # nix-daemon while a build is running, which a build of milliseconds
+        # (onix-hello) does not reliably give it time to see.
+        onix-slow = mkDerivation {
+          name = "onix-slow-1.0";
+          script = ''
+            sleep 8
+            mkdir -p $out/bin
+            printf '#!${busybox}/bin/sh\necho "built by the Nix sandbox in about eight seconds"\n' > $out/bin/onix-slow
+            chmod +x $out/bin/onix-slow
           '';
         };
 
