@@ -6,13 +6,15 @@
 //
 // This file and the bundle are CommonJS (onix/bin/package.json says so): Node's
 // ESM loader compiles a good deal of its own internals on first use, which
-// costs more than everything `onix status` itself does. better-sqlite3 stays
-// external (a native module), required by absolute path so the bundle works
-// wherever the cache lives. The image builder bundles onix/cli/main.ts itself.
+// costs more than everything `onix status` itself does. better-sqlite3's
+// JavaScript is bundled too; its `bindings` lookup (which searches a dozen
+// paths for the addon) is replaced by a require of the addon's absolute path,
+// the one file left outside the bundle. The image builder bundles
+// onix/cli/main.ts itself.
 'use strict';
 
 const { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
-const { join, resolve } = require('node:path');
+const { dirname, join, resolve } = require('node:path');
 
 const repo = resolve(__dirname, '../..');
 const cacheDir = process.env.ONIX_CACHE_DIR || join(repo, '.cache/onix');
@@ -36,7 +38,9 @@ function build() {
   const esbuild = require('esbuild');
   mkdirSync(cacheDir, { recursive: true });
   const tmp = `${bundle}.${process.pid}.tmp`;
-  const sqlite = require.resolve('better-sqlite3', { paths: [repo] });
+  const addon = join(dirname(require.resolve('better-sqlite3/package.json', { paths: [repo] })), 'build/Release/better_sqlite3.node');
+  const bindings = join(cacheDir, 'bindings.cjs');
+  writeFileSync(bindings, `'use strict';\nmodule.exports = () => require(${JSON.stringify(addon)});\n`);
   const result = esbuild.buildSync({
     absWorkingDir: repo,
     entryPoints: ['onix/cli/main.ts'],
@@ -47,10 +51,11 @@ function build() {
     outfile: tmp,
     metafile: true,
     logLevel: 'error',
-    alias: { 'better-sqlite3': sqlite },
-    external: [sqlite],
+    alias: { bindings },
+    external: [addon],
   });
-  const inputs = Object.keys(result.metafile.inputs).map((path) => {
+  // This file shapes the bundle too.
+  const inputs = [...Object.keys(result.metafile.inputs), 'onix/bin/onix.js'].map((path) => {
     const st = statSync(join(repo, path));
     return [path, st.mtimeMs, st.size];
   });

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { entryFor, firstLine, mesaVersion, readMachine, runMoss, type MachineView } from '../planes/machine.ts';
 import { readBridge, seamSnapshot } from '../planes/seam.ts';
-import { diffFingerprint, fingerprintNix } from '../planes/toolbox.ts';
+import { diffFingerprint, fingerprintNix } from '../planes/nix-fingerprint.ts';
 import { EXIT, OnixError } from './errors.ts';
 import { field, type CommandContext } from './context.ts';
 

@@ -1,9 +1,8 @@
 // The toolbox plane, owned by Nix: /nix (store, database, profiles, daemon).
-// onix reads it to prove a machine rollback left it alone (a fingerprint taken
-// before and after), checks the daemon, and runs `nix store gc`.
+// onix checks the daemon and runs `nix store gc` here; the fingerprint that proves
+// a machine rollback left /nix alone is in nix-fingerprint.ts.
 
-import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { spawn } from 'node:child_process';
 import { hostPath } from './root-path.ts';
@@ -168,72 +167,6 @@ export async function nixStorePing(options: NixOptions): Promise<DaemonHealth> {
 // ---------------------------------------------------------------------------
 // Fingerprint of the Nix plane: what a machine rollback must not change.
 
-export interface NixFingerprint {
-  /** Store path names under /nix/store (sorted). */
-  storePaths: string[];
-  /** sha256 of the Nix database (db.sqlite and its -wal, if any); null when absent. */
-  db: string | null;
-  /** Every symlink under profiles and gcroots, `path -> target`, sorted (profiles and their generations). */
-  links: string[];
-  /** Identity of the daemon socket (inode and change time); null when absent. */
-  socket: string | null;
-}
-
-export function fingerprintNix(root: string): NixFingerprint {
-  let storePaths: string[] = [];
-  try {
-    storePaths = readdirSync(hostPath(root, '/nix/store')).filter((n) => n !== '.links').sort();
-  } catch { /* no store */ }
-  let db: string | null = null;
-  for (const file of [NIX_DB, NIX_DB + '-wal']) {
-    try {
-      const bytes = readFileSync(hostPath(root, file));
-      db = createHash('sha256').update(db ?? '').update(bytes).digest('hex');
-    } catch { /* absent */ }
-  }
-  const links: string[] = [];
-  collectLinks(root, PROFILES, links);
-  collectLinks(root, GCROOTS, links);
-  let socket: string | null = null;
-  try {
-    const st = lstatSync(hostPath(root, DAEMON_SOCKET));
-    socket = `${st.ino}:${st.ctimeMs}`;
-  } catch { /* absent */ }
-  return { storePaths, db, links: links.sort(), socket };
-}
-
-function collectLinks(root: string, dir: string, out: string[]): void {
-  let names: string[];
-  try {
-    names = readdirSync(hostPath(root, dir));
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const path = `${dir}/${name}`;
-    const st = lstatSync(hostPath(root, path));
-    if (st.isSymbolicLink()) out.push(`${path} -> ${readlinkSync(hostPath(root, path))}`);
-    else if (st.isDirectory()) collectLinks(root, path, out);
-  }
-}
-
-/** What changed between two fingerprints, one phrase per part; empty when identical. */
-export function diffFingerprint(before: NixFingerprint, after: NixFingerprint): string[] {
-  const changes: string[] = [];
-  const b = new Set(before.storePaths);
-  const a = new Set(after.storePaths);
-  const added = after.storePaths.filter((p) => !b.has(p));
-  const removed = before.storePaths.filter((p) => !a.has(p));
-  if (added.length || removed.length) changes.push(`store paths +${added.length} -${removed.length}`);
-  if (before.db !== after.db) changes.push('database changed');
-  const bl = new Set(before.links);
-  const al = new Set(after.links);
-  const linkChanges = after.links.filter((l) => !bl.has(l)).length + before.links.filter((l) => !al.has(l)).length;
-  if (linkChanges) changes.push(`profiles/gcroots: ${linkChanges} links changed`);
-  if (before.socket !== after.socket) changes.push('daemon socket changed');
-  return changes;
-}
-
 // ---------------------------------------------------------------------------
 // Garbage collection.
 
@@ -255,6 +188,15 @@ function nixError(run: { status: number; stderr: string }): string {
   return run.stderr.split('\n').map((l) => l.trim()).find((l) => l.startsWith('error:')) ?? (firstLine(run.stderr) || `exit ${run.status}`);
 }
 
+/** The names under /nix/store, sorted (none when there is no store). */
+export function storePathNames(root: string): string[] {
+  try {
+    return readdirSync(hostPath(root, '/nix/store')).filter((n) => n !== '.links').sort();
+  } catch {
+    return [];
+  }
+}
+
 /** What `nix store gc` did. */
 export interface NixGcResult {
   /** Store paths deleted, measured from the store listing before and after. */
@@ -265,10 +207,10 @@ export interface NixGcResult {
 
 /** Runs `nix store gc` on the root's store (for another root: the local store at that root, `--store ROOT`). */
 export async function nixStoreGc(options: NixOptions): Promise<NixGcResult> {
-  const before = fingerprintNix(options.root).storePaths;
+  const before = storePathNames(options.root);
   const run = await runNix(options, ['store', 'gc', ...storeArgs(options)], 30 * 60_000);
   if (run.status !== 0) throw new OnixError(`nix store gc failed: ${nixError(run)}`, EXIT.failed);
   const summary = `${run.stdout}\n${run.stderr}`.split('\n').map((l) => l.trim()).find((l) => /store paths deleted/.test(l)) ?? null;
-  const after = new Set(fingerprintNix(options.root).storePaths);
+  const after = new Set(storePathNames(options.root));
   return { deleted: before.filter((p) => !after.has(p)), summary };
 }
