@@ -13,7 +13,9 @@ pages (default: content/**/*.md) against a machine, and writes a report.
 
 Options:
   --target NAME      machine to run on: local, sandbox, vm, ssh://user@host[:port]
-                     (default: $ONIX_TARGET, else vm where QEMU is installed, else sandbox)
+                     (default: $ONIX_TARGET, else vm where QEMU is installed, else sandbox);
+                     ssh gets extra arguments from $ONIX_SSH_OPTIONS (e.g. "-i KEY"), and
+                     "npm run vm -- shell --ssh-port PORT" serves the VM over SSH
   --filter TEXT      only cases whose id (file:line) or title contains TEXT
   --update           rewrite the expected output of failed commands in the pages,
                      keeping every [..], ..., (re) and {{capture}} line that still matches

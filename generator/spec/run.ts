@@ -201,7 +201,7 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
 
   // Execute and validate, in parallel, printing case results in document order as they complete.
   const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name));
-  const jobs = Math.max(1, Math.min(options.jobs ?? Math.min(4, availableParallelism()), cases.length || 1));
+  let jobs = Math.max(1, Math.min(options.jobs ?? Math.min(4, availableParallelism()), cases.length || 1));
   const outcomes: (CaseOutcome | undefined)[] = new Array(cases.length);
   let next = 0;
   let printed = 0;
@@ -216,6 +216,11 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
       first = await make(target);
     } catch (error) {
       throw new SpecRunError((error as Error).message.split('\n')[0]);
+    }
+    // No snapshots (ssh, local): one machine whose state carries over, so one case at a time.
+    if (!first.capabilities.snapshot) {
+      jobs = 1;
+      write(`note: ${target} has no snapshots: cases run one after another on the machine as it is, each seeing what earlier ones changed\n`);
     }
   }
   const workers = Array.from({ length: jobs }, (_, i) => new Worker(make, target, i === 0 ? first : null));

@@ -19,6 +19,7 @@ import { fetchDebs, IMAGE_CACHE, readPackageList, REPO_ROOT, type DebPin } from 
 import { HOST_TOOLS, ImageBuildError, requireHostTools } from './host-tools.ts';
 import { busyboxRecipe, filesystemRecipe, FILES, helloRecipe, muslRecipe } from './recipes/base.ts';
 import { kernelRecipe } from './recipes/kernel.ts';
+import { dropbearRecipe } from './recipes/dropbear.ts';
 import { glibcRecipe, GLIBC_PACKAGES, mesaRecipe } from './recipes/mesa.ts';
 import { bundleEntryPoints, onixCliRecipe } from './recipes/onix-cli.ts';
 import { seamRecipe } from './recipes/seam.ts';
@@ -110,11 +111,12 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   if (process.getuid?.() !== 0) throw new ImageBuildError('the image is built as root (files in the tree must be owned by root): run as root');
 
   const groups = readPackageList();
-  const [baseDebs, glibcDebs, mesaOldDebs, mesaNewDebs] = await task(progress, 'Debian packages', async () => [
+  const [baseDebs, glibcDebs, mesaOldDebs, mesaNewDebs, sshDebs] = await task(progress, 'Debian packages', async () => [
     await fetchDebs(req(pinsOf(groups, 'base')), { cacheDir, onProgress: progress }),
     await fetchDebs(req(pinsOf(groups, 'node-runtime')), { cacheDir, onProgress: progress }),
     await fetchDebs(req(pinsOf(groups, `mesa-${MESA_OLD}`)), { cacheDir, onProgress: progress }),
     await fetchDebs(req(pinsOf(groups, `mesa-${MESA_NEW}`)), { cacheDir, onProgress: progress }),
+    await fetchDebs(req(pinsOf(groups, 'ssh')), { cacheDir, onProgress: progress }),
   ]);
   const kernelPkg = pinsOf(groups, 'base').find((p) => p.name.startsWith('linux-image-'));
   if (!kernelPkg) throw new ImageBuildError('onix/image/packages.txt [base] names no linux-image-* package');
@@ -136,6 +138,7 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
     mesaRecipe(MESA_NEW, 2, pinsOf(groups, `mesa-${MESA_NEW}`), mesaNewDebs),
     onixCliRecipe(glibcDebs, bundleDir, bundled, exchange),
     seamRecipe(nix?.defaultsEtcNix, nix?.profileHook),
+    dropbearRecipe(sshDebs),
     helloRecipe(),
   ];
   /** Offered by the image's local repository, installed by no state. */

@@ -23,6 +23,7 @@ const GROUPS: Group[] = [
   { name: 'node-runtime', comment: "glibc closure of the host's node and better-sqlite3 (private under /usr/lib/onix)", roots: ['libc6', 'libstdc++6', 'libgcc-s1'], closure: true },
   { name: 'mesa-22.3.6', comment: 'state N-1: bookworm Mesa and its closure (glibc-built)', roots: MESA_ROOTS, closure: true, targetRelease: 'bookworm' },
   { name: 'mesa-25.0.7', comment: 'state N: bookworm-backports Mesa and its closure (glibc-built)', roots: MESA_ROOTS, closure: true, targetRelease: 'bookworm-backports' },
+  { name: 'ssh', comment: 'the SSH server and its closure (glibc-built; glibc itself from the glibc stone)', roots: ['dropbear-bin'], closure: true, targetRelease: 'bookworm' },
 ];
 
 await updateLists(undefined, true);

@@ -22,6 +22,8 @@ export interface AgentConnectionOptions {
    * event, which knows the exit status.
    */
   endIsFatal?: boolean;
+  /** Called when the machine says it is going down to reboot (the `going-down` event). */
+  onGoingDown?: () => void;
 }
 
 type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void };
@@ -58,6 +60,10 @@ export class AgentConnection {
   private onFrame(frame: Record<string, unknown>): void {
     if (frame.t === 'ready') {
       for (const w of this.readyWaiters.splice(0)) w();
+      return;
+    }
+    if (frame.t === 'going-down') {
+      this.options.onGoingDown?.();
       return;
     }
     if (typeof frame.id !== 'number') return;

@@ -1,13 +1,20 @@
 // `npm run vm -- <command>`: the ONIX test machine from a terminal.
 //
 //   shell [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME] [--image auto|dev|real]
-//       boot the machine and give a shell on it (default target: vm); `reboot` typed at the
-//       prompt really reboots it and the shell continues on the rebooted machine
+//         [--ssh-port PORT [--ssh-key FILE.pub]]
+//       boot the machine and give a shell on it (default target: vm); a reboot (typed, or
+//       started by a command) really reboots it and the shell continues on the rebooted
+//       machine. --ssh-port forwards 127.0.0.1:PORT to the VM's SSH server and authorizes
+//       the key (default: ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub) for root, so
+//       `npm run spec -- --target ssh://root@127.0.0.1:PORT` runs against it meanwhile
 //   run   [--target ...] [--user NAME] [--image ...] -- COMMAND...
 //       boot, run one command, print its stdout/stderr, exit with its status
 //
 // Exit status: the command's own for `run`; 2 when the machine could not be run
 // (one line on stderr, the console tail after it).
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { MachineError, type Machine, type Session } from './machine.ts';
@@ -17,7 +24,7 @@ import type { AgentSession } from './agent-client.ts';
 
 class UsageError extends Error {}
 
-const USAGE = 'usage: npm run vm -- shell|run [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME] [--image auto|dev|real] [-- COMMAND...]';
+const USAGE = 'usage: npm run vm -- shell|run [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME] [--image auto|dev|real] [--ssh-port PORT [--ssh-key FILE.pub]] [-- COMMAND...]';
 
 function progress(line: string): void {
   process.stderr.write(`\x1b[2m· ${line}\x1b[0m\n`);
@@ -31,9 +38,9 @@ async function task<T>(name: string, fn: () => Promise<T>): Promise<T> {
   return r;
 }
 
-function machineFor(target: string, image: ImageChoice): Machine {
+function machineFor(target: string, image: ImageChoice, sshPort?: number): Machine {
   return createMachine(target, {
-    vm: { imageChoice: image, onProgress: progress },
+    vm: { imageChoice: image, onProgress: progress, sshPort },
     sandbox: { imageChoice: image, onProgress: progress },
   });
 }
@@ -52,8 +59,8 @@ async function shell(m: Machine, user: string | undefined, target: string): Prom
   });
   const who = user ?? 'root';
   const promptFor = async (): Promise<void> => {
-    const r = await s.run('printf %s "$PWD"', { timeoutMs: 30_000 });
-    rl.setPrompt(`${who}@onix(${target}):${r.stdout}${who === 'root' ? '#' : '$'} `);
+    const r = await s.run('printf %s "$PWD"', { timeoutMs: 30_000 }).catch(() => null); // going down: no cwd
+    rl.setPrompt(`${who}@onix(${target}):${r?.stdout ?? ''}${who === 'root' ? '#' : '$'} `);
   };
   await promptFor();
   rl.prompt();
@@ -67,14 +74,26 @@ async function shell(m: Machine, user: string | undefined, target: string): Prom
       await task('rebooting', () => m.reboot());
       s = await m.session({ user });
     } else {
+      // A command rebooted the machine (`... && reboot`): go on in a session on the rebooted one.
+      if (!s.alive && m.capabilities.reboot) s = await task('the machine rebooted; a new session', () => m.session({ user }));
       running = true;
-      const r = await s.run(line, { timeoutMs: 24 * 3600_000 });
-      running = false;
-      process.stdout.write(r.stdout);
-      process.stderr.write(r.stderr);
-      if (!s.alive) {
-        rl.close();
-        return r.status;
+      let r;
+      try {
+        r = await s.run(line, { timeoutMs: 24 * 3600_000 });
+      } catch (e) {
+        if (!(e instanceof MachineError) || !m.capabilities.reboot) throw e;
+        process.stderr.write(`vm: the machine went down while this ran (${e.message})\n`);
+        s = await task('waiting for it to come back', () => m.session({ user }));
+      } finally {
+        running = false;
+      }
+      if (r) {
+        process.stdout.write(r.stdout);
+        process.stderr.write(r.stderr);
+        if (!s.alive) {
+          rl.close();
+          return r.status;
+        }
       }
     }
     await promptFor();
@@ -82,6 +101,42 @@ async function shell(m: Machine, user: string | undefined, target: string): Prom
   }
   await s.close();
   return 0;
+}
+
+interface SshOptions {
+  port: number;
+  key: string;
+  keyFile: string;
+}
+
+function sshOptions(port: string | undefined, keyFile: string | undefined, target: string): SshOptions | null {
+  if (port === undefined) {
+    if (keyFile !== undefined) throw new UsageError('--ssh-key needs --ssh-port');
+    return null;
+  }
+  if (target !== 'vm') throw new UsageError('--ssh-port is for --target vm');
+  const n = Number(port);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--ssh-port must be a port number, not ${port}`);
+  const candidates = keyFile ? [keyFile] : ['id_ed25519.pub', 'id_ecdsa.pub', 'id_rsa.pub'].map((f) => join(homedir(), '.ssh', f));
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) throw new UsageError(keyFile ? `--ssh-key: no such file: ${keyFile}` : 'no ~/.ssh/id_*.pub to authorize: give --ssh-key FILE.pub');
+  const key = readFileSync(file, 'utf8').trim();
+  if (!/^(ssh-|ecdsa-|sk-)\S+ \S+/.test(key) || key.includes('\n') || key.includes("'")) throw new UsageError(`--ssh-key: ${file} is not one public key`);
+  return { port: n, key, keyFile: file };
+}
+
+/** Authorizes the key for root on the VM and says how to reach it. */
+async function authorize(m: Machine, ssh: SshOptions): Promise<void> {
+  const s = await m.session();
+  const r = await s.run(`mkdir -p -m 700 /root/.ssh && echo '${ssh.key}' >> /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys`, { timeoutMs: 30_000 });
+  await s.close();
+  if (r.status !== 0) throw new MachineError(`cannot authorize ${ssh.keyFile}: ${r.stderr.trim()}`);
+  // The VM makes a new host key each boot: do not record it.
+  const identity = ssh.keyFile.endsWith('.pub') ? `-i ${ssh.keyFile.slice(0, -4)} ` : '';
+  const opts = `${identity}-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
+  progress(`authorized ${ssh.keyFile} for root; from another terminal:`);
+  progress(`  ssh ${opts} -p ${ssh.port} root@127.0.0.1`);
+  progress(`  ONIX_SSH_OPTIONS='${opts}' npm run spec -- --target ssh://root@127.0.0.1:${ssh.port}`);
 }
 
 async function runOne(s: Session, command: string): Promise<number> {
@@ -98,7 +153,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({
       args: rest,
-      options: { target: { type: 'string', default: 'vm' }, user: { type: 'string' }, image: { type: 'string', default: 'auto' } },
+      options: {
+        target: { type: 'string', default: 'vm' },
+        user: { type: 'string' },
+        image: { type: 'string', default: 'auto' },
+        'ssh-port': { type: 'string' },
+        'ssh-key': { type: 'string' },
+      },
       allowPositionals: true,
     });
   } catch (e) {
@@ -107,9 +168,11 @@ async function main(argv: string[]): Promise<number> {
   const { target, user, image } = parsed.values;
   if (!['auto', 'dev', 'real'].includes(image!)) throw new UsageError(`--image must be auto, dev or real, not ${image}`);
   if (command === 'run' && parsed.positionals.length === 0) throw new UsageError('run needs a command after --');
-  const m = machineFor(target!, image as ImageChoice);
+  const ssh = sshOptions(parsed.values['ssh-port'], parsed.values['ssh-key'], target!);
+  const m = machineFor(target!, image as ImageChoice, ssh?.port);
   try {
     await task(`booting ${target}`, () => m.boot());
+    if (ssh) await authorize(m, ssh);
     if (command === 'run') return await runOne(await m.session({ user }), parsed.positionals.join(' '));
     return await shell(m, user, target!);
   } finally {

@@ -6,16 +6,22 @@
 //    so a rollback + reboot boots the previous state's kernel;
 //  - agent: virtio-serial port org.onix.agent on a unix socket (agent/protocol.ts);
 //  - control: QMP on a unix socket; serial console appended to console.log;
-//  - no network device; KVM only when it really works (accel.ts), else TCG;
+//  - no network device, unless sshPort asks for one: then a user-mode NIC that
+//    reaches nothing but a host port forwarded to the guest's SSH server;
+//  - KVM only when it really works (accel.ts), else TCG;
 //  - reboot: the guest runs `reboot`, QEMU (-no-reboot) exits, the driver starts it
-//    again with the then-default entry; crash: QMP system_reset (QEMU exits the same
-//    way, the guest got no clean shutdown); snapshot/restore: savevm/loadvm internal
-//    snapshots in the overlay, RAM included, with the agent channel resynced.
+//    again with the then-default entry. A reboot started inside the guest (a shell,
+//    SSH) comes back the same way: the image's shutdown script signals the agent,
+//    which sends `going-down`; the driver copies the next entry's files and lets the
+//    shutdown go on, as firmware would read them at the next boot;
+//  - crash: QMP system_reset (QEMU exits the same way, the guest got no clean
+//    shutdown); snapshot/restore: savevm/loadvm internal snapshots in the overlay,
+//    RAM included, with the agent channel resynced.
 import { type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, fstatSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chooseAccel, type Accel } from './accel.ts';
 import { AgentConnection } from './agent-client.ts';
 import { MACHINE_CACHE } from './agent-bundle.ts';
@@ -44,7 +50,12 @@ export interface QemuMachineOptions {
   qemu?: string;
   /** Progress lines (image build, boot), e.g. for the CLI (default: silent). */
   onProgress?: (line: string) => void;
+  /** Forward 127.0.0.1:sshPort on the host to the guest's SSH server (port 22) over a NIC that reaches nothing else (default: no NIC). */
+  sshPort?: number;
 }
+
+/** Where the image's shutdown script waits for the host before it stops processes. */
+const HOST_READY = '/run/onix/host-ready';
 
 const CONSOLE_TAIL = 3000;
 
@@ -61,6 +72,10 @@ export class QemuMachine implements Machine {
   private booting: Promise<void> | null = null;
   private stderr = '';
   private readonly snapshots = new Map<string, BootFiles>();
+  /** Set while reboot() or crash() restarts QEMU itself. */
+  private hostRestart = false;
+  /** QEMU coming back after a reboot started inside the guest. */
+  private restarting: Promise<void> | null = null;
 
   constructor(private readonly options: QemuMachineOptions = {}) {}
 
@@ -87,13 +102,14 @@ export class QemuMachine implements Machine {
     return this.options.bootTimeoutMs ?? (this.accel === 'kvm' ? 60_000 : 300_000);
   }
 
-  boot(): Promise<void> {
+  async boot(): Promise<void> {
     this.booting ??= this.firstBoot().catch(async (e: unknown) => {
       this.booting = null;
       await this.stopQemu();
       throw e instanceof MachineError ? e : this.error((e as Error).message);
     });
-    return this.booting;
+    await this.booting;
+    if (this.restarting) await this.restarting;
   }
 
   private async firstBoot(): Promise<void> {
@@ -119,7 +135,9 @@ export class QemuMachine implements Machine {
       '-m', String(this.options.memoryMiB ?? 512),
       '-smp', '1',
       '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-      '-nic', 'none',
+      ...(this.options.sshPort
+        ? ['-nic', `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${this.options.sshPort}-:22`]
+        : ['-nic', 'none']),
       '-kernel', files.kernel,
       ...(files.initrd ? ['-initrd', files.initrd] : []),
       '-append', files.options,
@@ -187,10 +205,54 @@ export class QemuMachine implements Machine {
         c.once('error', reject);
       });
     });
-    const conn = new AgentConnection(sock, sock, { label: 'vm', consoleTail: () => this.consoleTail() });
+    const conn: AgentConnection = new AgentConnection(sock, sock, { label: 'vm', consoleTail: () => this.consoleTail(), onGoingDown: () => this.goingDown(conn) });
     this.conn = conn;
     if (gone) conn.fail('the VM stopped');
     await conn.waitReady(this.bootTimeoutMs, 500);
+  }
+
+  /**
+   * The guest is shutting down (its shutdown script signalled the agent). When
+   * reboot() or crash() is not already restarting it, take the next entry's files
+   * and start QEMU again once it stopped; sessions asked for meanwhile wait for
+   * that. Either way, tell the guest to go on.
+   */
+  private goingDown(conn: AgentConnection): void {
+    const taken = this.hostRestart ? Promise.resolve(this.boot_!) : this.nextBootFiles().catch(() => this.boot_!);
+    if (!this.hostRestart && this.proc) {
+      this.restarting = this.comeBack(taken, this.proc, this.exited, this.qmp);
+      this.restarting.catch(() => {}); // reported by the next boot() or session()
+    }
+    void taken.then(async () => {
+      try {
+        const s = await conn.open({ login: false, shell: '/bin/sh' });
+        await s.run(`mkdir -p ${dirname(HOST_READY)} && : > ${HOST_READY}`, { timeoutMs: 10_000 });
+        await s.close();
+      } catch {
+        // already down: nothing waits any more
+      }
+    });
+  }
+
+  /** Starts QEMU again after a reboot the guest started; a failure stays for boot() to report. */
+  private async comeBack(next: Promise<BootFiles>, proc: ChildProcess, exited: Promise<void>, qmp: QmpClient | null): Promise<void> {
+    const files = await next;
+    const down = await within(exited.then(() => true), this.bootTimeoutMs, () => false);
+    if (this.proc !== proc) return; // shut down or restored meanwhile
+    if (!down) {
+      const err = this.error('the guest said it was going down but did not stop');
+      await this.stopQemu();
+      throw err;
+    }
+    this.proc = null;
+    // Under -no-reboot a reboot and a poweroff both end QEMU; only QMP's reason tells them apart.
+    if (qmp?.lastShutdown === 'guest-shutdown') throw this.error('the guest powered off (it did not reboot)');
+    try {
+      await this.startQemu(files);
+    } catch (e) {
+      throw e instanceof MachineError ? e : this.error((e as Error).message);
+    }
+    this.restarting = null;
   }
 
   private async stopQemu(): Promise<void> {
@@ -238,6 +300,15 @@ export class QemuMachine implements Machine {
 
   async reboot(): Promise<void> {
     await this.boot();
+    this.hostRestart = true;
+    try {
+      await this.rebootNow();
+    } finally {
+      this.hostRestart = false;
+    }
+  }
+
+  private async rebootNow(): Promise<void> {
     const conn = this.connection();
     const next = await this.nextBootFiles();
     conn.dropSessions();
@@ -255,6 +326,15 @@ export class QemuMachine implements Machine {
 
   async crash(): Promise<void> {
     await this.boot();
+    this.hostRestart = true;
+    try {
+      await this.crashNow();
+    } finally {
+      this.hostRestart = false;
+    }
+  }
+
+  private async crashNow(): Promise<void> {
     const conn = this.connection();
     let next = this.boot_!;
     try {
@@ -310,6 +390,7 @@ export class QemuMachine implements Machine {
 
   async shutdown(): Promise<void> {
     this.booting = null;
+    this.restarting = null;
     await this.stopQemu();
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;

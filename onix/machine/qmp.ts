@@ -1,6 +1,7 @@
 // A small QMP client (QEMU Machine Protocol: JSON objects over a unix socket).
 // Greeting, then `qmp_capabilities`, then one command at a time; events are
-// ignored except that the client remembers the last SHUTDOWN/RESET.
+// ignored except that the client remembers the reason of the last SHUTDOWN
+// ("guest-reset" for a reboot under -no-reboot, "guest-shutdown" for a poweroff).
 import { connect, type Socket } from 'node:net';
 
 export class QmpClient {
@@ -8,6 +9,8 @@ export class QmpClient {
   private waiting: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
   private greeted!: () => void;
   private closed = false;
+  /** The reason of the last SHUTDOWN event, e.g. "guest-reset"; null before any. */
+  lastShutdown: string | null = null;
 
   private constructor(private readonly sock: Socket) {}
 
@@ -39,6 +42,7 @@ export class QmpClient {
         continue;
       }
       if ('QMP' in msg) this.greeted();
+      else if (msg.event === 'SHUTDOWN') this.lastShutdown = String((msg.data as { reason?: string } | undefined)?.reason ?? 'unknown');
       else if ('return' in msg) this.waiting.shift()?.resolve(msg.return);
       else if ('error' in msg) {
         const e = msg.error as { desc?: string };

@@ -129,7 +129,9 @@ export class SshMachine implements Machine {
     const before = await this.bootId();
     const conn = this.connection();
     const s = await conn.open({ login: false, shell: '/bin/sh' });
-    void s.run('reboot', { timeoutMs: 30_000 }).catch(() => {});
+    // Wait for `reboot` to answer (it returns once init has the request) or for the
+    // connection to drop: cutting ssh off at once could lose the request unsent.
+    await s.run('reboot', { timeoutMs: 30_000 }).catch(() => {});
     const deadline = Date.now() + (this.options.rebootTimeoutMs ?? 300_000);
     this.disconnect();
     for (;;) {

@@ -22,7 +22,9 @@ export function createMachine(target: string, options: CreateMachineOptions = {}
   if (target.startsWith('ssh://')) {
     const t = parseSshTarget(target);
     if (!t) throw new MachineError(`bad ssh target: ${target} (expected ssh://user@host[:port])`);
-    return new SshMachine(t, options.ssh);
+    // ONIX_SSH_OPTIONS: extra ssh arguments (e.g. "-i KEY -o StrictHostKeyChecking=no") for callers that pass none.
+    const extra = process.env.ONIX_SSH_OPTIONS?.trim();
+    return new SshMachine(t, { ...options.ssh, sshArgs: options.ssh?.sshArgs ?? (extra ? extra.split(/\s+/) : undefined) });
   }
   throw new MachineError(`unknown target: ${target} (expected one of ${TARGETS.join(', ')})`);
 }

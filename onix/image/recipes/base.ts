@@ -18,7 +18,7 @@ const ETC_DEFAULTS = ['inittab', 'profile', 'hostname', 'hosts'];
 export const ACCOUNT_FILES = ['passwd', 'group', 'shadow'];
 
 export function filesystemRecipe(): StoneRecipe {
-  const files = [...ETC_DEFAULTS, ...ACCOUNT_FILES, 'os-release', 'sysinit', 'shutdown'].map((f) => join(FILES, f));
+  const files = [...ETC_DEFAULTS, ...ACCOUNT_FILES, 'os-release', 'sysinit', 'shutdown', 'sshd'].map((f) => join(FILES, f));
   return {
     meta: { name: 'filesystem', version: '1', release: 1, summary: 'ONIX base layout, os-release and /etc defaults', licenses: ['MPL-2.0'] },
     inputs: [hashFiles(files)],
@@ -31,6 +31,7 @@ export function filesystemRecipe(): StoneRecipe {
       install(join(FILES, 'os-release'), join(usr, 'lib/os-release'));
       install(join(FILES, 'sysinit'), join(usr, 'libexec/onix/sysinit'), 0o755);
       install(join(FILES, 'shutdown'), join(usr, 'libexec/onix/shutdown'), 0o755);
+      install(join(FILES, 'sshd'), join(usr, 'libexec/onix/sshd'), 0o755);
     },
   };
 }

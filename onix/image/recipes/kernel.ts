@@ -13,8 +13,8 @@ import { install } from '../tree.ts';
 import { FILES } from './base.ts';
 import { debTree } from './deb-tree.ts';
 
-/** Modules loaded at boot (with their dependencies): disk, filesystem, agent port, entropy. */
-export const BOOT_MODULES = ['crc32c_generic', 'crc32c_intel', 'virtio_pci', 'virtio_blk', 'virtio_console', 'virtio_rng', 'ext4', 'overlay'];
+/** Modules loaded at boot (with their dependencies): disk, filesystem, agent port, entropy, the NIC a host may add for SSH. */
+export const BOOT_MODULES = ['crc32c_generic', 'crc32c_intel', 'virtio_pci', 'virtio_blk', 'virtio_console', 'virtio_rng', 'ext4', 'overlay', 'virtio_net'];
 
 /**
  * Modules in load order (dependencies first). The .deb ships no modules.dep

@@ -7,7 +7,7 @@
 //
 // The protocol itself is documented in protocol.ts. Node built-ins only, so it
 // bundles with esbuild into one file the image carries.
-import { closeSync, existsSync, openSync, read, readdirSync, readFileSync, write } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, read, readdirSync, readFileSync, write, writeFileSync } from 'node:fs';
 import { encodeFrame, FrameReader } from './protocol.ts';
 import { AgentServer } from './server.ts';
 
@@ -72,6 +72,14 @@ function serveVirtio(name: string): void {
     );
   });
   const reader = new FrameReader((f) => server.handle(f));
+  // The shutdown script asks us (by this pid file) to tell the host before processes are stopped.
+  process.on('SIGUSR2', () => server.goingDown());
+  try {
+    mkdirSync('/run/onix', { recursive: true });
+    writeFileSync('/run/onix/agent.pid', `${process.pid}\n`);
+  } catch (err) {
+    log(`cannot write /run/onix/agent.pid: ${(err as Error).message}`);
+  }
 
   // Reads go straight to fs.read (not a ReadStream, which ends at the first
   // zero-length read): a virtio port reads 0 bytes while the host side is not

@@ -14,6 +14,9 @@
 // frame until the matching `pong` arrives.
 //
 //   agent -> host, once after start:   {"t":"ready","v":1,"pid":123}
+//   agent -> host, on SIGUSR2:          {"t":"going-down"}   the machine is shutting down
+//                                       to reboot (its shutdown script signals the agent);
+//                                       a VM host takes the next boot entry's files now
 //   host  -> agent, requests:          {"id":7,"op":"...", ...}
 //   agent -> host, one reply each:     {"id":7,"ok":true, ...} | {"id":7,"ok":false,"error":"..."}
 //

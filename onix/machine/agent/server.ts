@@ -17,6 +17,10 @@ export class AgentServer {
     this.send({ t: 'ready', v: PROTOCOL_VERSION, pid: process.pid });
   }
 
+  goingDown(): void {
+    this.send({ t: 'going-down' });
+  }
+
   handle(frame: Record<string, unknown>): void {
     const id = frame.id;
     if (typeof id !== 'number' || typeof frame.op !== 'string') return;
