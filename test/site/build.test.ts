@@ -66,7 +66,7 @@ test('escapes text, hides the contract marker, highlights code and renders trans
   assert.match(guide, /<code class="language-nix"><span class="line">.*<span class="tk-/);
   assert.match(guide, /<span class="line cmd"><span class="prompt">\$ <\/span><span class="command">.*echo.*<\/span><\/span>\n<span class="line out">hi<\/span>/);
   assert.match(guide, /data-block="[^"]*content\/guide\.md:\d+" data-status="not-run"/);
-  assert.doesNotMatch(guide, /shiki|<script[^>]*shiki/i, 'no highlighter in the browser');
+  assert.doesNotMatch(guide, /prism|shiki|<script[^>]*(prism|shiki)/i, 'no highlighter in the browser');
 });
 
 test('two builds of the same content are byte-identical', async () => {
