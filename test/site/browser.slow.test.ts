@@ -130,7 +130,7 @@ test('copy buttons copy: a transcript gives its commands only', async () => {
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'onix status');
   await page.goto(`${server.url}/`);
   await page.locator('figure[data-lang="sh"] .copy-button').click();
-  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^bash \.ci\/setup && npm run build {3}# install/);
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^bash \.ci\/setup && npm run build {3}# set up, verify/);
   await context.close();
 });
 
