@@ -299,10 +299,15 @@ export class QemuMachine implements Machine {
   }
 
   async reboot(): Promise<void> {
+    await this.restartedByHost(() => this.rebootNow());
+  }
+
+  /** Runs a restart of QEMU by this driver (a `going-down` meanwhile is only acknowledged). */
+  private async restartedByHost(restart: () => Promise<void>): Promise<void> {
     await this.boot();
     this.hostRestart = true;
     try {
-      await this.rebootNow();
+      await restart();
     } finally {
       this.hostRestart = false;
     }
@@ -325,13 +330,7 @@ export class QemuMachine implements Machine {
   }
 
   async crash(): Promise<void> {
-    await this.boot();
-    this.hostRestart = true;
-    try {
-      await this.crashNow();
-    } finally {
-      this.hostRestart = false;
-    }
+    await this.restartedByHost(() => this.crashNow());
   }
 
   private async crashNow(): Promise<void> {
