@@ -17,9 +17,9 @@ export interface AgentConnectionOptions {
   /** Written into error messages, e.g. "vm" (default: "agent"). */
   label?: string;
   /**
-   * Fail the connection when the input stream ends (default: true). Drivers whose
-   * channel is a child process pass false and fail it from the process's exit
-   * event, which knows the exit status.
+   * Fail the connection when the input stream ends or a stream errors (default: true).
+   * Drivers whose channel is a child process pass false and fail it from the
+   * process's exit event, which knows the exit status.
    */
   endIsFatal?: boolean;
   /** Called when the machine says it is going down to reboot (the `going-down` event). */
@@ -45,8 +45,13 @@ export class AgentConnection {
     input.on('end', () => {
       if (options.endIsFatal !== false) this.fail('the machine closed the agent channel');
     });
-    input.on('error', (e) => this.fail(`agent channel error: ${e.message}`));
-    output.on('error', (e) => this.fail(`agent channel error: ${e.message}`));
+    // A child process's pipes break as it exits (EPIPE on a write races the exit event);
+    // its driver fails the connection from the exit event, which knows the status.
+    const broken = (e: Error): void => {
+      if (options.endIsFatal !== false) this.fail(`agent channel error: ${e.message}`);
+    };
+    input.on('error', broken);
+    output.on('error', broken);
   }
 
   error(message: string): MachineError {
