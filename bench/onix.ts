@@ -80,7 +80,8 @@ async function main(): Promise<void> {
   const mossBundle = join(repo, '.cache/onix/bench-moss.mjs');
   await build({ absWorkingDir: repo, entryPoints: ['onix/moss/main.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: mossBundle, packages: 'external', logLevel: 'error' });
 
-  const onix = [process.execPath, [join(repo, 'onix/bin/onix.js'), '--root', root, 'status']] as const;
+  // As a user runs it: the bin itself, through its #! line.
+  const onix = [join(repo, 'onix/bin/onix.js'), ['--root', root, 'status']] as const;
   const first = time(onix[0], [...onix[1]]); // builds the bundle if needed
   console.log(`\nonix status on the fixture root:\n${first.out}`);
   const peers: [string, string, string[]][] = [
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
     ['moss state active (bundled)', process.execPath, [mossBundle, '-D', root, 'state', 'active']],
     ['node -e 0 (start-up floor)', process.execPath, ['-e', '0']],
   ];
+  // Node reads NODE_EXTRA_CA_CERTS at start-up; the onix bin unsets it (it speaks no TLS).
+  if (process.env.NODE_EXTRA_CA_CERTS) peers.push(['node -e 0, NODE_EXTRA_CA_CERTS unset', 'env', ['-u', 'NODE_EXTRA_CA_CERTS', process.execPath, '-e', '0']]);
   if (hasNix) peers.push(['nix store ping (daemon)', 'nix', ['--extra-experimental-features', 'nix-command', 'store', 'ping', '--store', `unix://${socket}`]]);
   const wall = new Map<string, number[]>(peers.map(([n]) => [n, []]));
   const cpu = new Map<string, number[]>(peers.map(([n]) => [n, []]));
