@@ -58,19 +58,29 @@ async function makeBaseDisk(imageId: string, rootfs: string, options: DiskOption
     truncateSync(raw, sizeMiB * 2 ** 20);
     await mustRun('mke2fs', ['-q', '-F', '-t', 'ext4', '-L', 'onix', '-d', rootfs, raw], 'e2fsprogs');
     await mustRun('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, tmp], 'qemu-utils');
-    // First one wins. mke2fs lays out each run differently, and a machine of another
-    // process whose overlay sits on the published base must never see it replaced
-    // (its next QEMU start, at a reboot, would read its writes over a foreign layout).
-    try {
-      linkSync(tmp, out);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
+    publishOnce(tmp, out);
   } finally {
     rmSync(raw, { force: true });
     rmSync(tmp, { force: true });
   }
   return out;
+}
+
+/**
+ * Publishes the file `tmp` as `out` unless `out` exists: the first one wins and is
+ * never replaced. A base disk must not be: mke2fs lays out each run differently, and
+ * a machine of another process whose overlay sits on the published base would read
+ * its writes over a foreign layout at its next QEMU start (a reboot). Returns whether
+ * `tmp` was published (the caller removes it either way).
+ */
+export function publishOnce(tmp: string, out: string): boolean {
+  try {
+    linkSync(tmp, out);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return false;
+  }
 }
 
 /** A fresh qcow2 overlay over `base` (writes go to the overlay only). */

@@ -32,6 +32,7 @@ import { MachineError, type Machine, type MachineCapabilities, type MachineIdent
 import { VIRTIO_PORT_NAME } from './agent/protocol.ts';
 import { spawnGuarded } from './process-guard.ts';
 import { QmpClient } from './qmp.ts';
+import { within } from './within.ts';
 
 export interface QemuMachineOptions {
   /** Image to boot (default: resolveImage(options.imageChoice)). */
@@ -404,15 +405,6 @@ function hmpName(name: string): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** `p`, or what `late` gives if `p` has not settled after `ms`; the timer never outlives the race (a pending one keeps the process up). */
-function within<T>(p: Promise<T>, ms: number, late: () => T | Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(late()), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 function readTail(path: string, bytes: number): string {
