@@ -5,6 +5,7 @@
 // reused), on the VM where QEMU is installed, else the sandbox; a red spec writes no
 // dist/. `--no-verify` builds from whatever report exists (the dev loop's view).
 
+import { slowProgress } from './slow-progress.ts';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { defaultTarget } from '../../onix/machine/default-target.ts';
@@ -64,7 +65,12 @@ async function verifiedReport(contentDir: string, reportDir: string, last: SpecR
   const color = process.stdout.isTTY === true && pc.isColorSupported;
   let result;
   try {
-    result = await runSpec({ pages, target: wanted, outDir: reportDir, color, write: (text) => process.stdout.write(text + '\n') });
+    const progress = slowProgress((line) => process.stderr.write(`spec: ${line}\n`));
+    try {
+      result = await runSpec({ pages, target: wanted, outDir: reportDir, color, write: (text) => process.stdout.write(text + '\n'), onProgress: progress.line });
+    } finally {
+      progress.stop();
+    }
   } catch (error) {
     if (error instanceof SpecRunError) throw new UserError(`build failed: spec could not run: ${error.message}`);
     throw error;

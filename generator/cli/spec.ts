@@ -1,6 +1,7 @@
 // `npm run spec -- [files or globs] [options]`: run the executable Markdown.
 // Thin entry point: parses arguments, calls runSpec, and is the only place that exits.
 
+import { slowProgress } from './slow-progress.ts';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { defaultTarget } from '../../onix/machine/default-target.ts';
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
   });
   // Loaded only now, so that --help and argument errors answer at once.
   const { runSpec, SpecRunError } = await import('../spec/run.ts');
+  const progress = slowProgress((line) => process.stderr.write(`spec: ${line}\n`));
   try {
     const result = await runSpec({
       signal: abort.signal,
@@ -107,11 +109,14 @@ async function main(): Promise<number> {
       outDir: v.out,
       color,
       write: (text) => process.stdout.write(text + '\n'),
+      onProgress: progress.line,
     });
     return result.exitCode;
   } catch (error) {
     if (error instanceof SpecRunError) fail(error.message);
     throw error;
+  } finally {
+    progress.stop();
   }
 }
 

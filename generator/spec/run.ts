@@ -41,6 +41,8 @@ export interface RunSpecOptions {
   target?: string;
   /** Makes machines (default: `createMachine` from onix/machine/targets.ts). */
   createMachine?: MachineFactory;
+  /** Progress of the default machines' set-up: image build, disk, boot (default: silent). */
+  onProgress?: (line: string) => void;
   /** Only cases whose id or title contains this text, case-insensitively (default: all). */
   filter?: string;
   /** Rewrite expected output of failed commands in place (default: false). */
@@ -200,7 +202,8 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   if (specErrors.length) write(renderSpecErrors(specErrors, color));
 
   // Execute and validate, in parallel, printing case results in document order as they complete.
-  const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name));
+  const onProgress = options.onProgress;
+  const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name, { vm: { onProgress }, sandbox: { onProgress } }));
   let jobs = Math.max(1, Math.min(options.jobs ?? Math.min(4, availableParallelism()), cases.length || 1));
   const outcomes: (CaseOutcome | undefined)[] = new Array(cases.length);
   let next = 0;
