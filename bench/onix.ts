@@ -8,13 +8,15 @@
 //   - nix store ping: the daemon check alone, via the nix binary;
 //   - node -e 0: Node's own start-up, the floor for any JS command;
 // and onix status called in-process (its own work without start-up).
-// Runs are interleaved (one of each per round) so load from other work on the
-// machine hits all of them alike. Prints median / p90 / min and ratios.
+// With hyperfine installed (Debian `hyperfine`; .ci/setup installs it) each
+// command is run and timed by `hyperfine -N`; without it, runs are spawned from
+// this process, interleaved (one of each per round) so load from other work
+// hits all of them alike. Prints median / p90 / min and ratios.
 //
 // Options (env): ROUNDS (default 30).
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -30,6 +32,8 @@ const root = join(work, 'root');
 // CPU time (user + sys) of each run comes from GNU time when it is installed:
 // on a machine shared with other work, wall time mostly measures the queue.
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+// hyperfine (Debian `hyperfine`), when installed, runs and times the commands instead.
+const HYPERFINE = ['/usr/bin/hyperfine', '/usr/local/bin/hyperfine'].find((p) => existsSync(p)) ?? null;
 const cpuFile = join(work, 'cpu');
 
 function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; cpu: number; out: string } {
@@ -95,12 +99,33 @@ async function main(): Promise<void> {
   if (hasNix) peers.push(['nix store ping (daemon)', 'nix', ['--extra-experimental-features', 'nix-command', 'store', 'ping', '--store', `unix://${socket}`]]);
   const wall = new Map<string, number[]>(peers.map(([n]) => [n, []]));
   const cpu = new Map<string, number[]>(peers.map(([n]) => [n, []]));
-  for (const [, cmd, args] of peers) time(cmd, args); // warm caches
-  for (let i = 0; i < rounds; i++) {
-    for (const [name, cmd, args] of peers) {
-      const t = time(cmd, args);
-      wall.get(name)!.push(t.ms);
-      cpu.get(name)!.push(t.cpu);
+  if (HYPERFINE) {
+    // hyperfine starts each command straight from a small native process (-N: no shell) and
+    // times it precisely; spawning from this Node process adds its own fork cost to every run.
+    const json = join(work, 'hyperfine.json');
+    const scripts = peers.map(([, cmd, args], i) => {
+      // -N splits a command line on spaces; the sh peer's script goes in a file.
+      if (cmd !== 'sh') return [cmd, ...args].join(' ');
+      const file = join(work, `peer-${i}.sh`);
+      writeFileSync(file, args[1]!);
+      return ['sh', file, ...args.slice(3)].join(' ');
+    });
+    const r = spawnSync(HYPERFINE, ['-N', '--style', 'none', '-w', '3', '-r', String(rounds), '--export-json', json, ...scripts], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`hyperfine failed: ${r.stderr}`);
+    const results = (JSON.parse(readFileSync(json, 'utf8')) as { results: Array<{ times: number[]; user: number; system: number }> }).results;
+    results.forEach((res, i) => {
+      const name = peers[i]![0];
+      wall.set(name, res.times.map((t) => t * 1000));
+      cpu.set(name, [(res.user + res.system) * 1000]);
+    });
+  } else {
+    for (const [, cmd, args] of peers) time(cmd, args); // warm caches
+    for (let i = 0; i < rounds; i++) {
+      for (const [name, cmd, args] of peers) {
+        const t = time(cmd, args);
+        wall.get(name)!.push(t.ms);
+        cpu.get(name)!.push(t.cpu);
+      }
     }
   }
   // onix's own work, without process start-up: `onix status` run in this process.
@@ -118,7 +143,9 @@ async function main(): Promise<void> {
 
   const onixWall = stats(wall.get('onix status')!);
   const onixCpu = stats(cpu.get('onix status')!);
-  console.log(`${rounds} rounds, interleaved; per run in ms: wall median / p90 / min, CPU (user+sys) median; ratios against onix status\n`);
+  console.log(HYPERFINE
+    ? `${rounds} runs each, timed by hyperfine -N (after 3 warm-up runs); per run in ms: wall median / p90 / min, CPU (user+sys) mean; ratios against onix status\n`
+    : `${rounds} rounds, interleaved (no hyperfine: spawned from this process, which adds its fork cost); per run in ms: wall median / p90 / min, CPU (user+sys) median; ratios against onix status\n`);
   console.log(`${'command'.padEnd(30)} ${'wall'.padStart(8)} ${'p90'.padStart(8)} ${'min'.padStart(8)} ${'ratio'.padStart(6)} ${'cpu'.padStart(7)} ${'ratio'.padStart(6)}`);
   for (const [name] of peers) {
     const w = stats(wall.get(name)!);

@@ -23,36 +23,62 @@ export interface Resolved {
 }
 
 /**
- * Follows symlinks component by component, inside `root`. Components that do
- * not exist are kept lexically. Stops after 40 links (like the kernel's ELOOP).
+ * Resolves machine paths inside one root, component by component, the way the
+ * kernel would on the machine. Each component it looks up (a link and its
+ * target, a directory or file, or nothing) is remembered, so resolving many
+ * paths that share a prefix (every link of the graphics bridge, every /etc
+ * file) costs one lstat per distinct component. It sees the root as it was
+ * when it first looked: make a new one after changing the root.
  */
-export function resolveInRoot(root: string, path: string): Resolved {
-  let pending = normalizeAbsolute(path).split('/').filter(Boolean);
-  const done: string[] = [];
-  const via: string[] = [];
-  let exists = true;
-  let hops = 0;
-  while (pending.length > 0) {
-    const part = pending.shift()!;
-    if (part === '..') { done.pop(); continue; }
-    if (part === '.') continue;
-    const current = '/' + [...done, part].join('/');
-    if (!exists) { done.push(part); continue; }
-    let isLink = false;
-    try {
-      isLink = lstatSync(hostPath(root, current)).isSymbolicLink();
-    } catch {
-      exists = false;
-      done.push(part);
-      continue;
-    }
-    if (!isLink) { done.push(part); continue; }
-    if (++hops > 40) { exists = false; done.push(part); continue; }
-    const target = readlinkSync(hostPath(root, current));
-    via.push(`${current} -> ${target}`);
-    const targetParts = target.split('/').filter(Boolean);
-    if (target.startsWith('/')) done.length = 0;
-    pending = [...targetParts, ...pending];
+export class RootResolver {
+  /** Machine path -> link target, or true (exists, not a link), or false (missing). */
+  private readonly seen = new Map<string, string | boolean>();
+  private readonly prefix: string;
+
+  constructor(readonly root: string) {
+    this.prefix = root === '/' ? '' : root.replace(/\/+$/, '');
   }
-  return { path: normalizeAbsolute('/' + done.join('/')), exists, via };
+
+  private lookup(path: string): string | boolean {
+    let known = this.seen.get(path);
+    if (known === undefined) {
+      // throwIfNoEntry: a missing path is an answer here, not an error worth a stack trace.
+      try {
+        const st = lstatSync(this.prefix + path, { throwIfNoEntry: false });
+        known = !st ? false : st.isSymbolicLink() ? readlinkSync(this.prefix + path) : true;
+      } catch {
+        known = false; // ENOTDIR, EACCES: not reachable as a path, like a missing one
+      }
+      this.seen.set(path, known);
+    }
+    return known;
+  }
+
+  /** Follows every symlink of `path`; components that do not exist are kept lexically. Stops after 40 links (ELOOP). */
+  resolve(path: string): Resolved {
+    let pending = normalizeAbsolute(path).split('/').filter(Boolean);
+    let current = '';
+    const via: string[] = [];
+    let exists = true;
+    let hops = 0;
+    while (pending.length > 0) {
+      const part = pending.shift()!;
+      if (part === '..') { current = current.slice(0, current.lastIndexOf('/')); continue; }
+      if (part === '.') continue;
+      const next = `${current}/${part}`;
+      const known = exists ? this.lookup(next) : false;
+      if (known === false) exists = false;
+      if (typeof known !== 'string') { current = next; continue; }
+      if (++hops > 40) { exists = false; current = next; continue; }
+      via.push(`${next} -> ${known}`);
+      if (known.startsWith('/')) current = '';
+      pending = [...known.split('/').filter(Boolean), ...pending];
+    }
+    return { path: current || '/', exists, via };
+  }
+}
+
+/** Resolves one machine path inside `root` (see RootResolver; use one of those for many paths). */
+export function resolveInRoot(root: string, path: string): Resolved {
+  return new RootResolver(root).resolve(path);
 }

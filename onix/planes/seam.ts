@@ -9,7 +9,7 @@
 // state before a rollback, until the next boot rebuilds it).
 
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { hostPath, resolveInRoot } from './root-path.ts';
+import { hostPath, RootResolver } from './root-path.ts';
 import { isUnder } from '../contract.ts';
 import { parseStateId } from './machine.ts';
 
@@ -43,11 +43,12 @@ export interface Drift {
 /** Every /etc file that differs from its default under /usr/share/defaults/etc, sorted. */
 export function etcDrift(root: string): Drift[] {
   const drift: Drift[] = [];
-  walkDefaults(root, '', drift);
+  walkDefaults(new RootResolver(root), '', drift);
   return drift.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-function walkDefaults(root: string, rel: string, drift: Drift[]): void {
+function walkDefaults(resolver: RootResolver, rel: string, drift: Drift[]): void {
+  const root = resolver.root;
   let names: string[];
   try {
     names = readdirSync(hostPath(root, DEFAULTS_ETC + rel)).sort();
@@ -60,35 +61,31 @@ function walkDefaults(root: string, rel: string, drift: Drift[]): void {
     const etc = '/etc' + sub;
     const defStat = lstatSync(hostPath(root, def));
     if (defStat.isDirectory()) {
-      walkDefaults(root, sub, drift);
+      walkDefaults(resolver, sub, drift);
       continue;
     }
-    if (differs(root, etc, def)) drift.push({ path: etc, default: def });
+    if (differs(resolver, etc, def)) drift.push({ path: etc, default: def });
   }
 }
 
 /** Content of a machine path after following links inside the root; null when missing or not a file. */
-function fileContent(root: string, path: string): Buffer | null {
-  const resolved = resolveInRoot(root, path);
+function fileContent(resolver: RootResolver, path: string): Buffer | null {
+  const resolved = resolver.resolve(path);
   if (!resolved.exists) return null;
   try {
-    return readFileSync(hostPath(root, resolved.path));
+    return readFileSync(hostPath(resolver.root, resolved.path));
   } catch {
     return null;
   }
 }
 
 /** True when /etc holds its own version of the file (absent /etc files use the default: no drift). */
-function differs(root: string, etc: string, def: string): boolean {
-  try {
-    lstatSync(hostPath(root, etc));
-  } catch {
-    return false;
-  }
-  const resolved = resolveInRoot(root, etc);
-  if (resolved.path === resolveInRoot(root, def).path) return false;
-  const a = fileContent(root, etc);
-  const b = fileContent(root, def);
+function differs(resolver: RootResolver, etc: string, def: string): boolean {
+  if (!lstatSync(hostPath(resolver.root, etc), { throwIfNoEntry: false })) return false;
+  const resolved = resolver.resolve(etc);
+  if (resolved.path === resolver.resolve(def).path) return false;
+  const a = fileContent(resolver, etc);
+  const b = fileContent(resolver, def);
   return a === null || b === null || !a.equals(b);
 }
 
@@ -118,8 +115,9 @@ export function readBridge(root: string, activeId: number): BridgeView {
   collectLinks(root, BRIDGE, links);
   const bad: string[] = [];
   let archivedTarget: number | null = null;
+  const resolver = new RootResolver(root);
   for (const link of links) {
-    const resolved = resolveInRoot(root, link);
+    const resolved = resolver.resolve(link);
     const m = /^\/\.moss\/root\/([0-9]+)\/usr(\/|$)/.exec(resolved.path);
     if (m) archivedTarget = Number(m[1]);
     if (!resolved.exists || !isUnder(resolved.path, '/usr')) bad.push(`${link} -> ${resolved.path}`);
@@ -143,7 +141,8 @@ export function seamSnapshot(root: string): string[] {
   try {
     out.push(`stamp ${readFileSync(hostPath(root, BRIDGE_STAMP), 'utf8').trim()}`);
   } catch { /* none */ }
-  for (const d of etcDrift(root)) out.push(`drift ${d.path} ${fileContent(root, d.path)?.toString('base64') ?? ''}`);
+  const resolver = new RootResolver(root);
+  for (const d of etcDrift(root)) out.push(`drift ${d.path} ${fileContent(resolver, d.path)?.toString('base64') ?? ''}`);
   return out;
 }
 
@@ -230,7 +229,7 @@ function readLines(root: string, path: string): string[] {
 /** /etc/nix/nix.conf present and carrying the seam's declared defaults. */
 export function checkNixConf(root: string): Finding[] {
   const path = '/etc/nix/nix.conf';
-  const content = fileContent(root, path);
+  const content = fileContent(new RootResolver(root), path);
   const fix = `copy ${DEFAULTS_ETC}/nix/nix.conf to ${path}, or restore the setting in your override`;
   if (content === null) return [{ check: 'nix.conf', problem: `${path} is missing`, fix }];
   const settings = parseNixConf(content.toString('utf8'));
@@ -247,7 +246,7 @@ export function checkNixConf(root: string): Finding[] {
 
 /** The profile hook that puts Nix profiles on PATH. */
 export function checkProfileHook(root: string): Finding[] {
-  const content = fileContent(root, PROFILE_HOOK);
+  const content = fileContent(new RootResolver(root), PROFILE_HOOK);
   const fix = `copy ${DEFAULTS_ETC}/profile.d/onix-nix.sh to ${PROFILE_HOOK} (or reboot)`;
   if (content === null) return [{ check: 'profile hook', problem: `${PROFILE_HOOK} is missing`, fix }];
   if (!content.toString('utf8').includes('/nix/var/nix/profiles')) {
