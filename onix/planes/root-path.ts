@@ -54,9 +54,13 @@ export class RootResolver {
     return known;
   }
 
-  /** Follows every symlink of `path`; components that do not exist are kept lexically. Stops after 40 links (ELOOP). */
+  /**
+   * Follows every symlink of `path`; components that do not exist are kept lexically. `..`
+   * climbs from where the links before it led, as the kernel does (`/a/link/..` is the
+   * link target's parent, not `/a`). Stops after 40 links (ELOOP).
+   */
   resolve(path: string): Resolved {
-    let pending = normalizeAbsolute(path).split('/').filter(Boolean);
+    let pending = path.split('/').filter(Boolean);
     let current = '';
     const via: string[] = [];
     let exists = true;
