@@ -1,8 +1,9 @@
-// A disk cache of parse results keyed by the content hash, so a build of unchanged pages
-// skips micromark (the slowest step of a cold build after highlighting). A cached page is
-// the same ParsedPage parseMarkdown() would return: same front matter, same mdast with the
-// same positions. The key also covers the parser's own version, so an upgrade of remark or
-// of parse.ts invalidates it.
+// A disk cache of parse results keyed by the content hash, so the dev server starts on
+// unchanged pages without micromark (the slowest step of loading a page); a build keeps
+// facts and HTML instead (generator/site/build-cache.ts). A cached page is the same
+// ParsedPage parseMarkdown() would return: same front matter, same mdast with the same
+// positions. The key also covers the parser's own version, so an upgrade of remark or of
+// parse.ts invalidates it.
 
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -53,38 +54,12 @@ export class ParseCache {
     return new ParseCache(file, version, entries);
   }
 
-  /** Sources (of `items`) whose parse is not cached yet, one per distinct text. */
-  missing(items: Array<{ file: string; source: string }>): Array<{ file: string; source: string; contentHash: string }> {
-    const seen = new Set<string>();
-    const out: Array<{ file: string; source: string; contentHash: string }> = [];
-    for (const item of items) {
-      const contentHash = createHash('sha256').update(item.source).digest('hex');
-      if (this.entries.has(contentHash) || seen.has(contentHash)) continue;
-      seen.add(contentHash);
-      out.push({ ...item, contentHash });
-    }
-    return out;
-  }
-
-  /**
-   * Add parses made elsewhere (the build's worker threads) for sources from missing().
-   * Results that failed are left out: parse() then fails the same way on the main thread.
-   */
-  add(contentHash: string, entry: Entry): void {
-    this.entries.set(contentHash, entry);
-    this.stats.parsed++;
-    this.prefilled.add(contentHash);
-    this.dirty = true;
-  }
-
-  private readonly prefilled = new Set<string>();
-
   /** parseMarkdown(file, source), from the cache when this exact source was parsed before. */
   parse(file: string, source: string): ParsedPage {
     const contentHash = createHash('sha256').update(source).digest('hex');
     const hit = this.entries.get(contentHash);
     if (hit) {
-      if (!this.prefilled.delete(contentHash)) this.stats.cached++;
+      this.stats.cached++;
       this.used.set(contentHash, hit);
       return { file, source, contentHash, frontMatter: hit.frontMatter, bodyLine: hit.bodyLine, tree: hit.tree };
     }

@@ -6,7 +6,7 @@ import GithubSlugger from 'github-slugger';
 import type { Code, Heading, Image, Link, Nodes, Root, Table } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import type { ParsedPage } from '../markdown/parse.ts';
-import { knownLanguages } from './highlight.ts';
+import { knownLanguages, transcriptLanguages } from './highlight.ts';
 import { resolveInternalLink } from './routes.ts';
 
 /** A problem found in a page, reported as `file:line: message`. */
@@ -16,22 +16,39 @@ export interface PageProblem {
   message: string;
 }
 
-export interface HeadingInfo {
-  node: Heading;
+/** A heading as the toc and link checks see it. */
+export interface HeadingFact {
   id: string;
   depth: number;
   text: string;
 }
 
-export interface LinkInfo {
-  node: Link | Image;
+export interface HeadingInfo extends HeadingFact {
+  node: Heading;
+}
+
+/** A link or image as the link checks see it. */
+export interface LinkFact {
   line: number;
+  /** The URL as written in the page. */
+  href: string;
   /** Resolved site URL and fragment, or null for external links and artifact references. */
   target: { url: string; fragment: string } | null;
 }
 
-export interface PageSummary {
-  page: ParsedPage;
+export interface LinkInfo extends LinkFact {
+  node: Link | Image;
+}
+
+/**
+ * What the rest of the site needs to know of a page (nav, link and URL checks, sitemap,
+ * toc): plain data without the mdast, so it crosses threads and goes in a disk cache.
+ */
+export interface PageFacts {
+  /** The page's file as named in errors and block ids ("content/cli.md"). */
+  file: string;
+  /** sha256 of the page's text. */
+  contentHash: string;
   /** Path relative to the content folder, posix ("cli.md"). */
   rel: string;
   url: string;
@@ -43,14 +60,37 @@ export interface PageSummary {
   navLabel: string;
   /** Monospace line above the title (front matter `kicker`, default: none). */
   kicker: string;
-  headings: HeadingInfo[];
+  headings: HeadingFact[];
   headingIds: Set<string>;
+  links: LinkFact[];
+  /** Report artifacts the page shows (`spec-artifact:` images), relative to the report dir. */
+  artifacts: string[];
+  /** True when the page shows spec results (console transcripts, a contract table). */
+  showsResults: boolean;
+  problems: PageProblem[];
+}
+
+/** Everything analyzePage() finds: the facts, and the mdast nodes the renderer needs. */
+export interface PageSummary extends PageFacts {
+  page: ParsedPage;
+  headings: HeadingInfo[];
   links: LinkInfo[];
   /** Every fenced code block, in document order. */
   codeBlocks: Code[];
   /** Tables marked as the ownership contract (`<!-- spec: contract -->` right before them). */
   contractTables: Set<Table>;
-  problems: PageProblem[];
+}
+
+/** The facts of a summary, without its mdast (what a worker thread hands back). */
+export function factsOf(s: PageSummary): PageFacts {
+  return {
+    file: s.file, contentHash: s.contentHash, rel: s.rel, url: s.url, title: s.title, description: s.description,
+    order: s.order, navLabel: s.navLabel, kicker: s.kicker,
+    headings: s.headings.map(({ id, depth, text }) => ({ id, depth, text })),
+    headingIds: s.headingIds,
+    links: s.links.map(({ line, href, target }) => ({ line, href, target })),
+    artifacts: s.artifacts, showsResults: s.showsResults, problems: s.problems,
+  };
 }
 
 /** The spec runner's marker before the ownership table. */
@@ -82,6 +122,7 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
   const links: LinkInfo[] = [];
   const codeBlocks: Code[] = [];
   const contractTables = new Set<Table>();
+  const artifacts: string[] = [];
 
   walk(tree, (node) => {
     if ('children' in node) {
@@ -98,15 +139,18 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
       if (node.depth === 1) problem(lineOf(node, 1), 'use ## and below: the layout renders the title as the page heading');
     } else if (node.type === 'link' || node.type === 'image') {
       const href = node.url;
+      const artifact = node.type === 'image' && href.startsWith(ARTIFACT_SCHEME);
+      if (artifact) artifacts.push(href.slice(ARTIFACT_SCHEME.length));
       const target = href.startsWith(ARTIFACT_SCHEME) ? null : resolveInternalLink(rel, href);
-      links.push({ node, line: lineOf(node, 1), target });
+      links.push({ node, line: lineOf(node, 1), href, target });
     } else if (node.type === 'code') {
       codeBlocks.push(node);
       checkCodeLanguage(node, problem);
     }
   });
 
-  return { page, rel, url, title, description, order, navLabel, kicker, headings, headingIds, links, codeBlocks, contractTables, problems };
+  const showsResults = contractTables.size > 0 || codeBlocks.some((c) => transcriptLanguages.has(c.lang ?? ''));
+  return { page, file: page.file, contentHash: page.contentHash, rel, url, title, description, order, navLabel, kicker, headings, headingIds, links, artifacts, showsResults, codeBlocks, contractTables, problems };
 }
 
 /** Every node in document order (a plain recursive walk: this runs on every page of a build). */

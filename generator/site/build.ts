@@ -1,32 +1,35 @@
-// buildSite(): content/ -> dist/. Load and check every page (one parse each), then render
-// with one highlighter, then write plain files: pages, 404.html, sitemap.xml, robots.txt,
-// assets, report artifacts, .nojekyll and CNAME. Two builds of one commit are byte-identical.
+// buildSite(): content/ -> dist/. Every page's facts (parsed, or from the cache) first, so
+// the whole site is checked before anything is written; then each page's HTML (rendered by
+// the thread that parsed it, or copied from the cache); then 404.html, sitemap.xml,
+// robots.txt, assets, report artifacts, .nojekyll and CNAME. The new dist/ is assembled
+// beside the old one and takes its place at the end, so a failed build leaves dist/ as it
+// was. Two builds of one commit are byte-identical, whatever the cache and thread count.
 
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { h } from 'hastscript';
 import type { SpecReport } from '../spec/report-types.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
-import { ParseCache } from '../markdown/parse-cache.ts';
+import type { PageFacts, PageProblem } from './analyze.ts';
 import { loadSiteAssets } from './assets.ts';
+import { BuildCache, hashOf } from './build-cache.ts';
 import { defaultSiteConfig, type SiteConfig } from './config.ts';
 import { lastCommitDates } from './git-dates.ts';
-import { highlightJobs } from './code-block.ts';
-import { createCodeHighlighter, type CodeHighlighter } from './highlight.ts';
+import { artifactTarget, type BodyContext, type HighlightStats, type PageItem, type SiteContext } from './page-store.ts';
 import { displayPath, findMarkdownFiles } from './pages.ts';
-import { defaultWorkerCount, WorkerPool } from './worker-pool.ts';
-import { createPageRenderer } from './render-page.ts';
-import { outputFileForUrl } from './routes.ts';
-import { BuildError, SiteModel } from './site-model.ts';
+import { outputFileForUrl, urlForContentPath } from './routes.ts';
+import { BuildError, navOf, siteProblems } from './site-model.ts';
 import { renderRobots, renderSitemap } from './sitemap.ts';
 import { indexSpecResults } from './spec-results.ts';
+import { defaultWorkerCount, forEachShare, LocalOwner, WorkerOwner, type PageOwner } from './worker-pool.ts';
 
 export { BuildError } from './site-model.ts';
 
 export interface BuildOptions {
   /** Folder of Markdown pages (default: "content"). */
   contentDir?: string;
-  /** Output folder, emptied first (default: "dist"). */
+  /** Output folder, replaced as a whole at the end (default: "dist"). */
   outDir?: string;
   /** Spec report whose results the pages show (default: none, every block "not run"). */
   report?: SpecReport | null;
@@ -34,15 +37,15 @@ export interface BuildOptions {
   reportDir?: string;
   /** Folder holding CNAME, copied into the output (default: the current directory). */
   rootDir?: string;
-  /** Highlight cache folder; null for none (default: ".cache/site"). */
+  /** Cache folder (page facts, rendered pages, highlighted blocks); null for none (default: ".cache/site"). */
   cacheDir?: string | null;
   /** Overrides of the site facts (default: onix-os.com). */
   site?: Partial<SiteConfig>;
   /** Read last-updated dates from git (default: true). */
   gitDates?: boolean;
   /**
-   * Worker threads for parsing and highlighting; used only when a build has enough uncached
-   * pages or blocks to pay for starting them. 0 or 1: none (default: one per CPU, at most 4).
+   * Worker threads that parse and render pages; used only when a build has enough pages to
+   * parse or render to pay for starting them. 0 or 1: none (default: one per CPU, at most 4).
    */
   workers?: number;
 }
@@ -52,155 +55,202 @@ export interface BuildResult {
   pages: number;
   /** Every file written, relative to outDir, sorted. */
   files: string[];
-  /** Code blocks tokenised now / taken from the highlight cache. */
-  highlighted: { tokenized: number; cached: number };
-  /** Pages parsed now / taken from the parse cache. */
+  /** Code blocks tokenised now / taken from the highlight cache (pages copied from the cache tokenise nothing). */
+  highlighted: HighlightStats;
+  /** Pages parsed now / not parsed (facts from the cache, or parsed earlier in this thread). */
   parsed: { parsed: number; cached: number };
+  /** Pages rendered now / copied from the cache. */
+  rendered: { rendered: number; cached: number };
   /** Worker threads the build used (0: all on the main thread). */
   workers: number;
   durationMs: number;
-  /** Where the time went: parse and check, render (highlighting included), write. */
+  /** Where the time went: facts (read, parse, check), pages (render or copy, and write), the rest. */
   phasesMs: { load: number; render: number; write: number };
 }
 
-export async function buildSite(options: BuildOptions = {}): Promise<BuildResult> {
-  const workers = options.workers ?? defaultWorkerCount();
-  let pool: WorkerPool | null = null;
-  try {
-    return await build(options, workers > 1 ? () => (pool ??= new WorkerPool(workers)) : null);
-  } finally {
-    await (pool as WorkerPool | null)?.close();
-  }
-}
+/** Pages a build must have to parse or render before it starts worker threads for them. */
+const PARALLEL_MIN_PAGES = 200;
 
-async function build(options: BuildOptions, getPool: (() => WorkerPool) | null): Promise<BuildResult> {
+export async function buildSite(options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
-  let poolUsed = 0;
-  const usePool = getPool ? () => {
-    const p = getPool();
-    poolUsed = p.size;
-    return p;
-  } : null;
   const contentDir = options.contentDir ?? 'content';
   const outDir = resolve(options.outDir ?? 'dist');
   const reportDir = options.reportDir ?? DEFAULT_REPORT_DIR;
+  const report = options.report ?? null;
   const config: SiteConfig = { ...defaultSiteConfig, ...options.site };
   const cacheDir = options.cacheDir === undefined ? '.cache/site' : options.cacheDir;
+  const workerCount = options.workers ?? defaultWorkerCount();
 
-  const parseCache = await ParseCache.open(cacheDir ? join(cacheDir, 'parse.v8') : null);
-  if (usePool) await parseInWorkers(contentDir, parseCache, usePool);
-  const [model, dates, assets] = await Promise.all([
-    SiteModel.load(contentDir, parseCache),
-    options.gitDates === false ? Promise.resolve(new Map<string, string>()) : lastCommitDates(contentDir),
-    loadSiteAssets(),
-  ]);
-  await parseCache.save();
-  const loadedAt = performance.now();
-  const problems = model.problems();
-  if (problems.length) throw new BuildError(problems);
+  const contentRoot = resolve(contentDir);
+  // Path order (not walk order): the first of two pages with one URL keeps it.
+  const files = (await findMarkdownFiles(contentRoot)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const datesPending = options.gitDates === false ? Promise.resolve(new Map<string, string>()) : lastCommitDates(contentDir);
+  const assetsPending = loadSiteAssets();
+  const [items, cache] = await Promise.all([readPages(contentRoot, files), BuildCache.open(cacheDir)]);
 
-  const results = indexSpecResults(options.report ?? null, reportDir);
-  const artifacts = new Map<string, string>(); // output path -> source file
-  const highlighter = await createCodeHighlighter(cacheDir ? { cacheFile: join(cacheDir, 'highlight.json') } : {});
-  const out = new Map<string, string | Buffer>();
+  const local = new LocalOwner();
+  let workers: PageOwner[] | null = null;
+  const staging = `${outDir}.${process.pid}.new`;
+  /** The owners of a phase with `n` pages to do: worker threads once a phase is big enough. */
+  const ownersFor = (n: number): PageOwner[] => {
+    if (!workers && workerCount > 1 && n >= PARALLEL_MIN_PAGES) workers = Array.from({ length: workerCount }, () => new WorkerOwner());
+    return workers ?? [local];
+  };
   try {
-    if (usePool) await tokenizeInWorkers(model, highlighter, usePool);
-    const renderer = createPageRenderer({
-      config,
-      nav: model.nav(),
-      assets: assets.urls,
-      lastUpdated: (rel) => dates.get(rel) ?? null,
-      highlighter,
-      results,
-      artifactUrl(path) {
-        const source = results.artifact(path);
-        if (!source) return null;
-        const target = `spec-artifacts/${path.replace(/^\/+/, '')}`;
-        artifacts.set(target, source);
-        return `/${target}`;
-      },
+    // 1. Facts of every page: from the cache, or parsed by the page's owner.
+    const facts: Array<PageFacts | null> = items.map(() => null);
+    const keys = items.map((item) => cache.factsKey(displayPath(item.abs), item.rel, sha256(item.source)));
+    const parseErrors: PageProblem[] = [];
+    const toLoad: number[] = [];
+    items.forEach((_, i) => {
+      const hit = cache.getFacts(keys[i]!);
+      if (hit) facts[i] = hit;
+      else toLoad.push(i);
     });
-    for (const summary of model.pages.values()) out.set(outputFileForUrl(summary.url), renderer.render(summary));
-    out.set('404.html', renderer.renderSpecial({
+    let parsed = 0;
+    const highlighted: HighlightStats = { tokenized: 0, cached: 0 };
+    const count = (r: { parsed: number; highlighted: HighlightStats }): void => {
+      parsed += r.parsed;
+      highlighted.tokenized += r.highlighted.tokenized;
+      highlighted.cached += r.highlighted.cached;
+    };
+    const body: BodyContext = { key: hashOf(JSON.stringify([report, reportDir])), report, reportDir, highlightCache: cacheDir ? join(cacheDir, 'highlight.json') : null };
+    await forEachShare(ownersFor(toLoad.length), toLoad, 50, (owner, share) => owner.load(body, share.map((i) => items[i]!)), (share, r) => {
+      count(r);
+      r.results.forEach((result, k) => {
+        const i = share[k]!;
+        if (result.ok) {
+          facts[i] = result.facts;
+          cache.putFacts(keys[i]!, result.facts);
+        } else parseErrors.push(result.problem);
+      });
+    });
+    const pages = facts.filter((f): f is PageFacts => f !== null);
+    const problems = siteProblems(pages, parseErrors);
+    if (problems.length) throw new BuildError(problems);
+    const loadedAt = performance.now();
+
+    // 2. Every page's HTML, assembled in a new folder beside outDir.
+    const [dates, assets] = await Promise.all([datesPending, assetsPending]);
+    const nav = navOf(pages);
+    const siteKey = hashOf(JSON.stringify([config, nav, assets.urls]));
+    const site: SiteContext = { config, nav, assets: assets.urls, dates: Object.fromEntries(dates) };
+    const shown = resultsShown(report, reportDir);
+    await rm(staging, { recursive: true, force: true });
+    const outputs = pages.map((f) => outputFileForUrl(f.url));
+    for (const d of new Set(outputs.map((o) => dirname(join(staging, o))))) await mkdir(d, { recursive: true });
+    const pageKeys = items.map((item, i) => {
+      const f = facts[i]!;
+      return cache.pageKey(siteKey, f.file, f.rel, f.contentHash, dates.get(f.rel) ?? '', shown(f));
+    });
+    const toRender: number[] = [];
+    let copied = 0;
+    for (let k = 0; k < items.length; k += 64) {
+      await Promise.all(items.slice(k, k + 64).map(async (_, j) => {
+        const i = k + j;
+        if (await cache.copyPage(pageKeys[i]!, join(staging, outputFileForUrl(facts[i]!.url)))) copied++;
+        else toRender.push(i);
+      }));
+    }
+    toRender.sort((a, b) => a - b);
+    await forEachShare(ownersFor(toRender.length), toRender, 40, (owner, share) => owner.render(body, site, share.map((i) => items[i]!)), async (share, r) => {
+      count(r);
+      await Promise.all(share.map(async (i, k) => {
+        await writeFile(join(staging, outputFileForUrl(facts[i]!.url)), r.html[k]!);
+        await cache.putPage(pageKeys[i]!, r.html[k]!);
+      }));
+    });
+    const renderedAt = performance.now();
+
+    // 3. The rest: 404 page, sitemap, robots.txt, assets, artifacts, CNAME.
+    const other = new Map<string, string | Buffer>();
+    other.set('404.html', await local.store.special(body, site, {
       title: 'Page not found',
       description: 'There is no page at this address.',
       url: '/404.html',
       body: [h('p', ['There is no page at this address. Start again from the ', h('a', { href: '/' }, 'home page'), '.'])],
     }));
+    other.set('sitemap.xml', renderSitemap(config, pages.map((s) => ({ url: s.url, lastmod: dates.get(s.rel) ?? null }))));
+    other.set('robots.txt', renderRobots(config));
+    other.set('.nojekyll', '');
+    for (const [path, data] of assets.files) other.set(path, data);
+    try {
+      other.set('CNAME', await readFile(join(options.rootDir ?? '.', 'CNAME')));
+    } catch {
+      other.set('CNAME', `${new URL(config.origin).host}\n`);
+    }
+    for (const [path, data] of other) {
+      await mkdir(dirname(join(staging, path)), { recursive: true });
+      await writeFile(join(staging, path), data);
+    }
+    const results = indexSpecResults(report, reportDir);
+    const artifacts = new Set<string>();
+    for (const f of pages) {
+      for (const path of f.artifacts) {
+        const source = results.artifact(path);
+        if (!source || artifacts.has(artifactTarget(path))) continue;
+        artifacts.add(artifactTarget(path));
+        await mkdir(dirname(join(staging, artifactTarget(path))), { recursive: true });
+        await copyFile(source, join(staging, artifactTarget(path)));
+      }
+    }
+    await cache.save();
+    await rm(outDir, { recursive: true, force: true });
+    await rename(staging, outDir);
+
+    return {
+      outDir,
+      pages: pages.length,
+      files: [...outputs, ...other.keys(), ...artifacts].sort(),
+      highlighted,
+      parsed: { parsed, cached: pages.length - parsed },
+      rendered: { rendered: toRender.length, cached: copied },
+      workers: (workers as PageOwner[] | null)?.length ?? 0,
+      durationMs: performance.now() - started,
+      phasesMs: { load: loadedAt - started, render: renderedAt - loadedAt, write: performance.now() - renderedAt },
+    };
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
   } finally {
-    await highlighter.dispose();
+    await local.close();
+    await Promise.all(((workers as PageOwner[] | null) ?? []).map((w) => w.close()));
   }
-
-  const renderedAt = performance.now();
-  const pages = [...model.pages.values()];
-  out.set('sitemap.xml', renderSitemap(config, pages.map((s) => ({ url: s.url, lastmod: dates.get(s.rel) ?? null }))));
-  out.set('robots.txt', renderRobots(config));
-  out.set('.nojekyll', '');
-  for (const [path, data] of assets.files) out.set(path, data);
-  try {
-    out.set('CNAME', await readFile(join(options.rootDir ?? '.', 'CNAME')));
-  } catch {
-    out.set('CNAME', `${new URL(config.origin).host}\n`);
-  }
-
-  await rm(outDir, { recursive: true, force: true });
-  await writeOutput(outDir, out);
-  for (const [target, source] of artifacts) {
-    await mkdir(dirname(join(outDir, target)), { recursive: true });
-    await copyFile(source, join(outDir, target));
-  }
-
-  return {
-    outDir,
-    pages: pages.length,
-    files: [...out.keys(), ...artifacts.keys()].sort(),
-    highlighted: { ...highlighter.stats },
-    parsed: { ...parseCache.stats },
-    workers: poolUsed,
-    durationMs: performance.now() - started,
-    phasesMs: { load: loadedAt - started, render: renderedAt - loadedAt, write: performance.now() - renderedAt },
-  };
 }
 
-/** Pages a build must have to parse before it starts worker threads for them. */
-const PARALLEL_MIN_PAGES = 200;
-/** Code blocks a build must have to tokenise before it starts worker threads for them. */
-const PARALLEL_MIN_BLOCKS = 400;
-
-/** Parse the pages missing from the cache in worker threads (big cold builds only). */
-async function parseInWorkers(contentDir: string, cache: ParseCache, pool: () => WorkerPool): Promise<void> {
-  const files = await findMarkdownFiles(contentDir);
-  if (files.length < PARALLEL_MIN_PAGES) return;
-  const sources: Array<{ file: string; source: string }> = [];
+/** Read every page (a bounded number at a time), with where it is published. */
+async function readPages(contentRoot: string, files: string[]): Promise<PageItem[]> {
+  const items: PageItem[] = [];
   for (let i = 0; i < files.length; i += 64) {
-    sources.push(...(await Promise.all(files.slice(i, i + 64).map(async (f) => ({ file: displayPath(f), source: await readFile(f, 'utf8') })))));
+    items.push(...(await Promise.all(files.slice(i, i + 64).map(async (abs) => {
+      const rel = relative(contentRoot, abs).split(sep).join('/');
+      return { abs, rel, url: urlForContentPath(rel), source: await readFile(abs, 'utf8') };
+    }))));
   }
-  const missing = cache.missing(sources);
-  if (missing.length < PARALLEL_MIN_PAGES) return;
-  const results = await pool().parse(missing.map(({ file, source }) => ({ file, source })));
-  results.forEach((r, i) => {
-    if (r.ok) cache.add(missing[i]!.contentHash, { frontMatter: r.frontMatter, bodyLine: r.bodyLine, tree: r.tree });
-  });
+  return items;
 }
 
-/** Tokenise the code blocks missing from the highlight cache in worker threads. */
-async function tokenizeInWorkers(model: SiteModel, highlighter: CodeHighlighter, pool: () => WorkerPool): Promise<void> {
-  const jobs: Array<{ code: string; lang: string }> = [];
-  for (const s of model.pages.values()) for (const node of s.codeBlocks) jobs.push(...highlightJobs(node));
-  const missing = highlighter.missing(jobs);
-  if (missing.length < PARALLEL_MIN_BLOCKS) return;
-  const tokens = await pool().tokenize(missing);
-  missing.forEach((job, i) => highlighter.fill(job, tokens[i]!));
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
-/** Write every file, creating each folder once, a bounded number of writes at a time. */
-async function writeOutput(outDir: string, files: Map<string, string | Buffer>): Promise<void> {
-  const dirs = new Set<string>();
-  for (const path of files.keys()) dirs.add(dirname(join(outDir, path)));
-  for (const d of [...dirs].sort()) await mkdir(d, { recursive: true });
-  const entries = [...files.entries()];
-  const width = 64;
-  for (let i = 0; i < entries.length; i += width) {
-    await Promise.all(entries.slice(i, i + width).map(([path, data]) => writeFile(join(outDir, path), data)));
+/**
+ * What of the spec report a page shows, as a string for its cache key: nothing for a page
+ * without transcripts, contract tables or artifacts; else the results of its blocks.
+ */
+function resultsShown(report: SpecReport | null, reportDir: string): (f: PageFacts) => string {
+  const byFile = new Map<string, unknown[]>();
+  for (const c of report?.cases ?? []) {
+    for (const file of new Set(c.blocks.map((b) => b.id.slice(0, b.id.lastIndexOf(':'))))) {
+      if (!byFile.has(file)) byFile.set(file, []);
+      byFile.get(file)!.push(c.blocks);
+    }
   }
+  const pageHash = new Map((report?.pages ?? []).map((p) => [p.file, p.contentHash]));
+  const artifacts = new Set(report?.cases.flatMap((c) => c.artifacts) ?? []);
+  const run = report ? [report.machine, report.finishedAt.slice(0, 10)] : null;
+  return (f) => {
+    if (!f.showsResults && f.artifacts.length === 0) return '';
+    return JSON.stringify([run, pageHash.get(f.file) ?? null, byFile.get(f.file) ?? [], reportDir, f.artifacts.map((a) => artifacts.has(a))]);
+  };
 }

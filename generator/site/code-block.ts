@@ -21,23 +21,6 @@ export interface CodeBlockContext {
 
 const statusLabel: Record<BlockResult['status'], string> = { passed: 'verified', failed: 'failed', 'not-run': 'not run' };
 
-/** The (code, language) pairs renderCodeBlock() will tokenise for `node`, in order. */
-export function highlightJobs(node: Code): Array<{ code: string; lang: string }> {
-  const lang = node.lang ?? '';
-  if (!transcriptLanguages.has(lang)) return lang ? [{ code: node.value, lang }] : [];
-  const jobs: Array<{ code: string; lang: string }> = [];
-  let inCommand = false;
-  for (const text of node.value.split('\n')) {
-    if (text.startsWith('$ ') || text === '$') {
-      inCommand = true;
-      if (!text.includes('{{')) jobs.push({ code: text.slice(2), lang: 'sh' });
-    } else if (inCommand && text.startsWith('> ')) {
-      if (!text.includes('{{')) jobs.push({ code: text.slice(2), lang: 'sh' });
-    } else inCommand = false;
-  }
-  return jobs;
-}
-
 export function renderCodeBlock(node: Code, ctx: CodeBlockContext): Element {
   const lang = node.lang ?? '';
   if (transcriptLanguages.has(lang)) return renderTranscript(node, ctx);

@@ -66,12 +66,6 @@ export interface CodeHighlighter {
   tokenize(code: string, lang: string): TokenLines;
   /** Highlighted `<span class="line">` elements, one per line, for a `<code>`. */
   lines(code: string, lang: string): ElementContent[];
-  /**
-   * Blocks (of `jobs`) not tokenised yet, one per distinct block; hand their tokens back
-   * with `fill` (tokenised elsewhere, e.g. by the build's worker threads).
-   */
-  missing(jobs: Array<{ code: string; lang: string }>): Array<{ code: string; lang: string }>;
-  fill(job: { code: string; lang: string }, tokens: TokenLines): void;
   /** Write the disk cache (if any) and free the highlighter. */
   dispose(): Promise<void>;
   /** Blocks tokenised / served from the cache during this build. */
@@ -141,7 +135,7 @@ export async function createCodeHighlighter(options: HighlighterOptions = {}): P
     used.add(key);
     const hit = cache.get(key);
     if (hit) {
-      if (!prefilled.delete(key)) stats.cached++;
+      stats.cached++;
       return hit;
     }
     stats.tokenized++;
@@ -151,27 +145,8 @@ export async function createCodeHighlighter(options: HighlighterOptions = {}): P
     return lines;
   }
 
-  const prefilled = new Set<string>();
   function keyOf(grammar: string, code: string): string {
     return createHash('sha1').update(grammar).update('\0').update(code).digest('base64url');
-  }
-  function missing(jobs: Array<{ code: string; lang: string }>): Array<{ code: string; lang: string }> {
-    const seen = new Set<string>();
-    return jobs.filter(({ code, lang }) => {
-      const grammar = languageGrammar[lang];
-      if (typeof grammar !== 'string') return false;
-      const key = keyOf(grammar, code);
-      if (cache.has(key) || seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-  }
-  function fill({ code, lang }: { code: string; lang: string }, tokens: TokenLines): void {
-    const key = keyOf(languageGrammar[lang] as string, code);
-    cache.set(key, tokens);
-    prefilled.add(key);
-    stats.tokenized++;
-    dirty = true;
   }
 
   function lines(code: string, lang: string): ElementContent[] {
@@ -193,7 +168,7 @@ export async function createCodeHighlighter(options: HighlighterOptions = {}): P
     }
   }
 
-  return { tokenize, lines, missing, fill, dispose, stats };
+  return { tokenize, lines, dispose, stats };
 }
 
 /** `<span class="line">` per line, tokens as `<span class="tk-…">`, lines joined by "\n". */

@@ -52,6 +52,18 @@ export async function loadPage(path: string, cache?: ParseCache): Promise<Parsed
   return page;
 }
 
+/**
+ * The parse of `source`, read from the file at `abs`: the earlier one when this thread
+ * already parsed that exact text for that file (the spec runner and the build share it).
+ */
+export function loadPageFromSource(abs: string, source: string): { page: ParsedPage; parsed: boolean } {
+  const known = parsedByPath.get(abs);
+  if (known && known.source === source) return { page: known, parsed: false };
+  const page = parseMarkdown(displayPath(abs), source);
+  parsedByPath.set(abs, page);
+  return { page, parsed: true };
+}
+
 /** Forget a file (it was deleted). */
 export function forgetPage(path: string): void {
   parsedByPath.delete(resolve(path));

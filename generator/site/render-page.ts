@@ -10,11 +10,14 @@ import { toString } from 'mdast-util-to-string';
 import rehypeStringify from 'rehype-stringify';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
-import { ARTIFACT_SCHEME, type PageSummary } from './analyze.ts';
+import { ARTIFACT_SCHEME, type PageFacts, type PageSummary } from './analyze.ts';
 import { renderCodeBlock } from './code-block.ts';
 import type { CodeHighlighter } from './highlight.ts';
 import { renderLayout, type LayoutSite } from './layout.ts';
 import type { BlockResult, SpecResults } from './spec-results.ts';
+
+/** Where renderDocument() puts the body. */
+const BODY_MARK = 'onix:body';
 
 export interface RenderSite extends LayoutSite {
   highlighter: CodeHighlighter;
@@ -33,6 +36,10 @@ interface Current {
 export interface PageRenderer {
   /** Complete HTML document of a page. */
   render(summary: PageSummary): string;
+  /** The HTML of a page's content alone: all that needs its mdast. */
+  renderBody(summary: PageSummary): string;
+  /** The document around a body from renderBody(): needs only the page's facts and the site. */
+  renderDocument(facts: PageFacts, body: string): string;
   /** A document with the site's layout around `body` (404 page, dev error page). */
   renderSpecial(options: { title: string; description: string; url: string; body: ElementContent[] }): string;
 }
@@ -100,34 +107,44 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
     .use(remarkRehype, { handlers })
     .use(rehypeStringify);
 
-  function render(summary: PageSummary): string {
+  function renderBody(summary: PageSummary): string {
     const headingIds = new Map<Heading, string>();
     for (const hd of summary.headings) headingIds.set(hd.node, hd.id);
     const linkTargets = new Map<Link | Image, string>();
     for (const l of summary.links) if (l.target) linkTargets.set(l.node, l.target.url + (l.target.fragment ? `#${l.target.fragment}` : ''));
     current = { summary, headingIds, linkTargets };
     try {
-      const body = processor.runSync(summary.page.tree as MdastRoot) as HastRoot;
-      const doc = renderLayout(site, {
-        title: summary.title,
-        description: summary.description,
-        url: summary.url,
-        kicker: summary.kicker,
-        rel: summary.rel,
-        toc: summary.headings.filter((x) => x.depth === 2 || x.depth === 3).map((x) => ({ id: x.id, text: x.text, depth: x.depth })),
-        body: body.children as ElementContent[],
-      });
-      return processor.stringify(doc);
+      return processor.stringify(processor.runSync(summary.page.tree as MdastRoot) as HastRoot);
     } finally {
       current = null;
     }
+  }
+
+  function renderDocument(facts: PageFacts, body: string): string {
+    const doc = renderLayout(site, {
+      title: facts.title,
+      description: facts.description,
+      url: facts.url,
+      kicker: facts.kicker,
+      rel: facts.rel,
+      toc: facts.headings.filter((x) => x.depth === 2 || x.depth === 3).map((x) => ({ id: x.id, text: x.text, depth: x.depth })),
+      body: [{ type: 'comment', value: BODY_MARK }],
+    });
+    // The body went through the same stringifier on its own; content cannot make a comment
+    // (raw HTML is dropped), so the mark is found exactly once.
+    const [before, after] = processor.stringify(doc).split(`<!--${BODY_MARK}-->`);
+    return before + body + after;
+  }
+
+  function render(summary: PageSummary): string {
+    return renderDocument(summary, renderBody(summary));
   }
 
   function renderSpecial(options: { title: string; description: string; url: string; body: ElementContent[] }): string {
     return processor.stringify(renderLayout(site, { ...options, kicker: '', rel: null, toc: [] }));
   }
 
-  return { render, renderSpecial };
+  return { render, renderBody, renderDocument, renderSpecial };
 }
 
 /**

@@ -5,7 +5,7 @@
 import { relative, resolve, sep } from 'node:path';
 import type { ParseCache } from '../markdown/parse-cache.ts';
 import { ContentError, type ParsedPage } from '../markdown/parse.ts';
-import { analyzePage, type PageProblem, type PageSummary } from './analyze.ts';
+import { analyzePage, type PageFacts, type PageProblem, type PageSummary } from './analyze.ts';
 import type { NavItem } from './layout.ts';
 import { checkLinks } from './links.ts';
 import { findMarkdownFiles, forgetPage, loadPage } from './pages.ts';
@@ -81,30 +81,16 @@ export class SiteModel {
 
   /** Pages by URL (the first page in path order wins a clash; clashes are problems). */
   byUrl(): Map<string, PageSummary> {
-    const map = new Map<string, PageSummary>();
-    for (const s of this.pages.values()) if (!map.has(s.url)) map.set(s.url, s);
-    return map;
+    return pagesByUrl(this.pages.values());
   }
 
   nav(): NavItem[] {
-    return [...this.pages.values()]
-      .filter((s) => s.order !== null)
-      .sort((a, b) => (a.order! - b.order!) || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0))
-      .map((s) => ({ url: s.url, label: s.navLabel }));
+    return navOf(this.pages.values());
   }
 
   /** Every problem that fails a build: parse errors, page problems, URL clashes, broken links. */
   problems(): PageProblem[] {
-    const problems: PageProblem[] = [...this.parseErrors.values()];
-    const byUrl = new Map<string, PageSummary>();
-    for (const s of this.pages.values()) {
-      problems.push(...s.problems);
-      const other = byUrl.get(s.url);
-      if (other) problems.push({ file: s.page.file, line: 1, message: `URL ${s.url} is also the URL of ${other.page.file}` });
-      else byUrl.set(s.url, s);
-    }
-    for (const s of this.pages.values()) problems.push(...checkLinks(s, byUrl, STATIC_URLS));
-    return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+    return siteProblems([...this.pages.values()], this.parseErrors.values());
   }
 
   /** Problems of one page only (its own and its outgoing links): the dev server's quick check. */
@@ -112,10 +98,42 @@ export class SiteModel {
     const byUrl = this.byUrl();
     const problems = [...summary.problems, ...checkLinks(summary, byUrl, STATIC_URLS)];
     for (const s of this.pages.values()) {
-      if (s !== summary && s.url === summary.url) problems.push({ file: summary.page.file, line: 1, message: `URL ${s.url} is also the URL of ${s.page.file}` });
+      if (s !== summary && s.url === summary.url) problems.push({ file: summary.file, line: 1, message: `URL ${s.url} is also the URL of ${s.file}` });
     }
     return problems;
   }
+}
+
+// The site-wide views below work on facts alone, so a build whose pages were analysed in
+// worker threads (or taken from the cache) checks and lays them out the same way.
+
+/** Pages by URL; the first in `pages` order wins a clash. */
+export function pagesByUrl<P extends PageFacts>(pages: Iterable<P>): Map<string, P> {
+  const map = new Map<string, P>();
+  for (const s of pages) if (!map.has(s.url)) map.set(s.url, s);
+  return map;
+}
+
+/** The nav: pages with an `order`, ascending, ties by URL. */
+export function navOf(pages: Iterable<PageFacts>): NavItem[] {
+  return [...pages]
+    .filter((s) => s.order !== null)
+    .sort((a, b) => (a.order! - b.order!) || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0))
+    .map((s) => ({ url: s.url, label: s.navLabel }));
+}
+
+/** Every problem that fails a build, sorted by file and line. `pages` in path order. */
+export function siteProblems(pages: readonly PageFacts[], parseErrors: Iterable<PageProblem>): PageProblem[] {
+  const problems: PageProblem[] = [...parseErrors];
+  const byUrl = new Map<string, PageFacts>();
+  for (const s of pages) {
+    problems.push(...s.problems);
+    const other = byUrl.get(s.url);
+    if (other) problems.push({ file: s.file, line: 1, message: `URL ${s.url} is also the URL of ${other.file}` });
+    else byUrl.set(s.url, s);
+  }
+  for (const s of pages) problems.push(...checkLinks(s, byUrl, STATIC_URLS));
+  return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
 }
 
 /** The build's error: every problem, one `file:line: message` per line. */

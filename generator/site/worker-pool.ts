@@ -1,93 +1,136 @@
-// A small pool of worker threads for cold builds of big sites: Markdown parsing and code
-// tokenising spread over the CPUs. Results come back as plain data (structured clone) and
-// are identical to what the main thread would compute, so output does not depend on the
-// number of workers. Small jobs stay on the main thread: starting a worker costs more.
+// Where a build's pages are parsed and rendered: on the main thread for small builds, or
+// spread over worker threads for big ones. Each page has one owner for the whole build
+// (page i goes to owner i mod n), so the tree parsed for its facts is the one rendered, in
+// the same thread. Results come back as plain data and are identical whatever the owner,
+// so output does not depend on the number of workers.
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { FrontMatter } from '../markdown/parse.ts';
-import type { TokenLines } from './highlight.ts';
-import type { Root } from 'mdast';
+import { PageStore, type BodyContext, type HighlightStats, type LoadResult, type PageItem, type RenderResult, type SiteContext } from './page-store.ts';
 
 export type WorkerRequest =
-  | { id: number; type: 'parse'; items: Array<{ file: string; source: string }> }
-  | { id: number; type: 'tokenize'; items: Array<{ code: string; lang: string }> };
+  | { id: number; type: 'load'; context: BodyContext; items: PageItem[] }
+  | { id: number; type: 'render'; context: BodyContext; site: SiteContext; items: PageItem[] };
 
-export type ParseResult = { ok: true; frontMatter: FrontMatter; bodyLine: number; tree: Root } | { ok: false; line: number; message: string };
+/** What load() gives back: facts (or the problem), tokenised blocks, pages parsed now. */
+export interface LoadReply {
+  results: LoadResult[];
+  highlighted: HighlightStats;
+  parsed: number;
+}
 
 export type WorkerReply =
-  | { id: number; type: 'parse'; results: ParseResult[] }
-  | { id: number; type: 'tokenize'; results: TokenLines[] };
+  | ({ id: number; type: 'load' } & LoadReply)
+  | ({ id: number; type: 'render' } & RenderResult)
+  | { id: number; type: 'error'; message: string };
+
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /** Workers a build uses when none are asked for: one per CPU, at most 4. */
 export function defaultWorkerCount(): number {
   return Math.min(4, availableParallelism());
 }
 
-export class WorkerPool {
-  private readonly workers: Worker[];
+/** One thread's share of the pages. */
+export interface PageOwner {
+  /** Parse, analyse and render the content of pages (see PageStore.load). */
+  load(context: BodyContext, items: PageItem[]): Promise<LoadReply>;
+  /** Complete documents (see PageStore.documents). */
+  render(context: BodyContext, site: SiteContext, items: PageItem[]): Promise<RenderResult>;
+  close(): Promise<void>;
+}
+
+/** The main thread as an owner. */
+export class LocalOwner implements PageOwner {
+  /** Shares its parses with the spec runner in this thread. */
+  readonly store = new PageStore(true);
+
+  load(context: BodyContext, items: PageItem[]): Promise<LoadReply> {
+    return loadIn(this.store, context, items);
+  }
+
+  render(context: BodyContext, site: SiteContext, items: PageItem[]): Promise<RenderResult> {
+    return this.store.documents(context, site, items);
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
+
+/** store.load() with the count of pages it parsed. */
+export async function loadIn(store: PageStore, context: BodyContext, items: PageItem[]): Promise<LoadReply> {
+  const before = store.parsed;
+  const { results, highlighted } = await store.load(context, items);
+  return { results, highlighted, parsed: store.parsed - before };
+}
+
+/** A worker thread as an owner. */
+export class WorkerOwner implements PageOwner {
+  private readonly worker: Worker;
   private next = 0;
   private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
 
-  constructor(size: number) {
-    this.workers = Array.from({ length: size }, () => {
-      // The worker is TypeScript too: its entry registers tsx in the worker's thread first.
-      const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
-      worker.on('message', (reply: WorkerReply) => {
-        const p = this.pending.get(reply.id);
-        this.pending.delete(reply.id);
-        p?.resolve(reply);
-      });
-      worker.on('error', (error) => {
-        for (const p of this.pending.values()) p.reject(error);
-        this.pending.clear();
-      });
-      return worker;
+  constructor() {
+    // The worker is TypeScript too: its entry registers tsx in the worker's thread first.
+    // A young generation bigger than V8's default: parsing a page makes many objects that
+    // live until the page is rendered; with the default they are copied and promoted over
+    // and over (a third of a worker's time in GC), with 64 MB they mostly die young.
+    this.worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    this.worker.on('message', (reply: WorkerReply) => {
+      const p = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (reply.type === 'error') p?.reject(new Error(reply.message));
+      else p?.resolve(reply);
+    });
+    this.worker.on('error', (error) => {
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
     });
   }
 
-  get size(): number {
-    return this.workers.length;
-  }
-
-  private request(message: Omit<WorkerRequest, 'id'>, worker: Worker): Promise<WorkerReply> {
+  private request<T extends WorkerReply>(message: WithoutId<WorkerRequest>): Promise<T> {
     const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ ...message, id });
+      this.pending.set(id, { resolve: resolve as (r: WorkerReply) => void, reject });
+      this.worker.postMessage({ ...message, id });
     });
   }
 
-  /** Split `items` into batches over the workers; results in input order. */
-  private async map<I, R>(type: WorkerRequest['type'], items: I[], batch: number): Promise<R[]> {
-    const queues: Array<Promise<R[]>> = [];
-    const chunks: I[][] = [];
-    for (let i = 0; i < items.length; i += batch) chunks.push(items.slice(i, i + batch));
-    let taken = 0;
-    const results: R[][] = new Array(chunks.length);
-    for (const worker of this.workers) {
-      queues.push((async () => {
-        while (taken < chunks.length) {
-          const index = taken++;
-          const reply = await this.request({ type, items: chunks[index] } as Omit<WorkerRequest, 'id'>, worker);
-          results[index] = reply.results as R[];
-        }
-        return [];
-      })());
-    }
-    await Promise.all(queues);
-    return results.flat();
+  async load(context: BodyContext, items: PageItem[]): Promise<LoadReply> {
+    const { results, highlighted, parsed } = await this.request<Extract<WorkerReply, { type: 'load' }>>({ type: 'load', context, items });
+    return { results, highlighted, parsed };
   }
 
-  parse(items: Array<{ file: string; source: string }>): Promise<ParseResult[]> {
-    return this.map('parse', items, 25);
-  }
-
-  tokenize(items: Array<{ code: string; lang: string }>): Promise<TokenLines[]> {
-    return this.map('tokenize', items, 100);
+  async render(context: BodyContext, site: SiteContext, items: PageItem[]): Promise<RenderResult> {
+    const { html, highlighted, parsed } = await this.request<Extract<WorkerReply, { type: 'render' }>>({ type: 'render', context, site, items });
+    return { html, highlighted, parsed };
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await this.worker.terminate();
   }
+}
+
+/**
+ * Run `work` on every owner's share of `indices` (index i belongs to owner i mod n), in
+ * batches so results stream back while the owners keep working: two batches in flight per
+ * owner, so a worker never waits for the main thread to take its last answer. `onBatch`
+ * gets each batch's indices with its result, in the order batches finish.
+ */
+export async function forEachShare<R>(owners: PageOwner[], indices: number[], batch: number, work: (owner: PageOwner, share: number[]) => Promise<R>, onBatch: (share: number[], result: R) => void | Promise<void>): Promise<void> {
+  const shares: number[][] = owners.map(() => []);
+  for (const i of indices) shares[i % owners.length]!.push(i);
+  await Promise.all(owners.flatMap((owner, o) => {
+    const parts: number[][] = [];
+    for (let k = 0; k < shares[o]!.length; k += batch) parts.push(shares[o]!.slice(k, k + batch));
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < parts.length) {
+        const part = parts[next++]!;
+        await onBatch(part, await work(owner, part));
+      }
+    };
+    return [lane(), lane()];
+  }));
 }

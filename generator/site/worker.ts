@@ -1,33 +1,22 @@
-// Worker thread of the build's pool: parses Markdown and tokenises code blocks, the two
-// expensive pure steps, for the main thread. One highlighter per worker, created on first use.
+// Worker thread of a big build: owns its share of the pages (see worker-pool.ts), parses,
+// analyses and renders their content, hands their facts to the main thread, then puts the
+// documents around them with the nav the main thread assembled from every page's facts.
 
 import { parentPort } from 'node:worker_threads';
-import { ContentError, parseMarkdown } from '../markdown/parse.ts';
-import { createCodeHighlighter, type CodeHighlighter } from './highlight.ts';
-import type { WorkerReply, WorkerRequest } from './worker-pool.ts';
+import { PageStore } from './page-store.ts';
+import { loadIn, type WorkerReply, type WorkerRequest } from './worker-pool.ts';
 
-let highlighter: Promise<CodeHighlighter> | null = null;
+const store = new PageStore(false);
 
 parentPort?.on('message', async (request: WorkerRequest) => {
   let reply: WorkerReply;
-  if (request.type === 'parse') {
-    reply = {
-      id: request.id,
-      type: 'parse',
-      results: request.items.map(({ file, source }) => {
-        try {
-          const page = parseMarkdown(file, source);
-          return { ok: true as const, frontMatter: page.frontMatter, bodyLine: page.bodyLine, tree: page.tree };
-        } catch (error) {
-          if (error instanceof ContentError) return { ok: false as const, line: error.line, message: error.message };
-          throw error;
-        }
-      }),
-    };
-  } else {
-    highlighter ??= createCodeHighlighter();
-    const h = await highlighter;
-    reply = { id: request.id, type: 'tokenize', results: request.items.map(({ code, lang }) => h.tokenize(code, lang)) };
+  try {
+    // The highlighter's disk cache belongs to the main thread: workers would race on it.
+    const context = { ...request.context, highlightCache: null };
+    if (request.type === 'load') reply = { id: request.id, type: 'load', ...(await loadIn(store, context, request.items)) };
+    else reply = { id: request.id, type: 'render', ...(await store.documents(context, request.site, request.items)) };
+  } catch (error) {
+    reply = { id: request.id, type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) };
   }
   parentPort?.postMessage(reply);
 });

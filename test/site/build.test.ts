@@ -129,20 +129,48 @@ test('a build error leaves the previous dist/ in place', async () => {
   assert.equal(await read(out, 'index.html'), before);
 });
 
-test('the parse and highlight caches: a warm build parses and tokenises nothing and writes the same bytes', async () => {
+test('the build cache: a warm build in a new process parses and renders nothing and writes the same bytes', async () => {
   const dir = await tempSite(basic);
   const opts = { contentDir: join(dir, 'content'), rootDir: dir, cacheDir: join(dir, 'cache'), gitDates: false };
   const cold = await buildSite({ ...opts, outDir: join(dir, 'cold') });
-  assert.deepEqual(cold.parsed, { parsed: 3, cached: 0 });
+  assert.deepEqual([cold.parsed, cold.rendered], [{ parsed: 3, cached: 0 }, { rendered: 3, cached: 0 }]);
   assert.ok(cold.highlighted.tokenized > 0);
   // A fresh process would not have the in-memory parses: run the warm build in one.
   const { spawnSync } = await import('node:child_process');
   const { pathToFileURL } = await import('node:url');
   const script = `import { buildSite } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../generator/site/build.ts')).href)};
 const r = await buildSite(${JSON.stringify({ ...opts, outDir: join(dir, 'warm') })});
-console.log(JSON.stringify([r.parsed, r.highlighted]));`;
+console.log(JSON.stringify([r.parsed, r.rendered, r.highlighted]));`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), [{ parsed: 0, cached: 3 }, { tokenized: 0, cached: cold.highlighted.tokenized }]);
+  assert.deepEqual(JSON.parse(r.stdout), [{ parsed: 0, cached: 3 }, { rendered: 0, cached: 3 }, { tokenized: 0, cached: 0 }]);
   for (const f of cold.files) assert.ok((await readFile(join(dir, 'cold', f))).equals(await readFile(join(dir, 'warm', f))), f);
+});
+
+test('the build cache serves nothing stale: an edit, a nav label, a date, a spec report', async () => {
+  const dir = await tempSite(basic);
+  const opts = { contentDir: join(dir, 'content'), rootDir: dir, cacheDir: join(dir, 'cache'), gitDates: false, outDir: join(dir, 'dist') };
+  const fresh = async (label: string) => {
+    const cached = await buildSite(opts);
+    const files = new Map<string, Buffer>();
+    for (const f of cached.files) files.set(f, await readFile(join(dir, 'dist', f)));
+    const uncached = await buildSite({ ...opts, cacheDir: null, outDir: join(dir, 'check') });
+    for (const f of uncached.files) assert.ok(files.get(f)?.equals(await readFile(join(dir, 'check', f))), `${label}: ${f}`);
+    return cached;
+  };
+  await fresh('cold');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(join(dir, 'content/notes/extra.md'), page('Extra', 'Back [home](../index.md), edited.'));
+  const edit = await fresh('edit');
+  assert.deepEqual(edit.rendered, { rendered: 1, cached: 2 });
+  await writeFile(join(dir, 'content/guide.md'), basic['content/guide.md'].replace('nav: The guide', 'nav: Guide'));
+  const nav = await fresh('nav label');
+  assert.deepEqual(nav.rendered, { rendered: 3, cached: 0 }, 'every page shows the nav');
+  assert.equal(nav.parsed.parsed, 1, 'the edited page is parsed; this process parsed the others before');
+  const report = {
+    version: 1, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-02T00:00:00.000Z', machine: { target: 'vm', fstx: '7' },
+    pages: [], cases: [], summary: { passed: 0, failed: 0, skipped: 0 },
+  } as unknown as import('../../generator/spec/report-types.ts').SpecReport;
+  const withReport = await buildSite({ ...opts, report });
+  assert.deepEqual(withReport.rendered, { rendered: 1, cached: 2 }, 'only the page with a transcript shows results');
 });
