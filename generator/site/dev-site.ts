@@ -12,7 +12,7 @@ import type { PageProblem, PageSummary } from './analyze.ts';
 import { loadSiteAssets, type SiteAssets } from './assets.ts';
 import { defaultSiteConfig, type SiteConfig } from './config.ts';
 import { lastCommitDates } from './git-dates.ts';
-import { createCodeHighlighter, type CodeHighlighter } from './highlight.ts';
+import { createCodeHighlighter, isHighlighted, transcriptLanguages, type CodeHighlighter } from './highlight.ts';
 import { checkLinks } from './links.ts';
 import { createPageRenderer, type PageRenderer, type RenderSite } from './render-page.ts';
 import { SiteModel, STATIC_URLS } from './site-model.ts';
@@ -76,6 +76,7 @@ export class DevSite {
       artifactUrl: (path) => (dev.site.results.artifact(path) ? `/spec-artifacts/${path}` : null),
     };
     dev.renderer = createPageRenderer(dev.site);
+    warmUp(highlighter, model.pages.values());
     await dev.reloadReport();
     for (const p of model.problems()) {
       const abs = resolve(p.file);
@@ -161,5 +162,22 @@ export class DevSite {
 
   async close(): Promise<void> {
     await this.highlighter.dispose();
+  }
+}
+
+/**
+ * shiki compiles a grammar's rules the first time a block meets them (a few hundred ms for
+ * a language): tokenise one block of each language on the site at start, so the first save
+ * does not pay for it.
+ */
+function warmUp(highlighter: CodeHighlighter, pages: Iterable<PageSummary>): void {
+  const seen = new Set<string>();
+  for (const s of pages) {
+    for (const block of s.codeBlocks) {
+      const lang = transcriptLanguages.has(block.lang ?? '') ? 'sh' : block.lang;
+      if (!lang || !isHighlighted(lang) || seen.has(lang)) continue;
+      seen.add(lang);
+      highlighter.tokenize(block.value, lang);
+    }
   }
 }
