@@ -39,10 +39,10 @@ async function main(): Promise<number> {
   }
   if (!values['no-verify'] && !values['no-report']) report = await verifiedReport(values.content, reportDir, report, values.target);
   const result = await buildSite({ contentDir: values.content, outDir: values.out, report, reportDir });
-  const { tokenized, cached } = result.highlighted;
+  const { rendered, cached } = result.rendered;
   console.log(
     `built ${result.pages} pages (${result.files.length} files) into ${values.out}/ in ${Math.round(result.durationMs)} ms; ` +
-      `code blocks highlighted: ${tokenized}, from cache: ${cached}; ` +
+      `pages rendered: ${rendered}, from cache: ${cached}; code blocks highlighted: ${result.highlighted.tokenized}; ` +
       (report ? `spec results from ${reportDir}/report.json (${report.finishedAt})` : 'no spec report: blocks shown as not run'),
   );
   return 0;
