@@ -86,6 +86,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
   const files = (await findMarkdownFiles(contentRoot)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const datesPending = options.gitDates === false ? Promise.resolve(new Map<string, string>()) : lastCommitDates(contentDir);
   const assetsPending = loadSiteAssets();
+  assetsPending.catch(() => {}); // awaited later; a build that fails first must not leave it unhandled
   const [items, cache] = await Promise.all([readPages(contentRoot, files), BuildCache.open(cacheDir)]);
 
   const local = new LocalOwner();
