@@ -33,3 +33,18 @@ test('outside git there are no dates and no error', async () => {
   const dir = await tempSite({ 'content/index.md': page('Home', 'one') });
   assert.equal((await lastCommitDates(join(dir, 'content'))).size, 0);
 });
+
+test('a page whose last commit moved is rendered again, not copied from the build cache', async () => {
+  const dir = await tempSite({ 'content/index.md': page('Home', 'one'), 'content/b.md': page('B', 'two') });
+  git(dir, ['init', '-q', '-b', 'main'], '2026-01-01T00:00:00Z');
+  git(dir, ['add', '.'], '2026-01-01T00:00:00Z');
+  git(dir, ['commit', '-q', '-m', 'first'], '2026-01-02T12:00:00Z');
+  const opts = { contentDir: join(dir, 'content'), outDir: join(dir, 'dist'), cacheDir: join(dir, 'cache'), rootDir: dir };
+  await buildSite(opts);
+  // Same text, new date: only the commit moved.
+  git(dir, ['commit', '-q', '--amend', '--no-edit', '--date', '2026-05-06T12:00:00Z'], '2026-05-06T12:00:00Z');
+  const again = await buildSite(opts);
+  assert.deepEqual(again.rendered, { rendered: 2, cached: 0 });
+  assert.match(await read(join(dir, 'dist'), 'b/index.html'), /Last updated <time datetime="2026-05-06">/);
+  assert.deepEqual((await buildSite(opts)).rendered, { rendered: 0, cached: 2 });
+});
