@@ -146,10 +146,12 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     });
     const toRender: number[] = [];
     let copied = 0;
+    // A page parsed now had no cached facts, so it has no cached HTML either: no copy to try.
+    const loadedNow = new Set(toLoad);
     for (let k = 0; k < items.length; k += 64) {
       await Promise.all(items.slice(k, k + 64).map(async (_, j) => {
         const i = k + j;
-        if (await cache.copyPage(pageKeys[i]!, join(staging, outputFileForUrl(facts[i]!.url)))) copied++;
+        if (!loadedNow.has(i) && await cache.copyPage(pageKeys[i]!, join(staging, outputFileForUrl(facts[i]!.url)))) copied++;
         else toRender.push(i);
       }));
     }
