@@ -17,6 +17,7 @@ import { applyPlan, buildExchange, initRoot, installStones, planSync, StoneRepos
 import { linkOrCopy } from '../moss/store.ts';
 import { fetchDebs, IMAGE_CACHE, readPackageList, REPO_ROOT, type DebPin } from './debs.ts';
 import { HOST_TOOLS, ImageBuildError, requireHostTools } from './host-tools.ts';
+import { buildNixPlane, type NixPlane } from './nix/plane.ts';
 import { busyboxRecipe, filesystemRecipe, FILES, helloRecipe, muslRecipe } from './recipes/base.ts';
 import { kernelRecipe } from './recipes/kernel.ts';
 import { dropbearRecipe } from './recipes/dropbear.ts';
@@ -37,7 +38,7 @@ export interface BuildImageOptions {
   onProgress?: Progress;
   /** Cache root (default: .cache/image, or $ONIX_IMAGE_CACHE). */
   cacheDir?: string;
-  /** Include the Nix plane from onix/image/nix/plane.ts when that file exists (default: true). */
+  /** Include the Nix plane (onix/image/nix/plane.ts) (default: true). */
   nixPlane?: boolean;
 }
 
@@ -75,17 +76,9 @@ function exchangeBinary(cacheDir: string): string {
   return out;
 }
 
-interface NixPlaneResult {
-  nixDir: string;
-  defaultsEtcNix: string;
-  profileHook?: string;
-}
-
-async function maybeNixPlane(enabled: boolean, progress: Progress): Promise<NixPlaneResult | undefined> {
-  const planeTs = join(REPO_ROOT, 'onix/image/nix/plane.ts');
-  if (!enabled || !existsSync(planeTs)) return undefined;
-  const mod = (await import(planeTs)) as { buildNixPlane: (o: { onProgress?: Progress }) => Promise<NixPlaneResult> };
-  return task(progress, 'Nix plane (onix/image/nix/plane.ts)', () => mod.buildNixPlane({ onProgress: progress }));
+async function maybeNixPlane(enabled: boolean, progress: Progress): Promise<NixPlane | undefined> {
+  if (!enabled) return undefined;
+  return task(progress, 'Nix plane (onix/image/nix/plane.ts)', () => buildNixPlane({ onProgress: progress }));
 }
 
 /** Copies a cached stone's assets and index entry into the image's local repository (hard links). */
@@ -137,7 +130,7 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
     mesaRecipe(MESA_OLD, 1, pinsOf(groups, `mesa-${MESA_OLD}`), mesaOldDebs),
     mesaRecipe(MESA_NEW, 2, pinsOf(groups, `mesa-${MESA_NEW}`), mesaNewDebs),
     onixCliRecipe(glibcDebs, bundleDir, bundled, exchange),
-    seamRecipe(nix?.defaultsEtcNix, nix?.profileHook),
+    seamRecipe(nix?.defaultsEtcNix),
     dropbearRecipe(sshDebs),
     helloRecipe(),
   ];
@@ -178,7 +171,7 @@ async function assemble(
   work: string,
   stones: CachedStone[],
   repoOnly: Set<string>,
-  nix: NixPlaneResult | undefined,
+  nix: NixPlane | undefined,
   imageId: string,
   bundled: string[],
 ): Promise<ImageInfo> {

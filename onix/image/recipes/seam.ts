@@ -11,15 +11,14 @@ const SEAM = join(FILES, 'seam');
 
 /**
  * From the Nix plane (onix/image/nix/plane.ts), when there is one: `defaultsEtcNix`, a dir of
- * /etc/nix defaults (nix.conf, registry.json), and `profileHook`, the profile hook's default;
- * they win over the seam's own, which serve an image without a Nix plane.
+ * /etc/nix defaults (nix.conf with the offline settings, registry.json); they win over the
+ * seam's own nix.conf, which serves an image without a Nix plane.
  */
-export function seamRecipe(defaultsEtcNix?: string, profileHook?: string): StoneRecipe {
+export function seamRecipe(defaultsEtcNix?: string): StoneRecipe {
   // Read now: the plane's cache may move on while the stone is built.
   const extra = new Map<string, Buffer>();
   if (defaultsEtcNix && existsSync(defaultsEtcNix)) for (const f of readdirSync(defaultsEtcNix).sort()) extra.set(f, readFileSync(join(defaultsEtcNix, f)));
-  const hook = readFileSync(profileHook && existsSync(profileHook) ? profileHook : join(SEAM, 'onix-nix.sh'));
-  const own = ['boot', 'opengl-driver', 'nix-daemon', 'nix.conf'].map((f) => join(SEAM, f));
+  const own = ['boot', 'opengl-driver', 'nix-daemon', 'nix.conf', 'onix-nix.sh'].map((f) => join(SEAM, f));
   return {
     meta: {
       name: 'onix-nix-integration',
@@ -29,13 +28,12 @@ export function seamRecipe(defaultsEtcNix?: string, profileHook?: string): Stone
       licenses: ['MPL-2.0'],
       dependencies: ['busybox'],
     },
-    inputs: [hashFiles(own), hashText(hook.toString('base64'), ...[...extra].map(([n, b]) => `${n}:${b.toString('base64')}`))],
+    inputs: [hashFiles(own), hashText(...[...extra].map(([n, b]) => `${n}:${b.toString('base64')}`))],
     async make(usr) {
       const libexec = join(usr, 'libexec/onix-nix-integration');
       for (const f of ['boot', 'opengl-driver', 'nix-daemon']) install(join(SEAM, f), join(libexec, f), 0o755);
       const defaults = join(usr, 'share/defaults/etc');
-      mkdirSync(join(defaults, 'profile.d'), { recursive: true });
-      writeFileSync(join(defaults, 'profile.d/onix-nix.sh'), hook, { mode: 0o644 });
+      install(join(SEAM, 'onix-nix.sh'), join(defaults, 'profile.d/onix-nix.sh'));
       install(join(SEAM, 'nix.conf'), join(defaults, 'nix/nix.conf'));
       for (const [name, content] of extra) writeFileSync(join(defaults, 'nix', name), content, { mode: 0o644 });
     },
