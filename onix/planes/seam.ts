@@ -12,23 +12,13 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'no
 import { hostPath, RootResolver } from './root-path.ts';
 import { isUnder } from '../contract.ts';
 import { parseStateId } from './machine.ts';
+import { NIX_CONF_DEFAULTS, NIXBLD_GID, NIXBLD_USERS } from './seam-defaults.ts';
 
 /** Where packages ship their /etc defaults (stateless /etc). */
 export const DEFAULTS_ETC = '/usr/share/defaults/etc';
 export const BRIDGE = '/run/opengl-driver';
 export const BRIDGE_STAMP = '/run/opengl-driver/.stateID';
-export const NIXBLD_GID = 6649;
-export const NIXBLD_USERS = 32;
 export const PROFILE_HOOK = '/etc/profile.d/onix-nix.sh';
-/** The nix.conf settings the seam declares (DESIGN.md, "The ONIX test machine"). */
-export const NIX_CONF_DEFAULTS: Readonly<Record<string, string>> = {
-  'build-users-group': 'nixbld',
-  sandbox: 'true',
-  'auto-optimise-store': 'true',
-  'allowed-users': '@users',
-  'trusted-users': 'root',
-  'experimental-features': 'nix-command flakes',
-};
 /** Nix runtime dirs the seam creates at every boot. */
 export const NIX_RUNTIME_DIRS = ['/nix/var/nix/daemon-socket', '/nix/var/nix/gcroots', '/nix/var/nix/profiles/per-user'];
 

@@ -23,13 +23,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readPackageList, REPO_ROOT, type DebPin } from '../debs.ts';
 import { ImageBuildError, requireHostTools, HOST_TOOLS } from '../host-tools.ts';
-import { FILES } from '../recipes/base.ts';
 import { compileGlprobe } from './glprobe-build.ts';
 import { inNixNamespace, requireNamespaces } from './namespace.ts';
 import { PlaneBuilder } from './plane-builder.ts';
 import { hostGccVersion, NIX_PACKAGES, pinsOf, PLANE_RECIPE, sourcesHash, unpackAll, upstreamVersion, writeSources } from './plane-inputs.ts';
 import type { StoreItem } from './store.ts';
 import { sri } from './store-path.ts';
+import { nixConfText } from '../../planes/seam-defaults.ts';
 
 /** Cache root (default: <repo>/.cache/nix; env ONIX_NIX_CACHE overrides). */
 export const NIX_CACHE = process.env.ONIX_NIX_CACHE ? process.env.ONIX_NIX_CACHE : join(REPO_ROOT, '.cache/nix');
@@ -62,8 +62,8 @@ function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The seam's nix.conf defaults: one file, shipped as is by the seam stone and read here. */
-const SEAM_NIX_CONF = readFileSync(join(FILES, 'seam/nix.conf'), 'utf8');
+/** The seam's nix.conf defaults (onix/planes/seam-defaults.ts), which the plane's nix.conf extends. */
+const SEAM_NIX_CONF = nixConfText();
 
 /** What the plane adds to the seam's defaults in the test image, which is offline. */
 const OFFLINE_CONF = `# The machine is offline: no binary caches, and the flake registry is the

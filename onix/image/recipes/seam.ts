@@ -1,11 +1,12 @@
 // The onix-nix-integration stone: the seam's boot script and helpers, and the
-// defaults it seeds /etc from (nix.conf and registry.json, the profile hook).
+// defaults it seeds /etc from (nix.conf from onix/planes/seam-defaults.ts, registry.json, the profile hook).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoneRecipe } from '../stone-cache.ts';
 import { hashFiles, hashText } from '../stone-cache.ts';
 import { install } from '../tree.ts';
 import { FILES } from './base.ts';
+import { nixConfText } from '../../planes/seam-defaults.ts';
 
 const SEAM = join(FILES, 'seam');
 
@@ -18,7 +19,7 @@ export function seamRecipe(defaultsEtcNix?: string): StoneRecipe {
   // Read now: the plane's cache may move on while the stone is built.
   const extra = new Map<string, Buffer>();
   if (defaultsEtcNix && existsSync(defaultsEtcNix)) for (const f of readdirSync(defaultsEtcNix).sort()) extra.set(f, readFileSync(join(defaultsEtcNix, f)));
-  const own = ['boot', 'opengl-driver', 'nix-daemon', 'nix.conf', 'onix-nix.sh'].map((f) => join(SEAM, f));
+  const own = ['boot', 'opengl-driver', 'nix-daemon', 'onix-nix.sh'].map((f) => join(SEAM, f));
   return {
     meta: {
       name: 'onix-nix-integration',
@@ -28,13 +29,14 @@ export function seamRecipe(defaultsEtcNix?: string): StoneRecipe {
       licenses: ['MPL-2.0'],
       dependencies: ['busybox'],
     },
-    inputs: [hashFiles(own), hashText(...[...extra].map(([n, b]) => `${n}:${b.toString('base64')}`))],
+    inputs: [hashFiles(own), hashText(nixConfText(), ...[...extra].map(([n, b]) => `${n}:${b.toString('base64')}`))],
     async make(usr) {
       const libexec = join(usr, 'libexec/onix-nix-integration');
       for (const f of ['boot', 'opengl-driver', 'nix-daemon']) install(join(SEAM, f), join(libexec, f), 0o755);
       const defaults = join(usr, 'share/defaults/etc');
       install(join(SEAM, 'onix-nix.sh'), join(defaults, 'profile.d/onix-nix.sh'));
-      install(join(SEAM, 'nix.conf'), join(defaults, 'nix/nix.conf'));
+      mkdirSync(join(defaults, 'nix'), { recursive: true });
+      writeFileSync(join(defaults, 'nix/nix.conf'), nixConfText(), { mode: 0o644 });
       for (const [name, content] of extra) writeFileSync(join(defaults, 'nix', name), content, { mode: 0o644 });
     },
   };
