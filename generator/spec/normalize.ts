@@ -11,7 +11,10 @@ export function stripAnsi(text: string): string {
 
 /** Output text as normalised lines ("" → []). */
 export function outputLines(text: string): string[] {
-  const lines = stripAnsi(text).replace(/\r\n/g, '\n').split('\n').map((l) => l.replace(/\s+$/, ''));
+  const lines = stripAnsi(text)
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''));
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }

@@ -59,7 +59,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
     const max = command.positionals.length;
     const min = command.positionals.filter((p) => p.required).length;
     if (positionals.length > max) throw new OnixError(`onix ${command.name}: unexpected argument: ${positionals[max]}`, EXIT.usage);
-    if (positionals.length < min) throw new OnixError(`onix ${command.name}: missing ${command.positionals[positionals.length].name} (see onix ${command.name} --help)`, EXIT.usage);
+    if (positionals.length < min)
+      throw new OnixError(`onix ${command.name}: missing ${command.positionals[positionals.length].name} (see onix ${command.name} --help)`, EXIT.usage);
   }
   return { command, globals, options, positionals };
 }

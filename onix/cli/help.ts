@@ -29,7 +29,11 @@ export function mainHelp(): string {
 }
 
 export function commandHelp(c: CommandSpec): string {
-  const usage = [`onix ${c.name}`, ...c.options.map((o) => `[--${o.name}${o.value ? ' ' + o.value : ''}]`), ...c.positionals.map((p) => (p.required ? p.name : `[${p.name}]`))];
+  const usage = [
+    `onix ${c.name}`,
+    ...c.options.map((o) => `[--${o.name}${o.value ? ' ' + o.value : ''}]`),
+    ...c.positionals.map((p) => (p.required ? p.name : `[${p.name}]`)),
+  ];
   return [
     `usage: ${usage.join(' ')}`,
     '',

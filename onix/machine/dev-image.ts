@@ -108,10 +108,34 @@ async function build(onProgress: (line: string) => void): Promise<BuiltImage> {
   await unpackDeb(kernelDeb, join(unpacked, 'kernel'));
   await unpackDeb(busyboxDeb, join(unpacked, 'busybox'));
   const root = join(work, 'rootfs');
-  for (const d of ['usr/bin', 'usr/sbin', 'usr/lib/onix', 'usr/lib64', 'usr/lib/x86_64-linux-gnu', 'etc/init.d', 'boot/loader/entries', 'proc', 'sys', 'dev', 'run', 'tmp', 'root', 'home/alice', 'nix', 'var', 'mnt']) {
+  for (const d of [
+    'usr/bin',
+    'usr/sbin',
+    'usr/lib/onix',
+    'usr/lib64',
+    'usr/lib/x86_64-linux-gnu',
+    'etc/init.d',
+    'boot/loader/entries',
+    'proc',
+    'sys',
+    'dev',
+    'run',
+    'tmp',
+    'root',
+    'home/alice',
+    'nix',
+    'var',
+    'mnt',
+  ]) {
     mkdirSync(join(root, d), { recursive: true });
   }
-  for (const [link, target] of [['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64']]) symlinkSync(target, join(root, link));
+  for (const [link, target] of [
+    ['bin', 'usr/bin'],
+    ['sbin', 'usr/sbin'],
+    ['lib', 'usr/lib'],
+    ['lib64', 'usr/lib64'],
+  ])
+    symlinkSync(target, join(root, link));
   chmodSync(join(root, 'tmp'), 0o1777);
   chmodSync(join(root, 'root'), 0o700);
   chownSync(join(root, 'home/alice'), 1000, 100);

@@ -100,7 +100,9 @@ export function readBridge(root: string, activeId: number): BridgeView {
   let stamp: number | null = null;
   try {
     stamp = parseStateId(readFileSync(hostPath(root, BRIDGE_STAMP), 'utf8').trim());
-  } catch { /* no stamp */ }
+  } catch {
+    /* no stamp */
+  }
   const links: string[] = [];
   collectLinks(root, BRIDGE, links);
   const bad: string[] = [];
@@ -113,9 +115,7 @@ export function readBridge(root: string, activeId: number): BridgeView {
     if (!resolved.exists || !isUnder(resolved.path, '/usr')) bad.push(`${link} -> ${resolved.path}`);
   }
   const builtFor = stamp ?? archivedTarget ?? (links.length > 0 && bad.length === 0 ? activeId : null);
-  const state = builtFor !== null && builtFor !== activeId ? 'stale'
-    : links.length === 0 || bad.length > 0 ? 'broken'
-    : 'coherent';
+  const state = builtFor !== null && builtFor !== activeId ? 'stale' : links.length === 0 || bad.length > 0 ? 'broken' : 'coherent';
   return { state, builtFor, links: links.length, bad };
 }
 
@@ -130,7 +130,9 @@ export function seamSnapshot(root: string): string[] {
   const out = links.map((l) => `${l} -> ${readlinkSync(hostPath(root, l))}`);
   try {
     out.push(`stamp ${readFileSync(hostPath(root, BRIDGE_STAMP), 'utf8').trim()}`);
-  } catch { /* none */ }
+  } catch {
+    /* none */
+  }
   const resolver = new RootResolver(root);
   for (const d of etcDrift(root)) out.push(`drift ${d.path} ${fileContent(resolver, d.path)?.toString('base64') ?? ''}`);
   return out;
@@ -203,7 +205,11 @@ export function checkNixbld(root: string): Finding[] {
     if (!user || !inGroup) missing.push(name);
   }
   if (missing.length > 0) {
-    findings.push({ check: 'nixbld users', problem: `${missing.length} of nixbld1..${NIXBLD_USERS} missing or not in group nixbld (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''})`, fix });
+    findings.push({
+      check: 'nixbld users',
+      problem: `${missing.length} of nixbld1..${NIXBLD_USERS} missing or not in group nixbld (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''})`,
+      fix,
+    });
   }
   return findings;
 }
@@ -226,10 +232,13 @@ export function checkNixConf(root: string): Finding[] {
   const findings: Finding[] = [];
   for (const [key, value] of Object.entries(NIX_CONF_DEFAULTS)) {
     const actual = settings.get(key);
-    const ok = key === 'experimental-features'
-      ? actual !== undefined && value.split(' ').every((f) => actual.split(' ').includes(f))
-      : actual === value;
-    if (!ok) findings.push({ check: 'nix.conf', problem: `${path}: ${key} is ${actual === undefined ? 'not set' : JSON.stringify(actual)}, the seam declares ${JSON.stringify(value)}`, fix });
+    const ok = key === 'experimental-features' ? actual !== undefined && value.split(' ').every((f) => actual.split(' ').includes(f)) : actual === value;
+    if (!ok)
+      findings.push({
+        check: 'nix.conf',
+        problem: `${path}: ${key} is ${actual === undefined ? 'not set' : JSON.stringify(actual)}, the seam declares ${JSON.stringify(value)}`,
+        fix,
+      });
   }
   return findings;
 }

@@ -98,7 +98,10 @@ test('nix store gc keeps every profile closure and the seeded inputs; rebuilds s
 test('a C program compiles from source with tcc in the sandbox, and the build is reproducible', async () => {
   assert.match(await ok('nix run nixpkgs#hello'), /^Hello, world! \(C, compiled by tcc in the Nix sandbox; \S+ says: No such file or directory\)\n$/);
   const out = (await ok('nix eval --raw nixpkgs#hello.outPath')).trim();
-  assert.match(await ok(`${plane.paths.glibc}/lib/ld-linux-x86-64.so.2 --list ${out}/bin/hello`, 'root'), new RegExp(`libc\\.so\\.6 => ${plane.paths.glibc}/lib/libc\\.so\\.6`));
+  assert.match(
+    await ok(`${plane.paths.glibc}/lib/ld-linux-x86-64.so.2 --list ${out}/bin/hello`, 'root'),
+    new RegExp(`libc\\.so\\.6 => ${plane.paths.glibc}/lib/libc\\.so\\.6`),
+  );
   await ok('nix build --no-link --rebuild nixpkgs#hello');
 });
 

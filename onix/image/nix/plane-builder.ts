@@ -48,7 +48,11 @@ export class PlaneBuilder {
   }
 
   indexDebs(debs: string[]): void {
-    for (const [k, v] of sonameIndex(this.unpacked, debs.filter((d) => d !== 'libc6'))) if (!this.index.has(k)) this.index.set(k, v);
+    for (const [k, v] of sonameIndex(
+      this.unpacked,
+      debs.filter((d) => d !== 'libc6'),
+    ))
+      if (!this.index.has(k)) this.index.set(k, v);
   }
 
   closure(roots: string[], internal = new Set<string>()): Closure {
@@ -168,8 +172,7 @@ export class PlaneBuilder {
       for (const d of ['linux', 'asm-generic', 'x86_64-linux-gnu/asm'])
         cpSync(join(linux, d), join(out, 'include', d), { recursive: true, verbatimSymlinks: true });
       mkdirSync(join(out, 'lib'));
-      for (const f of ['crt1.o', 'crti.o', 'crtn.o', 'libc_nonshared.a'])
-        copyFileSync(join(dev, 'usr/lib/x86_64-linux-gnu', f), join(out, 'lib', f));
+      for (const f of ['crt1.o', 'crti.o', 'crtn.o', 'libc_nonshared.a']) copyFileSync(join(dev, 'usr/lib/x86_64-linux-gnu', f), join(out, 'lib', f));
     });
   }
 
@@ -184,4 +187,3 @@ export class PlaneBuilder {
     });
   }
 }
-

@@ -18,7 +18,19 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readPackageList, REPO_ROOT, type DebPin } from '../debs.ts';
@@ -97,7 +109,10 @@ export async function buildNixPlane(options: NixPlaneOptions = {}): Promise<NixP
   const cacheDir = options.cacheDir ?? NIX_CACHE;
   const groups = readPackageList(NIX_PACKAGES);
   const allPins = ['nix', 'flake', 'glprobe-build'].flatMap((g) => pinsOf(groups, g));
-  const planeId = sha256(JSON.stringify({ RECIPE: PLANE_RECIPE, pins: allPins, src: sourcesHash(), conf: sha256(SEAM_NIX_CONF), gcc: hostGccVersion() })).slice(0, 32);
+  const planeId = sha256(JSON.stringify({ RECIPE: PLANE_RECIPE, pins: allPins, src: sourcesHash(), conf: sha256(SEAM_NIX_CONF), gcc: hostGccVersion() })).slice(
+    0,
+    32,
+  );
   const outDir = join(cacheDir, 'planes', planeId);
   const manifestFile = join(outDir, 'plane.json');
   if (existsSync(manifestFile)) {
@@ -203,8 +218,14 @@ async function buildUncached(
       item: b.addRaw(`libstdc++6-${upstreamVersion(versions.get('libstdc++6')!)}-unpatched`, [[realpathSync(stdcxx), 'lib/libstdc++.so.6', 0o644]]),
       version: upstreamVersion(versions.get('libstdc++6')!),
     },
-    patchelf: { item: b.addRaw(`patchelf-${upstreamVersion(versions.get('patchelf')!)}-debian`, [[patchelfBin, 'bin/patchelf', 0o755]]), version: upstreamVersion(versions.get('patchelf')!) },
-    ripgrep: { item: b.addRaw(`ripgrep-${upstreamVersion(versions.get('ripgrep')!)}-debian`, [[rg, 'bin/rg', 0o755]]), version: upstreamVersion(versions.get('ripgrep')!) },
+    patchelf: {
+      item: b.addRaw(`patchelf-${upstreamVersion(versions.get('patchelf')!)}-debian`, [[patchelfBin, 'bin/patchelf', 0o755]]),
+      version: upstreamVersion(versions.get('patchelf')!),
+    },
+    ripgrep: {
+      item: b.addRaw(`ripgrep-${upstreamVersion(versions.get('ripgrep')!)}-debian`, [[rg, 'bin/rg', 0o755]]),
+      version: upstreamVersion(versions.get('ripgrep')!),
+    },
     tcc: { item: b.addTcc(), version: upstreamVersion(versions.get('tcc')!) },
     libcDev: { item: b.addLibcDev(), version: upstreamVersion(versions.get('libc6-dev')!) },
     glprobe: { item: b.addRaw('glprobe-1.0-unrelocated', [[join(glprobeTmp, 'glprobe'), 'bin/glprobe', 0o755]]), version: '1.0' },
@@ -225,7 +246,16 @@ async function buildUncached(
 
   // /nix/var: the layout the seam and the daemon expect.
   // (per-user dirs are 0755 as Nix makes them; the daemon creates each user's own on first contact.)
-  for (const d of ['var/nix/db', 'var/nix/gcroots/auto', 'var/nix/gcroots/per-user', 'var/nix/profiles/per-user', 'var/nix/temproots', 'var/nix/userpool', 'var/nix/daemon-socket', 'var/log/nix/drvs'])
+  for (const d of [
+    'var/nix/db',
+    'var/nix/gcroots/auto',
+    'var/nix/gcroots/per-user',
+    'var/nix/profiles/per-user',
+    'var/nix/temproots',
+    'var/nix/userpool',
+    'var/nix/daemon-socket',
+    'var/log/nix/drvs',
+  ])
     mkdirSync(join(nixRoot, d), { recursive: true });
   symlinkSync(seed.path, join(nixRoot, 'var/nix/gcroots/onix-nixpkgs-seed'));
 
@@ -247,7 +277,8 @@ async function buildUncached(
     db.prepare('UPDATE ValidPaths SET ultimate = 1').run();
     db.close();
     const check = await inNixNamespace(nixRoot, 'nix store verify --all && readlink -f /nix/var/nix/profiles/default', { env });
-    if (check.status !== 0) throw new ImageBuildError(`nix store verify --all failed on the new plane: ${check.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (check.status !== 0)
+      throw new ImageBuildError(`nix store verify --all failed on the new plane: ${check.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     const profile = check.stdout.trim();
     // Runtime leftovers Nix recreates: the GC's reserved-space file (8 MB), temp roots, root's per-user dirs.
     for (const f of ['var/nix/db/reserved', 'var/nix/profiles/per-user/root', 'var/nix/gcroots/per-user/root'])
