@@ -130,7 +130,8 @@ let shared: HighlighterCore | null = null;
 /** Create the build's highlighter. Call dispose() when the build is done. */
 export async function createCodeHighlighter(options: HighlighterOptions = {}): Promise<CodeHighlighter> {
   // One shiki per thread: its grammars are immutable once loaded, and loading costs more than a small build.
-  const shiki = (shared ??= createHighlighterCoreSync({ themes: [theme], langs: grammars.flat(), engine: createJavaScriptRegexEngine() }));
+  shared ??= createHighlighterCoreSync({ themes: [theme], langs: grammars.flat(), engine: createJavaScriptRegexEngine() });
+  const shiki = shared;
   const cache = new Map<string, TokenLines>();
   let dirty = false;
   if (options.cacheFile) {

@@ -33,7 +33,7 @@ function unknownOption(raw: string, command: CommandSpec | null): OnixError {
 /** The command named by the first positional argument (options before it are the global ones). */
 function findCommand(argv: string[]): { command: CommandSpec | null; index: number } {
   const first = tokens(argv, GLOBAL_OPTIONS).find((t) => t.kind === 'positional');
-  if (!first || first.kind !== 'positional') return { command: null, index: -1 };
+  if (first?.kind !== 'positional') return { command: null, index: -1 };
   const command = COMMANDS.find((c) => c.name === first.value);
   if (!command) throw new OnixError(`unknown command: ${first.value} (commands: ${COMMANDS.map((c) => c.name).join(', ')})`, EXIT.usage);
   return { command, index: first.index };

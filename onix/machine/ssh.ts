@@ -47,7 +47,7 @@ export class SshMachine implements Machine {
   ) {}
 
   private get label(): string {
-    return `${this.target.user ? this.target.user + '@' : ''}${this.target.host}${this.target.port ? ':' + this.target.port : ''}`;
+    return `${this.target.user ? `${this.target.user}@` : ''}${this.target.host}${this.target.port ? `:${this.target.port}` : ''}`;
   }
 
   consoleLog(): string {

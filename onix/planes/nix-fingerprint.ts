@@ -21,7 +21,7 @@ export interface NixFingerprint {
 export function fingerprintNix(root: string): NixFingerprint {
   const storePaths = storePathNames(root);
   let db: string | null = null;
-  for (const file of [NIX_DB, NIX_DB + '-wal']) {
+  for (const file of [NIX_DB, `${NIX_DB}-wal`]) {
     try {
       const bytes = readFileSync(hostPath(root, file));
       db = createHash('sha256')

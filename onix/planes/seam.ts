@@ -48,7 +48,7 @@ function walkDefaults(resolver: RootResolver, rel: string, drift: Drift[]): void
   for (const name of names) {
     const sub = `${rel}/${name}`;
     const def = DEFAULTS_ETC + sub;
-    const etc = '/etc' + sub;
+    const etc = `/etc${sub}`;
     const defStat = lstatSync(hostPath(root, def));
     if (defStat.isDirectory()) {
       walkDefaults(resolver, sub, drift);
@@ -200,7 +200,7 @@ export function checkNixbld(root: string): Finding[] {
   const missing: string[] = [];
   for (let i = 1; i <= NIXBLD_USERS; i++) {
     const name = `nixbld${i}`;
-    const user = passwd.find((l) => l.startsWith(name + ':'));
+    const user = passwd.find((l) => l.startsWith(`${name}:`));
     const inGroup = memberSet.has(name) || (user !== undefined && Number(user.split(':')[3]) === NIXBLD_GID);
     if (!user || !inGroup) missing.push(name);
   }

@@ -163,7 +163,7 @@ export async function nixStorePing(options: NixOptions): Promise<DaemonHealth> {
   if (run.status === 0) {
     // Nix 2.8 prints `Store URL: ...` and `Version: ...` on stderr.
     const version = `${run.stdout}\n${run.stderr}`.split('\n').find((l) => l.startsWith('Version:'));
-    return { healthy: true, detail: `nix store ping: ${version ? 'Nix ' + version.slice(8).trim() : 'ok'}` };
+    return { healthy: true, detail: `nix store ping: ${version ? `Nix ${version.slice(8).trim()}` : 'ok'}` };
   }
   const error =
     run.stderr

@@ -39,7 +39,10 @@ test('every ELF in the store runs on the store glibc and looks only in the store
   let checked = 0;
   const walk = (p: string) => {
     const st = lstatSync(p);
-    if (st.isDirectory()) return readdirSync(p).forEach((e) => walk(join(p, e)));
+    if (st.isDirectory()) {
+      for (const e of readdirSync(p)) walk(join(p, e));
+      return;
+    }
     if (!st.isFile() || !isElf(p)) return;
     if (p.includes(plane.paths.glibc.slice('/nix/store/'.length)) || /-(debian|unpatched|unrelocated|dev)\/|-busybox-[^/]*\//.test(p)) return;
     const interp = interpreter(p);

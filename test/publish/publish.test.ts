@@ -123,7 +123,10 @@ describe('refusals leave the branch unchanged', () => {
     const before = refs(project.remote);
     let built = false;
     await assert.rejects(
-      publishSite(options({ ...extra, build: async ({ root }) => ((built = true), writeDist(join(root, 'dist'), dist)) })),
+      publishSite(options({ ...extra, build: async ({ root }) => {
+          built = true;
+          return writeDist(join(root, 'dist'), dist);
+        } })),
       (error: unknown) => {
         assert.ok(error instanceof PublishRefusal, `expected a refusal, got ${String(error)}`);
         assert.match(error.message, message);

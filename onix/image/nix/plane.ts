@@ -203,7 +203,7 @@ async function buildUncached(
   const rgLibs = b.libsFor([rg]);
   const soItem = (soname: string) => {
     const it = rgLibs.find((i) => existsSync(join(b.store.real(i.path), 'lib', soname)));
-    if (!it || !it.contentAddressed) throw new ImageBuildError(`ripgrep's ${soname} is not a plain seeded library`);
+    if (!it?.contentAddressed) throw new ImageBuildError(`ripgrep's ${soname} is not a plain seeded library`);
     return it;
   };
   const stdcxx = join(b.dir('libstdc++6'), 'usr/lib/x86_64-linux-gnu/libstdc++.so.6');
@@ -235,7 +235,7 @@ async function buildUncached(
   for (const [k, s] of Object.entries(seeds)) seedJson[k] = { name: s.item.name, hash: sri(s.item.nar.hex), version: s.version };
   const flake = b.store.addContentAddressed('source', (out) => {
     writeSources('flake/', out);
-    writeFileSync(join(out, 'seed.json'), JSON.stringify(seedJson, null, 2) + '\n');
+    writeFileSync(join(out, 'seed.json'), `${JSON.stringify(seedJson, null, 2)}\n`);
   });
   const rooted = [flake, ...Object.values(seeds).map((s) => s.item)];
   const seed = b.store.addInputAddressed('onix-nixpkgs-seed', rooted.map((i) => i.path).join(' ') + PLANE_RECIPE, (out) => {
@@ -290,7 +290,7 @@ async function buildUncached(
       flakes: [{ from: { type: 'indirect', id: 'nixpkgs' }, to: { type: 'path', path: flake.path, narHash: sri(flake.nar.hex) } }],
     };
     writeFileSync(join(work, 'etc-nix/nix.conf'), SEAM_NIX_CONF + OFFLINE_CONF);
-    writeFileSync(join(work, 'etc-nix/registry.json'), JSON.stringify(registry, null, 2) + '\n');
+    writeFileSync(join(work, 'etc-nix/registry.json'), `${JSON.stringify(registry, null, 2)}\n`);
 
     const plane: NixPlane = {
       planeId,
@@ -300,7 +300,7 @@ async function buildUncached(
       sizeBytes: duBytes(nixRoot),
       cached: false,
     };
-    writeFileSync(join(work, 'plane.json'), JSON.stringify(plane, null, 2) + '\n');
+    writeFileSync(join(work, 'plane.json'), `${JSON.stringify(plane, null, 2)}\n`);
     // Another process may have finished the same plane meanwhile (the cache is shared):
     // theirs stays (someone may be reading it), ours goes.
     if (existsSync(manifestFile)) {
