@@ -123,10 +123,15 @@ describe('refusals leave the branch unchanged', () => {
     const before = refs(project.remote);
     let built = false;
     await assert.rejects(
-      publishSite(options({ ...extra, build: async ({ root }) => {
-          built = true;
-          return writeDist(join(root, 'dist'), dist);
-        } })),
+      publishSite(
+        options({
+          ...extra,
+          build: async ({ root }) => {
+            built = true;
+            return writeDist(join(root, 'dist'), dist);
+          },
+        }),
+      ),
       (error: unknown) => {
         assert.ok(error instanceof PublishRefusal, `expected a refusal, got ${String(error)}`);
         assert.match(error.message, message);

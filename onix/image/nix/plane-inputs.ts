@@ -41,10 +41,7 @@ const SOURCES: ReadonlyMap<string, Buffer> = new Map(
 
 export function sourcesHash(): string {
   const h = createHash('sha256');
-  for (const [rel, bytes] of SOURCES)
-    h.update(`${rel}\0`)
-      .update(bytes)
-      .update('\0');
+  for (const [rel, bytes] of SOURCES) h.update(`${rel}\0`).update(bytes).update('\0');
   return h.digest('hex');
 }
 
