@@ -1,5 +1,6 @@
 // One page from its shared mdast to HTML, through unified: remark-rehype (with our handlers
-// for code, headings, links and images) -> rehype plugins (tables, layout) -> rehype-stringify.
+// for code, headings, links and images; raw HTML kept) -> the body parsed and sanitised
+// (sanitize-body.ts) -> rehype-stringify.
 // The processor is built once per build; the mdast is never modified.
 
 import type { Element, ElementContent, Root as HastRoot } from 'hast';
@@ -14,6 +15,7 @@ import { ARTIFACT_SCHEME, type PageFacts, type PageSummary } from './analyze.ts'
 import { renderCodeBlock } from './code-block.ts';
 import type { CodeHighlighter } from './highlight.ts';
 import { renderLayout, type LayoutSite } from './layout.ts';
+import { sanitizeBody } from './sanitize-body.ts';
 import type { BlockResult, SpecResults } from './spec-results.ts';
 
 /** Where renderDocument() puts the body. */
@@ -104,7 +106,8 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
   };
 
   const processor = unified()
-    .use(remarkRehype, { handlers })
+    .use(remarkRehype, { handlers, allowDangerousHtml: true })
+    .use(() => sanitizeBody)
     .use(rehypeStringify);
 
   function renderBody(summary: PageSummary): string {
@@ -131,7 +134,7 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
       body: [{ type: 'comment', value: BODY_MARK }],
     });
     // The body went through the same stringifier on its own; content cannot make a comment
-    // (raw HTML is dropped), so the mark is found exactly once.
+    // (the sanitiser drops comments), so the mark is found exactly once.
     const [before, after] = processor.stringify(doc).split(`<!--${BODY_MARK}-->`);
     return before + body + after;
   }
