@@ -51,8 +51,37 @@ function printable(text: string): string {
   return shown.length > 40 ? `${shown.slice(0, 40)}...` : shown;
 }
 
+/** Raw HTML elements a page may nest (a browser stops nesting at 512; the HTML parser recurses). */
+export const MAX_RAW_DEPTH = 256;
+
+/** Elements without an end tag: they never nest. */
+const voidElements = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
+
+/**
+ * The nesting depth of a page's raw HTML, fed one raw node at a time in document order (a
+ * tag opened in one node and closed in another is one element). A page whose raw elements
+ * nest deeper than MAX_RAW_DEPTH is refused at the tag that goes too deep, once.
+ */
+export class RawHtmlDepth {
+  private depth = 0;
+  private reported = false;
+
+  add(node: Html, report: ReportProblem): void {
+    const firstLine = node.position?.start.line ?? 1;
+    const text = blankComments(node.value);
+    for (const m of text.matchAll(/<(\/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(\/?)>/g)) {
+      if (m[1]) this.depth = Math.max(0, this.depth - 1);
+      else if (!m[3] && !voidElements.has(m[2]!.toLowerCase())) this.depth++;
+      if (this.depth > MAX_RAW_DEPTH && !this.reported) {
+        this.reported = true;
+        report(firstLine + countNewlines(node.value, m.index), `raw HTML nests more than ${MAX_RAW_DEPTH} elements deep`);
+      }
+    }
+  }
+}
+
 /** Element properties whose value is a URL, and how it is used (the sanitiser checks these). */
-const urlProperties: Record<string, UrlUse> = { href: 'link', src: 'image', cite: 'image', longDesc: 'image' };
+const urlProperties: Record<string, UrlUse> = { href: 'link', action: 'link', src: 'image', cite: 'image', longDesc: 'image' };
 
 /**
  * Check one raw HTML node of a page: each element must be one GitHub allows, with attributes

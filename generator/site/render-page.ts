@@ -11,6 +11,7 @@ import { toString } from 'mdast-util-to-string';
 import rehypeStringify from 'rehype-stringify';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
+import { ContentError } from '../markdown/parse.ts';
 import { ARTIFACT_SCHEME, type PageFacts, type PageSummary } from './analyze.ts';
 import { renderCodeBlock } from './code-block.ts';
 import type { CodeHighlighter } from './highlight.ts';
@@ -118,6 +119,11 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
     current = { summary, headingIds, linkTargets };
     try {
       return processor.stringify(processor.runSync(summary.page.tree as MdastRoot) as HastRoot);
+    } catch (error) {
+      // The tree walkers recurse: a page nested thousands deep (raw HTML past the check in
+      // raw-html.ts, quotes in quotes) overflows the stack. That is the page's problem.
+      if (error instanceof RangeError) throw new ContentError(summary.page.file, summary.page.bodyLine, 'the page nests too deeply to render');
+      throw error;
     } finally {
       current = null;
     }

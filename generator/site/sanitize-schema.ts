@@ -21,11 +21,16 @@ export const LINK_SCHEMES: readonly string[] = ['http', 'https', 'mailto'];
 /** Schemes an image or a citation (`src`, `cite`, `longDesc`) may use. */
 export const MEDIA_SCHEMES: readonly string[] = ['http', 'https'];
 
-/** GitHub's schema, URL schemes narrowed (GitHub also lets irc, ircs and xmpp links through). */
+/**
+ * GitHub's schema, URL schemes narrowed (GitHub also lets irc, ircs and xmpp links through),
+ * and `action` (allowed on every element by GitHub, inert without a <form>) held to the
+ * link schemes too, so no javascript: URL is published even where it cannot run.
+ */
 export const contributorSchema: Schema = {
   ...defaultSchema,
   protocols: {
     href: [...LINK_SCHEMES],
+    action: [...LINK_SCHEMES],
     src: [...MEDIA_SCHEMES],
     cite: [...MEDIA_SCHEMES],
     longDesc: [...MEDIA_SCHEMES],
