@@ -35,7 +35,8 @@ export function contentSecurityPolicy(options: PolicyOptions = {}): string {
     ['script-src', "'self'", ...(options.inlineScripts ?? []).map(scriptHash), "'wasm-unsafe-eval'"],
     // The stylesheet; no inline styles (the sanitiser drops style attributes anyway).
     ['style-src', "'self'", ...(options.styleNonce ? [`'nonce-${options.styleNonce}'`] : [])],
-    // Pages may show images from any https address (Markdown images are http(s) or relative).
+    // Pages may show images from any https address. Markdown may name http images too: on the
+    // https site the browser upgrades those to https before this policy sees them.
     ['img-src', "'self'", 'https:'],
     ['font-src', "'self'"],
     // The search fetches its index chunks from /pagefind/; the dev server's Vite client

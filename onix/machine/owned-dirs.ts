@@ -25,8 +25,12 @@ export interface Owner {
   bootId: string;
 }
 
-/** Prefixes (in the temporary folder) of the machine drivers' working directories. */
-export const MACHINE_DIR_PREFIXES = ['onix-vm-', 'onix-sandbox-', 'onix-local-'] as const;
+/**
+ * Prefixes (in the temporary folder) of the machine drivers' working directories. The local
+ * target's home is not among them: it is the cwd of the commands it runs, where an owner
+ * file would show up in their output.
+ */
+export const MACHINE_DIR_PREFIXES = ['onix-vm-', 'onix-sandbox-'] as const;
 
 function bootId(): string {
   return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
