@@ -16,7 +16,7 @@ import { ARTIFACT_SCHEME, type PageFacts, type PageSummary } from './analyze.ts'
 import { renderCodeBlock } from './code-block.ts';
 import type { CodeHighlighter } from './highlight.ts';
 import { renderLayout, type LayoutSite } from './layout.ts';
-import { sanitizeBody } from './sanitize-body.ts';
+import { parseRawHtml, sanitizeBody } from './sanitize-body.ts';
 import type { BlockResult, SpecResults } from './spec-results.ts';
 
 /** Where renderDocument() puts the body. */
@@ -47,7 +47,15 @@ export interface PageRenderer {
   renderSpecial(options: { title: string; description: string; url: string; body: ElementContent[] }): string;
 }
 
-export function createPageRenderer(site: RenderSite): PageRenderer {
+export interface PageRendererOptions {
+  /**
+   * Sanitise each page's body with the site schema (default: true). Off only in the test
+   * that proves the schema keeps every bit of markup our own rendering adds.
+   */
+  sanitize?: boolean;
+}
+
+export function createPageRenderer(site: RenderSite, options: PageRendererOptions = {}): PageRenderer {
   let current: Current | null = null;
   const cur = (): Current => {
     if (!current) throw new Error('renderer used outside render()');
@@ -108,7 +116,7 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
 
   const processor = unified()
     .use(remarkRehype, { handlers, allowDangerousHtml: true })
-    .use(() => sanitizeBody)
+    .use(() => (options.sanitize === false ? parseRawHtml : sanitizeBody))
     .use(rehypeStringify);
 
   function renderBody(summary: PageSummary): string {

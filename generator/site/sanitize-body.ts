@@ -18,6 +18,13 @@ import { siteSchema } from './sanitize-schema.ts';
 const clobbered = siteSchema.clobber ?? [];
 const prefix = siteSchema.clobberPrefix ?? '';
 
+/** The body of a page with its raw HTML parsed into elements (a no-op without raw HTML). */
+export function parseRawHtml(tree: Root): Root {
+  let hasRaw = false;
+  visit(tree, (node) => { if (node.type === 'raw') hasRaw = true; });
+  return hasRaw ? (raw(tree) as Root) : tree;
+}
+
 /** The body of a page, raw HTML parsed, sanitised with the site schema. */
 export function sanitizeBody(tree: Root): Root {
   const ours = new Set<string>();
