@@ -68,7 +68,8 @@ for (const [target, prefix, inside] of [['vm', 'onix-vm-', 'disk.qcow2'], ['sand
     child.stdout!.on('data', (b: Buffer) => { if (b.toString().includes('UP')) booted = true; });
     // Mid-boot: the machine's directory is claimed and (for the VM) QEMU is running.
     let dir: string | null = null;
-    await until(`the ${target}'s directory`, () => (dir ??= dirOwnedBy(tmp, prefix, child.pid!)) !== null && (target !== 'vm' || descendants(child.pid!).some((p) => p.cmd.includes('qemu-system'))), 600_000);
+    await until(`the ${target}'s directory`, () => (dir ??= dirOwnedBy(tmp, prefix, child.pid!)) !== null && existsSync(join(dir, inside))
+      && (target !== 'vm' || descendants(child.pid!).some((p) => p.cmd.includes('qemu-system'))), 600_000);
     const tree = descendants(child.pid!);
     child.kill('SIGKILL');
     await until('the killed run\'s processes to die', () => tree.every((p) => !running(p.pid)), 15_000);
