@@ -46,7 +46,6 @@ export function urlProblem(url: string, use: UrlUse, subject = `${use} URL`): st
 
 /** Control characters shown as \uXXXX, long schemes cut: a problem is one readable line. */
 function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
   const shown = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return shown.length > 40 ? `${shown.slice(0, 40)}...` : shown;
 }

@@ -118,7 +118,6 @@ const URL_PROPERTIES = ['href', 'src', 'action', 'formAction', 'cite', 'data', '
 
 /** How a browser reads a URL's scheme: C0 controls and spaces trimmed, tabs and newlines removed. */
 function browserScheme(value: string): string {
-  // eslint-disable-next-line no-control-regex
   const cleaned = value.replace(/^[\u0000-\u0020]+/, '').replace(/[\t\n\r]/g, '').toLowerCase();
   return /^([a-z][a-z0-9+.-]*):/.exec(cleaned)?.[1] ?? '';
 }
