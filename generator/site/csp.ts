@@ -68,7 +68,10 @@ const policyMetaPattern = /<meta http-equiv="Content-Security-Policy" content="(
  */
 export function withStyleNonce(html: string, nonce: string): string {
   return html.replace(policyMetaPattern, (_, content: string) => {
-    const policy = content.replace(/&#x27;/g, "'").replace(/&#x22;/g, '"').replace(/&#x26;/g, '&');
+    const policy = content
+      .replace(/&#x27;/g, "'")
+      .replace(/&#x22;/g, '"')
+      .replace(/&#x26;/g, '&');
     const nonced = policy.replace(/(^|; )style-src ([^;]*)/, `$1style-src $2 'nonce-${nonce}'`);
     return `<meta http-equiv="Content-Security-Policy" content="${nonced.replace(/&/g, '&#x26;').replace(/"/g, '&#x22;')}"><meta property="csp-nonce" nonce="${nonce}">`;
   });

@@ -46,6 +46,7 @@ export function urlProblem(url: string, use: UrlUse, subject = `${use} URL`): st
 
 /** Control characters shown as \uXXXX, long schemes cut: a problem is one readable line. */
 function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern shows.
   const shown = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return shown.length > 40 ? `${shown.slice(0, 40)}...` : shown;
 }
@@ -134,8 +135,8 @@ type Definition = NonNullable<NonNullable<Schema['attributes']>[string]>[number]
 /** Whether hast-util-sanitize keeps property `key` with value `value` on `tag` (as its properties() does). */
 export function attributeAllowed(schema: Schema, tag: string, key: string, value: unknown): boolean {
   const attributes = schema.attributes ?? {};
-  const specific = Object.hasOwn(attributes, tag) ? attributes[tag] ?? undefined : undefined;
-  const defaults = Object.hasOwn(attributes, '*') ? attributes['*'] ?? undefined : undefined;
+  const specific = Object.hasOwn(attributes, tag) ? (attributes[tag] ?? undefined) : undefined;
+  const defaults = Object.hasOwn(attributes, '*') ? (attributes['*'] ?? undefined) : undefined;
   return valueAllowed(findDefinition(specific, key), value) || valueAllowed(findDefinition(defaults, key), value);
 }
 

@@ -21,7 +21,9 @@ const prefix = siteSchema.clobberPrefix ?? '';
 /** The body of a page with its raw HTML parsed into elements (a no-op without raw HTML). */
 export function parseRawHtml(tree: Root): Root {
   let hasRaw = false;
-  visit(tree, (node) => { if (node.type === 'raw') hasRaw = true; });
+  visit(tree, (node) => {
+    if (node.type === 'raw') hasRaw = true;
+  });
   return hasRaw ? (raw(tree) as Root) : tree;
 }
 

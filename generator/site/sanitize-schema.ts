@@ -57,16 +57,38 @@ const siteAttributes: Attributes = {
   figure: [['className', 'code-block', 'transcript'], 'dataLang', 'dataBlock', ['dataStatus', 'passed', 'failed', 'not-run']],
   figcaption: [['className', 'code-head']],
   span: [
-    ['className', /^tk-[\w-]+$/, 'line', 'cmd', 'out', 'exit', 'prompt', 'command', 'matcher', 'capture', 'placeholder', 'code-lang', 'spec-status', statusClass, 'spec-artifact-missing'],
+    [
+      'className',
+      /^tk-[\w-]+$/,
+      'line',
+      'cmd',
+      'out',
+      'exit',
+      'prompt',
+      'command',
+      'matcher',
+      'capture',
+      'placeholder',
+      'code-lang',
+      'spec-status',
+      statusClass,
+      'spec-artifact-missing',
+    ],
     ['role', 'img'],
     'ariaLabel',
   ],
   pre: [['className', 'code']],
   a: [['className', 'anchor']],
-  img: [['className', 'spec-artifact'], ['loading', 'lazy']],
+  img: [
+    ['className', 'spec-artifact'],
+    ['loading', 'lazy'],
+  ],
   div: [['className', 'table-scroll', 'contract'], ['role', 'region'], 'ariaLabel'],
   p: [['className', 'table-note', statusClass]],
-  tr: [['className', 'spec-row', statusClass], ['dataStatus', 'passed', 'failed', 'not-run']],
+  tr: [
+    ['className', 'spec-row', statusClass],
+    ['dataStatus', 'passed', 'failed', 'not-run'],
+  ],
 };
 
 type Definition = Attributes[string] extends ReadonlyArray<infer D> | null | undefined ? D : never;
@@ -82,7 +104,7 @@ function merge(base: Attributes, extra: Attributes): Attributes {
       const known = at === -1 ? undefined : merged[at]!;
       if (known === undefined) merged.push(def);
       // A bare name allows every value: it stays (or becomes) bare.
-      else if (typeof known !== 'string') merged[at] = typeof def === 'string' ? def : [name, ...known.slice(1), ...def.slice(1)] as Definition;
+      else if (typeof known !== 'string') merged[at] = typeof def === 'string' ? def : ([name, ...known.slice(1), ...def.slice(1)] as Definition);
     }
     out[tag] = merged;
   }

@@ -8,7 +8,7 @@
 // A directory without an owner file is never touched: it may be a run's directory in the
 // instant between mkdtemp and the claim, or one made by code that does not claim.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, type Stats, writeFileSync } from 'node:fs';
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +53,8 @@ let self: Owner | null = null;
 
 /** This process. */
 export function thisProcess(): Owner {
-  return (self ??= { pid: process.pid, startTicks: startTicks(process.pid) ?? 0, bootId: bootId() });
+  if (!self) self = { pid: process.pid, startTicks: startTicks(process.pid) ?? 0, bootId: bootId() };
+  return self;
 }
 
 /** Whether `owner` is still running. */
@@ -123,7 +124,7 @@ export async function sweepOrphans(parent: string, matches: (name: string) => bo
 
 /** Bytes allocated to `path` and everything below it (symlinks not followed). */
 async function diskUsage(path: string): Promise<number> {
-  let st;
+  let st: Stats;
   try {
     st = await lstat(path);
   } catch {
@@ -134,7 +135,9 @@ async function diskUsage(path: string): Promise<number> {
     let names: string[] = [];
     try {
       names = await readdir(path);
-    } catch { /* unreadable: counted as empty */ }
+    } catch {
+      /* unreadable: counted as empty */
+    }
     for (const n of names) total += await diskUsage(join(path, n));
   }
   return total;

@@ -22,7 +22,7 @@ const d = makeOwnedDir(${JSON.stringify(prefix)}, ${JSON.stringify(parent)}); wr
   return r.stdout;
 }
 
-test('a directory whose owner exited is removed with its size counted; a live owner\'s is kept', async () => {
+test("a directory whose owner exited is removed with its size counted; a live owner's is kept", async () => {
   const parent = mkdtempSync(join(tmpdir(), 'owned-test-'));
   const orphan = orphanOf(parent, 'onix-vm-', 3 * 2 ** 20);
   const owner = (await ownerOf(orphan))!;
@@ -48,7 +48,11 @@ test('a reused pid or another boot is not the owner', async () => {
   const reused = join(parent, 'onix-sandbox-reused');
   const rebooted = join(parent, 'onix-sandbox-rebooted');
   const alive = join(parent, 'onix-sandbox-alive');
-  for (const [dir, owner] of [[reused, { ...me, startTicks: me.startTicks - 1 }], [rebooted, { ...me, bootId: 'another-boot' }], [alive, me]] as const) {
+  for (const [dir, owner] of [
+    [reused, { ...me, startTicks: me.startTicks - 1 }],
+    [rebooted, { ...me, bootId: 'another-boot' }],
+    [alive, me],
+  ] as const) {
     mkdirSync(dir);
     writeFileSync(join(dir, OWNER_FILE), JSON.stringify(owner));
   }
@@ -66,7 +70,7 @@ test('the site build removes the staging folder of a killed build, and publishes
   spawnSync('mv', [killed, staging]);
   assert.ok(existsSync(join(staging, OWNER_FILE)));
   await buildSite({ contentDir: join(dir, 'content'), outDir: join(dir, 'dist'), cacheDir: null, gitDates: false });
-  assert.equal(existsSync(staging), false, 'the killed build\'s staging folder is gone');
+  assert.equal(existsSync(staging), false, "the killed build's staging folder is gone");
   assert.equal(existsSync(join(dir, 'dist', OWNER_FILE)), false);
   assert.match(readFileSync(join(dir, 'dist/index.html'), 'utf8'), /<h1>Home<\/h1>/);
 });

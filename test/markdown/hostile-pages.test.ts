@@ -34,13 +34,38 @@ const FILE = 'content/hostile.md';
 
 /** URLs as an attacker or a careless hand writes them, disguised every way a browser forgives. */
 const url = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom(
-    'javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'java\tscript:alert(1)', 'java\nscript:alert(1)', '\u0001javascript:alert(1)',
-    ' javascript:alert(1)', 'javascript&#58;alert(1)', '&#106;avascript:alert(1)', 'jav&#x09;ascript:alert(1)', 'javascript%3Aalert(1)',
-    'vbscript:msgbox(1)', 'data:text/html,<script>alert(1)</script>', 'data:image/svg+xml,<svg onload=alert(1)>',
-    'https://example.com/a?b=c#d', 'http://example.com', 'mailto:a@example.com', 'MAILTO:a@example.com', '/abs/path/', 'rel.md#x',
-    '#frag', '//evil.example/x', 'spec-artifact:glprobe/22.png', 'spec-artifact:javascript:alert(1)', '', ' ', 'a:b', '?q=javascript:x',
-  ) },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      'javascript:alert(1)',
+      'JaVaScRiPt:alert(1)',
+      'java\tscript:alert(1)',
+      'java\nscript:alert(1)',
+      '\u0001javascript:alert(1)',
+      ' javascript:alert(1)',
+      'javascript&#58;alert(1)',
+      '&#106;avascript:alert(1)',
+      'jav&#x09;ascript:alert(1)',
+      'javascript%3Aalert(1)',
+      'vbscript:msgbox(1)',
+      'data:text/html,<script>alert(1)</script>',
+      'data:image/svg+xml,<svg onload=alert(1)>',
+      'https://example.com/a?b=c#d',
+      'http://example.com',
+      'mailto:a@example.com',
+      'MAILTO:a@example.com',
+      '/abs/path/',
+      'rel.md#x',
+      '#frag',
+      '//evil.example/x',
+      'spec-artifact:glprobe/22.png',
+      'spec-artifact:javascript:alert(1)',
+      '',
+      ' ',
+      'a:b',
+      '?q=javascript:x',
+    ),
+  },
   { weight: 1, arbitrary: fc.webUrl() },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
 );
@@ -48,22 +73,106 @@ const url = fc.oneof(
 const text = fc.oneof(
   { weight: 3, arbitrary: fc.string({ maxLength: 30 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
-  { weight: 1, arbitrary: fc.constantFrom('<', '>', '&', '"', "'", '`', '\\', '*', '_', '[', ']', '(', ')', '{{x}}', '[..]', '&lt;script&gt;', '\u0000', '\r', '\u2028', '\ufeff') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '<',
+      '>',
+      '&',
+      '"',
+      "'",
+      '`',
+      '\\',
+      '*',
+      '_',
+      '[',
+      ']',
+      '(',
+      ')',
+      '{{x}}',
+      '[..]',
+      '&lt;script&gt;',
+      '\u0000',
+      '\r',
+      '\u2028',
+      '\ufeff',
+    ),
+  },
 );
 
 const tagName = fc.constantFrom(
-  'script', 'iframe', 'img', 'a', 'details', 'summary', 'kbd', 'b', 'sub', 'svg', 'math', 'style', 'object', 'embed', 'base',
-  'form', 'input', 'meta', 'link', 'div', 'span', 'p', 'table', 'td', 'tr', 'textarea', 'noscript', 'template', 'xmp', 'plaintext',
-  'title', 'body', 'html', 'frameset', 'video', 'source', 'picture', 'SCRIPT', 'ImG', 'x-custom',
+  'script',
+  'iframe',
+  'img',
+  'a',
+  'details',
+  'summary',
+  'kbd',
+  'b',
+  'sub',
+  'svg',
+  'math',
+  'style',
+  'object',
+  'embed',
+  'base',
+  'form',
+  'input',
+  'meta',
+  'link',
+  'div',
+  'span',
+  'p',
+  'table',
+  'td',
+  'tr',
+  'textarea',
+  'noscript',
+  'template',
+  'xmp',
+  'plaintext',
+  'title',
+  'body',
+  'html',
+  'frameset',
+  'video',
+  'source',
+  'picture',
+  'SCRIPT',
+  'ImG',
+  'x-custom',
 );
 
 const attrName = fc.constantFrom(
-  'href', 'src', 'onerror', 'onclick', 'OnLoad', 'style', 'class', 'id', 'name', 'srcset', 'action', 'formaction', 'xlink:href',
-  'data-x', 'open', 'title', 'alt', 'http-equiv', 'content', 'target', 'rel', 'type', 'width', 'onmouseover',
+  'href',
+  'src',
+  'onerror',
+  'onclick',
+  'OnLoad',
+  'style',
+  'class',
+  'id',
+  'name',
+  'srcset',
+  'action',
+  'formaction',
+  'xlink:href',
+  'data-x',
+  'open',
+  'title',
+  'alt',
+  'http-equiv',
+  'content',
+  'target',
+  'rel',
+  'type',
+  'width',
+  'onmouseover',
 );
 
-const attr = fc.tuple(attrName, fc.oneof(url, text), fc.constantFrom('"', "'", '')).map(([name, value, q]) =>
-  q ? `${name}=${q}${value.replaceAll(q, '')}${q}` : `${name}=${value.replace(/[\s>"'=<`]/g, '') || 'x'}`);
+const attr = fc
+  .tuple(attrName, fc.oneof(url, text), fc.constantFrom('"', "'", ''))
+  .map(([name, value, q]) => (q ? `${name}=${q}${value.replaceAll(q, '')}${q}` : `${name}=${value.replace(/[\s>"'=<`]/g, '') || 'x'}`));
 
 /** What a long line is made of: plain text, raw tags, backticks, unclosed links, table pipes, quotes. */
 const HUGE_UNITS = fc.constantFrom('x', '<b>', '`', '[a](', '|', '> ', '- ', '<!--', '&#');
@@ -78,15 +187,34 @@ const { fragment } = fc.letrec<{ fragment: string }>((tie) => ({
     url.map((u) => `<${u}>`),
     fc.tuple(text, url).map(([t, u]) => `[${t}][r]\n\n[r]: ${u}`),
     fc.tuple(text, url).map(([t, u]) => `![${t}][img]\n\n[img]: ${u}`),
-    fc.tuple(tagName, fc.array(attr, { maxLength: 3 }), fc.array(tie('fragment'), { maxLength: 3 }), fc.boolean(), fc.constantFrom('', '\n', '\n\n')).map(
-      ([tag, attrs, inner, close, gap]) => `<${tag}${attrs.map((a) => ` ${a}`).join('')}>${gap}${inner.join(gap)}${gap}${close ? `</${tag}>` : ''}`),
-    fc.tuple(fc.constantFrom('```', '~~~', '````', '```console', '```sh', '```klingon', '``` js', '```html', '```console user=x timeout=1'), fc.array(text, { maxLength: 4 }), fc.boolean()).map(
-      ([open, body, close]) => `${open}\n${body.join('\n')}${close ? `\n${open.slice(0, open.search(/[^`~]|$/))}` : ''}`),
-    fc.array(fc.oneof(text.map((t) => `$ ${t}`), text.map((t) => `> ${t}`), text, fc.constantFrom('...', '[1]', '[..] (re)', '{{v}}', '$')), { maxLength: 5 }).map(
-      (lines) => `\`\`\`console\n${lines.join('\n')}\n\`\`\``),
+    fc
+      .tuple(tagName, fc.array(attr, { maxLength: 3 }), fc.array(tie('fragment'), { maxLength: 3 }), fc.boolean(), fc.constantFrom('', '\n', '\n\n'))
+      .map(([tag, attrs, inner, close, gap]) => `<${tag}${attrs.map((a) => ` ${a}`).join('')}>${gap}${inner.join(gap)}${gap}${close ? `</${tag}>` : ''}`),
+    fc
+      .tuple(
+        fc.constantFrom('```', '~~~', '````', '```console', '```sh', '```klingon', '``` js', '```html', '```console user=x timeout=1'),
+        fc.array(text, { maxLength: 4 }),
+        fc.boolean(),
+      )
+      .map(([open, body, close]) => `${open}\n${body.join('\n')}${close ? `\n${open.slice(0, open.search(/[^`~]|$/))}` : ''}`),
+    fc
+      .array(
+        fc.oneof(
+          text.map((t) => `$ ${t}`),
+          text.map((t) => `> ${t}`),
+          text,
+          fc.constantFrom('...', '[1]', '[..] (re)', '{{v}}', '$'),
+        ),
+        { maxLength: 5 },
+      )
+      .map((lines) => `\`\`\`console\n${lines.join('\n')}\n\`\`\``),
     fc.tuple(fc.integer({ min: 1, max: 7 }), text).map(([n, t]) => `${'#'.repeat(n)} ${t}`),
-    fc.tuple(fc.boolean(), fc.array(fc.tuple(text, text, text), { maxLength: 3 })).map(([marker, rows]) =>
-      `${marker ? '<!-- spec: contract -->\n\n' : ''}| Surface | Owner | Reason |\n|---|---|---|\n${rows.map((r) => `| ${r.map((c) => c.replaceAll('|', '')).join(' | ')} |`).join('\n')}`),
+    fc
+      .tuple(fc.boolean(), fc.array(fc.tuple(text, text, text), { maxLength: 3 }))
+      .map(
+        ([marker, rows]) =>
+          `${marker ? '<!-- spec: contract -->\n\n' : ''}| Surface | Owner | Reason |\n|---|---|---|\n${rows.map((r) => `| ${r.map((c) => c.replaceAll('|', '')).join(' | ')} |`).join('\n')}`,
+      ),
     text.map((t) => `<!-- ${t} -->`),
     fc.constant('<!-- never closed'),
     fc.constant('<!DOCTYPE html>'),
@@ -108,17 +236,37 @@ const frontMatter = fc.oneof(
   fc.constant(''),
 );
 
-const hostilePage = fc.tuple(frontMatter, fc.array(fragment, { maxLength: 8 }), fc.constantFrom('\n\n', '\n', '', '\r\n')).map(
-  ([fm, parts, sep]) => `${fm}\n${parts.join(sep)}\n`);
+const hostilePage = fc
+  .tuple(frontMatter, fc.array(fragment, { maxLength: 8 }), fc.constantFrom('\n\n', '\n', '', '\r\n'))
+  .map(([fm, parts, sep]) => `${fm}\n${parts.join(sep)}\n`);
 
 // --- What must hold of every page ------------------------------------------------------
 
 /** URL-valued attributes a browser follows, loads or submits to, as hast property names. */
-const URL_PROPERTIES = ['href', 'src', 'action', 'formAction', 'cite', 'data', 'poster', 'background', 'longDesc', 'srcSet', 'xLinkHref', 'manifest', 'codeBase', 'ping'];
+const URL_PROPERTIES = [
+  'href',
+  'src',
+  'action',
+  'formAction',
+  'cite',
+  'data',
+  'poster',
+  'background',
+  'longDesc',
+  'srcSet',
+  'xLinkHref',
+  'manifest',
+  'codeBase',
+  'ping',
+];
 
 /** How a browser reads a URL's scheme: C0 controls and spaces trimmed, tabs and newlines removed. */
 function browserScheme(value: string): string {
-  const cleaned = value.replace(/^[\u0000-\u0020]+/, '').replace(/[\t\n\r]/g, '').toLowerCase();
+  const cleaned = value
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: leading C0 controls are what a browser trims.
+    .replace(/^[\u0000-\u0020]+/, '')
+    .replace(/[\t\n\r]/g, '')
+    .toLowerCase();
   return /^([a-z][a-z0-9+.-]*):/.exec(cleaned)?.[1] ?? '';
 }
 
@@ -170,7 +318,8 @@ async function withChecker(fn: (check: (source: string) => Outcome) => Promise<v
   const renderer = createPageRenderer(site);
   // The layout's own scripts, from a page with nothing in it.
   const ownScripts = elements(fromHtml(renderer.render(analyzePage(parseMarkdown(FILE, '---\ntitle: T\n---\n'), 'hostile.md', '/hostile/'))))
-    .filter((e) => e.tagName === 'script').map(scriptKey);
+    .filter((e) => e.tagName === 'script')
+    .map(scriptKey);
   assert.equal(ownScripts.length, 2);
   const allowedInContent = new Set(siteSchema.tagNames);
   const counts: Record<Outcome, number> = { refused: 0, rendered: 0 };
@@ -211,7 +360,8 @@ async function withChecker(fn: (check: (source: string) => Outcome) => Promise<v
     } catch (error) {
       // The build never renders a page with problems (page-store.ts), and turns a
       // ContentError from rendering into one; anything else is a crash.
-      if (error instanceof ContentError) assertOneLine({ file: error.file, line: error.line, message: error.message.slice(`${error.file}:${error.line}: `.length) }, lineCount);
+      if (error instanceof ContentError)
+        assertOneLine({ file: error.file, line: error.line, message: error.message.slice(`${error.file}:${error.line}: `.length) }, lineCount);
       else assert.ok(summary.problems.length > 0, `a page without problems failed to render: ${String(error)}`);
       counts.refused++;
       return 'refused';
@@ -259,7 +409,12 @@ test('huge lines and nesting thousands deep: each kind once, refused with one li
 
 test(`${RUNS} random and hostile pages: no crash, one line per problem, nothing executable in the output`, { timeout: 300_000 }, async () => {
   const counts = await withChecker(async (check) => {
-    fc.assert(fc.property(hostilePage, (source) => { check(source); }), { numRuns: RUNS, includeErrorInReport: true });
+    fc.assert(
+      fc.property(hostilePage, (source) => {
+        check(source);
+      }),
+      { numRuns: RUNS, includeErrorInReport: true },
+    );
   });
   // The generator reaches both sides: pages that render and pages the build refuses.
   assert.ok(counts.rendered > RUNS / 10, `${counts.rendered} pages rendered`);

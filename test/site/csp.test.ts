@@ -33,21 +33,28 @@ test('every page and the 404 page carry the policy before any script, with a has
     assert.ok(metaAt >= 0, `${file}: no policy`);
     assert.ok(firstScript > metaAt, `${file}: the policy comes before the first script`);
     const policy = String(head[metaAt]!.properties.content);
-    const inline = head.filter((e) => e.tagName === 'script' && !e.properties.src).map((e) => e.children.map((c) => (c.type === 'text' ? c.value : '')).join(''));
+    const inline = head
+      .filter((e) => e.tagName === 'script' && !e.properties.src)
+      .map((e) => e.children.map((c) => (c.type === 'text' ? c.value : '')).join(''));
     assert.ok(inline.length >= 1, 'the theme bootstrap is inline');
     const hashes = [...policy.matchAll(/'sha256-([^']+)'/g)].map((m) => m[1]);
-    assert.deepEqual(hashes, inline.map((text) => createHash('sha256').update(text).digest('base64')), `${file}: one hash per inline script, of its exact bytes`);
+    assert.deepEqual(
+      hashes,
+      inline.map((text) => createHash('sha256').update(text).digest('base64')),
+      `${file}: one hash per inline script, of its exact bytes`,
+    );
     const directives = new Map(policy.split('; ').map((d) => [d.split(' ')[0]!, d.split(' ').slice(1)]));
     assert.deepEqual(directives.get('object-src'), ["'none'"]);
     assert.deepEqual(directives.get('base-uri'), ["'self'"]);
     assert.equal(directives.get('script-src')?.[0], "'self'");
     assert.ok(directives.get('script-src')?.includes("'wasm-unsafe-eval'"), 'the search compiles WebAssembly');
-    for (const unsafe of ["'unsafe-inline'", "'unsafe-eval'", '*', 'data:']) assert.ok(!directives.get('script-src')?.includes(unsafe), `no ${unsafe} for scripts`);
+    for (const unsafe of ["'unsafe-inline'", "'unsafe-eval'", '*', 'data:'])
+      assert.ok(!directives.get('script-src')?.includes(unsafe), `no ${unsafe} for scripts`);
     assert.ok(!directives.has('frame-ancestors'), 'ignored (with a console warning) in a <meta> policy');
   }
 });
 
-test('the dev server adds a style nonce for Vite\'s overlay and changes nothing else', () => {
+test("the dev server adds a style nonce for Vite's overlay and changes nothing else", () => {
   const policy = contentSecurityPolicy({ inlineScripts: ['x()'] });
   const html = `<head><meta http-equiv="Content-Security-Policy" content="${policy.replace(/'/g, '&#x27;')}"></head>`;
   const dev = withStyleNonce(html, 'abc123');

@@ -94,13 +94,30 @@ test('the site schema keeps all of our own markup: every page renders the same w
   const table = page.tree.children.find((n) => n.type === 'table')!;
   const rowLine = table.children[1]!.position!.start.line;
   const report: SpecReport = {
-    version: 1, startedAt: '2026-11-20T10:00:00Z', finishedAt: '2026-11-20T10:05:00Z',
-    machine: { target: 'vm', imageId: 'abc', fstx: '12', host: 'qemu tcg' }, commit: null, shard: null,
+    version: 1,
+    startedAt: '2026-11-20T10:00:00Z',
+    finishedAt: '2026-11-20T10:05:00Z',
+    machine: { target: 'vm', imageId: 'abc', fstx: '12', host: 'qemu tcg' },
+    commit: null,
+    shard: null,
     pages: [{ file, contentHash: page.contentHash }],
-    cases: [{
-      id: `${file}:5`, file, line: 5, title: 'Transcripts', status: 'failed', durationMs: 10, reboots: 0, artifacts: ['case/shot.png'],
-      blocks: [block(`${file}:${first}`, first!, 'passed', { fstx: '6649' }), block(`${file}:${second}`, second!, 'failed', {}), block(`${file}:${rowLine}`, rowLine, 'passed', {})],
-    }],
+    cases: [
+      {
+        id: `${file}:5`,
+        file,
+        line: 5,
+        title: 'Transcripts',
+        status: 'failed',
+        durationMs: 10,
+        reboots: 0,
+        artifacts: ['case/shot.png'],
+        blocks: [
+          block(`${file}:${first}`, first!, 'passed', { fstx: '6649' }),
+          block(`${file}:${second}`, second!, 'failed', {}),
+          block(`${file}:${rowLine}`, rowLine, 'passed', {}),
+        ],
+      },
+    ],
     totals: { passed: 1, failed: 1, skipped: 0, errors: 0 },
   };
   const reportDir = join(dir, '.spec');
@@ -111,8 +128,13 @@ test('the site schema keeps all of our own markup: every page renders the same w
   try {
     const results = indexSpecResults(report, reportDir);
     const site: RenderSite = {
-      config: defaultSiteConfig, nav: [], assets: { css: '', js: '', logo: '', favicon: '', ogImage: '' }, lastUpdated: () => null,
-      highlighter, results, artifactUrl: (path) => (results.artifact(path) ? `/spec-artifacts/${path}` : null),
+      config: defaultSiteConfig,
+      nav: [],
+      assets: { css: '', js: '', logo: '', favicon: '', ogImage: '' },
+      lastUpdated: () => null,
+      highlighter,
+      results,
+      artifactUrl: (path) => (results.artifact(path) ? `/spec-artifacts/${path}` : null),
     };
     const sanitised = createPageRenderer(site);
     const bare = createPageRenderer(site, { sanitize: false });
@@ -124,7 +146,17 @@ test('the site schema keeps all of our own markup: every page renders the same w
       assert.equal(normal(body), normal(bare.renderBody(s)), `${s.file}: the sanitiser changed our markup`);
       if (s.file === file) {
         // The fixture reaches what it is for: results, captures, the contract rows, artifacts.
-        for (const needle of ['data-status="passed"', 'class="capture"', 'class="matcher"', 'class="spec-row spec-passed"', 'src="/spec-artifacts/case/shot.png"', 'spec-artifact-missing', 'class="tk-', 'id="user-content-fn-1"', 'task-list-item']) {
+        for (const needle of [
+          'data-status="passed"',
+          'class="capture"',
+          'class="matcher"',
+          'class="spec-row spec-passed"',
+          'src="/spec-artifacts/case/shot.png"',
+          'spec-artifact-missing',
+          'class="tk-',
+          'id="user-content-fn-1"',
+          'task-list-item',
+        ]) {
           assert.ok(body.includes(needle), `the fixture renders ${needle}`);
         }
       }

@@ -43,7 +43,7 @@ function lineOf(text: string, needle: string): number {
 
 /** Each dangerous construct of dangerous.md and the error its line must get. */
 const dangerous: Array<[needle: string, message: RegExp]> = [
-  ["[click](javascript:", /^link URL scheme "javascript:" is not allowed/],
+  ['[click](javascript:', /^link URL scheme "javascript:" is not allowed/],
   ['[data](data:', /^link URL scheme "data:" is not allowed/],
   ['![img](javascript:', /^image URL scheme "javascript:" is not allowed/],
   ['[tab in scheme]', /^link URL scheme "java\\u0009script:" is not allowed/],
@@ -65,22 +65,34 @@ const dangerous: Array<[needle: string, message: RegExp]> = [
 
 test('probe: every dangerous construct is a build error naming its line, in the build and the dev server', async () => {
   const { dir, content, text } = await probeSite('dangerous.md');
-  const error = await buildSite({ contentDir: content, outDir: join(dir, 'dist'), cacheDir: null, gitDates: false }).then(() => null, (e: unknown) => e);
+  const error = await buildSite({ contentDir: content, outDir: join(dir, 'dist'), cacheDir: null, gitDates: false }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   assert.ok(error instanceof BuildError, `the build must fail, got ${String(error)}`);
   for (const line of error.message.split('\n')) assert.match(line, /^\S+:\d+: [^\n]+$/, 'one file:line line per problem');
   for (const [needle, message] of dangerous) {
     const line = lineOf(text, needle);
-    assert.ok(error.problems.some((p) => p.line === line && message.test(p.message)), `line ${line} (${needle}): expected ${message}, got:\n${error.message}`);
+    assert.ok(
+      error.problems.some((p) => p.line === line && message.test(p.message)),
+      `line ${line} (${needle}): expected ${message}, got:\n${error.message}`,
+    );
   }
   // Nothing else: no construct is reported twice, and no line is blamed that has none.
   const blamed = new Set(error.problems.map((p) => p.line));
-  assert.deepEqual([...blamed].sort((a, b) => a - b), dangerous.map(([n]) => lineOf(text, n)).sort((a, b) => a - b));
+  assert.deepEqual(
+    [...blamed].sort((a, b) => a - b),
+    dangerous.map(([n]) => lineOf(text, n)).sort((a, b) => a - b),
+  );
   // <form> holds an <input type="text"> on the same line: both reported.
   assert.ok(error.problems.some((p) => p.line === lineOf(text, '<form') && /attribute type on <input>/.test(p.message)));
 
   const dev = await DevSite.start({ contentDir: content, cacheDir: null, reportDir: join(dir, '.spec') });
   try {
-    assert.deepEqual(dev.allProblems().map((p) => `${p.line}: ${p.message}`), error.problems.map((p) => `${p.line}: ${p.message}`));
+    assert.deepEqual(
+      dev.allProblems().map((p) => `${p.line}: ${p.message}`),
+      error.problems.map((p) => `${p.line}: ${p.message}`),
+    );
   } finally {
     await dev.close();
   }
@@ -92,7 +104,10 @@ test('probe: raw HTML that GitHub allows renders; titles, descriptions and code 
   await buildSite({ contentDir: content, outDir: out, cacheDir: null, gitDates: false });
   const html = await read(out, 'index.html');
   assert.match(html, /<h2 id="heading-with-tag">Heading with <b>tag<\/b><a class="anchor" href="#heading-with-tag"/);
-  assert.match(html, /<details>\s*<summary>More<\/summary>\s*<p>Hidden <em>text<\/em> with <kbd>Ctrl<\/kbd>\+<kbd>C<\/kbd>, H<sub>2<\/sub>O and x<sup>2<\/sup>.<\/p>\s*<\/details>/);
+  assert.match(
+    html,
+    /<details>\s*<summary>More<\/summary>\s*<p>Hidden <em>text<\/em> with <kbd>Ctrl<\/kbd>\+<kbd>C<\/kbd>, H<sub>2<\/sub>O and x<sup>2<\/sup>.<\/p>\s*<\/details>/,
+  );
   assert.match(html, /<dl><dt>Term<\/dt><dd>Definition<\/dd><\/dl>/);
   assert.match(html, /<a href="https:\/\/example.com" title="external">raw link<\/a> and <img src="\/assets\/logo.svg" alt="logo" width="20">/);
   assert.match(html, /<a href="mailto:a@example.com">mail<\/a> <a href="\/#heading-with-tag">anchor<\/a>/);
@@ -106,12 +121,18 @@ test('probe: raw HTML that GitHub allows renders; titles, descriptions and code 
 });
 
 test('a title made of markup is text: in <title>, <h1> and the meta tags', async () => {
-  const dir = await tempSite({ 'content/index.md': `---\ntitle: "</title><script>alert(1)</script>"\ndescription: "\\"><img src=x onerror=alert(2)>"\n---\n\ntext\n` });
+  const dir = await tempSite({
+    'content/index.md': `---\ntitle: "</title><script>alert(1)</script>"\ndescription: "\\"><img src=x onerror=alert(2)>"\n---\n\ntext\n`,
+  });
   await buildSite({ contentDir: join(dir, 'content'), outDir: join(dir, 'dist'), cacheDir: null, gitDates: false });
   const html = await read(join(dir, 'dist'), 'index.html');
   assert.match(html, /<title>ONIX: &#x3C;\/title>&#x3C;script>alert\(1\)&#x3C;\/script><\/title>/);
   assert.match(html, /<h1>&#x3C;\/title>&#x3C;script>alert\(1\)&#x3C;\/script><\/h1>/);
   assert.match(html, /<meta name="description" content="&#x22;><img src=x onerror=alert\(2\)>">/);
   assert.equal(scripts(html).length, 2);
-  assert.deepEqual(elements(html, 'img').map((e) => e.properties.src), ['/assets/logo.svg'], 'the only image is the logo');
+  assert.deepEqual(
+    elements(html, 'img').map((e) => e.properties.src),
+    ['/assets/logo.svg'],
+    'the only image is the logo',
+  );
 });
