@@ -20,7 +20,7 @@ export interface PolicyOptions {
 }
 
 /** `'sha256-...'` source of an inline script's text, as the browser hashes it (UTF-8). */
-export function scriptHash(text: string): string {
+function scriptHash(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 }
 

@@ -20,7 +20,7 @@ export type ReportProblem = (line: number, message: string) => void;
  * newlines in a scheme (`java\tscript:`); the sanitiser does not strip them, it rejects the
  * whole scheme, and so does this check.
  */
-export function urlScheme(url: string): string | null {
+function urlScheme(url: string): string | null {
   const colon = url.indexOf(':');
   if (colon < 0) return null;
   for (const c of ['/', '?', '#']) {
@@ -31,7 +31,7 @@ export function urlScheme(url: string): string | null {
 }
 
 /** What a URL is used as: a link's target, or the source of an image (or a citation). */
-export type UrlUse = 'link' | 'image';
+type UrlUse = 'link' | 'image';
 
 /**
  * The problem with `url` used as `use`, or null when its scheme is allowed. `subject` names
@@ -52,7 +52,7 @@ function printable(text: string): string {
 }
 
 /** Raw HTML elements a page may nest (a browser stops nesting at 512; the HTML parser recurses). */
-export const MAX_RAW_DEPTH = 256;
+const MAX_RAW_DEPTH = 256;
 
 /** Elements without an end tag: they never nest. */
 const voidElements = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
@@ -133,7 +133,7 @@ function attributeName(property: string): string {
 type Definition = NonNullable<NonNullable<Schema['attributes']>[string]>[number];
 
 /** Whether hast-util-sanitize keeps property `key` with value `value` on `tag` (as its properties() does). */
-export function attributeAllowed(schema: Schema, tag: string, key: string, value: unknown): boolean {
+function attributeAllowed(schema: Schema, tag: string, key: string, value: unknown): boolean {
   const attributes = schema.attributes ?? {};
   const specific = Object.hasOwn(attributes, tag) ? (attributes[tag] ?? undefined) : undefined;
   const defaults = Object.hasOwn(attributes, '*') ? (attributes['*'] ?? undefined) : undefined;

@@ -30,7 +30,7 @@ export interface Owner {
  * target's home is not among them: it is the cwd of the commands it runs, where an owner
  * file would show up in their output.
  */
-export const MACHINE_DIR_PREFIXES = ['onix-vm-', 'onix-sandbox-'] as const;
+const MACHINE_DIR_PREFIXES = ['onix-vm-', 'onix-sandbox-'] as const;
 
 function bootId(): string {
   return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
