@@ -7,7 +7,7 @@ import type { Code, Definition, Heading, Image, ImageReference, Link, LinkRefere
 import { toString } from 'mdast-util-to-string';
 import type { ParsedPage } from '../markdown/parse.ts';
 import { knownLanguages, transcriptLanguages } from './highlight.ts';
-import { checkRawHtml, RawHtmlDepth, urlProblem } from './raw-html.ts';
+import { checkRawHtml, RawHtmlNesting, urlProblem } from './raw-html.ts';
 import { resolveInternalLink } from './routes.ts';
 
 /** A problem found in a page, reported as `file:line: message`. */
@@ -129,7 +129,7 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
   const artifacts: string[] = [];
   const definitions = new Map<string, Definition>();
   const references: Array<LinkReference | ImageReference> = [];
-  const rawDepth = new RawHtmlDepth();
+  const rawNesting = new RawHtmlNesting();
 
   walk(tree, (node) => {
     if ('children' in node) {
@@ -160,7 +160,7 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
       references.push(node);
     } else if (node.type === 'html') {
       checkRawHtml(node, problem);
-      rawDepth.add(node, problem);
+      rawNesting.add(node, problem);
     } else if (node.type === 'code') {
       codeBlocks.push(node);
       checkCodeLanguage(node, problem);

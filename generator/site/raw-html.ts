@@ -58,23 +58,36 @@ const MAX_RAW_DEPTH = 256;
 const voidElements = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
 
 /**
- * The nesting depth of a page's raw HTML, fed one raw node at a time in document order (a
- * tag opened in one node and closed in another is one element). A page whose raw elements
- * nest deeper than MAX_RAW_DEPTH is refused at the tag that goes too deep, once.
+ * How a page's raw elements nest, fed one raw node at a time in document order (a tag opened
+ * in one node and closed in another is one element). Refused: nesting deeper than
+ * MAX_RAW_DEPTH (once, at the tag that goes too deep), and a table part outside a raw
+ * <table> (the sanitiser drops it, as GitHub does: `ancestors` in its schema).
  */
-export class RawHtmlDepth {
+export class RawHtmlNesting {
   private depth = 0;
-  private reported = false;
+  private tables = 0;
+  private reportedDepth = false;
+
+  constructor(private readonly schema: Schema = contributorSchema) {}
 
   add(node: Html, report: ReportProblem): void {
     const firstLine = node.position?.start.line ?? 1;
     const text = blankComments(node.value);
     for (const m of text.matchAll(/<(\/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(\/?)>/g)) {
-      if (m[1]) this.depth = Math.max(0, this.depth - 1);
-      else if (!m[3] && !voidElements.has(m[2]!.toLowerCase())) this.depth++;
-      if (this.depth > MAX_RAW_DEPTH && !this.reported) {
-        this.reported = true;
-        report(firstLine + countNewlines(node.value, m.index), `raw HTML nests more than ${MAX_RAW_DEPTH} elements deep`);
+      const name = m[2]!.toLowerCase();
+      const line = firstLine + countNewlines(node.value, m.index);
+      if (m[1]) {
+        this.depth = Math.max(0, this.depth - 1);
+        if (name === 'table') this.tables = Math.max(0, this.tables - 1);
+        continue;
+      }
+      if (!m[3] && !voidElements.has(name)) this.depth++;
+      if (name === 'table' && !m[3]) this.tables++;
+      const needs = this.schema.ancestors?.[name];
+      if (needs?.includes('table') && this.tables === 0) report(line, `raw HTML <${name}> outside a <table> is not allowed`);
+      if (this.depth > MAX_RAW_DEPTH && !this.reportedDepth) {
+        this.reportedDepth = true;
+        report(line, `raw HTML nests more than ${MAX_RAW_DEPTH} elements deep`);
       }
     }
   }

@@ -24,10 +24,13 @@ export const MEDIA_SCHEMES: readonly string[] = ['http', 'https'];
 /**
  * GitHub's schema, URL schemes narrowed (GitHub also lets irc, ircs and xmpp links through),
  * and `action` (allowed on every element by GitHub, inert without a <form>) held to the
- * link schemes too, so no javascript: URL is published even where it cannot run.
+ * link schemes too, so no javascript: URL is published even where it cannot run. Raw
+ * <input> is out: github.com strips it (defaultSchema lists it only for the checkboxes of
+ * task lists, which our rendering makes: siteSchema has it).
  */
 export const contributorSchema: Schema = {
   ...defaultSchema,
+  tagNames: (defaultSchema.tagNames ?? []).filter((t) => t !== 'input'),
   protocols: {
     href: [...LINK_SCHEMES],
     action: [...LINK_SCHEMES],
@@ -41,6 +44,7 @@ const statusClass = /^spec-(?:passed|failed|not-run)$/;
 
 /**
  * What our rendering adds to GitHub's schema, element by element, and why:
+ * - input: the disabled checkbox of a task list item (GitHub's own rendering adds it too).
  * - figure/figcaption: a code block is a figure whose caption names the language and, for a
  *   transcript, its last spec result (code-block.ts); data-lang, data-block and data-status
  *   let the browser script and the tests find a block's result.
@@ -114,6 +118,6 @@ function merge(base: Attributes, extra: Attributes): Attributes {
 /** The schema the rendered body of every page goes through. */
 export const siteSchema: Schema = {
   ...contributorSchema,
-  tagNames: [...(contributorSchema.tagNames ?? []), 'figure', 'figcaption'],
+  tagNames: [...(contributorSchema.tagNames ?? []), 'input', 'figure', 'figcaption'],
   attributes: merge(contributorSchema.attributes ?? {}, siteAttributes),
 };

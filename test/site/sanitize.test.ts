@@ -61,6 +61,7 @@ const dangerous: Array<[needle: string, message: RegExp]> = [
   ['<!DOCTYPE', /^raw HTML <!\.\.\.> is not allowed/],
   ['![data image]', /^image URL scheme "data:" is not allowed \(use http, https in lower case/],
   ['vbscript:', /^raw HTML <img src> scheme "vbscript:" is not allowed/],
+  ['<td>stray', /^raw HTML <td> outside a <table> is not allowed$/],
 ];
 
 test('probe: every dangerous construct is a build error naming its line, in the build and the dev server', async () => {
@@ -85,7 +86,7 @@ test('probe: every dangerous construct is a build error naming its line, in the 
     dangerous.map(([n]) => lineOf(text, n)).sort((a, b) => a - b),
   );
   // <form> holds an <input type="text"> on the same line: both reported.
-  assert.ok(error.problems.some((p) => p.line === lineOf(text, '<form') && /attribute type on <input>/.test(p.message)));
+  assert.ok(error.problems.some((p) => p.line === lineOf(text, '<form') && /^raw HTML <input> is not allowed$/.test(p.message)));
 
   const dev = await DevSite.start({ contentDir: content, cacheDir: null, reportDir: join(dir, '.spec') });
   try {
