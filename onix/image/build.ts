@@ -26,6 +26,7 @@ import { bundleEntryPoints, onixCliRecipe } from './recipes/onix-cli.ts';
 import { seamRecipe } from './recipes/seam.ts';
 import { cachedStone, hashFiles, hashText, publishDir, type CachedStone } from './stone-cache.ts';
 import { task, type Progress } from './task.ts';
+import { claimDir, releaseDir, sweepImageStaging } from '../machine/owned-dirs.ts';
 
 /** Bump when the assembly (not a stone) changes. */
 const ASSEMBLY_VERSION = '1';
@@ -116,8 +117,12 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   for (const n of GLIBC_PACKAGES) if (!glibcDebs.has(n)) throw new ImageBuildError(`onix/image/packages.txt [node-runtime] lacks ${n}`);
 
   const exchange = exchangeBinary(cacheDir);
+  // Staging trees of killed builds are removed first; this build's own name their owner.
+  await sweepImageStaging(cacheDir);
   const bundleDir = join(cacheDir, 'bundle', String(process.pid));
   rmSync(bundleDir, { recursive: true, force: true });
+  mkdirSync(bundleDir, { recursive: true });
+  claimDir(bundleDir);
   const bundled = await task(progress, 'bundle onix, moss, onix-agent (esbuild)', () => bundleEntryPoints(bundleDir));
   const nix = await maybeNixPlane(options.nixPlane ?? true, progress);
 
@@ -158,8 +163,11 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
 
   const work = `${dir}.tmp-${process.pid}`;
   rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  claimDir(work);
   const info = await task(progress, `assemble image ${imageId}`, () => assemble(join(work, 'rootfs'), work, stones, repoOnly, nix, imageId, bundled));
   writeFileSync(join(work, 'image.json'), JSON.stringify(info, null, 2) + '\n');
+  releaseDir(work);
   publishDir(work, dir, 'image.json');
   pruneOldImages(join(cacheDir, 'images'), imageId);
   progress(`image ${imageId} ready: ${rootfs}`);
