@@ -42,7 +42,7 @@ export function scratchRoot(): ScratchRoot {
 export function baseStones(repo: StoneRepository) {
   const base = addStone(repo, { name: 'base' }, {
     'bin/sh': '#!/bin/sh\necho base\n',
-    'lib/os-release': 'NAME=ONIX\n',
+    'lib/os-release': 'NAME=ONIX\nID=onix\n',
     'lib/kernel/6.1.0-test/vmlinuz': 'kernel',
     'lib/kernel/6.1.0-test/initrd': 'initrd',
     'lib64': '->lib',
