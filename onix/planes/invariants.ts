@@ -52,7 +52,7 @@ function bootCheck(root: string, m: MachineView): Check {
   const entry = entryFor(m, m.activeId);
   const problems: string[] = [];
   if (!entry) problems.push(`no boot entry has moss.fstx=${m.activeId}`);
-  else if (m.loaderDefault !== entry.file) problems.push(`loader default is ${m.loaderDefault ?? '(none)'}, not ${entry.file}`);
+  else if (m.defaultEntry !== entry.file) problems.push(`the loader boots ${m.defaultEntry ?? '(none)'} (default ${m.loaderDefault ?? 'unset'}), not ${entry.file}`);
   for (const e of m.entries) {
     if (e.fstx === null) { problems.push(`${e.file} has no moss.fstx= option`); continue; }
     if (e.fstx !== m.activeId && !m.archivedIds.includes(e.fstx)) problems.push(`${e.file} boots fstx ${e.fstx}, which has no tree`);
