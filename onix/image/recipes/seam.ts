@@ -19,7 +19,7 @@ export function seamRecipe(defaultsEtcNix?: string, profileHook?: string): Stone
   const extra = new Map<string, Buffer>();
   if (defaultsEtcNix && existsSync(defaultsEtcNix)) for (const f of readdirSync(defaultsEtcNix).sort()) extra.set(f, readFileSync(join(defaultsEtcNix, f)));
   const hook = readFileSync(profileHook && existsSync(profileHook) ? profileHook : join(SEAM, 'onix-nix.sh'));
-  const own = ['boot', 'opengl-driver', 'nix-daemon', 'nix.conf'].map((f) => join(SEAM, f));
+  const own = ['boot', 'sysusers', 'sysusers.yaml', 'opengl-driver', 'nix-daemon', 'nix.conf'].map((f) => join(SEAM, f));
   return {
     meta: {
       name: 'onix-nix-integration',
@@ -32,7 +32,9 @@ export function seamRecipe(defaultsEtcNix?: string, profileHook?: string): Stone
     inputs: [hashFiles(own), hashText(hook.toString('base64'), ...[...extra].map(([n, b]) => `${n}:${b.toString('base64')}`))],
     async make(usr) {
       const libexec = join(usr, 'libexec/onix-nix-integration');
-      for (const f of ['boot', 'opengl-driver', 'nix-daemon']) install(join(SEAM, f), join(libexec, f), 0o755);
+      for (const f of ['boot', 'sysusers', 'opengl-driver', 'nix-daemon']) install(join(SEAM, f), join(libexec, f), 0o755);
+      // moss runs it as a system trigger after every transaction and activation.
+      install(join(SEAM, 'sysusers.yaml'), join(usr, 'share/moss/triggers/sys.d/onix-nix-integration.yaml'));
       const defaults = join(usr, 'share/defaults/etc');
       mkdirSync(join(defaults, 'profile.d'), { recursive: true });
       writeFileSync(join(defaults, 'profile.d/onix-nix.sh'), hook, { mode: 0o644 });
