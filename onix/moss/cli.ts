@@ -2,7 +2,7 @@
 // (os-tools moss/src/cli/{state,list,repo,remove}.rs, moss/src/client/{sync,install,remove,prune}.rs):
 //   moss [-D ROOT] [-y] state list|active|query ID
 //   moss [-D ROOT] [-y] state activate ID [--skip-triggers] [--skip-boot]
-//   moss [-D ROOT] [-y] state prune [-k N] [--include-newer] | state remove ID|A-B...
+//   moss [-D ROOT] [-y] state prune [-k N] [--include-newer] | state remove ID|A-B... | state verify
 //   moss [-D ROOT] [-y] sync | install NAME... | remove NAME... | list installed [-e]
 //   moss [-D ROOT] repo add NAME URI
 // Commands take typed options and throw MossError; only main.ts exits.
@@ -18,6 +18,7 @@ import { applyPrune, planPrune, type PruneStrategy } from './prune.ts';
 import { StoneRepository } from './repository.ts';
 import { activeStateId, formatState, listStates, requireState } from './state.ts';
 import { activateState, commitState, withRootLock } from './transaction.ts';
+import { verifyRoot } from './verify.ts';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -35,6 +36,7 @@ export const USAGE = `usage: moss [-D ROOT] [-y] <command>
   state prune [-k N]               remove states older than the active one, keeping N
         [--include-newer]          counting the active one (default 10); newer ones too
   state remove ID|A-B...           remove archived states
+  state verify                     check every asset and every state's tree against the layouts
   sync                             update every selected package from the repositories
   install NAME...                  install packages
   remove NAME...                   remove packages (and dependencies nothing else needs)
@@ -141,8 +143,25 @@ function stateCommand(sub: string | undefined, rest: string[], args: Args, io: C
         return 0;
       });
     }
+    case 'verify': {
+      io.out('Verifying assets\n');
+      const db = openMossDb(p);
+      try {
+        const issues = verifyRoot(p, db);
+        io.out('Verifying states\n');
+        if (issues.length === 0) {
+          io.out('No issues found\n');
+          return 0;
+        }
+        io.out(`Found ${issues.length} issue${issues.length === 1 ? '' : 's'}\n`);
+        for (const i of issues) io.out(` × ${i}\n`);
+        throw new MossError('repairing is not part of the moss stand-in (upstream re-fetches the stones and re-blits the states)');
+      } finally {
+        db.close();
+      }
+    }
     default:
-      throw new MossError(`unknown state command: ${sub ?? '(none)'} (list, active, query, activate, prune, remove)`);
+      throw new MossError(`unknown state command: ${sub ?? '(none)'} (list, active, query, activate, prune, remove, verify)`);
   }
 }
 

@@ -222,3 +222,25 @@ test('triggers: sys.d YAML handlers match tree paths with captures (crates/trigg
     s.dispose();
   }
 });
+
+test('state verify: assets hash to their names and every state path exists with its hash (client/verify.rs:27, 112, 207-221, 367-372)', () => {
+  const s = scratchRoot();
+  try {
+    const { base } = baseStones(s.repo);
+    installStones(s.root, s.repo, [base]);
+    assert.equal(moss(s.root, 'state', 'verify'), 'Verifying assets\nVerifying states\nNo issues found\n');
+    const db = sqlite(join(s.root, '.moss/db/layout'));
+    const { h } = db.prepare("SELECT entry_value1 AS h FROM layout WHERE entry_value2 = 'bin/sh'").get() as { h: string };
+    db.close();
+    // One inode for the asset and /usr/bin/sh: corrupting it shows in both places.
+    writeFileSync(join(s.root, 'usr/bin/sh'), 'tampered\n');
+    let out = '';
+    assert.throws(() => runMoss(['-D', s.root, 'state', 'verify'], { out: (t) => (out += t) }), /repairing is not part of the moss stand-in/);
+    assert.equal(
+      out,
+      `Verifying assets\nVerifying states\nFound 2 issues\n × Corrupt asset ${BigInt(h).toString(16).padStart(32, '0')} - {"bin/sh"}\n × Corrupt path ${join(s.root, 'usr/bin/sh')} in state #1\n`,
+    );
+  } finally {
+    s.dispose();
+  }
+});
