@@ -57,10 +57,10 @@ export function treeKernel(usr: string): string | undefined {
   return treeKernels(usr).at(-1);
 }
 
-/** Initrd files beside a kernel (every file but vmlinuz), sorted. */
-function initrds(usr: string, version: string): string[] {
+/** Initrd files beside a kernel: names ending in ".initrd" (blsforme kernel.rs:334-337), sorted. */
+export function initrds(usr: string, version: string): string[] {
   return readdirSync(join(usr, 'lib/kernel', version))
-    .filter((f) => f !== 'vmlinuz')
+    .filter((f) => f.endsWith('.initrd'))
     .sort();
 }
 

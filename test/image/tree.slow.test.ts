@@ -107,10 +107,10 @@ test('boot entries: the active state and the older one, named as blsforme names 
   const name = (id: number) => `onix-${info.kernel}-${id}.conf`;
   assert.deepEqual(readdirSync(entries).sort(), [name(1), name(2)]);
   const os = { id: 'onix', name: 'ONIX', prettyName: 'ONIX (test machine)' };
-  for (const id of [1, 2]) assert.equal(readFileSync(join(entries, name(id)), 'utf8'), entryText(os, info.kernel, ['initrd'], `root=/dev/vda rw console=ttyS0 quiet moss.fstx=${id}`));
+  for (const id of [1, 2]) assert.equal(readFileSync(join(entries, name(id)), 'utf8'), entryText(os, info.kernel, ['10-onix.initrd'], `root=/dev/vda rw console=ttyS0 quiet moss.fstx=${id}`));
   assert.match(readFileSync(join(entries, name(2)), 'utf8'), /^options root=\/dev\/vda rw console=ttyS0 quiet moss\.fstx=2$/m);
   assert.equal(readFileSync(join(rootfs, 'boot/loader/loader.conf'), 'utf8'), 'default "onix*"\n');
-  for (const f of ['vmlinuz', 'initrd'])
+  for (const f of ['vmlinuz', '10-onix.initrd'])
     assert.deepEqual(readFileSync(join(rootfs, 'boot/EFI/onix', info.kernel, f)), readFileSync(join(rootfs, 'usr/lib/kernel', info.kernel, f)), f);
 });
 

@@ -152,8 +152,8 @@ test('boot entries: <os-id>-<kver>-<fstx>.conf for the active state and at most 
     // Active 4: its entry and the older 3, 2, 1; newer states (5, 6, 7) get none.
     assert.deepEqual(readdirSync(p.entries).sort(), names([4, 3, 2, 1]));
     const text = readFileSync(join(p.entries, 'onix-6.1.0-test-4.conf'), 'utf8');
-    // blsforme systemd_boot/mod.rs:346-350: title, linux, blank line, initrd, options.
-    assert.equal(text, 'title ONIX (6.1.0-test)\nlinux /EFI/onix/6.1.0-test/vmlinuz\n\ninitrd /EFI/onix/6.1.0-test/initrd\noptions root=/dev/vda rw console=ttyS0 quiet moss.fstx=4\n');
+    // blsforme systemd_boot/mod.rs:346-350: title, linux, blank line, initrd, options; only *.initrd files are initrds (kernel.rs:321-337).
+    assert.equal(text, 'title ONIX (6.1.0-test)\nlinux /EFI/onix/6.1.0-test/vmlinuz\n\ninitrd /EFI/onix/6.1.0-test/10-onix.initrd\noptions root=/dev/vda rw console=ttyS0 quiet moss.fstx=4\n');
   } finally {
     s.dispose();
   }

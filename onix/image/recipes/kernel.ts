@@ -1,10 +1,10 @@
 // The linux stone: Debian's kernel at /usr/lib/kernel/<version>/vmlinuz, the
 // initramfs we build (busybox, moss-exchange, the modules the VM needs and the
-// moss early-boot hook) at /usr/lib/kernel/<version>/initrd, and those modules
+// moss early-boot hook) at /usr/lib/kernel/<version>/10-onix.initrd, and those modules
 // under /usr/lib/modules/<version>/ for the running system.
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { cpioFromDir } from '../../machine/cpio.ts';
 import { ImageBuildError } from '../host-tools.ts';
 import type { StoneRecipe } from '../stone-cache.ts';
@@ -45,6 +45,9 @@ export function moduleOrder(modulesDir: string, wanted: string[]): string[] {
   return order;
 }
 
+/** The initramfs's name in /usr/lib/kernel/<version>/ (blsforme kernel.rs: `*.initrd`). */
+export const INITRD_NAME = '10-onix.initrd';
+
 /** Files of the initramfs: source under files/, path in the initramfs. */
 const INITRAMFS_FILES: [string, string][] = [
   ['initramfs-init', 'init'],
@@ -81,9 +84,10 @@ export function kernelRecipe(deb: string, busyboxDeb: string, exchangeBinary: st
       for (const m of order) copyFileSync(join(modulesDir, m), join(initrd, 'lib/modules', basename(m)));
       writeFileSync(join(initrd, 'lib/modules/load-order'), order.map((m) => basename(m)).join('\n') + '\n');
       for (const [f, dest] of INITRAMFS_FILES) install(join(FILES, f), join(initrd, dest), 0o755);
-      mkdirSync(dirname(join(kdir, 'initrd')), { recursive: true });
-      writeFileSync(join(kdir, 'initrd'), gzipSync(cpioFromDir(initrd), { level: 9 }));
-      chmodSync(join(kdir, 'initrd'), 0o644);
+      // blsforme takes the files ending in ".initrd" beside vmlinuz as the kernel's initrds.
+      mkdirSync(kdir, { recursive: true });
+      writeFileSync(join(kdir, INITRD_NAME), gzipSync(cpioFromDir(initrd), { level: 9 }));
+      chmodSync(join(kdir, INITRD_NAME), 0o644);
     },
   };
 }
