@@ -198,8 +198,9 @@ export function commitState(root: string, selections: Selection[], options: NewS
     const db = openMossDb(p);
     try {
       const old = activeStateId(p);
-      if (old === undefined && existsSync(p.stateId) === false && existsSync(p.usr) && readdirSyncSafe(p.usr).length > 0)
-        throw new MossError(`${p.usr} has no .stateID: not a moss-managed /usr`);
+      // Not upstream (which would swap such a /usr into staging and archive nothing): the
+      // stand-in refuses to take over a populated /usr that no state describes.
+      if (old === undefined && readdirSyncSafe(p.usr).length > 0) throw new MossError(`${p.usr} has no .stateID: not a moss-managed /usr`);
       buildStaging(p, db, selections.map((s) => s.packageId));
       const id = db.state.transaction(() => {
         const info = db.state
@@ -236,7 +237,7 @@ function readdirSyncSafe(dir: string): string[] {
 }
 
 /**
- * Fault injection for crash tests (added by H-content): with MOSS_PAUSE_AT=<point>:<file>,
+ * Fault injection for crash tests (not upstream): with MOSS_PAUSE_AT=<point>:<file>,
  * moss flushes the filesystems at <point>, creates <file> and waits there forever, so a test
  * can hard-reset the machine in the middle of a transaction. Without the variable: nothing.
  */
