@@ -186,7 +186,8 @@ function formatSelections(root: string, id: number): string {
 
 function syncCommand(args: Args, io: CliIo): number {
   const plan = planSync(args.root);
-  if (plan.changes.length === 0) {
+  const orphaned = plan.orphaned ?? [];
+  if (plan.changes.length === 0 && orphaned.length === 0) {
     io.out('No packages to sync\n');
     return 0;
   }
@@ -200,6 +201,11 @@ function syncCommand(args: Args, io: CliIo): number {
   if (updated.length) {
     io.out('The following packages will be updated: \n\n');
     io.out(autoprintColumns(updated.map((c) => updateColumn(c.name, c.fromVersion!, { version: c.stone.meta.version, release: c.stone.meta.release }))));
+    io.out('\n');
+  }
+  if (orphaned.length) {
+    io.out('The following orphaned packages will be removed: \n\n');
+    io.out(autoprintColumns(orphaned.map((i) => packageColumn(i.name, i.version, i.release))));
     io.out('\n');
   }
   confirm(io, args.yes);

@@ -63,6 +63,8 @@ function versionOf(s: Stone): string {
 
 export interface PackagePlan {
   changes: PlannedChange[];
+  /** Installed packages the new selection drops (sync only; default: none). */
+  orphaned?: Installed[];
   selections: Selection[];
 }
 
@@ -107,7 +109,19 @@ export function planSync(root: string, repos = rootRepositories(mossPaths(root).
     for (const d of found.stone.meta.dependencies ?? []) if (!names.has(d)) visit(d, false);
   };
   for (const i of installed) visit(i.name, i.explicit, i);
-  return { changes, selections: [...selections.values()] };
+  // client/sync.rs:76-80: installed packages the synced selection no longer needs are orphaned.
+  const stoneOf = (id: string) => repos.map((r) => r.get(id)).find((x) => x !== undefined);
+  const byName = new Map([...selections].map(([name, sel]) => [name, sel]));
+  const needed = new Set<string>();
+  const need = (name: string) => {
+    const sel = byName.get(name);
+    if (!sel || needed.has(name)) return;
+    needed.add(name);
+    for (const d of stoneOf(sel.packageId)?.meta.dependencies ?? []) need(d);
+  };
+  for (const [name, sel] of byName) if (sel.explicit) need(name);
+  const orphaned = installed.filter((i) => !needed.has(i.name));
+  return { changes, orphaned, selections: [...selections].filter(([name]) => needed.has(name)).map(([, sel]) => sel) };
 }
 
 /**

@@ -244,3 +244,22 @@ test('state verify: assets hash to their names and every state path exists with 
     s.dispose();
   }
 });
+
+test('sync drops dependencies the new selection no longer needs: "orphaned packages will be removed" (client/sync.rs:76-80, 106-110)', async () => {
+  const { addStone } = await import('./fixture.ts');
+  const s = scratchRoot();
+  try {
+    const { base } = baseStones(s.repo);
+    installStones(s.root, s.repo, [base]);
+    moss(s.root, '-y', 'install', 'hello');
+    addStone(s.repo, { name: 'hello', release: 2 }, { 'bin/hello': '#!/bin/sh\necho hello, alone\n' });
+    const out = moss(s.root, '-y', 'sync');
+    assert.equal(out, 'The following packages will be updated: \n\nhello  1-1 -> 1-2   \n\nThe following orphaned packages will be removed: \n\nlibhello  1-1   \n\n');
+    assert.ok(!existsSync(join(s.root, 'usr/lib/libhello.so')));
+    // cli/list.rs:119-145: size = name + version + release, max = largest + 2, then
+    // "{name} {:width$} " with width = max - size + 2: "base" + 7 spaces, "hello" + 6.
+    assert.equal(moss(s.root, 'list', 'installed'), 'base       1-1 - base\nhello      1-2 - hello\n');
+  } finally {
+    s.dispose();
+  }
+});
