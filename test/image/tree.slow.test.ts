@@ -77,7 +77,7 @@ test('the active /usr is state 2 and state 1 is archived with its own Mesa', () 
   assert.ok(!existsSync(join(archived, 'lib/x86_64-linux-gnu', GALLIUM25)));
   assert.ok(existsSync(join(archived, 'lib/x86_64-linux-gnu/libglapi.so.0')));
   assert.ok(existsSync(join(archived, 'lib/x86_64-linux-gnu/dri/swrast_dri.so')));
-  assert.deepEqual(readdirSync(join(rootfs, '.moss/root')).sort(), ['1', 'staging']);
+  assert.deepEqual(readdirSync(join(rootfs, '.moss/root')).sort(), ['1', 'isolation', 'staging']);
   assert.deepEqual(readdirSync(join(rootfs, '.moss/root/staging')), []);
 });
 
