@@ -194,7 +194,7 @@ async function assemble(
   const plan = planSync(rootfs, [repo]);
   if (plan.changes.map((c) => `${c.name} ${c.stone.meta.version}`).join() !== `mesa ${MESA_NEW}`)
     throw new ImageBuildError(`moss sync planned ${plan.changes.map((c) => c.name).join(', ') || 'nothing'}, expected the Mesa update`);
-  const stateNew = applyPlan(rootfs, plan, 'Sync', `Mesa ${MESA_OLD} -> ${MESA_NEW}`);
+  const stateNew = applyPlan(rootfs, plan, 'Sync');
 
   // /etc: local configuration, seeded from the shipped defaults; passwords made for this build.
   const etc = join(rootfs, 'etc');

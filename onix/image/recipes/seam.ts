@@ -19,7 +19,7 @@ export function seamRecipe(defaultsEtcNix?: string): StoneRecipe {
   // Read now: the plane's cache may move on while the stone is built.
   const extra = new Map<string, Buffer>();
   if (defaultsEtcNix && existsSync(defaultsEtcNix)) for (const f of readdirSync(defaultsEtcNix).sort()) extra.set(f, readFileSync(join(defaultsEtcNix, f)));
-  const own = ['boot', 'opengl-driver', 'nix-daemon', 'onix-nix.sh'].map((f) => join(SEAM, f));
+  const own = ['boot', 'sysusers', 'sysusers.yaml', 'opengl-driver', 'nix-daemon', 'onix-nix.sh'].map((f) => join(SEAM, f));
   return {
     meta: {
       name: 'onix-nix-integration',
@@ -32,7 +32,9 @@ export function seamRecipe(defaultsEtcNix?: string): StoneRecipe {
     inputs: [hashFiles(own), hashText(nixConfText(), ...[...extra].map(([n, b]) => `${n}:${b.toString('base64')}`))],
     async make(usr) {
       const libexec = join(usr, 'libexec/onix-nix-integration');
-      for (const f of ['boot', 'opengl-driver', 'nix-daemon']) install(join(SEAM, f), join(libexec, f), 0o755);
+      for (const f of ['boot', 'sysusers', 'opengl-driver', 'nix-daemon']) install(join(SEAM, f), join(libexec, f), 0o755);
+      // moss runs it as a system trigger after every transaction and activation.
+      install(join(SEAM, 'sysusers.yaml'), join(usr, 'share/moss/triggers/sys.d/onix-nix-integration.yaml'));
       const defaults = join(usr, 'share/defaults/etc');
       install(join(SEAM, 'onix-nix.sh'), join(defaults, 'profile.d/onix-nix.sh'));
       mkdirSync(join(defaults, 'nix'), { recursive: true });
