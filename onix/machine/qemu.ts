@@ -34,6 +34,14 @@ import { spawnGuarded } from './process-guard.ts';
 import { QmpClient } from './qmp.ts';
 import { within } from './within.ts';
 
+
+/**
+ * Added to the boot entry's options under TCG only (the entry itself stays as moss writes it).
+ * An emulated CPU starved by a loaded host can miss the kernel's check that the IO-APIC timer
+ * ticks, and the guest then panics with "IO-APIC + timer doesn't work" before init; QEMU's
+ * timer is known to work, so the check is skipped, as virtualised guests commonly do.
+ */
+const TCG_KERNEL_OPTIONS = 'no_timer_check';
 export interface QemuMachineOptions {
   /** Image to boot (default: resolveImage(options.imageChoice)). */
   image?: BuiltImage;
@@ -144,7 +152,7 @@ export class QemuMachine implements Machine {
         : ['-nic', 'none']),
       '-kernel', files.kernel,
       ...(files.initrd ? ['-initrd', files.initrd] : []),
-      '-append', files.options,
+      '-append', this.accel === 'tcg' ? `${files.options} ${TCG_KERNEL_OPTIONS}` : files.options,
       '-drive', `file=${p.overlay},if=virtio,format=qcow2`,
       '-chardev', `file,id=console,path=${p.console},append=on`,
       '-serial', 'chardev:console',
