@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { Machine, MachineIdentity } from '../../onix/machine/machine.ts';
+import { testImage } from '../../onix/image/provider.ts';
 import { createMachine } from '../../onix/machine/targets.ts';
 import { type ParsedPage, parsePage } from '../markdown/parse.ts';
 import { executeCase, uniformOutcome } from './execute.ts';
@@ -203,7 +204,7 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
 
   // Execute and validate, in parallel, printing case results in document order as they complete.
   const onProgress = options.onProgress;
-  const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name, { vm: { onProgress }, sandbox: { onProgress } }));
+  const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name, { image: testImage, vm: { onProgress }, sandbox: { onProgress } }));
   let jobs = Math.max(1, Math.min(options.jobs ?? Math.min(4, availableParallelism()), cases.length || 1));
   const outcomes: (CaseOutcome | undefined)[] = new Array(cases.length);
   let next = 0;
