@@ -40,11 +40,21 @@ export function planUpdates(outcomes: CaseOutcome[]): Map<string, Edit[]> {
   return edits;
 }
 
-/** Apply edits to a source text (bottom-up so line numbers stay valid). */
+/**
+ * Apply edits to a source text (bottom-up so line numbers stay valid). Lines are counted as
+ * CommonMark counts them (LF, CRLF, CR); each kept line keeps its own ending and new lines get
+ * the source's first line ending, so a CRLF page stays CRLF.
+ */
 export function applyEdits(source: string, edits: Edit[]): string {
-  const lines = source.split('\n');
-  for (const e of [...edits].sort((a, b) => b.first - a.first)) lines.splice(e.first - 1, e.last - e.first + 1, ...e.lines);
-  return lines.join('\n');
+  const parts = source.split(/(\r\n|\r|\n)/);
+  const lines = parts.filter((_, i) => i % 2 === 0);
+  const endings = parts.filter((_, i) => i % 2 === 1);
+  const eol = endings[0] ?? '\n';
+  for (const e of [...edits].sort((a, b) => b.first - a.first)) {
+    lines.splice(e.first - 1, e.last - e.first + 1, ...e.lines);
+    endings.splice(e.first - 1, Math.min(e.last - e.first + 1, Math.max(0, endings.length - (e.first - 1))), ...e.lines.map(() => eol));
+  }
+  return lines.map((l, i) => l + (i < lines.length - 1 ? endings[i] ?? eol : '')).join('');
 }
 
 export interface UpdateResult {

@@ -48,6 +48,51 @@ describe('--update', () => {
     assert.match(readFileSync(join(dir, 'fail.md'), 'utf8'), /goodbye\n```[\s\S]*\nedited\n$/);
   });
 
+  it('replaces the changed line next to ... instead of deleting the assertion (finding 1), and the diff shows both sides', async () => {
+    const dir = tempDir();
+    const page = [
+      '# Elided', '', '## Build', '',
+      '```console', "$ printf 'Compiling a\\nCompiling b\\nFinished in 6s\\n'", '...', 'Finished in 5s', '```', '',
+      '## Status', '',
+      '```console', "$ printf 'status: FAIL\\n'", '...', 'status: ok', '...', '```', '',
+    ].join('\n');
+    writeFileSync(join(dir, 'page.md'), page);
+    const first = await run(['page.md'], { cwd: dir, outDir: join(dir, '.spec') });
+    assert.equal(first.exitCode, 1);
+    const diffs = first.report.cases.map((c) => c.blocks[0].diff);
+    assert.match(diffs[0], /^-Finished in 5s$/m);
+    assert.match(diffs[0], /^\+Finished in 6s$/m);
+    assert.match(diffs[1], /^-status: ok$/m);
+    assert.match(diffs[1], /^\+status: FAIL$/m);
+    const blessed = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
+    assert.equal(blessed.exitCode, 0);
+    const text = readFileSync(join(dir, 'page.md'), 'utf8');
+    assert.match(text, /\n\.\.\.\nFinished in 6s\n```/);
+    assert.match(text, /\n\.\.\.\nstatus: FAIL\n\.\.\.\n```/);
+    const again = await run(['page.md'], { cwd: dir, outDir: join(dir, '.spec') });
+    assert.equal(again.exitCode, 0);
+  });
+
+  it('writes output that would read as markup in an escape that reads back (finding 2): fences, a leading >, CR, NUL', async () => {
+    const dir = tempDir();
+    const page = [
+      '# Markup', '', '## Fences', '',
+      '```console', "$ printf '```\\n~~~\\n> quoted\\na\\rb\\nnul\\000x\\n\\tlead\\n'", 'old', '```', '',
+      '## Later', '',
+      '```console', '$ echo later', 'later', '```', '',
+    ].join('\n');
+    writeFileSync(join(dir, 'page.md'), page);
+    const blessed = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
+    assert.equal(blessed.exitCode, 0);
+    const text = readFileSync(join(dir, 'page.md'), 'utf8');
+    assert.doesNotMatch(text, /[\r\0]/, 'no raw CR or NUL in the page');
+    const again = await run(['page.md'], { cwd: dir, outDir: join(dir, '.spec') });
+    assert.deepEqual(again.specErrors, []);
+    assert.equal(again.exitCode, 0, again.output.join('\n'));
+    assert.deepEqual(again.report.cases.map((c) => c.blocks.length), [1, 1], 'the later case is still a test');
+    assert.equal(again.report.cases[0].blocks[0].commands.length, 1, 'no escaped line is read as a command');
+  });
+
   it('applies edits bottom-up, inserting and replacing line ranges', () => {
     const src = 'a\nb\nc\nd\n';
     assert.equal(applyEdits(src, [{ first: 2, last: 2, lines: ['B1', 'B2'] }, { first: 4, last: 3, lines: ['ins'] }]), 'a\nB1\nB2\nc\nins\nd\n');
