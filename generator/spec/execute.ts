@@ -162,8 +162,12 @@ async function runOne(block: TranscriptBlock, written: string, restart: 'reboot'
     const { text, unbound } = substituteCaptures(written, validator.captures);
     if (unbound.length) return { kind: 'error', message: `capture {{${unbound[0]}}} is not bound when the command runs (was its block skipped?)` };
     const session = await sessions.get(block.options.user);
-    const r = await session.run(text, { timeoutMs: Math.round(block.options.timeoutSec * 1000) });
-    return { kind: 'ran', obs: { command: text, stdout: r.stdout, stderr: r.stderr, status: r.status, timedOut: r.timedOut, durationMs: r.durationMs } };
+    // Merged (the default): one pipe for both streams, so the lines come in the order they were written.
+    const r = await session.run(text, { timeoutMs: Math.round(block.options.timeoutSec * 1000), mergeStderr: !block.options.stderrSeparate });
+    const obs: CommandObservation = { command: text, stdout: r.stdout, stderr: r.stderr, status: r.status, timedOut: r.timedOut, durationMs: r.durationMs };
+    if (!block.options.stderrSeparate) obs.merged = true;
+    if (r.bytes) obs.bytes = r.bytes;
+    return { kind: 'ran', obs };
   } catch (error) {
     return { kind: 'error', message: (error as Error).message.split('\n')[0] };
   }

@@ -1,12 +1,10 @@
 // Validation: observed command output → outcomes. Pure: no machine, no I/O.
 //
-// Output rule. By default a command's expected output is its stdout lines
-// followed by its stderr lines (each stream normalised on its own). Machines
-// report the two streams apart, so their interleaving is not observable; the
-// rule is fixed rather than timing-dependent. Write `2>&1` in the command when
-// the interleaving matters. With `stderr=separate`, expected stdout comes
-// first and expected stderr after a `--- stderr` line; no such line means
-// "no stderr expected".
+// Output rule. By default a command's stderr goes into its stdout on the machine
+// (one pipe: the lines come in the order they were written, as on a terminal), and
+// the expected output is that. With `stderr=separate`, expected stdout comes first
+// and expected stderr after a `--- stderr` line; no such line means "no stderr
+// expected".
 //
 // Exit status. `[N]` as the last line expects status N; without it, 0. A
 // mismatch shows in the diff as a `[N]` line. A command killed at its timeout

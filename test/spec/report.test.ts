@@ -19,7 +19,7 @@ describe('report API', () => {
     const asRun = { file: `${FIX}/pass.md`, contentHash: page.contentHash };
     assert.deepEqual(reportFreshness(loaded, [asRun]), {
       fresh: true, green: true, ok: true, stale: [], extra: [], failing: [],
-      skipped: [`${FIX}/pass.md:131`], reasons: [],
+      skipped: [`${FIX}/pass.md:132`], reasons: [],
     });
     const edited = parseMarkdown(`${FIX}/pass.md`, page.source + '\nedited\n');
     const stale = reportFreshness(loaded, [edited]);
