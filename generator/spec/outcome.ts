@@ -39,6 +39,8 @@ export interface CommandOutcome {
   captures: Record<string, string>;
   /** Why it errored or was not run. */
   message?: string;
+  /** Not run (or not checked) because this capture was not bound: the line that binds it did not match. */
+  unbound?: string;
 }
 
 export interface BlockOutcome {

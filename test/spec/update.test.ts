@@ -12,16 +12,16 @@ describe('--update', () => {
     copyFileSync(join(ROOT, FIX, 'bless.md'), join(dir, 'page.md'));
     const first = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
     assert.equal(first.report.totals.failed, 4, 'the four blocks failed before the update');
-    assert.deepEqual(first.updated, { updated: [{ file: 'page.md', commands: 9 }], conflicts: [] });
+    assert.deepEqual(first.updated, { updated: [{ file: 'page.md', commands: 9 }], conflicts: [], refused: [] });
     assert.equal(first.exitCode, 0, 'every failure was blessed');
     assert.equal(readFileSync(join(dir, 'page.md'), 'utf8'), readFileSync(join(ROOT, FIX, 'bless.expected.md'), 'utf8'));
 
     const again = await run(['page.md'], { cwd: dir, outDir: join(dir, '.spec') });
     assert.equal(again.exitCode, 0);
-    assert.equal(again.output.at(-1), '4 passed, 0 failed');
+    assert.equal(again.output.at(-1), '4 passed, 0 failed, 0 errors');
     const blessedOnce = readFileSync(join(dir, 'page.md'), 'utf8');
     const third = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
-    assert.deepEqual(third.updated, { updated: [], conflicts: [] });
+    assert.deepEqual(third.updated, { updated: [], conflicts: [], refused: [] });
     assert.equal(readFileSync(join(dir, 'page.md'), 'utf8'), blessedOnce, 'a green page is left byte for byte');
   });
 
@@ -43,7 +43,7 @@ describe('--update', () => {
         return createMachine(target);
       },
     });
-    assert.deepEqual(changed.updated, { updated: [], conflicts: ['fail.md'] });
+    assert.deepEqual(changed.updated, { updated: [], conflicts: ['fail.md'], refused: [] });
     assert.ok(changed.output.includes('not updated fail.md: it changed on disk during the run'));
     assert.match(readFileSync(join(dir, 'fail.md'), 'utf8'), /goodbye\n```[\s\S]*\nedited\n$/);
   });
