@@ -99,8 +99,8 @@ async function main(): Promise<number> {
   try {
     const result = await runSpec({
       signal: abort.signal,
-      // npm runs scripts in the package root; paths on the command line are where the user typed them.
-      argsCwd: process.env.INIT_CWD ?? process.cwd(),
+      // `npm run spec` runs in the package root; paths on its command line are where the user typed them.
+      argsCwd: process.env.npm_lifecycle_event === 'spec' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd(),
       files: args.positionals,
       target: v.target ?? defaultTarget(),
       filter: v.filter,

@@ -66,7 +66,7 @@ describe('spec command line arguments', () => {
     const dir = project();
     writeFileSync(join(dir, 'taken'), 'a file\n');
     const cli = (args: string[], initCwd: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'generator/cli/spec.ts'), '--target', 'local', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, INIT_CWD: initCwd } });
+      spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'generator/cli/spec.ts'), '--target', 'local', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, INIT_CWD: initCwd, npm_lifecycle_event: 'spec' } });
     const ok = cli(['deep', '--out', join(dir, '.spec')], join(dir, 'docs'));
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /docs\/deep\/b\.md:1/);

@@ -49,7 +49,7 @@ describe('npm run spec', () => {
       [['--shard', '4/3'], 'spec: --shard wants I/N with 1 <= I <= N, got "4/3"'],
       [['--report', 'xml'], 'spec: --report wants json, junit or tap, got "xml"'],
       [['--bogus'], 'spec: unknown option --bogus (see --help)'],
-      [['no/such.md'], 'spec: no/such.md: no such file'],
+      [['no/such.md'], 'spec: no/such.md: no such file or directory'],
       [[`${FIX}/ok.md`, '--target', 'mars', '--out', tempDir()], /^spec: unknown target: mars\b.*\n$/],
     ] as const) {
       const r = spec([...args]);
@@ -92,7 +92,7 @@ describe('npm run spec', () => {
     assert.equal(code, 2, stdout + stderr);
     assert.ok(Date.now() - t0 < 40_000, 'did not wait for the 60 s sleep');
     assert.match(stderr, /spec: interrupted, stopping the machines/);
-    assert.match(stdout, /interrupted: the report covers what ran\n0 passed, 1 failed, 0 errors, 1 skipped\n$/);
+    assert.match(stdout, /interrupted: the report covers what ran\n0 passed, 0 failed, 1 error, 1 skipped\n$/);
     const written = JSON.parse(readFileSync(report, 'utf8'));
     assert.deepEqual(written.cases.map((c: { status: string }) => c.status), ['error', 'skipped']);
   });
