@@ -13,8 +13,8 @@
 'use strict';
 
 const { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
-const { dirname, join, resolve } = require('node:path');
-const { pathToFileURL } = require('node:url');
+const { dirname, join, relative, resolve } = require('node:path');
+const { fileURLToPath, pathToFileURL } = require('node:url');
 
 const repo = resolve(__dirname, '../..');
 
@@ -32,18 +32,35 @@ function isFresh(bundle, manifest) {
   }
 }
 
-/** Each source's import.meta.* (ours and packages') as literals of its own location. */
+/** A dynamic import() whose specifier is not a string literal: esbuild leaves it to run time. */
+const COMPUTED_IMPORT = /\bimport\((?=\s*[^\s'"`])/g;
+
+/**
+ * Each source's import.meta.* (ours and packages') as literals of its own location, replaced as
+ * expressions by esbuild (never inside strings); in our own sources, a computed import() (the
+ * image builder, loaded only when an image is built) goes through __bundleImport (runBundle).
+ */
 const importMetaPlugin = {
   name: 'import-meta-of-source',
   setup(build) {
-    build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
+    const esbuild = require('esbuild');
+    build.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
       const source = readFileSync(args.path, 'utf8');
-      if (!source.includes('import.meta')) return undefined;
-      const text = source
-        .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
-        .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)))
-        .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
-      return { contents: text, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
+      const ours = !args.path.includes('/node_modules/');
+      const computed = ours && source.search(COMPUTED_IMPORT) >= 0;
+      if (!source.includes('import.meta') && !computed) return undefined;
+      const loader = /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js';
+      const { code } = await esbuild.transform(computed ? source.replace(COMPUTED_IMPORT, 'globalThis.__bundleImport(') : source, {
+        loader,
+        format: 'esm',
+        sourcefile: args.path,
+        define: {
+          'import.meta.url': JSON.stringify(pathToFileURL(args.path).href),
+          'import.meta.dirname': JSON.stringify(dirname(args.path)),
+          'import.meta.filename': JSON.stringify(args.path),
+        },
+      });
+      return { contents: code, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
@@ -81,9 +98,20 @@ async function build(entry, bundle, manifest, launcher) {
  * at exit when missing or rejected (after the run, so it holds what this run compiled lazily
  * too), read on every later start.
  */
-function runBundle(bundle) {
+function runBundle(bundle, launcher) {
+  // Computed imports from the bundle (rewritten by the plugin): a TypeScript module is bundled
+  // and cached the same way, on first use, and required.
+  globalThis.__bundleImport = async (specifier) => {
+    const path = String(specifier).startsWith('file:') ? fileURLToPath(String(specifier)) : String(specifier);
+    if (!/\.[cm]?ts$/.test(path)) return import(specifier);
+    const entry = relative(repo, resolve(path));
+    const name = entry.replace(/\.[cm]?ts$/, '').replace(/[^A-Za-z0-9]+/g, '-');
+    const { out, manifest } = locate(name);
+    if (!isFresh(out, manifest)) await build(entry, out, manifest, launcher);
+    return require(out);
+  };
   const Module = require('node:module');
-  const { Script } = require('node:vm');
+  const { Script, constants } = require('node:vm');
   const codeCache = `${bundle}.v8cache`;
   let cachedData;
   try {
@@ -91,7 +119,7 @@ function runBundle(bundle) {
   } catch {
     // first run: made at exit
   }
-  const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData, importModuleDynamically: undefined });
+  const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {
       try {
@@ -115,17 +143,21 @@ function runBundle(bundle) {
  * when it is missing or stale. `launcher` is the bin file calling this (relative to the repository).
  */
 function runCached(name, entry, launcher) {
-  const cacheDir = process.env.ONIX_BUNDLE_DIR || join(repo, '.cache/bundles', name);
-  const bundle = join(cacheDir, `${name}.cjs`);
-  const manifest = join(cacheDir, 'inputs.json');
-  if (isFresh(bundle, manifest)) return runBundle(bundle);
-  build(entry, bundle, manifest, launcher).then(
-    () => runBundle(bundle),
+  const { out, manifest } = locate(name);
+  if (isFresh(out, manifest)) return runBundle(out, launcher);
+  build(entry, out, manifest, launcher).then(
+    () => runBundle(out, launcher),
     (error) => {
       process.stderr.write(`${name}: cannot build ${entry}: ${error.message.split('\n')[0]}\n`);
       process.exit(2);
     },
   );
+}
+
+/** Where bundle `name` and its manifest live. */
+function locate(name) {
+  const dir = join(process.env.ONIX_BUNDLE_DIR || join(repo, '.cache/bundles'), name);
+  return { out: join(dir, `${name}.cjs`), manifest: join(dir, 'inputs.json') };
 }
 
 module.exports = { runCached };
