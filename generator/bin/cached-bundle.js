@@ -131,11 +131,11 @@ function runBundle(bundle, launcher) {
       }
     });
   }
-  const dir = dirname(bundle);
+  // Packages left outside the bundle are the repository's, wherever the cache dir is.
   const mod = new Module(bundle, module);
   mod.filename = bundle;
-  mod.paths = Module._nodeModulePaths(dir);
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, dir);
+  mod.paths = Module._nodeModulePaths(repo);
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(join(repo, 'package.json')), mod, bundle, dirname(bundle));
 }
 
 /**

@@ -2,7 +2,7 @@
 // paths relative to where they are, one page however it is named, and "nothing to run" said.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SpecRunError } from '../../generator/spec/run.ts';
@@ -76,5 +76,26 @@ describe('spec command line arguments', () => {
     assert.equal(bad.stdout, '', 'nothing ran');
     const dirErr = cli(['nope'], dir);
     assert.equal(dirErr.stderr, 'spec: nope: no such file or directory\n');
+  });
+
+  it('npm run spec starts from a cached bundle of the runner, built once, reused while its inputs are unchanged (finding 11)', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.match(pkg.scripts.spec, /node generator\/bin\/spec\.js$/, 'no tsx on the way to the first command');
+    const dir = project();
+    const cache = join(dir, 'bundles');
+    const env = { ...process.env, ONIX_BUNDLE_DIR: cache };
+    const bin = () => spawnSync(process.execPath, [join(ROOT, 'generator/bin/spec.js'), '--target', 'local', 'docs/a.md', '--out', join(dir, '.spec')], { cwd: dir, encoding: 'utf8', env });
+    const first = bin();
+    assert.equal(first.status, 0, first.stderr);
+    const bundle = join(cache, 'spec/spec.cjs');
+    const built = statSync(bundle).mtimeMs;
+    const inputs = JSON.parse(readFileSync(join(cache, 'spec/inputs.json'), 'utf8')) as { inputs: [string, number, number][] };
+    assert.ok(inputs.inputs.some(([path]) => path === 'generator/cli/spec.ts'));
+    assert.ok(inputs.inputs.some(([path]) => path === 'generator/spec/run.ts'));
+    assert.ok(readdirSync(join(cache, 'spec')).includes('spec.cjs.v8cache'), 'the code cache is kept beside it');
+    const second = bin();
+    assert.equal(second.status, 0, second.stderr);
+    assert.equal(second.stdout.split('\n').at(-2), '1 passed, 0 failed, 0 errors');
+    assert.equal(statSync(bundle).mtimeMs, built, 'not built again');
   });
 });
