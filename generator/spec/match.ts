@@ -293,11 +293,17 @@ export function matchLines(expected: readonly string[], observed: readonly strin
   }
   for (const text of expected) for (const name of captureNames(text)) if (all.has(name)) used[name] = all.get(name)!;
 
+  // A matcher line that lost its place (the output moved) is written where its line went, so a
+  // line that only moved keeps its `[..]` or ` (re)` instead of turning into literal text.
+  const spare = checked.flatMap((op) => (op.op === 'missing' && !literal[op.p] && compiled[op.p] && compiled[op.p]!.binds.length === 0 && !captureNames(expected[op.p]).length ? [op.p] : []));
   const normalized: string[] = [];
   for (const op of checked) {
     if (op.op === 'match') normalized.push(expected[op.p]);
     else if (op.op === 'elide') normalized.push(expected[op.p]);
-    else if (op.op === 'extra' || op.op === 'replace') normalized.push(escapeObserved(observed[op.o]));
+    else if (op.op === 'extra' || op.op === 'replace') {
+      const moved = spare.findIndex((p) => compiled[p]!.re.test(observed[op.o]));
+      normalized.push(moved >= 0 ? expected[spare.splice(moved, 1)[0]] : escapeObserved(observed[op.o]));
+    }
   }
   const ok = checked.every((op) => op.op === 'match' || op.op === 'elide');
   return { ok, bound, used, normalized, ops: checked };

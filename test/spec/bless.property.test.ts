@@ -128,4 +128,11 @@ describe('--update never weakens a spec (property)', () => {
     assert.deepEqual(wild.normalized, ['started [..]', 'done in 6s']);
     assert.deepEqual(wild.ops.map((o) => o.op), ['match', 'replace']);
   });
+
+  it('a matcher line whose output moved keeps its matcher in the new place (nix store gc, in time order)', () => {
+    const none = new Map<string, string>();
+    const r = matchLines(['3 store paths deleted, [..] MiB freed', 'finding garbage collector roots...', 'deleting garbage...'], ['finding garbage collector roots...', 'deleting garbage...', '3 store paths deleted, 0.00 MiB freed'], none);
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.normalized, ['finding garbage collector roots...', 'deleting garbage...', '3 store paths deleted, [..] MiB freed']);
+  });
 });
