@@ -46,6 +46,7 @@ if (warm.status !== 0) throw new Error(`the one-case page did not pass: ${warm.s
 const startFirst: number[] = [];
 const startTotal: number[] = [];
 const shTrue: number[] = [];
+const nodeBare: number[] = [];
 for (let r = 0; r < START_ROUNDS; r++) {
   const t0 = nowNs();
   const one = cli();
@@ -56,6 +57,9 @@ for (let r = 0; r < START_ROUNDS; r++) {
   const s0 = performance.now();
   spawnSync('sh', ['-c', 'true']);
   shTrue.push(performance.now() - s0);
+  const n0 = performance.now();
+  spawnSync(process.execPath, ['-e', ''], { env: cliEnv });
+  nodeBare.push(performance.now() - n0);
 }
 const runner: number[] = [];
 const execute: number[] = [];
@@ -112,4 +116,5 @@ console.log(`start-up, one-case page on local (node generator/bin/spec.js, ${STA
 console.log(`  process start to first command ${fmt(first)} ms (target < ${START_TARGET_MS} ms)`);
 console.log(`  end to end                     ${fmt(median(startTotal))} ms`);
 console.log(`  sh -c true                     ${fmt(median(shTrue))} ms   ratio ${(median(startTotal) / median(shTrue)).toFixed(0)}x`);
+console.log(`  node -e '' (any Node CLI's floor, for scale) ${fmt(median(nodeBare))} ms`);
 process.exitCode = overhead < TARGET_MS && first < START_TARGET_MS ? 0 : 1;
