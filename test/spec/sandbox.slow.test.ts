@@ -21,7 +21,7 @@ describe('runSpec on the sandbox target', () => {
     assert.equal(crashing.reboots, 1, 'a crash counts as a restart');
     assert.equal(r.report.cases[1].reboots, 1);
     assert.equal(r.report.cases[1].blocks[0].commands[1].command, 'reboot');
-    assert.equal(r.output.at(-1), '3 passed, 0 failed, 1 skipped');
+    assert.equal(r.output.at(-1), '3 passed, 0 failed, 0 errors, 1 skipped');
     assert.equal(r.exitCode, 0);
   });
 });
