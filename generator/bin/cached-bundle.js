@@ -65,7 +65,12 @@ const importMetaPlugin = {
   },
 };
 
-async function build(entry, bundle, manifest, launcher) {
+/**
+ * Bundles `entry` into `bundle`. `format` is 'cjs' for entry points (run through runBundle with a
+ * code cache) and 'esm' for modules loaded later through a computed import(): those may use
+ * top-level await (moss's XXH3 hasher does), which a CommonJS bundle cannot hold.
+ */
+async function build(entry, bundle, manifest, launcher, format = 'cjs') {
   const esbuild = require('esbuild');
   mkdirSync(dirname(bundle), { recursive: true });
   const tmp = `${bundle}.${process.pid}.tmp`;
@@ -74,7 +79,9 @@ async function build(entry, bundle, manifest, launcher) {
     entryPoints: [entry],
     bundle: true,
     platform: 'node',
-    format: 'cjs',
+    format,
+    // CommonJS packages inside an ESM bundle still call require().
+    banner: format === 'esm' ? { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" } : undefined,
     target: 'node20',
     outfile: tmp,
     metafile: true,
@@ -106,9 +113,9 @@ function runBundle(bundle, launcher) {
     if (!/\.[cm]?ts$/.test(path)) return import(specifier);
     const entry = relative(repo, resolve(path));
     const name = entry.replace(/\.[cm]?ts$/, '').replace(/[^A-Za-z0-9]+/g, '-');
-    const { out, manifest } = locate(name);
-    if (!isFresh(out, manifest)) await build(entry, out, manifest, launcher);
-    return require(out);
+    const { out, manifest } = locate(name, 'mjs');
+    if (!isFresh(out, manifest)) await build(entry, out, manifest, launcher, 'esm');
+    return import(pathToFileURL(out).href);
   };
   const Module = require('node:module');
   const { Script, constants } = require('node:vm');
@@ -155,9 +162,9 @@ function runCached(name, entry, launcher) {
 }
 
 /** Where bundle `name` and its manifest live. */
-function locate(name) {
+function locate(name, extension = 'cjs') {
   const dir = join(process.env.ONIX_BUNDLE_DIR || join(repo, '.cache/bundles'), name);
-  return { out: join(dir, `${name}.cjs`), manifest: join(dir, 'inputs.json') };
+  return { out: join(dir, `${name}.${extension}`), manifest: join(dir, 'inputs.json') };
 }
 
 module.exports = { runCached };
