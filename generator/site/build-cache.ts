@@ -2,7 +2,9 @@
 //   - each page's facts (facts.v8), keyed by its text, file and content path;
 //   - each page's HTML (pages/<key>.html), keyed by everything that shapes it: the
 //     generator's own code and dependencies, the site's facts (config, nav, assets), the
-//     page's text, its last-updated date and the spec results it shows.
+//     page's text, its last-updated date and the spec results it shows;
+//   - each page's social card (cards/<key>.png), keyed by what it shows;
+//   - the search index (search/<key>.v8), keyed by the keys of every page it indexes.
 // A key is a hash of those inputs, so a stale entry is never served: it is just not found.
 // Entries this build did not use are dropped when it saves.
 
@@ -20,7 +22,12 @@ const require = createRequire(import.meta.url);
 const SHAPING_PACKAGES = [
   'unified', 'remark-parse', 'remark-gfm', 'remark-frontmatter', 'remark-rehype', 'rehype-stringify', 'micromark',
   'mdast-util-from-markdown', 'mdast-util-to-hast', 'hast-util-to-html', 'hastscript', 'github-slugger', 'yaml', 'shiki',
+  'pagefind', '@resvg/resvg-js',
 ];
+
+/** What the cache keeps besides facts: a folder and a file extension each. */
+export type EntryKind = 'pages' | 'cards' | 'search';
+const EXTENSIONS: Record<EntryKind, string> = { pages: 'html', cards: 'png', search: 'v8' };
 
 let version: Promise<string> | null = null;
 
@@ -52,7 +59,7 @@ export function hashOf(...parts: string[]): string {
 
 export class BuildCache {
   private readonly usedFacts = new Map<string, PageFacts>();
-  private readonly usedPages = new Set<string>();
+  private readonly used: Record<EntryKind, Set<string>> = { pages: new Set(), cards: new Set(), search: new Set() };
   private factsChanged = false;
 
   private constructor(private readonly dir: string | null, private readonly version: string, private readonly facts: Map<string, PageFacts>) {}
@@ -94,30 +101,52 @@ export class BuildCache {
     return hashOf(this.version, ...inputs);
   }
 
-  private pagePath(key: string): string {
-    return join(this.dir!, 'pages', `${key}.html`);
+  private entryPath(kind: EntryKind, key: string): string {
+    return join(this.dir!, kind, `${key}.${EXTENSIONS[kind]}`);
   }
 
   /** Copy the cached HTML of `key` to `target`; false when there is none. */
-  async copyPage(key: string, target: string): Promise<boolean> {
+  copyPage(key: string, target: string): Promise<boolean> {
+    return this.copyEntry('pages', key, target);
+  }
+
+  putPage(key: string, html: string): Promise<void> {
+    return this.putEntry('pages', key, html);
+  }
+
+  /** Copy the cached entry `key` of `kind` to `target`; false when there is none. */
+  async copyEntry(kind: EntryKind, key: string, target: string): Promise<boolean> {
     if (!this.dir) return false;
     try {
-      await copyFile(this.pagePath(key), target);
+      await copyFile(this.entryPath(kind, key), target);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw error;
     }
-    this.usedPages.add(key);
+    this.used[kind].add(key);
     return true;
   }
 
-  async putPage(key: string, html: string): Promise<void> {
+  /** The cached entry `key` of `kind`, or null when there is none. */
+  async readEntry(kind: EntryKind, key: string): Promise<Buffer | null> {
+    if (!this.dir) return null;
+    try {
+      const data = await readFile(this.entryPath(kind, key));
+      this.used[kind].add(key);
+      return data;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async putEntry(kind: EntryKind, key: string, data: string | Uint8Array): Promise<void> {
     if (!this.dir) return;
-    await mkdir(join(this.dir, 'pages'), { recursive: true });
-    const tmp = `${this.pagePath(key)}.${process.pid}.tmp`;
-    await writeFile(tmp, html);
-    await rename(tmp, this.pagePath(key));
-    this.usedPages.add(key);
+    await mkdir(join(this.dir, kind), { recursive: true });
+    const tmp = `${this.entryPath(kind, key)}.${process.pid}.tmp`;
+    await writeFile(tmp, data);
+    await rename(tmp, this.entryPath(kind, key));
+    this.used[kind].add(key);
   }
 
   /** Keep what this build used, drop the rest. */
@@ -129,11 +158,14 @@ export class BuildCache {
       await writeFile(tmp, serialize({ version: this.version, facts: this.usedFacts }));
       await rename(tmp, join(this.dir, 'facts.v8'));
     }
-    let names: string[] = [];
-    try {
-      names = await readdir(join(this.dir, 'pages'));
-    } catch { /* no pages kept */ }
-    const stale = names.filter((n) => n.endsWith('.html') && !this.usedPages.has(n.slice(0, -'.html'.length)));
-    for (let i = 0; i < stale.length; i += 64) await Promise.all(stale.slice(i, i + 64).map((n) => unlink(join(this.dir!, 'pages', n)).catch(() => {})));
+    for (const kind of Object.keys(EXTENSIONS) as EntryKind[]) {
+      let names: string[] = [];
+      try {
+        names = await readdir(join(this.dir, kind));
+      } catch { /* none kept */ }
+      const ext = `.${EXTENSIONS[kind]}`;
+      const stale = names.filter((n) => n.endsWith(ext) && !this.used[kind].has(n.slice(0, -ext.length)));
+      for (let i = 0; i < stale.length; i += 64) await Promise.all(stale.slice(i, i + 64).map((n) => unlink(join(this.dir!, kind, n)).catch(() => {})));
+    }
   }
 }

@@ -1,14 +1,14 @@
 // buildSite(): content/ -> dist/. Every page's facts (parsed, or from the cache) first, so
 // the whole site is checked before anything is written; then each page's HTML (rendered by
-// the thread that parsed it, or copied from the cache); then 404.html, sitemap.xml,
-// robots.txt, assets, report artifacts, .nojekyll and CNAME. The new dist/ is assembled
+// the thread that parsed it, or copied from the cache); then 404.html, each page's social
+// card, sitemap.xml, robots.txt, assets, report artifacts, .nojekyll and CNAME; last the
+// search index, made from the pages as written. The new dist/ is assembled
 // beside the old one and takes its place at the end, so a failed build leaves dist/ as it
 // was. Two builds of one commit are byte-identical, whatever the cache and thread count.
 
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { h } from 'hastscript';
 import type { SpecReport } from '../spec/report-types.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
 import type { PageFacts, PageProblem } from './analyze.ts';
@@ -16,11 +16,14 @@ import { loadSiteAssets } from './assets.ts';
 import { BuildCache, hashOf } from './build-cache.ts';
 import { defaultSiteConfig, type SiteConfig } from './config.ts';
 import { lastCommitDates } from './git-dates.ts';
+import { notFoundPage } from './not-found.ts';
 import { artifactTarget, type BodyContext, type HighlightStats, type PageItem, type SiteContext } from './page-store.ts';
 import { displayPath, findMarkdownFiles } from './pages.ts';
 import { outputFileForUrl, urlForContentPath } from './routes.ts';
 import { BuildError, navOf, siteProblems } from './site-model.ts';
+import { writeSearchIndex } from './search-index.ts';
 import { renderRobots, renderSitemap } from './sitemap.ts';
+import { cardFileForUrl, renderCard } from './social-card.ts';
 import { indexSpecResults } from './spec-results.ts';
 import { defaultWorkerCount, forEachShare, LocalOwner, WorkerOwner, type PageOwner } from './worker-pool.ts';
 
@@ -61,11 +64,15 @@ export interface BuildResult {
   parsed: { parsed: number; cached: number };
   /** Pages rendered now / copied from the cache. */
   rendered: { rendered: number; cached: number };
+  /** Social cards drawn now / copied from the cache. */
+  cards: { rendered: number; cached: number };
+  /** Whether the search index was made now or copied from the cache. */
+  search: 'indexed' | 'cached';
   /** Worker threads the build used (0: all on the main thread). */
   workers: number;
   durationMs: number;
-  /** Where the time went: facts (read, parse, check), pages (render or copy, and write), the rest. */
-  phasesMs: { load: number; render: number; write: number };
+  /** Where the time went: facts (read, parse, check), pages (render or copy, and write), the rest (cards and search included). */
+  phasesMs: { load: number; render: number; write: number; cards: number; search: number };
 }
 
 /** Pages a build must have to parse or render before it starts worker threads for them. */
@@ -167,12 +174,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
 
     // 3. The rest: 404 page, sitemap, robots.txt, assets, artifacts, CNAME.
     const other = new Map<string, string | Buffer>();
-    other.set('404.html', await local.store.special(body, site, {
-      title: 'Page not found',
-      description: 'There is no page at this address.',
-      url: '/404.html',
-      body: [h('p', ['There is no page at this address. Start again from the ', h('a', { href: '/' }, 'home page'), '.'])],
-    }));
+    other.set('404.html', await local.store.special(body, site, notFoundPage()));
     other.set('sitemap.xml', renderSitemap(config, pages.map((s) => ({ url: s.url, lastmod: dates.get(s.rel) ?? null }))));
     other.set('robots.txt', renderRobots(config));
     other.set('.nojekyll', '');
@@ -197,6 +199,12 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
         await copyFile(source, join(staging, artifactTarget(path)));
       }
     }
+    const cardsStarted = performance.now();
+    const cards = await writeCards(staging, pages, config, assets.files.get('assets/logo.svg')!.toString('utf8'), cache);
+    const searchStarted = performance.now();
+    const searchKey = hashOf(...pages.map((f, i) => `${f.url}\0${pageKeys[i]}`));
+    const search = await writeSearchIndex(staging, searchKey, cache);
+    const searchMs = performance.now() - searchStarted;
     await cache.save();
     await rm(outDir, { recursive: true, force: true });
     await rename(staging, outDir);
@@ -204,13 +212,15 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     return {
       outDir,
       pages: pages.length,
-      files: [...outputs, ...other.keys(), ...artifacts].sort(),
+      files: [...outputs, ...other.keys(), ...artifacts, ...cards.files, ...search.files].sort(),
       highlighted,
       parsed: { parsed, cached: pages.length - parsed },
       rendered: { rendered: toRender.length, cached: copied },
+      cards: { rendered: cards.rendered, cached: cards.files.length - cards.rendered },
+      search: search.cached ? 'cached' : 'indexed',
       workers: (workers as PageOwner[] | null)?.length ?? 0,
       durationMs: performance.now() - started,
-      phasesMs: { load: loadedAt - started, render: renderedAt - loadedAt, write: performance.now() - renderedAt },
+      phasesMs: { load: loadedAt - started, render: renderedAt - loadedAt, write: performance.now() - renderedAt, cards: searchStarted - cardsStarted, search: searchMs },
     };
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
@@ -219,6 +229,30 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     await local.close();
     await Promise.all(((workers as PageOwner[] | null) ?? []).map((w) => w.close()));
   }
+}
+
+/**
+ * Each page's social card, drawn now or copied from the cache (keyed by what it shows and the
+ * generator, whose version covers the card's template and renderer). Returns the files written.
+ */
+async function writeCards(staging: string, pages: PageFacts[], config: SiteConfig, logo: string, cache: BuildCache): Promise<{ files: string[]; rendered: number }> {
+  const files = pages.map((f) => cardFileForUrl(f.url));
+  for (const d of new Set(files.map((f) => dirname(join(staging, f))))) await mkdir(d, { recursive: true });
+  let rendered = 0;
+  const host = new URL(config.origin).host;
+  for (let k = 0; k < pages.length; k += 64) {
+    await Promise.all(pages.slice(k, k + 64).map(async (f, j) => {
+      const text = { title: f.title, kicker: f.kicker, description: f.description, siteName: config.name, host };
+      const key = cache.pageKey('card', JSON.stringify(text), logo);
+      const target = join(staging, files[k + j]!);
+      if (await cache.copyEntry('cards', key, target)) return;
+      const png = renderCard(text, logo);
+      rendered++;
+      await writeFile(target, png);
+      await cache.putEntry('cards', key, png);
+    }));
+  }
+  return { files, rendered };
 }
 
 /** Read every page (a bounded number at a time), with where it is published. */

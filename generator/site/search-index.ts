@@ -1,0 +1,70 @@
+// The site's search index: Pagefind reads the pages a build has written (only what is inside
+// `data-pagefind-body`, so the 404 page and the chrome around an article stay out) and
+// writes its bundle to pagefind/ beside them. The bundle is a pure function of those pages,
+// so it is kept in the build cache under a key made of the pages' own cache keys: a build
+// whose pages are all unchanged copies the bundle and never starts Pagefind.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import * as pagefind from 'pagefind';
+import type { BuildCache } from './build-cache.ts';
+
+/** Where the bundle goes, relative to dist/; site.js loads `/pagefind/pagefind.js`. */
+export const SEARCH_DIR = 'pagefind';
+
+/**
+ * Parts of an article that are not prose a reader searches for: heading anchors ("#"), the
+ * status line of a code block ("passed on vm, 2026-...") and the copy button, the note
+ * under the contract table. Transcripts themselves are indexed as text.
+ */
+const EXCLUDED = ['.anchor', '.code-head', '.table-note'];
+
+/** Pagefind's ready-made UIs and highlighter: the site has its own search box (site.js). */
+const UNUSED = /(^|\/)pagefind-(ui|modular-ui|component-ui|highlight)\.(js|css)$/;
+
+/** One file of the bundle: path relative to the bundle folder, and its bytes. */
+interface BundleFile {
+  path: string;
+  content: Uint8Array;
+}
+
+/**
+ * Index the pages under `siteDir` and write the bundle to `siteDir/pagefind/`.
+ * @param key names the pages' content (their cache keys, in order); equal keys, equal bundle.
+ * @returns the bundle's files, relative to `siteDir`, and whether it came from the cache.
+ */
+export async function writeSearchIndex(siteDir: string, key: string, cache: BuildCache): Promise<{ files: string[]; cached: boolean }> {
+  const hit = await cache.readEntry('search', key);
+  let bundle: BundleFile[];
+  if (hit) bundle = deserialize(hit) as BundleFile[];
+  else {
+    bundle = await indexPages(siteDir);
+    await cache.putEntry('search', key, serialize(bundle));
+  }
+  const dirs = new Set(bundle.map((f) => dirname(join(siteDir, SEARCH_DIR, f.path))));
+  for (const d of dirs) await mkdir(d, { recursive: true });
+  for (let i = 0; i < bundle.length; i += 64) {
+    await Promise.all(bundle.slice(i, i + 64).map((f) => writeFile(join(siteDir, SEARCH_DIR, f.path), f.content)));
+  }
+  return { files: bundle.map((f) => `${SEARCH_DIR}/${f.path}`), cached: hit !== null };
+}
+
+/** Run Pagefind over the HTML under `siteDir`; its files sorted by path. */
+async function indexPages(siteDir: string): Promise<BundleFile[]> {
+  const created = await pagefind.createIndex({ excludeSelectors: EXCLUDED, forceLanguage: 'en' });
+  if (!created.index) throw new Error(`pagefind: ${created.errors.join('; ')}`);
+  try {
+    const added = await created.index.addDirectory({ path: siteDir });
+    if (added.errors.length) throw new Error(`pagefind: ${added.errors.join('; ')}`);
+    const got = await created.index.getFiles();
+    if (got.errors.length) throw new Error(`pagefind: ${got.errors.join('; ')}`);
+    return got.files
+      .filter((f) => !UNUSED.test(f.path))
+      .map((f) => ({ path: f.path.replace(/^\/+/, ''), content: f.content }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  } finally {
+    await created.index.deleteIndex();
+    await pagefind.close();
+  }
+}
