@@ -120,8 +120,11 @@
     function show(results, query) {
       list.textContent = '';
       results.forEach(function (r) {
-        // The section that matched (a heading with an id), else the page.
-        var sub = (r.sub_results || []).filter(function (s) { return s.url !== r.url; })[0];
+        // The section with the most matches (a heading with an id), else the page.
+        var sub = null;
+        (r.sub_results || []).forEach(function (s) {
+          if (s.url !== r.url && (!sub || (s.locations || []).length > (sub.locations || []).length)) sub = s;
+        });
         var best = sub || r;
         var li = document.createElement('li');
         var a = document.createElement('a');
