@@ -36,7 +36,7 @@ export async function loadSiteAssets(): Promise<SiteAssets> {
     ['apple-touch-icon.png', renderPng(touchIconSvg(logo.toString('utf8')))],
   ]);
   return {
-    urls: { css: `/${cssPath}`, js: `/${jsPath}`, logo: '/assets/logo.svg', favicon: '/favicon.svg', faviconPng: '/favicon-32.png', touchIcon: '/apple-touch-icon.png' },
+    urls: { css: `/${cssPath}`, js: `/${jsPath}`, logo: '/assets/logo.svg', favicon: '/favicon.svg', faviconPng: '/favicon-32.png', touchIcon: '/apple-touch-icon.png', search: null },
     files,
   };
 }

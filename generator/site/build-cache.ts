@@ -4,14 +4,17 @@
 //     generator's own code and dependencies, the site's facts (config, nav, assets), the
 //     page's text, its last-updated date and the spec results it shows;
 //   - each page's social card (cards/<key>.png), keyed by what it shows;
-//   - the search index (search/<key>.v8), keyed by the keys of every page it indexes.
+//   - the search index (search/<key>/, a folder), keyed by the keys of every page it indexes.
+// Cards and search files are hard-linked into the new dist/ (a copy where links cannot be
+// made): a warm build then costs one link per file instead of writing it again. Those cache
+// files are read-only, so a write into dist/ cannot change what the cache serves.
 // A key is a hash of those inputs, so a stale entry is never served: it is just not found.
 // Entries this build did not use are dropped when it saves.
 
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { PageFacts } from './analyze.ts';
@@ -25,9 +28,9 @@ const SHAPING_PACKAGES = [
   'pagefind', '@resvg/resvg-js',
 ];
 
-/** What the cache keeps besides facts: a folder and a file extension each. */
+/** What the cache keeps besides facts: a folder each, of files with an extension ('' for folders). */
 export type EntryKind = 'pages' | 'cards' | 'search';
-const EXTENSIONS: Record<EntryKind, string> = { pages: 'html', cards: 'png', search: 'v8' };
+const EXTENSIONS: Record<EntryKind, string> = { pages: 'html', cards: 'png', search: '' };
 
 let version: Promise<string> | null = null;
 
@@ -49,6 +52,23 @@ export function generatorVersion(): Promise<string> {
     }
     return hash.digest('hex');
   })());
+}
+
+/** The list of files kept in a folder entry. */
+const FOLDER_LIST = '.files.json';
+
+/** Hard-link `source` to `target`, or copy it where a link cannot be made; false when `source` does not exist. */
+async function linkOrCopy(source: string, target: string): Promise<boolean> {
+  try {
+    await link(source, target);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw error;
+  }
+  await copyFile(source, target);
+  return true;
 }
 
 export function hashOf(...parts: string[]): string {
@@ -102,7 +122,7 @@ export class BuildCache {
   }
 
   private entryPath(kind: EntryKind, key: string): string {
-    return join(this.dir!, kind, `${key}.${EXTENSIONS[kind]}`);
+    return join(this.dir!, kind, EXTENSIONS[kind] ? `${key}.${EXTENSIONS[kind]}` : key);
   }
 
   /** Copy the cached HTML of `key` to `target`; false when there is none. */
@@ -127,17 +147,51 @@ export class BuildCache {
     return true;
   }
 
-  /** The cached entry `key` of `kind`, or null when there is none. */
-  async readEntry(kind: EntryKind, key: string): Promise<Buffer | null> {
+  /** Hard-link the cached entry `key` of `kind` to `target` (a copy across filesystems); false when there is none. */
+  async linkEntry(kind: EntryKind, key: string, target: string): Promise<boolean> {
+    if (!this.dir) return false;
+    if (!(await linkOrCopy(this.entryPath(kind, key), target))) return false;
+    this.used[kind].add(key);
+    return true;
+  }
+
+  /**
+   * Hard-link every file of the cached folder `key` of `kind` under `targetDir`; returns their
+   * paths (relative, in the order they were stored), or null when there is no such entry.
+   */
+  async linkFolder(kind: EntryKind, key: string, targetDir: string): Promise<string[] | null> {
     if (!this.dir) return null;
+    let files: string[];
     try {
-      const data = await readFile(this.entryPath(kind, key));
-      this.used[kind].add(key);
-      return data;
+      files = JSON.parse(await readFile(join(this.entryPath(kind, key), FOLDER_LIST), 'utf8')) as string[];
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
+    for (const d of new Set(files.map((f) => dirname(join(targetDir, f))))) await mkdir(d, { recursive: true });
+    for (let i = 0; i < files.length; i += 64) {
+      await Promise.all(files.slice(i, i + 64).map(async (f) => {
+        if (!(await linkOrCopy(join(this.entryPath(kind, key), f), join(targetDir, f)))) throw new Error(`build cache: ${kind}/${key} lacks ${f}`);
+      }));
+    }
+    this.used[kind].add(key);
+    return files;
+  }
+
+  /** Keep `files` (relative path -> bytes) as the folder `key` of `kind`, written whole or not at all. */
+  async putFolder(kind: EntryKind, key: string, files: Array<{ path: string; content: Uint8Array }>): Promise<void> {
+    if (!this.dir) return;
+    const tmp = `${this.entryPath(kind, key)}.${process.pid}.tmp`;
+    await rm(tmp, { recursive: true, force: true });
+    for (const d of new Set(files.map((f) => dirname(join(tmp, f.path))))) await mkdir(d, { recursive: true });
+    for (const f of files) {
+      await writeFile(join(tmp, f.path), f.content);
+      await chmod(join(tmp, f.path), 0o444);
+    }
+    await writeFile(join(tmp, FOLDER_LIST), JSON.stringify(files.map((f) => f.path)));
+    await rm(this.entryPath(kind, key), { recursive: true, force: true });
+    await rename(tmp, this.entryPath(kind, key));
+    this.used[kind].add(key);
   }
 
   async putEntry(kind: EntryKind, key: string, data: string | Uint8Array): Promise<void> {
@@ -145,6 +199,8 @@ export class BuildCache {
     await mkdir(join(this.dir, kind), { recursive: true });
     const tmp = `${this.entryPath(kind, key)}.${process.pid}.tmp`;
     await writeFile(tmp, data);
+    // Linked into dist/ (cards): read-only, so nothing written there can change the cache.
+    if (kind !== 'pages') await chmod(tmp, 0o444);
     await rename(tmp, this.entryPath(kind, key));
     this.used[kind].add(key);
   }
@@ -163,9 +219,10 @@ export class BuildCache {
       try {
         names = await readdir(join(this.dir, kind));
       } catch { /* none kept */ }
-      const ext = `.${EXTENSIONS[kind]}`;
-      const stale = names.filter((n) => n.endsWith(ext) && !this.used[kind].has(n.slice(0, -ext.length)));
-      for (let i = 0; i < stale.length; i += 64) await Promise.all(stale.slice(i, i + 64).map((n) => unlink(join(this.dir!, kind, n)).catch(() => {})));
+      const ext = EXTENSIONS[kind] ? `.${EXTENSIONS[kind]}` : '';
+      const stale = names.filter((n) => (ext ? n.endsWith(ext) : !n.includes('.')) && !this.used[kind].has(ext ? n.slice(0, -ext.length) : n));
+      const remove = (n: string) => (ext ? unlink(join(this.dir!, kind, n)) : rm(join(this.dir!, kind, n), { recursive: true, force: true }));
+      for (let i = 0; i < stale.length; i += 64) await Promise.all(stale.slice(i, i + 64).map((n) => remove(n).catch(() => {})));
     }
   }
 }

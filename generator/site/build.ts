@@ -21,7 +21,7 @@ import { artifactTarget, type BodyContext, type HighlightStats, type PageItem, t
 import { displayPath, findMarkdownFiles } from './pages.ts';
 import { outputFileForUrl, urlForContentPath } from './routes.ts';
 import { BuildError, navOf, siteProblems } from './site-model.ts';
-import { writeSearchIndex } from './search-index.ts';
+import { SEARCH_SCRIPT, writeSearchIndex } from './search-index.ts';
 import { renderRobots, renderSitemap } from './sitemap.ts';
 import { cardFileForUrl, renderCard } from './social-card.ts';
 import { indexSpecResults } from './spec-results.ts';
@@ -141,8 +141,9 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     // 2. Every page's HTML, assembled in a new folder beside outDir.
     const [dates, assets] = await Promise.all([datesPending, assetsPending]);
     const nav = navOf(pages);
-    const siteKey = hashOf(JSON.stringify([config, nav, assets.urls]));
-    const site: SiteContext = { config, nav, assets: assets.urls, dates: Object.fromEntries(dates) };
+    const urls = { ...assets.urls, search: SEARCH_SCRIPT };
+    const siteKey = hashOf(JSON.stringify([config, nav, urls]));
+    const site: SiteContext = { config, nav, assets: urls, dates: Object.fromEntries(dates) };
     const shown = resultsShown(report, reportDir);
     await rm(staging, { recursive: true, force: true });
     const outputs = pages.map((f) => outputFileForUrl(f.url));
@@ -232,7 +233,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
 }
 
 /**
- * Each page's social card, drawn now or copied from the cache (keyed by what it shows and the
+ * Each page's social card, drawn now or linked from the cache (keyed by what it shows and the
  * generator, whose version covers the card's template and renderer). Returns the files written.
  */
 async function writeCards(staging: string, pages: PageFacts[], config: SiteConfig, logo: string, cache: BuildCache): Promise<{ files: string[]; rendered: number }> {
@@ -245,7 +246,7 @@ async function writeCards(staging: string, pages: PageFacts[], config: SiteConfi
       const text = { title: f.title, kicker: f.kicker, description: f.description, siteName: config.name, host };
       const key = cache.pageKey('card', JSON.stringify(text), logo);
       const target = join(staging, files[k + j]!);
-      if (await cache.copyEntry('cards', key, target)) return;
+      if (await cache.linkEntry('cards', key, target)) return;
       const png = renderCard(text, logo);
       rendered++;
       await writeFile(target, png);

@@ -22,6 +22,8 @@ export interface AssetUrls {
   favicon: string;
   faviconPng: string;
   touchIcon: string;
+  /** The search index's script, or null where the site has none (the dev server): then no search box. */
+  search: string | null;
 }
 
 export interface LayoutSite {
@@ -106,7 +108,7 @@ export function renderLayout(site: LayoutSite, page: LayoutPage): Root {
       h('input.menu-toggle#menu-toggle', { type: 'checkbox', ariaControls: 'site-nav' }),
       h('label.menu-button', { htmlFor: 'menu-toggle' }, [h('span.menu-icon', { ariaHidden: 'true' }), h('span.menu-label', 'Menu')]),
       nav,
-      searchBox(),
+      site.assets.search ? searchBox(site.assets.search) : null,
       h('button.theme-toggle', { type: 'button', hidden: true, ariaLabel: 'Theme: system' }, [
         h('span.theme-icon', { ariaHidden: 'true' }),
       ]),
@@ -168,12 +170,12 @@ export function renderLayout(site: LayoutSite, page: LayoutPage): Root {
 }
 
 /**
- * The search box, hidden until site.js has the search index loaded: a search field, then
+ * The search box, hidden until site.js has loaded the search index's script (`bundle`): a search field, then
  * the results as a list of links (arrows move between them, Enter follows one) and a live
  * status line.
  */
-function searchBox(): ElementContent {
-  return h('div.site-search', { role: 'search', hidden: true }, [
+function searchBox(bundle: string): ElementContent {
+  return h('div.site-search', { role: 'search', hidden: true, dataBundle: bundle }, [
     h('label.visually-hidden', { htmlFor: 'search-input' }, 'Search the site'),
     h('input.search-input#search-input', {
       type: 'search', placeholder: 'Search', autoComplete: 'off', spellCheck: 'false',

@@ -2,16 +2,17 @@
 // `data-pagefind-body`, so the 404 page and the chrome around an article stay out) and
 // writes its bundle to pagefind/ beside them. The bundle is a pure function of those pages,
 // so it is kept in the build cache under a key made of the pages' own cache keys: a build
-// whose pages are all unchanged copies the bundle and never starts Pagefind.
+// whose pages are all unchanged links the bundle's files in and never starts Pagefind.
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
 import * as pagefind from 'pagefind';
 import type { BuildCache } from './build-cache.ts';
 
-/** Where the bundle goes, relative to dist/; site.js loads `/pagefind/pagefind.js`. */
+/** Where the bundle goes, relative to dist/. */
 export const SEARCH_DIR = 'pagefind';
+/** The bundle's script, which site.js loads (the search box names it). */
+export const SEARCH_SCRIPT = `/${SEARCH_DIR}/pagefind.js`;
 
 /**
  * Parts of an article that are not prose a reader searches for: heading anchors ("#"), the
@@ -35,19 +36,16 @@ interface BundleFile {
  * @returns the bundle's files, relative to `siteDir`, and whether it came from the cache.
  */
 export async function writeSearchIndex(siteDir: string, key: string, cache: BuildCache): Promise<{ files: string[]; cached: boolean }> {
-  const hit = await cache.readEntry('search', key);
-  let bundle: BundleFile[];
-  if (hit) bundle = deserialize(hit) as BundleFile[];
-  else {
-    bundle = await indexPages(siteDir);
-    await cache.putEntry('search', key, serialize(bundle));
-  }
-  const dirs = new Set(bundle.map((f) => dirname(join(siteDir, SEARCH_DIR, f.path))));
-  for (const d of dirs) await mkdir(d, { recursive: true });
+  const target = join(siteDir, SEARCH_DIR);
+  const linked = await cache.linkFolder('search', key, target);
+  if (linked) return { files: linked.map((f) => `${SEARCH_DIR}/${f}`), cached: true };
+  const bundle = await indexPages(siteDir);
+  for (const d of new Set(bundle.map((f) => dirname(join(target, f.path))))) await mkdir(d, { recursive: true });
   for (let i = 0; i < bundle.length; i += 64) {
-    await Promise.all(bundle.slice(i, i + 64).map((f) => writeFile(join(siteDir, SEARCH_DIR, f.path), f.content)));
+    await Promise.all(bundle.slice(i, i + 64).map((f) => writeFile(join(target, f.path), f.content)));
   }
-  return { files: bundle.map((f) => `${SEARCH_DIR}/${f.path}`), cached: hit !== null };
+  await cache.putFolder('search', key, bundle);
+  return { files: bundle.map((f) => `${SEARCH_DIR}/${f.path}`), cached: false };
 }
 
 /** Run Pagefind over the HTML under `siteDir`; its files sorted by path. */

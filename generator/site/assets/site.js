@@ -75,8 +75,8 @@
     markSection();
   }
 
-  // Search: Pagefind's index, built with the site into /pagefind/. The box appears once the
-  // index's script has loaded (so where there is no index, as in the dev server, there is no box).
+  // Search: Pagefind's index, built with the site into /pagefind/ (the box names its script;
+  // the dev server has no index and renders no box). The box appears once the script loads.
   var search = document.querySelector('.site-search');
   if (search) setUpSearch(search);
 
@@ -89,7 +89,7 @@
     var ready = null;
     var asked = 0;
     var timer = 0;
-    import('/pagefind/pagefind.js').then(function (pagefind) {
+    import(box.getAttribute('data-bundle')).then(function (pagefind) {
       engine = pagefind;
       box.hidden = false;
     }, function () { /* no index: no search box */ });
