@@ -104,10 +104,8 @@ for (const javaScript of [true, false]) {
     await page.locator('#menu-toggle').focus();
     await page.keyboard.press('Space');
     assert.equal(await nav.isVisible(), true);
-    if (javaScript) {
-      await page.keyboard.press('Escape');
-      assert.equal(await nav.isVisible(), false, 'Escape closes it');
-    }
+    await page.keyboard.press(javaScript ? 'Escape' : 'Space');
+    assert.equal(await nav.isVisible(), false, javaScript ? 'Escape closes it' : 'Space again closes it');
     // Sticky: at the bottom of the longest page the header (and the menu) is still on screen.
     await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
     const top = await page.locator('.site-header').evaluate((e) => e.getBoundingClientRect().top);
@@ -134,13 +132,14 @@ test('the nav stays on one row wherever it is shown', async () => {
 test('the contract table at 390 px scrolls sideways in its box, says so, and clips nothing', async () => {
   const page = await open('/contract/', { width: 390 });
   const box = page.locator('.table-scroll.contract');
-  const m = await box.evaluate((el) => {
+  await page.exposeFunction('edgeShadows', edgeShadows);
+  const m = await box.evaluate(async (el) => {
     const cells = [...el.querySelectorAll('th, td')];
     return {
       scrolls: el.scrollWidth > el.clientWidth,
       overflowX: getComputedStyle(el).overflowX,
-      // A shadow at the right edge shows there is more (background layers, not an inline style).
-      shadow: getComputedStyle(el).backgroundImage.includes('radial-gradient'),
+      // An inset shadow at the right edge shows there is more; none at the left yet.
+      shadow: await (window as unknown as { edgeShadows: typeof edgeShadows }).edgeShadows(getComputedStyle(el).boxShadow),
       clipped: cells.filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent),
       firstColumnWraps: getComputedStyle(el.querySelector('td:first-child code')!).overflowWrap,
       // No word of the Reason column broken: every cell is at least as wide as its longest word.
@@ -159,18 +158,33 @@ test('the contract table at 390 px scrolls sideways in its box, says so, and cli
       }).map((td) => td.textContent),
     };
   });
-  assert.deepEqual(m, { scrolls: true, overflowX: 'auto', shadow: true, clipped: [], firstColumnWraps: 'anywhere', brokenWords: [] });
-  // Scrolled to the end, the last column is fully inside the box.
-  const edges = await box.evaluate((el) => {
+  assert.deepEqual(m, { scrolls: true, overflowX: 'auto', shadow: 'right', clipped: [], firstColumnWraps: 'anywhere', brokenWords: [] });
+  // Scrolled to the end, the last column is fully inside the box and the shadow moved left.
+  const edges = await box.evaluate(async (el) => {
     el.scrollLeft = el.scrollWidth;
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     const last = el.querySelector('tr td:last-child')!.getBoundingClientRect();
-    return { cell: Math.round(last.right), box: Math.round(el.getBoundingClientRect().right) };
+    return { cell: Math.round(last.right), box: Math.round(el.getBoundingClientRect().right), shadow: getComputedStyle(el).boxShadow };
   });
   assert.ok(edges.cell <= edges.box, JSON.stringify(edges));
+  assert.equal(edgeShadows(edges.shadow), 'left');
+  // At 1280 px the table fits: no shadow at all.
+  const wide = await open('/contract/');
+  assert.equal(await wide.locator('.table-scroll.contract').evaluate((el) => [el.scrollWidth > el.clientWidth, getComputedStyle(el).boxShadow].join()), 'false,none');
+  await wide.context().close();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0, 'the page itself does not scroll sideways');
   await page.context().close();
 });
+
+/** Which edges of a scroll box a computed box-shadow darkens: inset shadows with x < 0 are on the right. */
+function edgeShadows(boxShadow: string): string {
+  const sides = boxShadow.split(/,(?![^(]*\))/).map((shadow) => {
+    const x = Number(/(-?[\d.]+)px -?[\d.]+px/.exec(shadow)?.[1] ?? 0);
+    return x < 0 ? 'right' : x > 0 ? 'left' : null;
+  });
+  return sides.filter(Boolean).join(',') || 'none';
+}
 
 test('code-block headers stay on one line at 390 px ("Copy" beside the status)', async () => {
   const page = await open('/validation/', { width: 390 });
