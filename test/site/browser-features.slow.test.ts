@@ -48,6 +48,9 @@ async function results(page: Page): Promise<string[]> {
 
 test('search finds "ripgrep" and goes to the validation procedure that installs it', async () => {
   const page = await open('/');
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   await page.locator('.search-input').waitFor({ state: 'visible' });
   await page.locator('.search-input').fill('ripgrep');
   const found = await results(page);
@@ -56,6 +59,7 @@ test('search finds "ripgrep" and goes to the validation procedure that installs 
   assert.match((await page.locator('.search-results mark').first().textContent())!, /ripgrep/);
   await page.locator('.search-results a').first().click();
   await page.waitForURL(`${server.url}/validation/#1-profiles-survive-a-reboot`);
+  assert.deepEqual(problems, [], 'Pagefind and its worker load without errors or warnings');
   await page.context().close();
 });
 
