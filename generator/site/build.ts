@@ -23,7 +23,7 @@ import { outputFileForUrl, urlForContentPath } from './routes.ts';
 import { BuildError, navOf, siteProblems } from './site-model.ts';
 import { SEARCH_SCRIPT, writeSearchIndex } from './search-index.ts';
 import { renderRobots, renderSitemap } from './sitemap.ts';
-import { cardFileForUrl, renderCard } from './social-card.ts';
+import { cardFileForUrl } from './social-card.ts';
 import { indexSpecResults } from './spec-results.ts';
 import { defaultWorkerCount, forEachShare, LocalOwner, WorkerOwner, type PageOwner } from './worker-pool.ts';
 
@@ -201,7 +201,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
       }
     }
     const cardsStarted = performance.now();
-    const cards = await writeCards(staging, pages, config, assets.files.get('assets/logo.svg')!.toString('utf8'), cache);
+    const cards = await writeCards(staging, pages, config, assets.files.get('assets/logo.svg')!.toString('utf8'), cache, ownersFor);
     const searchStarted = performance.now();
     const searchKey = hashOf(...pages.map((f, i) => `${f.url}\0${pageKeys[i]}`));
     const search = await writeSearchIndex(staging, searchKey, cache);
@@ -233,27 +233,30 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
 }
 
 /**
- * Each page's social card, drawn now or linked from the cache (keyed by what it shows and the
- * generator, whose version covers the card's template and renderer). Returns the files written.
+ * Each page's social card, linked from the cache (keyed by what it shows and the generator,
+ * whose version covers the card's template and renderer) or drawn now by the page owners.
+ * Returns the files written and how many were drawn.
  */
-async function writeCards(staging: string, pages: PageFacts[], config: SiteConfig, logo: string, cache: BuildCache): Promise<{ files: string[]; rendered: number }> {
+async function writeCards(staging: string, pages: PageFacts[], config: SiteConfig, logo: string, cache: BuildCache, ownersFor: (n: number) => PageOwner[]): Promise<{ files: string[]; rendered: number }> {
   const files = pages.map((f) => cardFileForUrl(f.url));
   for (const d of new Set(files.map((f) => dirname(join(staging, f))))) await mkdir(d, { recursive: true });
-  let rendered = 0;
   const host = new URL(config.origin).host;
+  const texts = pages.map((f) => ({ title: f.title, kicker: f.kicker, description: f.description, siteName: config.name, host }));
+  const keys = texts.map((text) => cache.pageKey('card', JSON.stringify(text), logo));
+  const toDraw: number[] = [];
   for (let k = 0; k < pages.length; k += 64) {
-    await Promise.all(pages.slice(k, k + 64).map(async (f, j) => {
-      const text = { title: f.title, kicker: f.kicker, description: f.description, siteName: config.name, host };
-      const key = cache.pageKey('card', JSON.stringify(text), logo);
-      const target = join(staging, files[k + j]!);
-      if (await cache.linkEntry('cards', key, target)) return;
-      const png = renderCard(text, logo);
-      rendered++;
-      await writeFile(target, png);
-      await cache.putEntry('cards', key, png);
+    await Promise.all(pages.slice(k, k + 64).map(async (_, j) => {
+      if (!(await cache.linkEntry('cards', keys[k + j]!, join(staging, files[k + j]!)))) toDraw.push(k + j);
     }));
   }
-  return { files, rendered };
+  toDraw.sort((a, b) => a - b);
+  await forEachShare(ownersFor(toDraw.length), toDraw, 20, (owner, share) => owner.cards(share.map((i) => ({ text: texts[i]!, logo }))), async (share, pngs) => {
+    await Promise.all(share.map(async (i, k) => {
+      await writeFile(join(staging, files[i]!), pngs[k]!);
+      await cache.putEntry('cards', keys[i]!, pngs[k]!);
+    }));
+  });
+  return { files, rendered: toDraw.length };
 }
 
 /** Read every page (a bounded number at a time), with where it is published. */

@@ -66,11 +66,14 @@ export function cardSvg(text: CardText, logo: string): string {
   ].join('');
 }
 
-/** Render an SVG to PNG at its own size, or at `width` px wide. */
-export function renderPng(svg: string, width?: number): Buffer {
-  if (!FONT_FILES.every((f) => existsSync(f))) throw new Error(`social cards need the DejaVu fonts in ${FONT_DIR} (Debian package fonts-dejavu-core)`);
+/**
+ * Render an SVG to PNG at its own size, or at `width` px wide.
+ * @param text the SVG has text, so the fonts are loaded (default: false; loading them is most of a card's cost)
+ */
+export function renderPng(svg: string, width?: number, text = false): Buffer {
+  if (text && !FONT_FILES.every((f) => existsSync(f))) throw new Error(`social cards need the DejaVu fonts in ${FONT_DIR} (Debian package fonts-dejavu-core)`);
   const resvg = new Resvg(svg, {
-    font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' },
+    font: { fontFiles: text ? FONT_FILES : [], loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' },
     fitTo: width ? { mode: 'width', value: width } : { mode: 'original' },
   });
   return resvg.render().asPng();
@@ -78,7 +81,7 @@ export function renderPng(svg: string, width?: number): Buffer {
 
 /** The card of a page as PNG. */
 export function renderCard(text: CardText, logo: string): Buffer {
-  return renderPng(cardSvg(text, logo));
+  return renderPng(cardSvg(text, logo), undefined, true);
 }
 
 /** The apple-touch-icon: the logo on the paper colour (iOS draws transparency black). */
