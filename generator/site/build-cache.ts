@@ -147,6 +147,33 @@ export class BuildCache {
     return true;
   }
 
+  /** Whether anything is kept between builds. */
+  get enabled(): boolean {
+    return this.dir !== null;
+  }
+
+  /** The file of the cached entry `key` of `kind` (whether or not it exists), or null without a cache. */
+  entryFile(kind: EntryKind, key: string): string | null {
+    return this.dir ? this.entryPath(kind, key) : null;
+  }
+
+  /** Count `key` of `kind` as used by this build (kept when it saves). */
+  use(kind: EntryKind, key: string): void {
+    this.used[kind].add(key);
+  }
+
+  /** The files of the cached folder `key` of `kind` (relative path -> file), or null when there is none. */
+  async folderFiles(kind: EntryKind, key: string): Promise<Map<string, string> | null> {
+    if (!this.dir) return null;
+    try {
+      const files = JSON.parse(await readFile(join(this.entryPath(kind, key), FOLDER_LIST), 'utf8')) as string[];
+      return new Map(files.map((f) => [f, join(this.entryPath(kind, key), f)]));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
   /** Hard-link the cached entry `key` of `kind` to `target` (a copy across filesystems); false when there is none. */
   async linkEntry(kind: EntryKind, key: string, target: string): Promise<boolean> {
     if (!this.dir) return false;

@@ -16,6 +16,7 @@ import { loadSiteAssets } from './assets.ts';
 import { BuildCache, hashOf } from './build-cache.ts';
 import { defaultSiteConfig, type SiteConfig } from './config.ts';
 import { lastCommitDates } from './git-dates.ts';
+import { holdsExactly } from './dist-reuse.ts';
 import { notFoundPage } from './not-found.ts';
 import { artifactTarget, type BodyContext, type HighlightStats, type PageItem, type SiteContext } from './page-store.ts';
 import { displayPath, findMarkdownFiles } from './pages.ts';
@@ -23,7 +24,7 @@ import { outputFileForUrl, urlForContentPath } from './routes.ts';
 import { BuildError, navOf, siteProblems } from './site-model.ts';
 import { SEARCH_SCRIPT, writeSearchIndex } from './search-index.ts';
 import { renderRobots, renderSitemap } from './sitemap.ts';
-import { cardFileForUrl } from './social-card.ts';
+import { CARD_DIR, cardFileForUrl } from './social-card.ts';
 import { indexSpecResults } from './spec-results.ts';
 import { defaultWorkerCount, forEachShare, LocalOwner, WorkerOwner, type PageOwner } from './worker-pool.ts';
 
@@ -201,12 +202,14 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
       }
     }
     const cardsStarted = performance.now();
-    const cards = await writeCards(staging, pages, config, assets.files.get('assets/logo.svg')!.toString('utf8'), cache, ownersFor);
+    const cards = await writeCards(staging, outDir, pages, config, assets.files.get('assets/logo.svg')!.toString('utf8'), cache, ownersFor);
     const searchStarted = performance.now();
     const searchKey = hashOf(...pages.map((f, i) => `${f.url}\0${pageKeys[i]}`));
-    const search = await writeSearchIndex(staging, searchKey, cache);
+    const search = await writeSearchIndex(staging, searchKey, cache, outDir);
     const searchMs = performance.now() - searchStarted;
     await cache.save();
+    // Folders of the old dist/ that are exactly what this build wrote move over (dist-reuse.ts).
+    for (const dir of [cards.reuse, search.reuse]) if (dir) await rename(join(outDir, dir), join(staging, dir));
     await rm(outDir, { recursive: true, force: true });
     await rename(staging, outDir);
 
@@ -233,16 +236,22 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
 }
 
 /**
- * Each page's social card, linked from the cache (keyed by what it shows and the generator,
- * whose version covers the card's template and renderer) or drawn now by the page owners.
- * Returns the files written and how many were drawn.
+ * Each page's social card, from the cache (keyed by what it shows and the generator, whose
+ * version covers the card's template and renderer) or drawn now by the page owners, and
+ * hard-linked from the cache into og/. When the og/ of `previous` (the dist/ this build
+ * replaces) holds exactly these cards, nothing is written and `reuse` names that folder.
  */
-async function writeCards(staging: string, pages: PageFacts[], config: SiteConfig, logo: string, cache: BuildCache, ownersFor: (n: number) => PageOwner[]): Promise<{ files: string[]; rendered: number }> {
+async function writeCards(staging: string, previous: string, pages: PageFacts[], config: SiteConfig, logo: string, cache: BuildCache, ownersFor: (n: number) => PageOwner[]): Promise<{ files: string[]; rendered: number; reuse: string | null }> {
   const files = pages.map((f) => cardFileForUrl(f.url));
-  for (const d of new Set(files.map((f) => dirname(join(staging, f))))) await mkdir(d, { recursive: true });
   const host = new URL(config.origin).host;
   const texts = pages.map((f) => ({ title: f.title, kicker: f.kicker, description: f.description, siteName: config.name, host }));
   const keys = texts.map((text) => cache.pageKey('card', JSON.stringify(text), logo));
+  const cached = new Map(files.map((f, i) => [f.slice(CARD_DIR.length + 1), cache.entryFile('cards', keys[i]!)!]));
+  if (cache.enabled && holdsExactly(join(previous, CARD_DIR), cached)) {
+    for (const key of keys) cache.use('cards', key);
+    return { files, rendered: 0, reuse: CARD_DIR };
+  }
+  for (const d of new Set(files.map((f) => dirname(join(staging, f))))) await mkdir(d, { recursive: true });
   const toDraw: number[] = [];
   for (let k = 0; k < pages.length; k += 64) {
     await Promise.all(pages.slice(k, k + 64).map(async (_, j) => {
@@ -252,11 +261,12 @@ async function writeCards(staging: string, pages: PageFacts[], config: SiteConfi
   toDraw.sort((a, b) => a - b);
   await forEachShare(ownersFor(toDraw.length), toDraw, 20, (owner, share) => owner.cards(share.map((i) => ({ text: texts[i]!, logo }))), async (share, pngs) => {
     await Promise.all(share.map(async (i, k) => {
-      await writeFile(join(staging, files[i]!), pngs[k]!);
       await cache.putEntry('cards', keys[i]!, pngs[k]!);
+      // Linked from the cache where there is one, so the next build can reuse og/ whole.
+      if (!(await cache.linkEntry('cards', keys[i]!, join(staging, files[i]!)))) await writeFile(join(staging, files[i]!), pngs[k]!);
     }));
   });
-  return { files, rendered: toDraw.length };
+  return { files, rendered: toDraw.length, reuse: null };
 }
 
 /** Read every page (a bounded number at a time), with where it is published. */

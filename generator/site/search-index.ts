@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as pagefind from 'pagefind';
 import type { BuildCache } from './build-cache.ts';
+import { holdsExactly } from './dist-reuse.ts';
 
 /** Where the bundle goes, relative to dist/. */
 export const SEARCH_DIR = 'pagefind';
@@ -33,19 +34,30 @@ interface BundleFile {
 /**
  * Index the pages under `siteDir` and write the bundle to `siteDir/pagefind/`.
  * @param key names the pages' content (their cache keys, in order); equal keys, equal bundle.
- * @returns the bundle's files, relative to `siteDir`, and whether it came from the cache.
+ * @param previous the dist/ this build replaces: when its pagefind/ is this bundle, linked
+ * from the cache, nothing is written and `reuse` names that folder (the caller moves it in).
+ * @returns the bundle's files, relative to `siteDir`, whether it came from the cache, and the folder to reuse.
  */
-export async function writeSearchIndex(siteDir: string, key: string, cache: BuildCache): Promise<{ files: string[]; cached: boolean }> {
+export async function writeSearchIndex(siteDir: string, key: string, cache: BuildCache, previous: string): Promise<{ files: string[]; cached: boolean; reuse: string | null }> {
   const target = join(siteDir, SEARCH_DIR);
-  const linked = await cache.linkFolder('search', key, target);
-  if (linked) return { files: linked.map((f) => `${SEARCH_DIR}/${f}`), cached: true };
-  const bundle = await indexPages(siteDir);
-  for (const d of new Set(bundle.map((f) => dirname(join(target, f.path))))) await mkdir(d, { recursive: true });
-  for (let i = 0; i < bundle.length; i += 64) {
-    await Promise.all(bundle.slice(i, i + 64).map((f) => writeFile(join(target, f.path), f.content)));
+  const list = (files: Iterable<string>) => [...files].map((f) => `${SEARCH_DIR}/${f}`);
+  const kept = await cache.folderFiles('search', key);
+  if (kept && holdsExactly(join(previous, SEARCH_DIR), kept)) {
+    cache.use('search', key);
+    return { files: list(kept.keys()), cached: true, reuse: SEARCH_DIR };
   }
+  const linked = await cache.linkFolder('search', key, target);
+  if (linked) return { files: list(linked), cached: true, reuse: null };
+  const bundle = await indexPages(siteDir);
   await cache.putFolder('search', key, bundle);
-  return { files: bundle.map((f) => `${SEARCH_DIR}/${f.path}`), cached: false };
+  // Linked from the cache where there is one, so the next build can reuse the folder.
+  if (!(await cache.linkFolder('search', key, target))) {
+    for (const d of new Set(bundle.map((f) => dirname(join(target, f.path))))) await mkdir(d, { recursive: true });
+    for (let i = 0; i < bundle.length; i += 64) {
+      await Promise.all(bundle.slice(i, i + 64).map((f) => writeFile(join(target, f.path), f.content)));
+    }
+  }
+  return { files: list(bundle.map((f) => f.path)), cached: false, reuse: null };
 }
 
 /** Run Pagefind over the HTML under `siteDir`; its files sorted by path. */

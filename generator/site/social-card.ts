@@ -30,10 +30,13 @@ export interface CardText {
   host: string;
 }
 
+/** The folder of dist/ that holds the cards. */
+export const CARD_DIR = 'og';
+
 /** File under dist/ of the card of the page at `url`: "/" -> og/index.png, "/cli/" -> og/cli.png. */
 export function cardFileForUrl(url: string): string {
   const path = url.replace(/^\/+|\/+$/g, '').replace(/\.html$/, '');
-  return `og/${path || 'index'}.png`;
+  return `${CARD_DIR}/${path || 'index'}.png`;
 }
 
 /** The card as SVG; `logo` is the site's logo SVG, drawn at the top left. */

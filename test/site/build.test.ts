@@ -222,3 +222,24 @@ test('search index: Pagefind indexes the pages (not the 404 page), deterministic
     if (f.includes('.')) assert.ok((await readFile(join(out, 'pagefind', f))).equals(await readFile(join(again.out, 'pagefind', f))), f);
   }
 });
+
+test('a warm build reuses the old dist/\'s og/ and pagefind/ only when they hold exactly the cached files', async () => {
+  const { stat, writeFile: write, unlink } = await import('node:fs/promises');
+  const dir = await tempSite(basic);
+  const out = join(dir, 'dist');
+  const opts = { contentDir: join(dir, 'content'), rootDir: dir, cacheDir: join(dir, 'cache'), gitDates: false, outDir: out };
+  await buildSite(opts);
+  const inode = async (f: string) => (await stat(join(out, f))).ino;
+  const before = [await inode('og'), await inode('pagefind'), await inode('og/guide.png')];
+  await buildSite(opts);
+  assert.deepEqual([await inode('og'), await inode('pagefind'), await inode('og/guide.png')], before, 'the folders moved over');
+  // Anything else in them (a stray file, a missing one) and they are written anew.
+  await write(join(out, 'og/stray.png'), 'x');
+  await unlink(join(out, 'pagefind/pagefind.js'));
+  const third = await buildSite(opts);
+  assert.notEqual(await inode('og'), before[0]);
+  assert.ok(!third.files.includes('og/stray.png'));
+  await assert.rejects(stat(join(out, 'og/stray.png')));
+  assert.ok((await stat(join(out, 'pagefind/pagefind.js'))).isFile());
+  assert.deepEqual([third.cards, third.search], [{ rendered: 0, cached: 3 }, 'cached']);
+});
