@@ -20,7 +20,7 @@ export function notFoundPage(): SpecialPage {
     // Shown as the lead under the title, so the body does not say it again.
     description: 'There is no page at this address.',
     url: '/404.html',
-    body: [h('p', ['Start again from the ', h('a', { href: '/' }, 'home page'), ', or search the site.'])],
+    body: [h('p', ['Start again from the ', h('a', { href: '/' }, 'home page'), '.'])],
     noindex: true,
   };
 }
