@@ -44,7 +44,11 @@ async function watchedPage(context: BrowserContext): Promise<{ page: Page; probl
   const problems: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('requestfailed', (r) => {
+    // The browser fetches a page's icon on its own and drops the fetch when a click leaves the page first.
+    if (r.failure()?.errorText === 'net::ERR_ABORTED' && /\/favicon[^/]*$/.test(r.url())) return;
+    problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
+  });
   page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
   return { page, problems };
 }
