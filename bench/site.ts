@@ -108,7 +108,7 @@ await writeCorpus(corpus);
 const cache = join(root, 'cache');
 await rm(cache, { recursive: true, force: true });
 const [cold, coldS] = await time(() => buildSite({ contentDir: corpus, outDir: join(root, 'out-onix'), cacheDir: cache, gitDates: false }));
-const phases = (r: typeof cold) => `load ${(r.phasesMs.load / 1000).toFixed(2)} s, render ${(r.phasesMs.render / 1000).toFixed(2)} s, write ${(r.phasesMs.write / 1000).toFixed(2)} s`;
+const phases = (r: typeof cold) => `load ${(r.phasesMs.load / 1000).toFixed(2)} s, render ${(r.phasesMs.render / 1000).toFixed(2)} s, write ${(r.phasesMs.write / 1000).toFixed(2)} s (of which social cards ${(r.phasesMs.cards / 1000).toFixed(2)} s: ${r.cards.rendered} drawn, ${r.cards.cached} from the cache; search index ${(r.phasesMs.search / 1000).toFixed(2)} s, ${r.search})`;
 rows.push({ name: 'onix (cold cache)', seconds: coldS, cpu: lastCpu, note: `${cold.parsed.parsed} pages parsed, ${cold.highlighted.tokenized} blocks highlighted, ${cold.workers} workers; ${phases(cold)}` });
 const [warm, warmS] = await time(() => buildSite({ contentDir: corpus, outDir: join(root, 'out-onix'), cacheDir: cache, gitDates: false }));
 rows.push({ name: 'onix (warm cache)', seconds: warmS, cpu: lastCpu, note: `${warm.parsed.parsed} pages parsed, ${warm.rendered.cached} pages from the cache; ${phases(warm)}` });

@@ -1,10 +1,12 @@
 // The site's own static files (generator/site/assets/): CSS and script get content-hashed
-// names so browsers may cache them forever; logo and favicon keep stable names.
+// names so browsers may cache them forever; logo and favicons keep stable names. The PNG
+// favicon and the apple-touch-icon are drawn from favicon.svg / logo.svg (social-card.ts).
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { AssetUrls } from './layout.ts';
+import { renderPng, touchIconSvg } from './social-card.ts';
 
 export const assetsDir = fileURLToPath(new URL('./assets/', import.meta.url));
 
@@ -30,6 +32,11 @@ export async function loadSiteAssets(): Promise<SiteAssets> {
     [jsPath, js],
     ['assets/logo.svg', logo],
     ['favicon.svg', favicon],
+    ['favicon-32.png', renderPng(favicon.toString('utf8'), 32)],
+    ['apple-touch-icon.png', renderPng(touchIconSvg(logo.toString('utf8')))],
   ]);
-  return { urls: { css: `/${cssPath}`, js: `/${jsPath}`, logo: '/assets/logo.svg', favicon: '/favicon.svg', ogImage: '/assets/logo.svg' }, files };
+  return {
+    urls: { css: `/${cssPath}`, js: `/${jsPath}`, logo: '/assets/logo.svg', favicon: '/favicon.svg', faviconPng: '/favicon-32.png', touchIcon: '/apple-touch-icon.png', search: null },
+    files,
+  };
 }

@@ -1,7 +1,8 @@
 // buildSite(): content/ -> dist/. Every page's facts (parsed, or from the cache) first, so
 // the whole site is checked before anything is written; then each page's HTML (rendered by
-// the thread that parsed it, or copied from the cache); then 404.html, sitemap.xml,
-// robots.txt, assets, report artifacts, .nojekyll and CNAME. The new dist/ is assembled
+// the thread that parsed it, or copied from the cache); then 404.html, each page's social
+// card, sitemap.xml, robots.txt, assets, report artifacts, .nojekyll and CNAME; last the
+// search index, made from the pages as written. The new dist/ is assembled
 // beside the old one and takes its place at the end, so a failed build leaves dist/ as it
 // was. Two builds of one commit are byte-identical, whatever the cache and thread count.
 
@@ -17,11 +18,15 @@ import { loadSiteAssets } from './assets.ts';
 import { BuildCache, hashOf } from './build-cache.ts';
 import { defaultSiteConfig, type SiteConfig } from './config.ts';
 import { lastCommitDates } from './git-dates.ts';
+import { holdsExactly } from './dist-reuse.ts';
+import { notFoundPage } from './not-found.ts';
 import { artifactTarget, type BodyContext, type HighlightStats, type PageItem, type SiteContext } from './page-store.ts';
 import { displayPath, findMarkdownFiles } from './pages.ts';
 import { outputFileForUrl, urlForContentPath } from './routes.ts';
 import { BuildError, navOf, siteProblems } from './site-model.ts';
+import { SEARCH_SCRIPT, writeSearchIndex } from './search-index.ts';
 import { renderRobots, renderSitemap } from './sitemap.ts';
+import { CARD_DIR, cardFileForUrl } from './social-card.ts';
 import { indexSpecResults } from './spec-results.ts';
 import { defaultWorkerCount, forEachShare, LocalOwner, WorkerOwner, type PageOwner } from './worker-pool.ts';
 
@@ -62,11 +67,15 @@ export interface BuildResult {
   parsed: { parsed: number; cached: number };
   /** Pages rendered now / copied from the cache. */
   rendered: { rendered: number; cached: number };
+  /** Social cards drawn now / copied from the cache. */
+  cards: { rendered: number; cached: number };
+  /** Whether the search index was made now or copied from the cache. */
+  search: 'indexed' | 'cached';
   /** Worker threads the build used (0: all on the main thread). */
   workers: number;
   durationMs: number;
-  /** Where the time went: facts (read, parse, check), pages (render or copy, and write), the rest. */
-  phasesMs: { load: number; render: number; write: number };
+  /** Where the time went: facts (read, parse, check), pages (render or copy, and write), the rest (cards and search included). */
+  phasesMs: { load: number; render: number; write: number; cards: number; search: number };
 }
 
 /** Pages a build must have to parse or render before it starts worker threads for them. */
@@ -135,8 +144,9 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     // 2. Every page's HTML, assembled in a new folder beside outDir.
     const [dates, assets] = await Promise.all([datesPending, assetsPending]);
     const nav = navOf(pages);
-    const siteKey = hashOf(JSON.stringify([config, nav, assets.urls]));
-    const site: SiteContext = { config, nav, assets: assets.urls, dates: Object.fromEntries(dates) };
+    const urls = { ...assets.urls, search: SEARCH_SCRIPT };
+    const siteKey = hashOf(JSON.stringify([config, nav, urls]));
+    const site: SiteContext = { config, nav, assets: urls, dates: Object.fromEntries(dates) };
     const shown = resultsShown(report, reportDir);
     // Staging folders of killed builds go first; this one names its owner until it is dist/.
     await sweepOrphans(dirname(outDir), isSiteStaging(basename(outDir)));
@@ -172,12 +182,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
 
     // 3. The rest: 404 page, sitemap, robots.txt, assets, artifacts, CNAME.
     const other = new Map<string, string | Buffer>();
-    other.set('404.html', await local.store.special(body, site, {
-      title: 'Page not found',
-      description: 'There is no page at this address.',
-      url: '/404.html',
-      body: [h('p', ['There is no page at this address. Start again from the ', h('a', { href: '/' }, 'home page'), '.'])],
-    }));
+    other.set('404.html', await local.store.special(body, site, notFoundPage()));
     other.set('sitemap.xml', renderSitemap(config, pages.map((s) => ({ url: s.url, lastmod: dates.get(s.rel) ?? null }))));
     other.set('robots.txt', renderRobots(config));
     other.set('.nojekyll', '');
@@ -202,7 +207,15 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
         await copyFile(source, join(staging, artifactTarget(path)));
       }
     }
+    const cardsStarted = performance.now();
+    const cards = await writeCards(staging, outDir, pages, config, assets.files.get('assets/logo.svg')!.toString('utf8'), cache, ownersFor);
+    const searchStarted = performance.now();
+    const searchKey = hashOf(...pages.map((f, i) => `${f.url}\0${pageKeys[i]}`));
+    const search = await writeSearchIndex(staging, searchKey, cache, outDir);
+    const searchMs = performance.now() - searchStarted;
     await cache.save();
+    // Folders of the old dist/ that are exactly what this build wrote move over (dist-reuse.ts).
+    for (const dir of [cards.reuse, search.reuse]) if (dir) await rename(join(outDir, dir), join(staging, dir));
     releaseDir(staging);
     await rm(outDir, { recursive: true, force: true });
     await rename(staging, outDir);
@@ -210,13 +223,15 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     return {
       outDir,
       pages: pages.length,
-      files: [...outputs, ...other.keys(), ...artifacts].sort(),
+      files: [...outputs, ...other.keys(), ...artifacts, ...cards.files, ...search.files].sort(),
       highlighted,
       parsed: { parsed, cached: pages.length - parsed },
       rendered: { rendered: toRender.length, cached: copied },
+      cards: { rendered: cards.rendered, cached: cards.files.length - cards.rendered },
+      search: search.cached ? 'cached' : 'indexed',
       workers: (workers as PageOwner[] | null)?.length ?? 0,
       durationMs: performance.now() - started,
-      phasesMs: { load: loadedAt - started, render: renderedAt - loadedAt, write: performance.now() - renderedAt },
+      phasesMs: { load: loadedAt - started, render: renderedAt - loadedAt, write: performance.now() - renderedAt, cards: searchStarted - cardsStarted, search: searchMs },
     };
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
@@ -225,6 +240,40 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     await local.close();
     await Promise.all(((workers as PageOwner[] | null) ?? []).map((w) => w.close()));
   }
+}
+
+/**
+ * Each page's social card, from the cache (keyed by what it shows and the generator, whose
+ * version covers the card's template and renderer) or drawn now by the page owners, and
+ * hard-linked from the cache into og/. When the og/ of `previous` (the dist/ this build
+ * replaces) holds exactly these cards, nothing is written and `reuse` names that folder.
+ */
+async function writeCards(staging: string, previous: string, pages: PageFacts[], config: SiteConfig, logo: string, cache: BuildCache, ownersFor: (n: number) => PageOwner[]): Promise<{ files: string[]; rendered: number; reuse: string | null }> {
+  const files = pages.map((f) => cardFileForUrl(f.url));
+  const host = new URL(config.origin).host;
+  const texts = pages.map((f) => ({ title: f.title, kicker: f.kicker, description: f.description, siteName: config.name, host }));
+  const keys = texts.map((text) => cache.pageKey('card', JSON.stringify(text), logo));
+  const cached = new Map(files.map((f, i) => [f.slice(CARD_DIR.length + 1), cache.entryFile('cards', keys[i]!)!]));
+  if (cache.enabled && holdsExactly(join(previous, CARD_DIR), cached)) {
+    for (const key of keys) cache.use('cards', key);
+    return { files, rendered: 0, reuse: CARD_DIR };
+  }
+  for (const d of new Set(files.map((f) => dirname(join(staging, f))))) await mkdir(d, { recursive: true });
+  const toDraw: number[] = [];
+  for (let k = 0; k < pages.length; k += 64) {
+    await Promise.all(pages.slice(k, k + 64).map(async (_, j) => {
+      if (!(await cache.linkEntry('cards', keys[k + j]!, join(staging, files[k + j]!)))) toDraw.push(k + j);
+    }));
+  }
+  toDraw.sort((a, b) => a - b);
+  await forEachShare(ownersFor(toDraw.length), toDraw, 20, (owner, share) => owner.cards(share.map((i) => ({ text: texts[i]!, logo }))), async (share, pngs) => {
+    await Promise.all(share.map(async (i, k) => {
+      await cache.putEntry('cards', keys[i]!, pngs[k]!);
+      // Linked from the cache where there is one, so the next build can reuse og/ whole.
+      if (!(await cache.linkEntry('cards', keys[i]!, join(staging, files[i]!)))) await writeFile(join(staging, files[i]!), pngs[k]!);
+    }));
+  });
+  return { files, rendered: toDraw.length, reuse: null };
 }
 
 /** Read every page (a bounded number at a time), with where it is published. */

@@ -5,7 +5,6 @@
 // shows the last report on disk.
 
 import { resolve } from 'node:path';
-import { h } from 'hastscript';
 import { ParseCache } from '../markdown/parse-cache.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
 import type { PageProblem, PageSummary } from './analyze.ts';
@@ -14,6 +13,7 @@ import { defaultSiteConfig, type SiteConfig } from './config.ts';
 import { lastCommitDates } from './git-dates.ts';
 import { createCodeHighlighter, isHighlighted, transcriptLanguages, type CodeHighlighter } from './highlight.ts';
 import { checkLinks } from './links.ts';
+import { notFoundPage } from './not-found.ts';
 import { createPageRenderer, type PageRenderer, type RenderSite } from './render-page.ts';
 import { SiteModel, STATIC_URLS } from './site-model.ts';
 import { loadReport } from '../spec/report.ts';
@@ -146,12 +146,7 @@ export class DevSite {
   }
 
   notFoundHtml(): string {
-    return this.renderer.renderSpecial({
-      title: 'Page not found',
-      description: 'There is no page at this address.',
-      url: '/404.html',
-      body: [h('p', ['There is no page at this address. Start again from the ', h('a', { href: '/' }, 'home page'), '.'])],
-    });
+    return this.renderer.renderSpecial(notFoundPage());
   }
 
   /** Report artifact on disk for a `/spec-artifacts/...` URL, or null. */

@@ -148,7 +148,7 @@ export class PageStore {
     const site: RenderSite = {
       config: defaultSiteConfig,
       nav: [],
-      assets: { css: '', js: '', logo: '', favicon: '', ogImage: '' },
+      assets: { css: '', js: '', logo: '', favicon: '', faviconPng: '', touchIcon: '', search: null },
       lastUpdated: () => null,
       highlighter,
       results,

@@ -17,6 +17,7 @@ import { renderCodeBlock } from './code-block.ts';
 import type { CodeHighlighter } from './highlight.ts';
 import { renderLayout, type LayoutSite } from './layout.ts';
 import { parseRawHtml, sanitizeBody } from './sanitize-body.ts';
+import type { SpecialPage } from './not-found.ts';
 import type { BlockResult, SpecResults } from './spec-results.ts';
 
 /** Where renderDocument() puts the body. */
@@ -44,7 +45,7 @@ export interface PageRenderer {
   /** The document around a body from renderBody(): needs only the page's facts and the site. */
   renderDocument(facts: PageFacts, body: string): string;
   /** A document with the site's layout around `body` (404 page, dev error page). */
-  renderSpecial(options: { title: string; description: string; url: string; body: ElementContent[] }): string;
+  renderSpecial(options: SpecialPage): string;
 }
 
 export interface PageRendererOptions {
@@ -157,7 +158,7 @@ export function createPageRenderer(site: RenderSite, options: PageRendererOption
     return renderDocument(summary, renderBody(summary));
   }
 
-  function renderSpecial(options: { title: string; description: string; url: string; body: ElementContent[] }): string {
+  function renderSpecial(options: SpecialPage): string {
     return processor.stringify(renderLayout(site, { ...options, kicker: '', rel: null, toc: [] }));
   }
 

@@ -12,7 +12,7 @@ import { findMarkdownFiles, forgetPage, loadPage } from './pages.ts';
 import { urlForContentPath } from './routes.ts';
 
 /** URLs the build writes besides pages (links to them are not broken). */
-export const STATIC_URLS: ReadonlySet<string> = new Set(['/404.html', '/sitemap.xml', '/robots.txt', '/favicon.svg', '/CNAME']);
+export const STATIC_URLS: ReadonlySet<string> = new Set(['/404.html', '/sitemap.xml', '/robots.txt', '/favicon.svg', '/favicon-32.png', '/apple-touch-icon.png', '/CNAME']);
 
 export class SiteModel {
   /** Summaries by absolute file path, in sorted path order after load(). */

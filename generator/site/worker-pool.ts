@@ -7,10 +7,18 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PageStore, type BodyContext, type HighlightStats, type LoadResult, type PageItem, type RenderResult, type SiteContext } from './page-store.ts';
+import { renderCard, type CardText } from './social-card.ts';
+
+/** A social card to draw: its text and the logo SVG. */
+export interface CardItem {
+  text: CardText;
+  logo: string;
+}
 
 export type WorkerRequest =
   | { id: number; type: 'load'; context: BodyContext; items: PageItem[] }
-  | { id: number; type: 'render'; context: BodyContext; site: SiteContext; items: PageItem[] };
+  | { id: number; type: 'render'; context: BodyContext; site: SiteContext; items: PageItem[] }
+  | { id: number; type: 'cards'; cards: CardItem[] };
 
 /** What load() gives back: facts (or the problem), tokenised blocks, pages parsed now. */
 export interface LoadReply {
@@ -22,6 +30,7 @@ export interface LoadReply {
 export type WorkerReply =
   | ({ id: number; type: 'load' } & LoadReply)
   | ({ id: number; type: 'render' } & RenderResult)
+  | { id: number; type: 'cards'; pngs: Uint8Array[] }
   | { id: number; type: 'error'; message: string };
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -37,7 +46,14 @@ export interface PageOwner {
   load(context: BodyContext, items: PageItem[]): Promise<LoadReply>;
   /** Complete documents (see PageStore.documents). */
   render(context: BodyContext, site: SiteContext, items: PageItem[]): Promise<RenderResult>;
+  /** Social cards as PNG, in order. */
+  cards(cards: CardItem[]): Promise<Uint8Array[]>;
   close(): Promise<void>;
+}
+
+/** Draw social cards in this thread. */
+export function drawCards(cards: CardItem[]): Uint8Array[] {
+  return cards.map((c) => renderCard(c.text, c.logo));
 }
 
 /** The main thread as an owner. */
@@ -51,6 +67,10 @@ export class LocalOwner implements PageOwner {
 
   render(context: BodyContext, site: SiteContext, items: PageItem[]): Promise<RenderResult> {
     return this.store.documents(context, site, items);
+  }
+
+  async cards(cards: CardItem[]): Promise<Uint8Array[]> {
+    return drawCards(cards);
   }
 
   close(): Promise<void> {
@@ -105,6 +125,10 @@ export class WorkerOwner implements PageOwner {
   async render(context: BodyContext, site: SiteContext, items: PageItem[]): Promise<RenderResult> {
     const { html, highlighted, parsed } = await this.request<Extract<WorkerReply, { type: 'render' }>>({ type: 'render', context, site, items });
     return { html, highlighted, parsed };
+  }
+
+  async cards(cards: CardItem[]): Promise<Uint8Array[]> {
+    return (await this.request<Extract<WorkerReply, { type: 'cards' }>>({ type: 'cards', cards })).pngs;
   }
 
   async close(): Promise<void> {

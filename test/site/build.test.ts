@@ -26,7 +26,7 @@ async function build(files: Record<string, string>) {
 test('builds pages, 404, sitemap, robots, .nojekyll, CNAME and assets', async () => {
   const { out, result } = await build(basic);
   assert.equal(result.pages, 3);
-  for (const f of ['index.html', 'guide/index.html', 'notes/extra/index.html', '404.html', 'sitemap.xml', 'robots.txt', '.nojekyll', 'CNAME', 'favicon.svg', 'assets/logo.svg']) {
+  for (const f of ['index.html', 'guide/index.html', 'notes/extra/index.html', '404.html', 'sitemap.xml', 'robots.txt', '.nojekyll', 'CNAME', 'favicon.svg', 'favicon-32.png', 'apple-touch-icon.png', 'assets/logo.svg', 'og/index.png', 'og/guide.png', 'og/notes/extra.png', 'pagefind/pagefind.js']) {
     assert.ok(result.files.includes(f), `missing ${f}`);
   }
   assert.equal(await read(out, 'CNAME'), 'example.org\n');
@@ -42,7 +42,19 @@ test('pages carry meta, nav with the current page, anchors, TOC only on long pag
   assert.match(guide, /<title>Guide · ONIX<\/title>/);
   assert.match(guide, /<link rel="canonical" href="https:\/\/onix-os\.com\/guide\/">/);
   assert.match(guide, /<meta property="og:description" content="The guide\.">/);
-  assert.match(guide, /<meta name="twitter:card" content="summary">/);
+  assert.match(guide, /<meta name="twitter:card" content="summary_large_image">/);
+  assert.match(guide, /<meta property="og:image" content="https:\/\/onix-os\.com\/og\/guide\.png">/);
+  assert.match(guide, /<link rel="apple-touch-icon" href="\/apple-touch-icon\.png">/);
+  assert.match(guide, /<article class="content" data-pagefind-body="">/);
+  // Previous/next follow the nav: Home (order 0), then the guide (order 1).
+  assert.match(guide, /<nav class="pager" aria-label="Previous and next page"><a class="pager-prev" href="\/" rel="prev">.*Home.*<\/a><\/nav>/);
+  assert.doesNotMatch(guide, /pager-next/);
+  assert.match(await read(out, 'index.html'), /<a class="pager-next" href="\/guide\/" rel="next">.*The guide/);
+  assert.doesNotMatch(await read(out, 'notes/extra/index.html'), /class="pager"/, 'a page not in the nav has no pager');
+  const notFound = await read(out, '404.html');
+  assert.match(notFound, /<meta name="robots" content="noindex">/);
+  assert.doesNotMatch(notFound, /rel="canonical"|og:url|data-pagefind-body/);
+  assert.equal(notFound.slice(notFound.indexOf('<body')).split('There is no page at this address.').length - 1, 1, 'the 404 text once (the lead), not again in the body');
   assert.match(guide, /<a href="\/guide\/" aria-current="page">The guide<\/a>/);
   assert.match(guide, /<a href="\/">Home<\/a>/);
   assert.doesNotMatch(guide, /notes\/extra/, 'a page without order is not in the nav');
@@ -139,10 +151,10 @@ test('the build cache: a warm build in a new process parses and renders nothing 
   const { pathToFileURL } = await import('node:url');
   const script = `import { buildSite } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../generator/site/build.ts')).href)};
 const r = await buildSite(${JSON.stringify({ ...opts, outDir: join(dir, 'warm') })});
-console.log(JSON.stringify([r.parsed, r.rendered, r.highlighted]));`;
+console.log(JSON.stringify([r.parsed, r.rendered, r.highlighted, r.cards, r.search]));`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), [{ parsed: 0, cached: 3 }, { rendered: 0, cached: 3 }, { tokenized: 0, cached: 0 }]);
+  assert.deepEqual(JSON.parse(r.stdout), [{ parsed: 0, cached: 3 }, { rendered: 0, cached: 3 }, { tokenized: 0, cached: 0 }, { rendered: 0, cached: 3 }, 'cached']);
   for (const f of cold.files) assert.ok((await readFile(join(dir, 'cold', f))).equals(await readFile(join(dir, 'warm', f))), f);
 });
 
@@ -172,4 +184,61 @@ test('the build cache serves nothing stale: an edit, a nav label, a date, a spec
   } as unknown as import('../../generator/spec/report-types.ts').SpecReport;
   const withReport = await buildSite({ ...opts, report });
   assert.deepEqual(withReport.rendered, { rendered: 1, cached: 2 }, 'only the page with a transcript shows results');
+});
+
+/** Width and height of a PNG, from its IHDR chunk. */
+function pngSize(data: Buffer): [number, number] {
+  assert.ok(data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'PNG signature');
+  assert.equal(data.subarray(12, 16).toString('latin1'), 'IHDR');
+  return [data.readUInt32BE(16), data.readUInt32BE(20)];
+}
+
+test('social cards: a 1200x630 PNG per page, 180 px touch icon, 32 px favicon; a title edit redraws only its card', async () => {
+  const dir = await tempSite(basic);
+  const opts = { contentDir: join(dir, 'content'), rootDir: dir, cacheDir: join(dir, 'cache'), gitDates: false, outDir: join(dir, 'dist') };
+  const first = await buildSite(opts);
+  assert.deepEqual(first.cards, { rendered: 3, cached: 0 });
+  for (const f of ['og/index.png', 'og/guide.png', 'og/notes/extra.png']) assert.deepEqual(pngSize(await readFile(join(dir, 'dist', f))), [1200, 630], f);
+  assert.deepEqual(pngSize(await readFile(join(dir, 'dist/apple-touch-icon.png'))), [180, 180]);
+  assert.deepEqual(pngSize(await readFile(join(dir, 'dist/favicon-32.png'))), [32, 32]);
+  const guideCard = await readFile(join(dir, 'dist/og/guide.png'));
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(join(dir, 'content/guide.md'), basic['content/guide.md'].replace('title: Guide', 'title: Guide to ONIX'));
+  const second = await buildSite(opts);
+  assert.deepEqual(second.cards, { rendered: 1, cached: 2 });
+  assert.equal(second.search, 'indexed', 'a changed page is indexed again');
+  assert.ok(!(await readFile(join(dir, 'dist/og/guide.png'))).equals(guideCard), 'the new title is drawn');
+});
+
+test('search index: Pagefind indexes the pages (not the 404 page), deterministically', async () => {
+  const { out } = await build(basic);
+  const entry = JSON.parse(await read(out, 'pagefind/pagefind-entry.json')) as { languages: Record<string, { page_count: number }> };
+  assert.deepEqual(Object.values(entry.languages).map((l) => l.page_count), [3]);
+  const again = await build(basic);
+  const list = async (d: string) => (await readdir(d, { recursive: true })).sort();
+  assert.deepEqual(await list(join(again.out, 'pagefind')), await list(join(out, 'pagefind')));
+  for (const f of await list(join(out, 'pagefind'))) {
+    if (f.includes('.')) assert.ok((await readFile(join(out, 'pagefind', f))).equals(await readFile(join(again.out, 'pagefind', f))), f);
+  }
+});
+
+test('a warm build reuses the old dist/\'s og/ and pagefind/ only when they hold exactly the cached files', async () => {
+  const { stat, writeFile: write, unlink } = await import('node:fs/promises');
+  const dir = await tempSite(basic);
+  const out = join(dir, 'dist');
+  const opts = { contentDir: join(dir, 'content'), rootDir: dir, cacheDir: join(dir, 'cache'), gitDates: false, outDir: out };
+  await buildSite(opts);
+  const inode = async (f: string) => (await stat(join(out, f))).ino;
+  const before = [await inode('og'), await inode('pagefind'), await inode('og/guide.png')];
+  await buildSite(opts);
+  assert.deepEqual([await inode('og'), await inode('pagefind'), await inode('og/guide.png')], before, 'the folders moved over');
+  // Anything else in them (a stray file, a missing one) and they are written anew.
+  await write(join(out, 'og/stray.png'), 'x');
+  await unlink(join(out, 'pagefind/pagefind.js'));
+  const third = await buildSite(opts);
+  assert.notEqual(await inode('og'), before[0]);
+  assert.ok(!third.files.includes('og/stray.png'));
+  await assert.rejects(stat(join(out, 'og/stray.png')));
+  assert.ok((await stat(join(out, 'pagefind/pagefind.js'))).isFile());
+  assert.deepEqual([third.cards, third.search], [{ rendered: 0, cached: 3 }, 'cached']);
 });

@@ -19,6 +19,8 @@ test('a saved page is re-rendered; other pages keep their HTML unless the nav ch
   const { dev, content } = await devSite();
   try {
     const home = dev.pageHtml('/')!;
+    assert.doesNotMatch(home, /site-search/, 'no search index in the dev server, so no search box');
+    assert.match(home, /<a class="pager-next" href="\/guide\/" rel="next">/);
     assert.match(dev.pageHtml('/guide/')!, /<h2 id="setup">/);
     await writeFile(join(content, 'guide.md'), page('Guide', '## Setup\n\nnew words here', 'order: 1\n'));
     const r = await dev.fileChanged(join(content, 'guide.md'));

@@ -130,7 +130,7 @@ test('the site schema keeps all of our own markup: every page renders the same w
     const site: RenderSite = {
       config: defaultSiteConfig,
       nav: [],
-      assets: { css: '', js: '', logo: '', favicon: '', ogImage: '' },
+      assets: { css: '', js: '', logo: '', favicon: '', faviconPng: '', touchIcon: '', search: null },
       lastUpdated: () => null,
       highlighter,
       results,

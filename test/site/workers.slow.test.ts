@@ -1,4 +1,4 @@
-// Worker threads change how fast a big cold build is, never what it writes.
+// Worker threads change how fast a big cold build is, never what it writes (pages and social cards).
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -24,6 +24,7 @@ test('a cold build with 2 workers writes the same bytes as one on the main threa
   assert.equal(parallel.workers, 2);
   assert.equal(serial.workers, 0);
   assert.equal(parallel.highlighted.tokenized, 3 * 240);
+  assert.deepEqual([parallel.cards, serial.cards], [{ rendered: 240, cached: 0 }, { rendered: 240, cached: 0 }], 'social cards drawn in the workers and on the main thread');
   assert.deepEqual(parallel.files, serial.files);
   for (const f of parallel.files) assert.ok((await readFile(join(dir, 'a', f))).equals(await readFile(join(dir, 'b', f))), f);
 });
