@@ -25,15 +25,6 @@ export const CONTRACT: readonly ContractRow[] = Object.freeze([
   { surface: '/run/opengl-driver', owner: 'ONIX seam', reason: 'host graphics bridge for Nix apps' },
 ]);
 
-/** The plane module that checks a row: machine (moss), seam, toolbox (Nix). */
-export type Plane = 'machine' | 'seam' | 'toolbox';
-
-export function planeOf(owner: string): Plane {
-  if (owner === 'moss') return 'machine';
-  if (owner === 'Nix') return 'toolbox';
-  return 'seam';
-}
-
 /** Lexically normalises an absolute path: collapses `//`, `.` and `..`, drops a trailing `/`. */
 export function normalizeAbsolute(path: string): string {
   const out: string[] = [];

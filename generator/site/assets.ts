@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import type { AssetUrls } from './layout.ts';
 import { renderPng, touchIconSvg } from './social-card.ts';
 
-export const assetsDir = fileURLToPath(new URL('./assets/', import.meta.url));
 
 export interface SiteAssets {
   urls: AssetUrls;

@@ -10,7 +10,7 @@
 // - A case that needs what the target cannot do is skipped with a reason.
 // - `crash` alone on a `$ ` line is intercepted like `reboot`, with machine.crash()
 //   (hard reset, no clean shutdown). Block option `artifacts=` copies files out of the
-//   machine after the block ran (report `artifacts`). Both added by H-content.
+//   machine after the block ran (report `artifacts`).
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -14,11 +14,6 @@
 // lines that really differ, and `--update` keeps every expected line that still matches
 // (wildcards, regexes, captures) and replaces only the ones that do not.
 
-/** One expected line as the matcher sees it. */
-export interface PatternLine {
-  text: string;
-}
-
 export const ELIDE = '...';
 export const REGEX_SUFFIX = ' (re)';
 const CAPTURE = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;

@@ -64,7 +64,7 @@ export interface CaseOutcome {
   machine: MachineIdentity | null;
   /** The machine's console log, kept for failed and errored cases when there is one. */
   consoleLog?: string;
-  /** Files copied out of the machine (block option `artifacts=`): file name -> host temp path. Added by H-content. */
+  /** Files copied out of the machine (block option `artifacts=`): file name -> host temp path. */
   artifacts?: Map<string, string>;
 }
 

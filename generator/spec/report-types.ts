@@ -65,7 +65,7 @@ export interface CaseReport {
   /** Files the case copied out of the machine (e.g. glprobe PNGs), relative to the report dir. */
   artifacts: string[];
   blocks: BlockReport[];
-  /** The machine this case ran on, when known (fstx can change from case to case). Added by H-spec. */
+  /** The machine this case ran on, when known (fstx can change from case to case). */
   machine?: MachineIdentity;
   /** The case holds a spec error: its blocks did not run and are not counted (the spec error is). */
   specError?: true;
@@ -87,12 +87,12 @@ export interface SpecReport {
   commit: string | null;
   /** Shard "I/N" this report covers, or null for a whole run; merged reports have null. */
   shard: string | null;
-  /** The --filter TEXT the run was limited to, when one was given (such a report covers only some cases). Added by H-spec. */
+  /** The --filter TEXT the run was limited to, when one was given (such a report covers only some cases). */
   filter?: string;
   pages: PageReport[];
   cases: CaseReport[];
   /** Counted by countReport (counts.ts): what the terminal's last line says. */
   totals: Totals;
-  /** Mistakes in the spec itself (`file:line: message`); a report with any is not green. Added by H-spec. */
+  /** Mistakes in the spec itself (`file:line: message`); a report with any is not green. */
   specErrors?: Array<{ file: string; line: number; message: string }>;
 }

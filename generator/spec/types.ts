@@ -16,7 +16,7 @@ export interface BlockOptions {
   stderrSeparate: boolean;
   /** Capabilities the block needs besides those implied by its commands, e.g. `needs=kernel` (default: none). */
   needs: Capability[];
-  /** Files to copy out of the machine after the block ran, `artifacts=/path/a.png,/path/b.png` (default: none). Added by H-content. */
+  /** Files to copy out of the machine after the block ran, `artifacts=/path/a.png,/path/b.png` (default: none). */
   artifacts?: string[];
 }
 
@@ -50,7 +50,7 @@ export interface SpecCommand {
   outputRange: { first: number; last: number } | null;
   /** `reboot` alone: intercepted, the machine really reboots. */
   reboot: boolean;
-  /** `crash` alone: intercepted, the machine is hard-reset (no clean shutdown) and waited for. Added by H-content. */
+  /** `crash` alone: intercepted, the machine is hard-reset (no clean shutdown) and waited for. */
   crash?: boolean;
 }
 

@@ -337,9 +337,3 @@ export async function resolveClosure(names: string[], options: ClosureOptions = 
   return out;
 }
 
-/** Contents of a .deb's control field (e.g. "Version", "Depends"). */
-export async function debField(deb: string, field: string): Promise<string> {
-  const r = await run('dpkg-deb', ['-f', deb, field]);
-  if (r.status !== 0) throw new ImageBuildError(`dpkg-deb -f ${deb} failed: ${lastLine(r.stderr)}`);
-  return r.stdout.trim();
-}

@@ -52,11 +52,6 @@ export function treeKernels(usr: string): string[] {
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
-/** The highest kernel version a /usr tree carries, if any. */
-export function treeKernel(usr: string): string | undefined {
-  return treeKernels(usr).at(-1);
-}
-
 /** Initrd files beside a kernel: names ending in ".initrd" (blsforme kernel.rs:334-337), sorted. */
 export function initrds(usr: string, version: string): string[] {
   return readdirSync(join(usr, 'lib/kernel', version))

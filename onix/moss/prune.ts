@@ -108,4 +108,3 @@ function removeOrphanedFiles(dir: string, keep: Set<string>): number {
   return removed;
 }
 
-export { archivedUsr };

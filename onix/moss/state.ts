@@ -26,13 +26,6 @@ export function activeStateId(p: MossPaths): number | undefined {
   return readStateId(p.stateId);
 }
 
-/** The booted state, from /proc/cmdline's moss.fstx= (only meaningful for the live root "/"). */
-export function bootedStateId(root: string): number | undefined {
-  if (root !== '/' || !existsSync('/proc/cmdline')) return undefined;
-  const m = /(?:^|\s)moss\.fstx=(\d+)/.exec(readFileSync('/proc/cmdline', 'utf8'));
-  return m ? Number(m[1]) : undefined;
-}
-
 export function getState(db: MossDb, id: number): MossState | undefined {
   const row = db.state.prepare('SELECT id, type, created, summary, description FROM state WHERE id = ?').get(id) as StateRow | undefined;
   if (!row) return undefined;

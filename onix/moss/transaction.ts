@@ -171,14 +171,6 @@ function archiveState(p: MossPaths, id: number): void {
   renameSync(p.stagingUsr, target);
 }
 
-/** States that still have a tree (active or archived), oldest first. */
-export function statesWithTrees(p: MossPaths, db: MossDb): number[] {
-  const active = activeStateId(p);
-  return listStates(db)
-    .map((s) => s.id)
-    .filter((id) => id === active || existsSync(archivedUsr(p, id)));
-}
-
 export interface NewStateOptions {
   /** Shown by `moss state list` after the id, e.g. "Sync", "Install" (default: "system transaction"). */
   summary?: string;

@@ -133,6 +133,3 @@ export function lines(text: string): string[] {
   return text.replace(/\n$/, '').split('\n');
 }
 
-export function readText(path: string): string {
-  return readFileSync(path, 'utf8');
-}

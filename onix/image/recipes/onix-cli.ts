@@ -13,7 +13,7 @@ import { copyTree, install } from '../tree.ts';
 import { debTree } from './deb-tree.ts';
 import { GLIBC_PACKAGES } from './mesa.ts';
 
-/** Entry points bundled into the stone, when present in the tree (owners: H-onix, H-image, H-machine). */
+/** Entry points bundled into the stone, when present in the tree. */
 export const ENTRY_POINTS: Record<string, string> = {
   onix: 'onix/cli/main.ts',
   moss: 'onix/moss/main.ts',

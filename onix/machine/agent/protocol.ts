@@ -87,6 +87,7 @@ export const PROTOCOL_VERSION = 1;
 /** Name of the virtio-serial port the VM's agent listens on. */
 export const VIRTIO_PORT_NAME = 'org.onix.agent';
 
+/** The agent's first frame on a connection (documents the wire format; the client reads it untyped). @public */
 export interface ReadyFrame {
   t: 'ready';
   v: number;
@@ -124,6 +125,7 @@ export interface SyncRequest { op: 'sync' }
 
 export type Request = (PingRequest | OpenRequest | RunRequest | SignalRequest | CloseRequest | ReadRequest | SyncRequest) & { id: number };
 
+/** The reply to `run` (documents the wire format). @public */
 export interface RunReply {
   stdout: string;
   stderr: string;
