@@ -7,7 +7,8 @@
 //   mesa:        25.0.7 -> 22.3.6
 //   reboot:      needed: the kernel and the graphics bridge are still those of fstx 3
 
-import { parseStateId, readMachine } from '../planes/machine.ts';
+import { parseStateId } from '../planes/boot-entries.ts';
+import { readMachine } from '../planes/machine.ts';
 import { EXIT, OnixError } from './errors.ts';
 import type { CommandContext } from './context.ts';
 import { transition } from './transition.ts';

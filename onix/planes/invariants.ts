@@ -56,7 +56,7 @@ function bootCheck(root: string, m: MachineView): Check {
   for (const e of m.entries) {
     if (e.fstx === null) { problems.push(`${e.file} has no moss.fstx= option`); continue; }
     if (e.fstx !== m.activeId && !m.archivedIds.includes(e.fstx)) problems.push(`${e.file} boots fstx ${e.fstx}, which has no tree`);
-    for (const f of [e.linux, e.initrd]) if (f && !existsSync(hostPath(root, '/boot/' + f))) problems.push(`${e.file}: /boot${f.startsWith('/') ? '' : '/'}${f} is missing`);
+    for (const f of [e.linux, ...e.initrd]) if (f && !existsSync(hostPath(root, '/boot/' + f))) problems.push(`${e.file}: /boot${f.startsWith('/') ? '' : '/'}${f} is missing`);
   }
   if (problems.length > 0) return { name: '/boot', ok: false, detail: problems.join('; '), fix: `re-activate the state so moss rewrites its entries: \`moss state activate\` another state and back, or reinstall the kernel` };
   return { name: '/boot', ok: true, detail: `moss: ${entry!.file} boots fstx ${m.activeId} and is the default; ${m.entries.length} entries, kernels present` };

@@ -8,20 +8,7 @@ import Database from 'better-sqlite3';
 import { MOSS_DB, type StateRow } from '../moss/schema.ts';
 import { OnixError, EXIT } from '../cli/errors.ts';
 import { hostPath } from './root-path.ts';
-import { bootOrder, resolveDefault, unquote } from './boot-default.ts';
-
-/** One BLS Type #1 entry under /boot/loader/entries. */
-export interface BootEntry {
-  /** File name, e.g. `onix-12.conf`. */
-  file: string;
-  title: string | null;
-  version: string | null;
-  linux: string | null;
-  initrd: string | null;
-  options: string;
-  /** The state this entry boots, from `moss.fstx=<id>` on its options line; null when absent. */
-  fstx: number | null;
-}
+import { type BootEntry, bootOrder, fstxOption, loaderDefault, parseBootEntry, parseStateId, resolveDefault } from './boot-entries.ts';
 
 /** What onix knows about the machine plane of a root. */
 export interface MachineView {
@@ -34,7 +21,7 @@ export interface MachineView {
   entries: BootEntry[];
   /** The `default` of /boot/loader/loader.conf (quotes removed; may be a glob such as `onix*`), or null. */
   loaderDefault: string | null;
-  /** The entry file systemd-boot boots for that default (see boot-default.ts), or null without entries. */
+  /** The entry file systemd-boot boots for that default (see boot-entries.ts), or null without entries. */
   defaultEntry: string | null;
   /** The state the running machine booted (moss.fstx= in /proc/cmdline); only known when root is `/`. */
   bootedId: number | null;
@@ -54,11 +41,6 @@ export function readActiveId(root: string): number {
   const id = parseStateId(text.trim());
   if (id === null) throw new OnixError(`${file} does not hold a state id (found ${JSON.stringify(text.trim().slice(0, 40))})`, EXIT.root);
   return id;
-}
-
-/** A positive decimal integer, or null. */
-export function parseStateId(text: string): number | null {
-  return /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : null;
 }
 
 function dbError(file: string, error: unknown): OnixError {
@@ -117,32 +99,7 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Parses one BLS Type #1 entry file's text. */
-export function parseBootEntry(file: string, text: string): BootEntry {
-  const keys = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^\s*([a-z_-]+)\s+(.*?)\s*$/i.exec(line);
-    if (m && !line.trimStart().startsWith('#') && !keys.has(m[1])) keys.set(m[1], m[2]);
-  }
-  const options = keys.get('options') ?? '';
-  return {
-    file,
-    title: keys.get('title') ?? null,
-    version: keys.get('version') ?? null,
-    linux: keys.get('linux') ?? null,
-    initrd: keys.get('initrd') ?? null,
-    options,
-    fstx: fstxOption(options),
-  };
-}
-
-/** The id in a `moss.fstx=<id>` option of a kernel command line, or null. */
-export function fstxOption(cmdline: string): number | null {
-  const m = /(?:^|\s)moss\.fstx=(\S+)/.exec(cmdline);
-  return m ? parseStateId(m[1]) : null;
-}
-
-/** Every `*.conf` under /boot/loader/entries, sorted by file name (use boot-default.ts for boot order). */
+/** Every `*.conf` under /boot/loader/entries, sorted by file name (use boot-entries.ts for boot order). */
 export function readBootEntries(root: string): BootEntry[] {
   const dir = hostPath(root, '/boot/loader/entries');
   let names: string[];
@@ -157,9 +114,7 @@ export function readBootEntries(root: string): BootEntry[] {
 /** `default` from /boot/loader/loader.conf, or null. */
 export function readLoaderDefault(root: string): string | null {
   try {
-    const text = readFileSync(hostPath(root, '/boot/loader/loader.conf'), 'utf8');
-    const m = /^\s*default\s+(.+?)\s*$/m.exec(text);
-    return m ? unquote(m[1]) : null;
+    return loaderDefault(readFileSync(hostPath(root, '/boot/loader/loader.conf'), 'utf8'));
   } catch {
     return null;
   }

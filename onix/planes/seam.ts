@@ -11,7 +11,7 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { hostPath, RootResolver } from './root-path.ts';
 import { isUnder } from '../contract.ts';
-import { parseStateId } from './machine.ts';
+import { parseStateId } from './boot-entries.ts';
 import { NIX_CONF_DEFAULTS, NIXBLD_GID, NIXBLD_USERS } from './seam-defaults.ts';
 
 /** Where packages ship their /etc defaults (stateless /etc). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chooseEntry, loaderDefault, parseEntry } from '../../onix/machine/bls.ts';
+import { chooseEntry, parseEntry } from '../../onix/machine/bls.ts';
+import { loaderDefault } from '../../onix/planes/boot-entries.ts';
 
 test('loader.conf default picks the named entry, else the highest by version', () => {
   const names = ['onix-9.conf', 'onix-10.conf', 'onix-11.conf', 'README'];

@@ -4,7 +4,7 @@
 // (blsforme bootloader/systemd_boot/mod.rs:113) and entries `<os-id>-<kver>-<fstx>.conf`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bootOrder, resolveDefault, versionCompare } from '../../onix/planes/boot-default.ts';
+import { bootOrder, resolveDefault, versionCompare } from '../../onix/planes/boot-entries.ts';
 import { chooseEntry } from '../../onix/machine/bls.ts';
 
 test('a quoted glob picks the highest matching entry in version order, 10 after 9', () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, lines, makeRoot, mossBinDir, onix, script, skipRuntime, startDaemon, treeDigest } from './helpers.ts';
-import { resolveDefault } from '../../onix/planes/boot-default.ts';
+import { resolveDefault } from '../../onix/planes/boot-entries.ts';
 
 const MOSS = join(mossBinDir(), 'moss');
 
