@@ -1,10 +1,7 @@
 // sitemap.xml and robots.txt, as data turned into text (XML built from escaped parts).
 
 import type { SiteConfig } from './config.ts';
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
+import { escapeXml } from '../xml.ts';
 
 export function renderSitemap(config: SiteConfig, entries: Array<{ url: string; lastmod: string | null }>): string {
   const urls = entries.map((e) => {

@@ -9,10 +9,7 @@ import type { BlockOutcome, CommandObservation, CommandOutcome } from './outcome
 import { outputLines } from './normalize.ts';
 import type { ContractRow, SpecCommand } from './types.ts';
 import { unifiedDiff } from './validate.ts';
-
-export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '../../onix/shell-quote.ts';
 
 /** The command that checks a row. */
 export function contractCommand(row: ContractRow): string {

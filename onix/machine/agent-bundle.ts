@@ -14,6 +14,7 @@ function sourceHash(): string {
   const h = createHash('sha256');
   const files = [
     join(here, 'machine.ts'),
+    join(REPO_ROOT, 'onix/shell-quote.ts'),
     ...readdirSync(join(here, 'agent'))
       .filter((f) => f.endsWith('.ts'))
       .sort()

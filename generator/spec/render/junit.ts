@@ -4,19 +4,10 @@
 
 import { countedBlocks, countReport } from '../counts.ts';
 import type { SpecReport } from '../report-types.ts';
+import { escapeXml } from '../../xml.ts';
 
-/** Control characters XML 1.0 cannot hold, even as references: shown as `\xHH` (the JSON report has them exactly). */
-const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
-
-function esc(text: string): string {
-  return text
-    .replace(XML_FORBIDDEN, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/\r/g, '&#13;');
-}
+/** Text for the report (the JSON report has control characters exactly; here they show as `\xHH`). */
+const esc = escapeXml;
 
 const sec = (ms: number) => (ms / 1000).toFixed(3);
 

@@ -58,15 +58,12 @@
 // the command's exact output; a run is complete when both markers are in.
 
 import { StringDecoder } from 'node:string_decoder';
+import { shellQuote } from '../../shell-quote.ts';
 
 /** The shell's descriptor for the running command's stdout (see "The shell session" above). */
 export const CMD_OUT_FD = 3;
 /** The shell's descriptor for the running command's stderr. */
 export const CMD_ERR_FD = 4;
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * What the agent writes to the session's shell for one run. `eval` keeps a syntax error in the
