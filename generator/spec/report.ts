@@ -29,11 +29,50 @@ export async function loadReport(dir: string = DEFAULT_REPORT_DIR): Promise<Spec
   } catch {
     throw new Error(`${path}: not a spec report (invalid JSON)`);
   }
-  const report = data as SpecReport;
-  if (!report || typeof report !== 'object' || report.version !== REPORT_VERSION || !Array.isArray(report.cases) || !Array.isArray(report.pages)) {
-    throw new Error(`${path}: not a version ${REPORT_VERSION} spec report`);
+  const problem = reportShapeProblem(data);
+  if (problem) throw new Error(`${path}: ${problem}`);
+  return data as SpecReport;
+}
+
+const STATUSES = new Set(['passed', 'failed', 'skipped', 'error']);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Why `value` is not a SpecReport the site and the publish gate can trust, or null when it is one. */
+export function reportShapeProblem(value: unknown): string | null {
+  if (!isObject(value)) return 'it is not a JSON object';
+  if (value.version !== REPORT_VERSION) return `it has version ${JSON.stringify(value.version)}, expected ${REPORT_VERSION}`;
+  const machine = value.machine;
+  if (!isObject(machine) || typeof machine.target !== 'string') return 'machine.target is missing';
+  if (machine.fstx !== null && typeof machine.fstx !== 'string') return 'machine.fstx is not a string or null';
+  if (machine.imageId !== null && typeof machine.imageId !== 'string') return 'machine.imageId is not a string or null';
+  if (value.commit !== null && typeof value.commit !== 'string') return 'commit is not a string or null';
+  if (value.shard !== null && typeof value.shard !== 'string') return 'shard is not a string or null';
+  if (!Array.isArray(value.pages)) return 'pages is missing';
+  for (const [i, page] of value.pages.entries()) {
+    if (!isObject(page) || typeof page.file !== 'string' || typeof page.contentHash !== 'string') {
+      return `pages[${i}] has no file or contentHash`;
+    }
   }
-  return report;
+  if (!Array.isArray(value.cases)) return 'cases is missing';
+  for (const [i, c] of value.cases.entries()) {
+    if (!isObject(c) || typeof c.id !== 'string' || typeof c.status !== 'string' || !STATUSES.has(c.status)) {
+      return `cases[${i}] has no id or a bad status`;
+    }
+    if (!Array.isArray(c.blocks)) return `cases[${i}] has no blocks`;
+    for (const [j, b] of c.blocks.entries()) {
+      if (!isObject(b) || typeof b.id !== 'string' || typeof b.status !== 'string' || !STATUSES.has(b.status)) {
+        return `cases[${i}].blocks[${j}] has no id or a bad status`;
+      }
+    }
+  }
+  const totals = value.totals;
+  if (!isObject(totals) || !['passed', 'failed', 'skipped', 'errors'].every((k) => typeof totals[k] === 'number')) {
+    return 'totals is missing or incomplete';
+  }
+  return null;
 }
 
 export interface Freshness {
