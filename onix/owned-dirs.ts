@@ -63,9 +63,24 @@ export function isAlive(owner: Owner): boolean {
   return startTicks(owner.pid) === owner.startTicks;
 }
 
+/** This process as an owner record's text (a lock file's or an owner file's content). */
+export function ownerText(): string {
+  return `${JSON.stringify(thisProcess())}\n`;
+}
+
+/** The owner a record names, or null when the text names none (a foreign or torn file). */
+export function parseOwner(text: string): Owner | null {
+  try {
+    const o = JSON.parse(text) as Partial<Owner>;
+    return typeof o.pid === 'number' && typeof o.startTicks === 'number' && typeof o.bootId === 'string' ? (o as Owner) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Mark `dir` (which exists) as this process's. */
 export function claimDir(dir: string): void {
-  writeFileSync(join(dir, OWNER_FILE), `${JSON.stringify(thisProcess())}\n`);
+  writeFileSync(join(dir, OWNER_FILE), ownerText());
 }
 
 /** Drop the mark before `dir` is published under its final name (an image, dist/). */
@@ -83,8 +98,7 @@ export function makeOwnedDir(prefix: string, parent: string = tmpdir()): string 
 /** The owner a directory names, or null when it names none (or not readably). */
 export async function ownerOf(dir: string): Promise<Owner | null> {
   try {
-    const o = JSON.parse(await readFile(join(dir, OWNER_FILE), 'utf8')) as Partial<Owner>;
-    return typeof o.pid === 'number' && typeof o.startTicks === 'number' && typeof o.bootId === 'string' ? (o as Owner) : null;
+    return parseOwner(await readFile(join(dir, OWNER_FILE), 'utf8'));
   } catch {
     return null;
   }

@@ -1,19 +1,12 @@
 // A lock file so two `onix gc` runs on one root cannot interleave: created
-// with O_EXCL, holding the owner's pid. A lock whose pid no longer runs (a
-// killed gc) is taken over; one whose pid runs is refused.
+// with O_EXCL, holding the owner (pid, start time, boot: onix/owned-dirs.ts, so a
+// reused pid is not taken for the owner). A lock whose owner is gone (a killed gc,
+// or a file naming none) is taken over; one whose owner runs is refused.
 
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isAlive, ownerText, parseOwner } from '../owned-dirs.ts';
 import { EXIT, OnixError } from './errors.ts';
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Takes the lock at `file`; returns its release function. Throws OnixError(refused) when held. */
 export function acquireLock(file: string, what: string): () => void {
@@ -21,21 +14,22 @@ export function acquireLock(file: string, what: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, ownerText());
       closeSync(fd);
       return () => rmSync(file, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
         throw new OnixError(`cannot create lock ${file}: ${(error as NodeJS.ErrnoException).code}`, EXIT.failed);
     }
-    let pid = NaN;
+    let text = '';
     try {
-      pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      text = readFileSync(file, 'utf8');
     } catch {
       /* vanished: retry */
     }
-    if (Number.isInteger(pid) && pid > 0 && running(pid)) {
-      throw new OnixError(`another ${what} is running (pid ${pid}, lock ${file}); nothing changed`, EXIT.refused);
+    const owner = parseOwner(text);
+    if (owner && isAlive(owner)) {
+      throw new OnixError(`another ${what} is running (pid ${owner.pid}, lock ${file}); nothing changed`, EXIT.refused);
     }
     rmSync(file, { force: true });
   }

@@ -42,6 +42,7 @@ import { PlaneBuilder } from './plane-builder.ts';
 import { hostGccVersion, NIX_PACKAGES, pinsOf, PLANE_RECIPE, sourcesHash, unpackAll, upstreamVersion, writeSources } from './plane-inputs.ts';
 import type { StoreItem } from './store.ts';
 import { sri } from './store-path.ts';
+import { claimDir, isAlive, ownerOf } from '../../owned-dirs.ts';
 import { nixConfText } from '../../planes/seam-defaults.ts';
 
 /** Cache root (default: <repo>/.cache/nix; env ONIX_NIX_CACHE overrides). */
@@ -131,29 +132,19 @@ export async function buildNixPlane(options: NixPlaneOptions = {}): Promise<NixP
   });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A lock dir holding the owner's pid; a dead owner's (or a pid-less one older than a minute) is broken. */
+/** A lock dir holding its owner (onix/owned-dirs.ts); a dead owner's (or an owner-less one older than a minute) is broken. */
 async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
   mkdirSync(dirname(lockDir), { recursive: true });
   for (;;) {
     try {
       mkdirSync(lockDir);
-      writeFileSync(join(lockDir, 'pid'), String(process.pid));
+      claimDir(lockDir);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let stale = false;
-      try {
-        stale = !pidAlive(Number(readFileSync(join(lockDir, 'pid'), 'utf8')));
-      } catch {
+      const owner = await ownerOf(lockDir);
+      let stale = owner !== null && !isAlive(owner);
+      if (owner === null) {
         try {
           stale = Date.now() - lstatSync(lockDir).mtimeMs > 60_000;
         } catch {
