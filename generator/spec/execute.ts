@@ -140,11 +140,10 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
   const status = worstStatus(blocks.map((b) => b.status));
   const outcome: CaseOutcome = { spec: c, status, blocks, durationMs: performance.now() - started, reboots, machine: identity };
   if (artifacts.size) outcome.artifacts = artifacts;
-  if (status === 'failed' || status === 'error') {
-    const log = machine.consoleLog();
-    if (log) outcome.consoleLog = log;
-    outcome.message = blocks.find((b) => b.status === status)?.message;
-  }
+  // Every case keeps its console log: the site's run page shows it for passed cases too.
+  const log = machine.consoleLog();
+  if (log) outcome.consoleLog = log;
+  if (status === 'failed' || status === 'error') outcome.message = blocks.find((b) => b.status === status)?.message;
   return outcome;
 }
 

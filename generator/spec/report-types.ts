@@ -3,6 +3,7 @@
 // Written by the runner to DEFAULT_REPORT_DIR/report.json unless --out is given.
 
 import type { MachineIdentity } from '../../onix/machine/machine.ts';
+import type { ShownLine } from './spans.ts';
 
 /** Where `npm run spec` writes its reports by default (ignored by git). */
 export const DEFAULT_REPORT_DIR = '.spec';
@@ -20,7 +21,11 @@ export interface BlockReport {
   kind: 'transcript' | 'contract-row';
   status: BlockStatus;
   /** Observed output per command, in order, as the runner saw it. */
-  commands: Array<{ line: number; command: string; stdout: string; stderr: string; status: number; durationMs: number }>;
+  commands: Array<{
+    line: number; command: string; stdout: string; stderr: string; status: number; durationMs: number;
+    /** Passed commands: the output per expected line with the characters matchers covered (spans.ts). */
+    shown?: ShownLine[];
+  }>;
   /** Captured `{{name}}` values, observed. */
   captures: Record<string, string>;
   /** Unified diff (no colour) for a failure; "" otherwise. */

@@ -36,6 +36,7 @@ export function caseReport(o: CaseOutcome, consoleLog?: string): CaseReport {
         stderr: c.observation!.stderr,
         status: c.observation!.status,
         durationMs: Math.round(c.observation!.durationMs * 1000) / 1000,
+        ...(c.shown ? { shown: c.shown } : {}),
       })),
     captures: b.captures,
     diff: b.diff,
