@@ -239,14 +239,14 @@ function sha256(text: string): string {
 
 /**
  * What of the spec report a page shows, as a string for its cache key: nothing for a page
- * without transcripts, contract tables or artifacts; else the results of its blocks.
+ * without transcripts, contract tables or artifacts; else the results of its cases and blocks.
  */
 function resultsShown(report: SpecReport | null, reportDir: string): (f: PageFacts) => string {
   const byFile = new Map<string, unknown[]>();
   for (const c of report?.cases ?? []) {
     for (const file of new Set(c.blocks.map((b) => b.id.slice(0, b.id.lastIndexOf(':'))))) {
       if (!byFile.has(file)) byFile.set(file, []);
-      byFile.get(file)!.push(c.blocks);
+      byFile.get(file)!.push(c); // the case's line under its heading, and its blocks' output
     }
   }
   const pageHash = new Map((report?.pages ?? []).map((p) => [p.file, p.contentHash]));

@@ -11,8 +11,10 @@ import rehypeStringify from 'rehype-stringify';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { ARTIFACT_SCHEME, type PageFacts, type PageSummary } from './analyze.ts';
+import { renderCaseResult, renderPageTally } from './case-result.ts';
 import { renderCodeBlock } from './code-block.ts';
 import type { CodeHighlighter } from './highlight.ts';
+import { joinRestarts } from './join-restarts.ts';
 import { renderLayout, type LayoutSite } from './layout.ts';
 import type { BlockResult, SpecResults } from './spec-results.ts';
 
@@ -62,15 +64,18 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
       state.patch(node, result);
       return result;
     },
-    heading(state: State, node: Heading): Element {
-      const id = cur().headingIds.get(node) ?? '';
+    heading(state: State, node: Heading): ElementContent[] {
+      const c = cur();
+      const id = c.headingIds.get(node) ?? '';
       const text = ([] as ElementContent[]).concat(state.all(node));
       const result = h(`h${node.depth}`, { id }, [
         ...text,
         h('a.anchor', { href: `#${id}`, ariaLabel: `Link to this section` }, '#'),
       ]);
       state.patch(node, result);
-      return result;
+      const { file, contentHash } = c.summary.page;
+      const caseResult = site.results.caseAt(`${file}:${node.position?.start.line ?? 0}`, file, contentHash);
+      return caseResult ? [result, renderCaseResult(caseResult)] : [result];
     },
     link(state: State, node: Link): Element {
       const href = cur().linkTargets.get(node) ?? node.url;
@@ -114,7 +119,11 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
     for (const l of summary.links) if (l.target) linkTargets.set(l.node, l.target.url + (l.target.fragment ? `#${l.target.fragment}` : ''));
     current = { summary, headingIds, linkTargets };
     try {
-      return processor.stringify(processor.runSync(summary.page.tree as MdastRoot) as HastRoot);
+      const tree = processor.runSync(summary.page.tree as MdastRoot) as HastRoot;
+      joinRestarts(tree);
+      const tally = summary.showsResults ? renderPageTally(site.results.page(summary.page.file, summary.page.contentHash)) : null;
+      if (tally) tree.children.unshift(tally, { type: 'text', value: '\n' });
+      return processor.stringify(tree);
     } finally {
       current = null;
     }
