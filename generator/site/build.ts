@@ -22,6 +22,9 @@ import { outputFileForUrl, urlForContentPath } from './routes.ts';
 import { BuildError, navOf, siteProblems } from './site-model.ts';
 import { renderRobots, renderSitemap } from './sitemap.ts';
 import { indexSpecResults } from './spec-results.ts';
+import { RUN_PAGE_URL } from './proof-urls.ts';
+import { renderRunPage, RUN_FILES } from './run-page.ts';
+import { renderJUnit } from '../spec/render/junit.ts';
 import { defaultWorkerCount, forEachShare, LocalOwner, WorkerOwner, type PageOwner } from './worker-pool.ts';
 
 export { BuildError } from './site-model.ts';
@@ -173,7 +176,20 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
       url: '/404.html',
       body: [h('p', ['There is no page at this address. Start again from the ', h('a', { href: '/' }, 'home page'), '.'])],
     }));
-    other.set('sitemap.xml', renderSitemap(config, pages.map((s) => ({ url: s.url, lastmod: dates.get(s.rel) ?? null }))));
+    // The run that gated this build: its page, its report (JSON, JUnit) and console logs.
+    const consoleLogs = await readConsoleLogs(report, reportDir);
+    const run = renderRunPage({ report, pages, consoleLogs });
+    other.set(outputFileForUrl(RUN_PAGE_URL), await local.store.special(body, site, {
+      title: 'The spec run', kicker: 'what this build proves', description: run.description, url: RUN_PAGE_URL, body: run.body,
+      toc: report ? [{ id: 'cases', text: 'Cases', depth: 2 }, { id: 'console-logs', text: 'Console logs', depth: 2 }] : [],
+    }));
+    if (report) {
+      other.set(RUN_FILES.json, `${JSON.stringify(report, null, 2)}\n`);
+      other.set(RUN_FILES.junit, renderJUnit(report));
+      for (const [path, text] of consoleLogs) other.set(RUN_FILES.consoleLog(path), text);
+    }
+    const generated = [RUN_PAGE_URL];
+    other.set('sitemap.xml', renderSitemap(config, [...pages.map((s) => ({ url: s.url, lastmod: dates.get(s.rel) ?? null })), ...generated.map((url) => ({ url, lastmod: null }))]));
     other.set('robots.txt', renderRobots(config));
     other.set('.nojekyll', '');
     for (const [path, data] of assets.files) other.set(path, data);
@@ -231,6 +247,20 @@ async function readPages(contentRoot: string, files: string[]): Promise<PageItem
     }))));
   }
   return items;
+}
+
+/** The console logs the report names, by their path in the report (missing files are left out). */
+async function readConsoleLogs(report: SpecReport | null, reportDir: string): Promise<Map<string, string>> {
+  const logs = new Map<string, string>();
+  for (const c of report?.cases ?? []) {
+    if (!c.consoleLog || logs.has(c.consoleLog)) continue;
+    try {
+      logs.set(c.consoleLog, await readFile(join(reportDir, c.consoleLog), 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return logs;
 }
 
 function sha256(text: string): string {

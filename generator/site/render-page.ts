@@ -35,6 +35,18 @@ interface Current {
   linkTargets: Map<Link | Image, string>;
 }
 
+/** A generated page (404, the run page, the test machine page): the layout around `body`. */
+export interface SpecialPage {
+  title: string;
+  description: string;
+  url: string;
+  body: ElementContent[];
+  /** The monospace line above the title (default: none). */
+  kicker?: string;
+  /** Table of contents entries (default: none). */
+  toc?: Array<{ id: string; text: string; depth: number }>;
+}
+
 export interface PageRenderer {
   /** Complete HTML document of a page. */
   render(summary: PageSummary): string;
@@ -43,7 +55,7 @@ export interface PageRenderer {
   /** The document around a body from renderBody(): needs only the page's facts and the site. */
   renderDocument(facts: PageFacts, body: string): string;
   /** A document with the site's layout around `body` (404 page, dev error page). */
-  renderSpecial(options: { title: string; description: string; url: string; body: ElementContent[] }): string;
+  renderSpecial(options: SpecialPage): string;
 }
 
 export function createPageRenderer(site: RenderSite): PageRenderer {
@@ -149,8 +161,8 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
     return renderDocument(summary, renderBody(summary));
   }
 
-  function renderSpecial(options: { title: string; description: string; url: string; body: ElementContent[] }): string {
-    return processor.stringify(renderLayout(site, { ...options, kicker: '', rel: null, toc: [] }));
+  function renderSpecial(options: SpecialPage): string {
+    return processor.stringify(renderLayout(site, { kicker: '', toc: [], ...options, rel: null }));
   }
 
   return { render, renderBody, renderDocument, renderSpecial };

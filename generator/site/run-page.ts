@@ -1,0 +1,106 @@
+// The run page (/spec/): the spec run that gated this build, from its report alone. It says
+// which commit it proves, when and where it ran (target, host, image), every case with its
+// result, duration and reboots, the machine's console log per case (collapsed: its last lines,
+// and the whole log as a file), and the report to download (JSON and JUnit). Old runs are not
+// kept: a build shows the report it was built from. Pure: report and page facts in, hast out.
+
+import type { Element, ElementContent } from 'hast';
+import { h } from 'hastscript';
+import type { CaseReport, SpecReport } from '../spec/report-types.ts';
+import type { PageFacts } from './analyze.ts';
+import { duration } from './case-result.ts';
+import { MACHINE_PAGE_URL, RUN_PAGE_URL } from './proof-urls.ts';
+import { machineInWords, shortImage } from './spec-results.ts';
+
+/** Lines of each case's console log shown on the page; the whole log is a file beside it. */
+export const CONSOLE_TAIL_LINES = 40;
+
+export interface RunPageInput {
+  report: SpecReport | null;
+  /** Every page of the site, to link each case to its section. */
+  pages: PageFacts[];
+  /** Console log text by the report's path for it (`case.consoleLog`). */
+  consoleLogs: ReadonlyMap<string, string>;
+}
+
+/** Where the run page's downloads are published, relative to dist/. */
+export const RUN_FILES = {
+  json: `${RUN_PAGE_URL.slice(1)}report.json`,
+  junit: `${RUN_PAGE_URL.slice(1)}junit.xml`,
+  /** A console log's published path from its path in the report dir ("console/x.log"). */
+  consoleLog: (path: string) => `${RUN_PAGE_URL.slice(1)}${path.replace(/^\/+/, '')}`,
+};
+
+export function renderRunPage(input: RunPageInput): { description: string; body: ElementContent[] } {
+  const { report } = input;
+  if (!report) {
+    return {
+      description: 'No spec report: this build was made without running the spec.',
+      body: [h('p', 'This build was made without a spec report, so nothing on this site is verified: every executable block says "not run". Run ', h('code', 'npm run spec'), ' and build again.')],
+    };
+  }
+  const t = report.totals;
+  const blocks = t.passed + t.failed + t.skipped + t.errors;
+  const green = t.failed === 0 && t.errors === 0 && (report.specErrors?.length ?? 0) === 0;
+  const casesPassed = report.cases.filter((c) => c.status === 'passed').length;
+  const description = `${casesPassed} of ${report.cases.length} cases passed on ${machineInWords(report.machine)}, ${report.finishedAt.slice(0, 10)}.`;
+  const facts: Array<[string, Array<ElementContent | string>]> = [
+    ['Commit', report.commit ? [h('code', report.commit), ' (the source tree this run tested and this site was built from)'] : ['not in git']],
+    ['Result', [h('span.spec-status', { className: [green ? 'spec-passed' : 'spec-failed'] }, `${casesPassed} of ${report.cases.length} cases passed; ${t.passed} of ${blocks} blocks passed${t.failed ? `, ${t.failed} failed` : ''}${t.errors ? `, ${t.errors} could not run` : ''}${t.skipped ? `, ${t.skipped} skipped` : ''}`)]],
+    ['Machine', [h('a', { href: MACHINE_PAGE_URL }, machineInWords(report.machine)), ` (target ${report.machine.target}, ${report.machine.host})`]],
+    ['Image', [report.machine.imageId ? h('code', report.machine.imageId) : 'none (no image: the target is not a test machine)']],
+    ['Started', [h('time', { dateTime: report.startedAt }, report.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))]],
+    ['Finished', [h('time', { dateTime: report.finishedAt }, report.finishedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))]],
+    ['Report', [h('a', { href: `/${RUN_FILES.json}`, download: '' }, 'report.json'), ' · ', h('a', { href: `/${RUN_FILES.junit}`, download: '' }, 'junit.xml')]],
+  ];
+  if (report.filter) facts.push(['Filter', [`only cases matching "${report.filter}"`]]);
+  if (report.shard) facts.push(['Shard', [report.shard]]);
+  const body: ElementContent[] = [
+    h('p', 'Every transcript, procedure and contract row on this site was run against a machine before this site was published. This page is that run, from its report; older runs are not kept.'),
+    h('dl.run-facts', facts.flatMap(([k, v]) => [h('dt', k), h('dd', v)])),
+    h('h2', { id: 'cases' }, 'Cases'),
+    h('div.table-scroll', { tabIndex: 0, role: 'region', ariaLabel: 'Table: cases of the run' }, [
+      h('table.run-cases', [
+        h('thead', [h('tr', [h('th', 'Case'), h('th', 'Result'), h('th', 'Blocks'), h('th', 'Duration'), h('th', 'Reboots')])]),
+        h('tbody', report.cases.map((c) => caseRow(c, input.pages))),
+      ]),
+    ]),
+    h('h2', { id: 'console-logs' }, 'Console logs'),
+    h('p', `What each case's machine printed on its serial console (kernel, init, services), the last ${CONSOLE_TAIL_LINES} lines here and the whole log as a file.`),
+    ...report.cases.map((c) => consoleLog(c, input.consoleLogs)),
+  ];
+  return { description, body };
+}
+
+function caseRow(c: CaseReport, pages: PageFacts[]): Element {
+  const page = pages.find((p) => p.file === c.file);
+  const title = c.title.replace(/ \(contract\)$/, '');
+  const heading = page?.headings.find((x) => x.text === title);
+  const href = page ? `${page.url}${heading ? `#${heading.id}` : ''}` : null;
+  const passedBlocks = c.blocks.filter((b) => b.status === 'passed').length;
+  const status = c.status === 'passed' ? 'passed' : c.status === 'skipped' ? 'not-run' : 'failed';
+  return h('tr', { className: ['spec-row', `spec-${status}`] }, [
+    h('td', [href ? h('a', { href }, c.title) : c.title, h('br'), h('small', h('code', c.id))]),
+    h('td', { className: ['run-result'] }, c.status === 'error' ? 'could not run' : c.status === 'skipped' ? 'not run' : c.status),
+    h('td', `${passedBlocks} of ${c.blocks.length}`),
+    h('td', duration(c.durationMs)),
+    h('td', String(c.reboots)),
+  ]);
+}
+
+function consoleLog(c: CaseReport, logs: ReadonlyMap<string, string>): Element {
+  const text = c.consoleLog ? logs.get(c.consoleLog) : undefined;
+  if (!c.consoleLog || text === undefined) return h('p.console-log.none', [h('strong', c.title), ': no console log (the machine has no serial console, or the report predates console logs)']);
+  const lines = text.replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n');
+  const tail = lines.slice(-CONSOLE_TAIL_LINES);
+  return h('details.console-log', [
+    h('summary', [h('strong', c.title), ` · ${lines.length} lines`]),
+    h('p', [tail.length < lines.length ? `The last ${tail.length} lines; ` : '', h('a', { href: `/${RUN_FILES.consoleLog(c.consoleLog)}` }, 'the whole log'), '.']),
+    h('pre.code', { tabIndex: 0 }, [h('code', tail.map(stripControls).join('\n'))]),
+  ]);
+}
+
+/** Console logs carry terminal escapes and stray control characters; a page shows text. */
+function stripControls(line: string): string {
+  return line.replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+}
