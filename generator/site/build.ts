@@ -6,13 +6,14 @@
 // was. Two builds of one commit are byte-identical, whatever the cache and thread count.
 
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { h } from 'hastscript';
 import type { SpecReport } from '../spec/report-types.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
 import type { PageFacts, PageProblem } from './analyze.ts';
 import { loadSiteAssets } from './assets.ts';
+import { type ArtifactImages, pairKey, prepareArtifactImages } from './artifact-images.ts';
 import { BuildCache, hashOf } from './build-cache.ts';
 import { defaultSiteConfig, type SiteConfig } from './config.ts';
 import { lastCommitDates } from './git-dates.ts';
@@ -118,7 +119,11 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
       highlighted.tokenized += r.highlighted.tokenized;
       highlighted.cached += r.highlighted.cached;
     };
-    const body: BodyContext = { key: hashOf(JSON.stringify([report, reportDir])), report, reportDir, highlightCache: cacheDir ? join(cacheDir, 'highlight.json') : null };
+    const { facts: images, published: artifactBytes } = await prepareArtifactImages(await reportArtifacts(report, reportDir));
+    const pageHashes = Object.fromEntries(items.map((item) => [displayPath(item.abs), sha256(item.source)]));
+    const body: BodyContext = {
+      key: hashOf(JSON.stringify([report, reportDir, images, pageHashes])), report, reportDir, highlightCache: cacheDir ? join(cacheDir, 'highlight.json') : null, images, pageHashes,
+    };
     await forEachShare(ownersFor(toLoad.length), toLoad, 50, (owner, share) => owner.load(body, share.map((i) => items[i]!)), (share, r) => {
       count(r);
       r.results.forEach((result, k) => {
@@ -139,7 +144,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     const nav = navOf(pages);
     const siteKey = hashOf(JSON.stringify([config, nav, assets.urls]));
     const site: SiteContext = { config, nav, assets: assets.urls, dates: Object.fromEntries(dates) };
-    const shown = resultsShown(report, reportDir);
+    const shown = resultsShown(report, reportDir, images, pages, pageHashes);
     await rm(staging, { recursive: true, force: true });
     const outputs = pages.map((f) => outputFileForUrl(f.url));
     for (const d of new Set(outputs.map((o) => dirname(join(staging, o))))) await mkdir(d, { recursive: true });
@@ -202,15 +207,15 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
       await mkdir(dirname(join(staging, path)), { recursive: true });
       await writeFile(join(staging, path), data);
     }
-    const results = indexSpecResults(report, reportDir);
+    // Artifacts the pages show, PNGs re-encoded compressed (artifact-images.ts).
     const artifacts = new Set<string>();
     for (const f of pages) {
       for (const path of f.artifacts) {
-        const source = results.artifact(path);
-        if (!source || artifacts.has(artifactTarget(path))) continue;
+        const data = artifactBytes.get(path);
+        if (!data || artifacts.has(artifactTarget(path))) continue;
         artifacts.add(artifactTarget(path));
         await mkdir(dirname(join(staging, artifactTarget(path))), { recursive: true });
-        await copyFile(source, join(staging, artifactTarget(path)));
+        await writeFile(join(staging, artifactTarget(path)), data);
       }
     }
     await cache.save();
@@ -249,6 +254,17 @@ async function readPages(contentRoot: string, files: string[]): Promise<PageItem
   return items;
 }
 
+/** The report's artifacts that exist: path in the report -> file. */
+async function reportArtifacts(report: SpecReport | null, reportDir: string): Promise<Map<string, string>> {
+  const results = indexSpecResults(report, reportDir);
+  const found = new Map<string, string>();
+  for (const path of new Set(report?.cases.flatMap((c) => c.artifacts) ?? [])) {
+    const file = results.artifact(path);
+    if (file && (await stat(file).then((s) => s.isFile(), () => false))) found.set(path, file);
+  }
+  return found;
+}
+
 /** The console logs the report names, by their path in the report (missing files are left out). */
 async function readConsoleLogs(report: SpecReport | null, reportDir: string): Promise<Map<string, string>> {
   const logs = new Map<string, string>();
@@ -271,7 +287,8 @@ function sha256(text: string): string {
  * What of the spec report a page shows, as a string for its cache key: nothing for a page
  * without transcripts, contract tables or artifacts; else the results of its cases and blocks.
  */
-function resultsShown(report: SpecReport | null, reportDir: string): (f: PageFacts) => string {
+function resultsShown(report: SpecReport | null, reportDir: string, images: ArtifactImages, pages: PageFacts[], pageHashes: Record<string, string>): (f: PageFacts) => string {
+  const fileByUrl = new Map(pages.map((p) => [p.url, p.file]));
   const byFile = new Map<string, unknown[]>();
   for (const c of report?.cases ?? []) {
     for (const file of new Set(c.blocks.map((b) => b.id.slice(0, b.id.lastIndexOf(':'))))) {
@@ -283,7 +300,13 @@ function resultsShown(report: SpecReport | null, reportDir: string): (f: PageFac
   const artifacts = new Set(report?.cases.flatMap((c) => c.artifacts) ?? []);
   const run = report ? [report.machine, report.finishedAt.slice(0, 10)] : null;
   return (f) => {
-    if (!f.showsResults && f.artifacts.length === 0) return '';
-    return JSON.stringify([run, pageHash.get(f.file) ?? null, byFile.get(f.file) ?? [], reportDir, f.artifacts.map((a) => artifacts.has(a))]);
+    // Links to procedures on other pages show those cases' results (the Roadmap).
+    const linked = f.links.flatMap((l) => {
+      const file = l.target?.fragment ? fileByUrl.get(l.target.url) : undefined;
+      return file && byFile.has(file) ? [[file, l.target!.fragment, pageHashes[file] ?? null, pageHash.get(file) ?? null, byFile.get(file)]] : [];
+    });
+    if (!f.showsResults && f.artifacts.length === 0 && linked.length === 0) return '';
+    const pictured = f.artifacts.map((a) => [artifacts.has(a), images.images[a] ?? null, f.artifacts.map((b) => images.differing[pairKey(a, b)] ?? null)]);
+    return JSON.stringify([run, pageHash.get(f.file) ?? null, byFile.get(f.file) ?? [], reportDir, pictured, linked]);
   };
 }

@@ -2,10 +2,11 @@
 // a spec page. What is true of the whole case (where it ran, when, how long, reboots) is said
 // here once, instead of a badge on every block.
 
+import { posix } from 'node:path';
 import type { Element, ElementContent } from 'hast';
 import { h } from 'hastscript';
 import { MACHINE_PAGE_URL, RUN_PAGE_URL } from './proof-urls.ts';
-import type { CaseResult, PageTally } from './spec-results.ts';
+import type { CaseResult, PageTally, SpecResults } from './spec-results.ts';
 
 /** "24 s", "1 min 05 s", "850 ms". */
 export function duration(ms: number): string {
@@ -55,4 +56,18 @@ export function renderPageTally(t: PageTally): Element | null {
       h('a', { href: MACHINE_PAGE_URL }, 'what the test machine is'), ' (and how it differs from a real ONIX machine).',
     ]),
   ]);
+}
+
+/** The case a Markdown link (`validation.md#2-machine-rollback`) points at, from the page `file`; null for other links. */
+export function linkedCase(url: string, file: string, results: SpecResults): CaseResult | null {
+  const m = /^([^:?#]*\.md)?#(.+)$/.exec(url);
+  if (!m) return null;
+  const target = m[1] ? posix.normalize(posix.join(posix.dirname(file), m[1])) : file;
+  return results.caseByAnchor(target, decodeURIComponent(m[2]!));
+}
+
+/** "✓ passed 2026-12-01" after a link to a procedure. */
+export function renderLinkedResult(r: CaseResult): Element {
+  const text = r.status === 'not-run' ? `not run: ${r.note}` : `${r.status} ${r.date}`;
+  return h('span.spec-status.proof-result', { className: [`spec-${r.status}`] }, text);
 }

@@ -11,10 +11,12 @@ import rehypeStringify from 'rehype-stringify';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { ARTIFACT_SCHEME, type PageFacts, type PageSummary } from './analyze.ts';
-import { renderCaseResult, renderPageTally } from './case-result.ts';
+import type { ArtifactImages } from './artifact-images.ts';
+import { linkedCase, renderCaseResult, renderLinkedResult, renderPageTally } from './case-result.ts';
 import { renderCodeBlock } from './code-block.ts';
 import type { CodeHighlighter } from './highlight.ts';
 import { joinRestarts } from './join-restarts.ts';
+import { artifactImagesOf, renderRenders } from './renders.ts';
 import { renderLayout, type LayoutSite } from './layout.ts';
 import type { BlockResult, SpecResults } from './spec-results.ts';
 
@@ -24,6 +26,8 @@ const BODY_MARK = 'onix:body';
 export interface RenderSite extends LayoutSite {
   highlighter: CodeHighlighter;
   results: SpecResults;
+  /** Sizes and pixel comparisons of the report's PNG artifacts (default: none known). */
+  images?: ArtifactImages;
   /** Public URL of a report artifact that the build copies, or null when absent. */
   artifactUrl(path: string): string | null;
 }
@@ -89,11 +93,14 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
       const caseResult = site.results.caseAt(`${file}:${node.position?.start.line ?? 0}`, file, contentHash);
       return caseResult ? [result, renderCaseResult(caseResult)] : [result];
     },
-    link(state: State, node: Link): Element {
-      const href = cur().linkTargets.get(node) ?? node.url;
+    link(state: State, node: Link): ElementContent[] {
+      const c = cur();
+      const href = c.linkTargets.get(node) ?? node.url;
       const result = h('a', { href, title: node.title ?? undefined }, state.all(node));
       state.patch(node, result);
-      return result;
+      // A link to a procedure (a case's heading on a spec page) carries that case's last result.
+      const proof = linkedCase(node.url, c.summary.page.file, site.results);
+      return proof ? [result, { type: 'text', value: ' ' }, renderLinkedResult(proof)] : [result];
     },
     /** Tables scroll inside their own focusable region on narrow screens. */
     table(state: State, node: import('mdast').Table): Element {
@@ -104,6 +111,21 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
       let caption: Element | null = null;
       if (contract) caption = markContractRows(table, node, (line) => site.results.block(`${c.summary.page.file}:${line}`, c.summary.page.file, c.summary.page.contentHash));
       return h('div.table-scroll', { className: contract ? ['contract'] : undefined, tabIndex: 0, role: 'region', ariaLabel: `Table: ${head.join(', ')}` }, [table, caption]);
+    },
+    /** A paragraph of renders from the spec run: figures with captions and the pixel comparison. */
+    paragraph(state: State, node: import('mdast').Paragraph): Element {
+      const images = artifactImagesOf(node.children, ARTIFACT_SCHEME);
+      if (!images) return defaultHandlers.paragraph(state, node);
+      const c = cur();
+      const { file, contentHash } = c.summary.page;
+      const result = renderRenders(images, ARTIFACT_SCHEME, {
+        codeBlocks: c.summary.codeBlocks,
+        resultAt: (line) => site.results.block(`${file}:${line}`, file, contentHash),
+        artifactUrl: site.artifactUrl,
+        images: site.images,
+      });
+      state.patch(node, result);
+      return result;
     },
     image(state: State, node: Image): Element {
       let result: Element;

@@ -39,8 +39,11 @@ export function renderRunPage(input: RunPageInput): { description: string; body:
       body: [h('p', 'This build was made without a spec report, so nothing on this site is verified: every executable block says "not run". Run ', h('code', 'npm run spec'), ' and build again.')],
     };
   }
-  const t = report.totals;
-  const blocks = t.passed + t.failed + t.skipped + t.errors;
+  // Counted from the cases (the report's totals also count spec errors, which are not blocks).
+  const all = report.cases.flatMap((c) => c.blocks);
+  const t = { passed: 0, failed: 0, skipped: 0, errors: 0 };
+  for (const b of all) t[b.status === 'error' ? 'errors' : b.status]++;
+  const blocks = all.length;
   const green = t.failed === 0 && t.errors === 0 && (report.specErrors?.length ?? 0) === 0;
   const casesPassed = report.cases.filter((c) => c.status === 'passed').length;
   const description = `${casesPassed} of ${report.cases.length} cases passed on ${machineInWords(report.machine)}, ${report.finishedAt.slice(0, 10)}.`;
@@ -61,13 +64,12 @@ export function renderRunPage(input: RunPageInput): { description: string; body:
     h('h2', { id: 'cases' }, 'Cases'),
     h('div.table-scroll', { tabIndex: 0, role: 'region', ariaLabel: 'Table: cases of the run' }, [
       h('table.run-cases', [
-        h('thead', [h('tr', [h('th', 'Case'), h('th', 'Result'), h('th', 'Blocks'), h('th', 'Duration'), h('th', 'Reboots')])]),
+        h('thead', [h('tr', [h('th', 'Case'), h('th', 'Result'), h('th', 'Blocks'), h('th', 'Time'), h('th', 'Reboots')])]),
         h('tbody', report.cases.map((c) => caseRow(c, input.pages))),
       ]),
     ]),
     h('h2', { id: 'console-logs' }, 'Console logs'),
-    h('p', `What each case's machine printed on its serial console (kernel, init, services), the last ${CONSOLE_TAIL_LINES} lines here and the whole log as a file.`),
-    ...report.cases.map((c) => consoleLog(c, input.consoleLogs)),
+    ...consoleLogs(report.cases, input.consoleLogs),
   ];
   return { description, body };
 }
@@ -88,14 +90,23 @@ function caseRow(c: CaseReport, pages: PageFacts[]): Element {
   ]);
 }
 
-function consoleLog(c: CaseReport, logs: ReadonlyMap<string, string>): Element {
-  const text = c.consoleLog ? logs.get(c.consoleLog) : undefined;
-  if (!c.consoleLog || text === undefined) return h('p.console-log.none', [h('strong', c.title), ': no console log (the machine has no serial console, or the report predates console logs)']);
+function consoleLogs(cases: CaseReport[], logs: ReadonlyMap<string, string>): Element[] {
+  const kept = cases.filter((c) => c.consoleLog && logs.has(c.consoleLog));
+  if (kept.length === 0) return [h('p', 'This run kept no console logs (its machine has no serial console, or the report predates console logs).')];
+  const missing = cases.filter((c) => !kept.includes(c));
+  return [
+    h('p', `What each case's machine printed on its serial console (kernel, init, services): the last ${CONSOLE_TAIL_LINES} lines here, the whole log as a file.`),
+    ...kept.map((c) => consoleLog(c, logs.get(c.consoleLog!)!)),
+    ...(missing.length ? [h('p', `No console log for: ${missing.map((c) => c.title).join(', ')}.`)] : []),
+  ];
+}
+
+function consoleLog(c: CaseReport, text: string): Element {
   const lines = text.replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n');
   const tail = lines.slice(-CONSOLE_TAIL_LINES);
   return h('details.console-log', [
     h('summary', [h('strong', c.title), ` · ${lines.length} lines`]),
-    h('p', [tail.length < lines.length ? `The last ${tail.length} lines; ` : '', h('a', { href: `/${RUN_FILES.consoleLog(c.consoleLog)}` }, 'the whole log'), '.']),
+    h('p', [tail.length < lines.length ? `The last ${tail.length} lines; ` : '', h('a', { href: `/${RUN_FILES.consoleLog(c.consoleLog!)}` }, 'the whole log'), '.']),
     h('pre.code', { tabIndex: 0 }, [h('code', tail.map(stripControls).join('\n'))]),
   ]);
 }

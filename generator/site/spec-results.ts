@@ -3,6 +3,7 @@
 // runner's (generator/spec/report-types.ts); this module only indexes them for rendering.
 
 import { join } from 'node:path';
+import GithubSlugger from 'github-slugger';
 import type { MachineIdentity } from '../../onix/machine/machine.ts';
 import type { BlockReport, CaseReport, SpecReport } from '../spec/report-types.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
@@ -57,12 +58,18 @@ export interface SpecResults {
   caseAt(id: string, file: string, contentHash: string): CaseResult | null;
   /** The results of a page's cases, summed up. */
   page(file: string, contentHash: string): PageTally;
+  /**
+   * The case whose heading has the id `fragment` on the page `file` (a link from another page to
+   * a procedure), or null. Not run when that page changed since the run (known from the page
+   * hashes given to indexSpecResults).
+   */
+  caseByAnchor(file: string, fragment: string): CaseResult | null;
   /** Artifact path relative to the report dir -> absolute path, when the report lists it. */
   artifact(path: string): string | null;
 }
 
 /** Index a report (or none) for rendering. `reportDir` resolves artifact paths. */
-export function indexSpecResults(report: SpecReport | null | undefined, reportDir = DEFAULT_REPORT_DIR): SpecResults {
+export function indexSpecResults(report: SpecReport | null | undefined, reportDir = DEFAULT_REPORT_DIR, pageHashes?: Readonly<Record<string, string>>): SpecResults {
   const blocks = new Map<string, { block: BlockReport; kase: CaseReport }>();
   const pageHash = new Map<string, string>();
   const artifacts = new Set<string>();
@@ -88,7 +95,19 @@ export function indexSpecResults(report: SpecReport | null | undefined, reportDi
     return null;
   };
 
-  return {
+  const anchors = new Map<string, string>();
+  for (const c of report?.cases ?? []) {
+    if (c.blocks.some((b) => b.kind !== 'transcript')) continue;
+    const slug = new GithubSlugger().slug(c.title);
+    if (!anchors.has(`${c.file}#${slug}`)) anchors.set(`${c.file}#${slug}`, c.id);
+  }
+
+  const results: SpecResults = {
+    caseByAnchor(file, fragment) {
+      const id = anchors.get(`${file}#${fragment}`);
+      if (!id) return null;
+      return results.caseAt(id, file, pageHashes?.[file] ?? pageHash.get(file) ?? '');
+    },
     caseAt(id, file, contentHash) {
       const kase = cases.get(id);
       if (!kase) return null;
@@ -141,6 +160,7 @@ export function indexSpecResults(report: SpecReport | null | undefined, reportDi
       return artifacts.has(path) ? join(reportDir, path) : null;
     },
   };
+  return results;
 }
 
 /** A machine as readers name it: "the ONIX test VM", "the namespace sandbox", "ssh root@box". */

@@ -167,10 +167,10 @@ test('the build cache serves nothing stale: an edit, a nav label, a date, a spec
   const nav = await fresh('nav label');
   assert.deepEqual(nav.rendered, { rendered: 3, cached: 0 }, 'every page shows the nav');
   assert.equal(nav.parsed.parsed, 1, 'the edited page is parsed; this process parsed the others before');
-  const report = {
-    version: 1, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-02T00:00:00.000Z', machine: { target: 'vm', fstx: '7' },
-    pages: [], cases: [], summary: { passed: 0, failed: 0, skipped: 0 },
-  } as unknown as import('../../generator/spec/report-types.ts').SpecReport;
+  const report: import('../../generator/spec/report-types.ts').SpecReport = {
+    version: 1, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-02T00:00:00.000Z', machine: { target: 'vm', imageId: null, fstx: '7', host: 'qemu' },
+    commit: null, shard: null, pages: [], cases: [], totals: { passed: 0, failed: 0, skipped: 0, errors: 0 },
+  };
   const withReport = await buildSite({ ...opts, report });
   assert.deepEqual(withReport.rendered, { rendered: 1, cached: 2 }, 'only the page with a transcript shows results');
 });

@@ -42,7 +42,7 @@ test('the run page says which commit it proves, lists every case with its consol
   assert.match(html, /<details class="console-log"><summary><strong>Status<\/strong> · 100 lines<\/summary>/);
   assert.match(html, /\[    99\.000\] line 99<\/code>/);
   assert.doesNotMatch(html, /line 59\n/, 'only the tail is on the page');
-  assert.match(html, /<strong>Later<\/strong>: no console log/);
+  assert.match(html, /No console log for: Later\./);
   assert.equal(await read(out, 'spec/console/status.log'), log);
   assert.deepEqual(JSON.parse(await read(out, 'spec/report.json')), report);
   assert.match(await read(out, 'spec/junit.xml'), /<testsuites name="onix spec" tests="2" failures="1"/);

@@ -53,7 +53,7 @@ async function fixture(edit = false) {
 
 test('a block without observed output shows the expected text, the legend and no badge; captures show observed values', async () => {
   const { html } = await fixture();
-  const figures = html.split('<figure').slice(1);
+  const figures = html.split('<figure class="code-block').slice(1);
   assert.equal(figures.length, 2);
   assert.match(figures[0]!, /data-status="passed"/);
   assert.doesNotMatch(figures[0]!, /spec-status/, 'the case line under the heading says it; no badge per block');
