@@ -23,7 +23,9 @@ import { outputFileForUrl, urlForContentPath } from './routes.ts';
 import { BuildError, navOf, siteProblems } from './site-model.ts';
 import { renderRobots, renderSitemap } from './sitemap.ts';
 import { indexSpecResults } from './spec-results.ts';
-import { RUN_PAGE_URL } from './proof-urls.ts';
+import { MACHINE_PAGE_URL, RUN_PAGE_URL } from './proof-urls.ts';
+import { renderMachinePage } from './machine-page.ts';
+import type { ImageManifest } from '../../onix/image/manifest.ts';
 import { renderRunPage, RUN_FILES } from './run-page.ts';
 import { renderJUnit } from '../spec/render/junit.ts';
 import { defaultWorkerCount, forEachShare, LocalOwner, WorkerOwner, type PageOwner } from './worker-pool.ts';
@@ -37,6 +39,8 @@ export interface BuildOptions {
   outDir?: string;
   /** Spec report whose results the pages show (default: none, every block "not run"). */
   report?: SpecReport | null;
+  /** Manifest of the image the report's machine ran (onix/image/manifest.ts), for the test machine page (default: none). */
+  manifest?: ImageManifest | null;
   /** Folder the report's artifact paths are relative to (default: ".spec"). */
   reportDir?: string;
   /** Folder holding CNAME, copied into the output (default: the current directory). */
@@ -193,7 +197,12 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
       other.set(RUN_FILES.junit, renderJUnit(report));
       for (const [path, text] of consoleLogs) other.set(RUN_FILES.consoleLog(path), text);
     }
-    const generated = [RUN_PAGE_URL];
+    // The machine it ran on, from the image's manifest.
+    const machine = renderMachinePage(options.manifest ?? null, report);
+    other.set(outputFileForUrl(MACHINE_PAGE_URL), await local.store.special(body, site, {
+      title: 'The test machine', kicker: 'what the spec runs on', description: machine.description, url: MACHINE_PAGE_URL, body: machine.body, toc: machine.toc,
+    }));
+    const generated = [RUN_PAGE_URL, MACHINE_PAGE_URL];
     other.set('sitemap.xml', renderSitemap(config, [...pages.map((s) => ({ url: s.url, lastmod: dates.get(s.rel) ?? null })), ...generated.map((url) => ({ url, lastmod: null }))]));
     other.set('robots.txt', renderRobots(config));
     other.set('.nojekyll', '');
