@@ -25,7 +25,8 @@ export function renderCaseResult(r: CaseResult): Element {
   const cls = [`spec-${r.status}`];
   if (r.status === 'not-run') return h('p.case-result', { className: cls }, [h('span.spec-status', { className: cls }, `not run: ${r.note}`)]);
   const facts: Array<ElementContent | string> = [
-    `${r.status} on `, h('a', { href: MACHINE_PAGE_URL }, r.machine),
+    `${r.status} on `,
+    h('a', { href: MACHINE_PAGE_URL }, r.machine),
     ...(r.image ? [` · image ${r.image}`] : []),
     ` · ${r.date} · ${duration(r.durationMs)}`,
     ...(r.reboots ? [` · ${plural(r.reboots, 'reboot')}`] : []),
@@ -45,15 +46,18 @@ export function renderPageTally(t: PageTally): Element | null {
   const all = [t.procedures, t.transcripts, t.contractRows];
   const status = !t.fresh ? 'not-run' : all.every((x) => x.passed === x.total) ? 'passed' : 'failed';
   const cls = [`spec-${status}`];
-  const headline: Array<ElementContent | string> = t.fresh && parts.length
-    ? [h('strong', parts.join(' · ')), ` on `, h('a', { href: MACHINE_PAGE_URL }, t.machine), t.image ? `, image ${t.image}` : '', `, ${t.date}.`]
-    : [h('strong', 'Not verified'), `: ${t.note || 'this page has no executable blocks in the last spec run'}.`];
+  const headline: Array<ElementContent | string> =
+    t.fresh && parts.length
+      ? [h('strong', parts.join(' · ')), ` on `, h('a', { href: MACHINE_PAGE_URL }, t.machine), t.image ? `, image ${t.image}` : '', `, ${t.date}.`]
+      : [h('strong', 'Not verified'), `: ${t.note || 'this page has no executable blocks in the last spec run'}.`];
   return h('aside.spec-summary', { className: cls, ariaLabel: 'Spec results of this page' }, [
     h('p', [h('span.spec-status', { className: cls }, headline)]),
     h('p.spec-summary-links', [
       'The transcripts below are executable: ',
-      h('a', { href: RUN_PAGE_URL }, 'see the run'), ' (commit, console logs, the report) and ',
-      h('a', { href: MACHINE_PAGE_URL }, 'what the test machine is'), ' (and how it differs from a real ONIX machine).',
+      h('a', { href: RUN_PAGE_URL }, 'see the run'),
+      ' (commit, console logs, the report) and ',
+      h('a', { href: MACHINE_PAGE_URL }, 'what the test machine is'),
+      ' (and how it differs from a real ONIX machine).',
     ]),
   ]);
 }

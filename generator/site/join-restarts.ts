@@ -39,7 +39,11 @@ export function joinRestarts(tree: Root | Element): void {
     const lines = codeOf(node, 'first')?.children ?? [];
     const before = neighbour(children, i, -1);
     const after = neighbour(children, i, 1);
-    const same = (k: number) => k >= 0 && isTranscript(children[k]) && (children[k] as Element).properties.dataStatus === node.properties.dataStatus && (children[k] as Element).properties.dataRestartOnly === undefined;
+    const same = (k: number) =>
+      k >= 0 &&
+      isTranscript(children[k]) &&
+      (children[k] as Element).properties.dataStatus === node.properties.dataStatus &&
+      (children[k] as Element).properties.dataRestartOnly === undefined;
     if (same(before)) {
       const code = codeOf(children[before] as Element, 'last');
       if (!code) continue;

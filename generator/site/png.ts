@@ -39,7 +39,10 @@ export function decodePng(data: Uint8Array): DecodedPng {
     if (type === 'IHDR') {
       const [depth, colour, , , interlace] = [body[8], body[9], body[10], body[11], body[12]];
       const channels = CHANNELS[colour!];
-      if (depth !== 8 || !channels || interlace !== 0) throw new PngError(`unsupported PNG (bit depth ${depth}, colour type ${colour}, interlace ${interlace}); 8-bit grey, RGB or RGBA, not interlaced, is supported`);
+      if (depth !== 8 || !channels || interlace !== 0)
+        throw new PngError(
+          `unsupported PNG (bit depth ${depth}, colour type ${colour}, interlace ${interlace}); 8-bit grey, RGB or RGBA, not interlaced, is supported`,
+        );
       header = { width: body.readUInt32BE(0), height: body.readUInt32BE(4), channels };
     } else if (type === 'IDAT') idat.push(body);
     else if (type === 'IEND') break;
@@ -142,7 +145,8 @@ function crc32(data: Uint8Array): number {
 
 /** Pixels whose channels differ between two decoded images of the same size and format. */
 export function differingPixels(a: DecodedPng, b: DecodedPng): number {
-  if (a.width !== b.width || a.height !== b.height || a.channels !== b.channels) throw new PngError(`images differ in size or format (${a.width}x${a.height}x${a.channels} vs ${b.width}x${b.height}x${b.channels})`);
+  if (a.width !== b.width || a.height !== b.height || a.channels !== b.channels)
+    throw new PngError(`images differ in size or format (${a.width}x${a.height}x${a.channels} vs ${b.width}x${b.height}x${b.channels})`);
   let n = 0;
   for (let p = 0; p < a.width * a.height; p++) {
     for (let c = 0; c < a.channels; c++) {

@@ -84,14 +84,16 @@ export function renderRenders(images: Image[], scheme: string, ctx: RendersConte
     if (seen.state) said.push(`moss state ${seen.state}`);
     if (seen.mesa) said.push(`Mesa ${seen.mesa}`);
     if (facts) said.push(`${facts.width}×${facts.height}`);
-    figures.push(h('figure.render', [
-      h('img.spec-artifact', { src, alt, title: image.title ?? undefined, width: facts?.width, height: facts?.height, loading: 'lazy' }),
-      h('figcaption', [
-        h('span.render-title', alt),
-        said.length ? h('span.render-facts', said.join(' · ')) : '',
-        seen.glVersion ? h('span.render-facts', ['the probe printed ', h('code', `GL_VERSION: ${seen.glVersion}`)]) : '',
+    figures.push(
+      h('figure.render', [
+        h('img.spec-artifact', { src, alt, title: image.title ?? undefined, width: facts?.width, height: facts?.height, loading: 'lazy' }),
+        h('figcaption', [
+          h('span.render-title', alt),
+          said.length ? h('span.render-facts', said.join(' · ')) : '',
+          seen.glVersion ? h('span.render-facts', ['the probe printed ', h('code', `GL_VERSION: ${seen.glVersion}`)]) : '',
+        ]),
       ]),
-    ]));
+    );
   }
   const comparisons: ElementContent[] = [];
   for (let i = 1; i < shown.length; i++) {
@@ -101,9 +103,11 @@ export function renderRenders(images: Image[], scheme: string, ctx: RendersConte
     const facts = ctx.images?.images[b];
     if (differ === undefined || !facts) continue;
     const total = facts.width * facts.height;
-    comparisons.push(h('p.render-compare', [
-      `Compared pixel by pixel when this site was built: ${differ.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} pixels differ between the ${shown.length > 2 ? `renders ${i} and ${i + 1}` : 'two renders'}.`,
-    ]));
+    comparisons.push(
+      h('p.render-compare', [
+        `Compared pixel by pixel when this site was built: ${differ.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} pixels differ between the ${shown.length > 2 ? `renders ${i} and ${i + 1}` : 'two renders'}.`,
+      ]),
+    );
   }
   return h('div.renders', [h('div.render-row', figures), ...comparisons]);
 }

@@ -10,7 +10,8 @@ import type { CaseReport, SpecReport } from '../spec/report-types.ts';
 import type { PageFacts } from './analyze.ts';
 import { duration } from './case-result.ts';
 import { MACHINE_PAGE_URL, RUN_PAGE_URL } from './proof-urls.ts';
-import { machineInWords, shortImage } from './spec-results.ts';
+import { stripAnsi } from '../spec/normalize.ts';
+import { machineInWords } from './spec-results.ts';
 
 /** Lines of each case's console log shown on the page; the whole log is a file beside it. */
 export const CONSOLE_TAIL_LINES = 40;
@@ -36,7 +37,14 @@ export function renderRunPage(input: RunPageInput): { description: string; body:
   if (!report) {
     return {
       description: 'No spec report: this build was made without running the spec.',
-      body: [h('p', 'This build was made without a spec report, so nothing on this site is verified: every executable block says "not run". Run ', h('code', 'npm run spec'), ' and build again.')],
+      body: [
+        h(
+          'p',
+          'This build was made without a spec report, so nothing on this site is verified: every executable block says "not run". Run ',
+          h('code', 'npm run spec'),
+          ' and build again.',
+        ),
+      ],
     };
   }
   // Counted from the cases (the report's totals also count spec errors, which are not blocks).
@@ -49,23 +57,44 @@ export function renderRunPage(input: RunPageInput): { description: string; body:
   const description = `${casesPassed} of ${report.cases.length} cases passed on ${machineInWords(report.machine)}, ${report.finishedAt.slice(0, 10)}.`;
   const facts: Array<[string, Array<ElementContent | string>]> = [
     ['Commit', report.commit ? [h('code', report.commit), ' (the source tree this run tested and this site was built from)'] : ['not in git']],
-    ['Result', [h('span.spec-status', { className: [green ? 'spec-passed' : 'spec-failed'] }, `${casesPassed} of ${report.cases.length} cases passed; ${t.passed} of ${blocks} blocks passed${t.failed ? `, ${t.failed} failed` : ''}${t.errors ? `, ${t.errors} could not run` : ''}${t.skipped ? `, ${t.skipped} skipped` : ''}`)]],
+    [
+      'Result',
+      [
+        h(
+          'span.spec-status',
+          { className: [green ? 'spec-passed' : 'spec-failed'] },
+          `${casesPassed} of ${report.cases.length} cases passed; ${t.passed} of ${blocks} blocks passed${t.failed ? `, ${t.failed} failed` : ''}${t.errors ? `, ${t.errors} could not run` : ''}${t.skipped ? `, ${t.skipped} skipped` : ''}`,
+        ),
+      ],
+    ],
     ['Machine', [h('a', { href: MACHINE_PAGE_URL }, machineInWords(report.machine)), ` (target ${report.machine.target}, ${report.machine.host})`]],
     ['Image', [report.machine.imageId ? h('code', report.machine.imageId) : 'none (no image: the target is not a test machine)']],
     ['Started', [h('time', { dateTime: report.startedAt }, report.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))]],
     ['Finished', [h('time', { dateTime: report.finishedAt }, report.finishedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))]],
-    ['Report', [h('a', { href: `/${RUN_FILES.json}`, download: '' }, 'report.json'), ' · ', h('a', { href: `/${RUN_FILES.junit}`, download: '' }, 'junit.xml')]],
+    [
+      'Report',
+      [h('a', { href: `/${RUN_FILES.json}`, download: '' }, 'report.json'), ' · ', h('a', { href: `/${RUN_FILES.junit}`, download: '' }, 'junit.xml')],
+    ],
   ];
   if (report.filter) facts.push(['Filter', [`only cases matching "${report.filter}"`]]);
   if (report.shard) facts.push(['Shard', [report.shard]]);
   const body: ElementContent[] = [
-    h('p', 'Every transcript, procedure and contract row on this site was run against a machine before this site was published. This page is that run, from its report; older runs are not kept.'),
-    h('dl.run-facts', facts.flatMap(([k, v]) => [h('dt', k), h('dd', v)])),
+    h(
+      'p',
+      'Every transcript, procedure and contract row on this site was run against a machine before this site was published. This page is that run, from its report; older runs are not kept.',
+    ),
+    h(
+      'dl.run-facts',
+      facts.flatMap(([k, v]) => [h('dt', k), h('dd', v)]),
+    ),
     h('h2', { id: 'cases' }, 'Cases'),
     h('div.table-scroll', { tabIndex: 0, role: 'region', ariaLabel: 'Table: cases of the run' }, [
       h('table.run-cases', [
         h('thead', [h('tr', [h('th', 'Case'), h('th', 'Result'), h('th', 'Blocks'), h('th', 'Time'), h('th', 'Reboots')])]),
-        h('tbody', report.cases.map((c) => caseRow(c, input.pages))),
+        h(
+          'tbody',
+          report.cases.map((c) => caseRow(c, input.pages)),
+        ),
       ]),
     ]),
     h('h2', { id: 'console-logs' }, 'Console logs'),
@@ -95,7 +124,10 @@ function consoleLogs(cases: CaseReport[], logs: ReadonlyMap<string, string>): El
   if (kept.length === 0) return [h('p', 'This run kept no console logs (its machine has no serial console, or the report predates console logs).')];
   const missing = cases.filter((c) => !kept.includes(c));
   return [
-    h('p', `What each case's machine printed on its serial console (kernel, init, services): the last ${CONSOLE_TAIL_LINES} lines here, the whole log as a file.`),
+    h(
+      'p',
+      `What each case's machine printed on its serial console (kernel, init, services): the last ${CONSOLE_TAIL_LINES} lines here, the whole log as a file.`,
+    ),
     ...kept.map((c) => consoleLog(c, logs.get(c.consoleLog!)!)),
     ...(missing.length ? [h('p', `No console log for: ${missing.map((c) => c.title).join(', ')}.`)] : []),
   ];
@@ -106,12 +138,17 @@ function consoleLog(c: CaseReport, text: string): Element {
   const tail = lines.slice(-CONSOLE_TAIL_LINES);
   return h('details.console-log', [
     h('summary', [h('strong', c.title), ` · ${lines.length} lines`]),
-    h('p', [tail.length < lines.length ? `The last ${tail.length} lines; ` : '', h('a', { href: `/${RUN_FILES.consoleLog(c.consoleLog!)}` }, 'the whole log'), '.']),
+    h('p', [
+      tail.length < lines.length ? `The last ${tail.length} lines; ` : '',
+      h('a', { href: `/${RUN_FILES.consoleLog(c.consoleLog!)}` }, 'the whole log'),
+      '.',
+    ]),
     h('pre.code', { tabIndex: 0 }, [h('code', tail.map(stripControls).join('\n'))]),
   ]);
 }
 
-/** Console logs carry terminal escapes and stray control characters; a page shows text. */
+/** Console logs carry terminal escapes and stray control characters (carriage returns, bells); a page shows text. */
 function stripControls(line: string): string {
-  return line.replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  return stripAnsi(line).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
 }

@@ -32,7 +32,12 @@ const TOKEN = /\[\.\.\]|\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
  * `observed`; `captures` holds every capture bound once the match is done. Returns null when the
  * alignment has unmatched lines (a failed command shows its expected text instead).
  */
-export function shownLines(expected: readonly string[], observed: readonly string[], ops: readonly AlignOp[], captures: ReadonlyMap<string, string>): ShownLine[] | null {
+export function shownLines(
+  expected: readonly string[],
+  observed: readonly string[],
+  ops: readonly AlignOp[],
+  captures: ReadonlyMap<string, string>,
+): ShownLine[] | null {
   const out: ShownLine[] = [];
   for (const op of ops) {
     if (op.op === 'elide') out.push({ elided: op.o.map((o) => observed[o]!) });

@@ -12,31 +12,91 @@ import type { SpecReport } from '../../generator/spec/report-types.ts';
 import { page, read, tempSite } from './helpers.ts';
 
 function manifestText(mesaNew = '25.0.7'): string {
-  const stone = (name: string, version: string, libc: string, software: string, sources: Array<[string, string, string]>, states: string[], extra: Record<string, unknown> = {}) => ({
-    id: `${name}-${version}-1-x86_64`, name, version, release: 1, summary: `${name} summary`, libc, software, states, notes: [`${name} note`],
-    sources: sources.map(([kind, pkg, v]) => ({ kind, package: pkg, version: v })), ...extra,
+  const stone = (
+    name: string,
+    version: string,
+    libc: string,
+    software: string,
+    sources: Array<[string, string, string]>,
+    states: string[],
+    extra: Record<string, unknown> = {},
+  ) => ({
+    id: `${name}-${version}-1-x86_64`,
+    name,
+    version,
+    release: 1,
+    summary: `${name} summary`,
+    libc,
+    software,
+    states,
+    notes: [`${name} note`],
+    sources: sources.map(([kind, pkg, v]) => ({ kind, package: pkg, version: v })),
+    ...extra,
   });
   return JSON.stringify({
     schema: 1,
-    base: { libc: 'musl', version: '1.2.3-1', loader: '/usr/lib/ld-musl-x86_64.so.1', interp: '/lib/ld-musl-x86_64.so.1', libraryPath: ['/lib', '/usr/lib'], toolchain: 'musl-tools 1.2.3-1' },
-    islands: [{ name: 'onix-runtime', prefix: '/usr/lib/onix', loader: '/usr/lib/onix/lib/ld-linux-x86-64.so.2', stones: ['onix-cli'], why: 'Debian ships no musl Node' }],
+    base: {
+      libc: 'musl',
+      version: '1.2.3-1',
+      loader: '/usr/lib/ld-musl-x86_64.so.1',
+      interp: '/lib/ld-musl-x86_64.so.1',
+      libraryPath: ['/lib', '/usr/lib'],
+      toolchain: 'musl-tools 1.2.3-1',
+    },
+    islands: [
+      {
+        name: 'onix-runtime',
+        prefix: '/usr/lib/onix',
+        loader: '/usr/lib/onix/lib/ld-linux-x86-64.so.2',
+        stones: ['onix-cli'],
+        why: 'Debian ships no musl Node',
+      },
+    ],
     stones: [
-      stone('busybox', '1.35.0', 'musl', 'upstream', [['debian-source', 'busybox', '1:1.35.0-4'], ['debian-binary', 'linux-libc-dev', '6.1.176-1']], ['Install', 'Sync']),
+      stone(
+        'busybox',
+        '1.35.0',
+        'musl',
+        'upstream',
+        [
+          ['debian-source', 'busybox', '1:1.35.0-4'],
+          ['debian-binary', 'linux-libc-dev', '6.1.176-1'],
+        ],
+        ['Install', 'Sync'],
+      ),
       stone('linux', '6.1.0-50-amd64', 'static', 'upstream', [['debian-binary', 'linux-image-6.1.0-50-amd64', '6.1.176-1']], ['Install', 'Sync']),
       stone('mesa', '22.3.6', 'glibc-island', 'upstream', [['debian-binary', 'libgl1-mesa-dri', '22.3.6-1+deb12u2']], ['Install'], { island: 'onix-runtime' }),
       stone('mesa', mesaNew, 'glibc-island', 'upstream', [['debian-binary', 'libgl1-mesa-dri', `${mesaNew}-2~bpo12+1`]], ['Sync'], { island: 'onix-runtime' }),
-      stone('onix-cli', '0.1.0', 'glibc-island', 'stand-in', [['this-repository', 'onix/moss', '0.1.0'], ['host', 'node', 'v20.19.2']], ['Install', 'Sync'], {
-        island: 'onix-runtime', notes: ["/usr/bin/moss is a stand-in for upstream moss (AerynOS os-tools, Rust): it keeps moss's on-disk format and command shape"],
-      }),
+      stone(
+        'onix-cli',
+        '0.1.0',
+        'glibc-island',
+        'stand-in',
+        [
+          ['this-repository', 'onix/moss', '0.1.0'],
+          ['host', 'node', 'v20.19.2'],
+        ],
+        ['Install', 'Sync'],
+        {
+          island: 'onix-runtime',
+          notes: ["/usr/bin/moss is a stand-in for upstream moss (AerynOS os-tools, Rust): it keeps moss's on-disk format and command shape"],
+        },
+      ),
       stone('onix-hello', '1.0', 'none', 'onix', [['this-repository', 'onix/image/recipes/base.ts', '1.0']], []),
     ],
   });
 }
 
 const report: SpecReport = {
-  version: 1, startedAt: '2026-12-01T10:00:00Z', finishedAt: '2026-12-01T10:05:00Z',
-  machine: { target: 'vm', imageId: '0f095cb4e1aa', fstx: '2', host: 'qemu tcg' }, commit: null, shard: null,
-  pages: [], cases: [], totals: { passed: 0, failed: 0, skipped: 0, errors: 0 },
+  version: 1,
+  startedAt: '2026-12-01T10:00:00Z',
+  finishedAt: '2026-12-01T10:05:00Z',
+  machine: { target: 'vm', imageId: '0f095cb4e1aa', fstx: '2', host: 'qemu tcg' },
+  commit: null,
+  shard: null,
+  pages: [],
+  cases: [],
+  totals: { passed: 0, failed: 0, skipped: 0, errors: 0 },
 };
 
 test('the test machine page lists every stone and package of the manifest, and says what is a stand-in and why', async () => {

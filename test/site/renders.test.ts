@@ -22,7 +22,12 @@ function storedPng(width: number, height: number, pixel: (x: number, y: number) 
   ihdr[8] = 8;
   ihdr[9] = 2;
   // Level 0 is zlib's stored blocks, as glprobe writes them; the chunks are written here, not by png.ts.
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 0 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 0 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function chunk(type: string, body: Buffer): Buffer {
@@ -62,34 +67,74 @@ test('renders are figures with size, the state, Mesa and GL_VERSION the probe pr
     '```console artifacts=/home/alice/old.png\n$ glprobe -o old.png\nGL_VERSION: [..]\n$ cat /usr/.stateID\n1\n```',
     '![new stack](spec-artifact:artifacts/new.png)\n![old stack, after the rollback](spec-artifact:artifacts/old.png)',
   ].join('\n\n');
-  const dir = await tempSite({ 'content/validation.md': page('Validation', body), 'content/roadmap.md': page('Roadmap', '1. item\n\n   Proved by [Renders](validation.md#renders).\n2. other\n\n   No proof yet.') });
+  const dir = await tempSite({
+    'content/validation.md': page('Validation', body),
+    'content/roadmap.md': page('Roadmap', '1. item\n\n   Proved by [Renders](validation.md#renders).\n2. other\n\n   No proof yet.'),
+  });
   const parsed = await loadPage(join(dir, 'content/validation.md'));
   const f = parsed.file;
   const heading = parsed.tree.children.find((n) => n.type === 'heading')!.position!.start.line;
   const [a, b] = parsed.tree.children.filter((n) => n.type === 'code').map((n) => n.position!.start.line) as [number, number];
   const probe = (line: number, version: string, state: string) => ({
-    id: `${f}:${line}`, file: f, line, kind: 'transcript' as const, status: 'passed' as const, captures: {}, diff: '', durationMs: 1,
+    id: `${f}:${line}`,
+    file: f,
+    line,
+    kind: 'transcript' as const,
+    status: 'passed' as const,
+    captures: {},
+    diff: '',
+    durationMs: 1,
     commands: [
-      { line: line + 1, command: 'glprobe', stdout: '', stderr: '', status: 0, durationMs: 1, shown: [{ text: `GL_VERSION: OpenGL ES 3.2 Mesa ${version}`, marks: [{ from: 12, to: 34 }] }] },
+      {
+        line: line + 1,
+        command: 'glprobe',
+        stdout: '',
+        stderr: '',
+        status: 0,
+        durationMs: 1,
+        shown: [{ text: `GL_VERSION: OpenGL ES 3.2 Mesa ${version}`, marks: [{ from: 12, to: 34 }] }],
+      },
       { line: line + 3, command: 'cat /usr/.stateID', stdout: state, stderr: '', status: 0, durationMs: 1, shown: [{ text: state }] },
     ],
   });
   const report: SpecReport = {
-    version: 1, startedAt: '2026-12-01T10:00:00Z', finishedAt: '2026-12-01T10:05:00Z',
-    machine: { target: 'vm', imageId: '0f095cb4e1', fstx: '2', host: 'qemu tcg' }, commit: null, shard: null,
+    version: 1,
+    startedAt: '2026-12-01T10:00:00Z',
+    finishedAt: '2026-12-01T10:05:00Z',
+    machine: { target: 'vm', imageId: '0f095cb4e1', fstx: '2', host: 'qemu tcg' },
+    commit: null,
+    shard: null,
     pages: [{ file: f, contentHash: parsed.contentHash }],
-    cases: [{ id: `${f}:${heading}`, file: f, line: heading, title: 'Renders', status: 'passed', durationMs: 5000, reboots: 1, artifacts: ['artifacts/new.png', 'artifacts/old.png'], blocks: [probe(a, '25.0.7-2~bpo12+1', '2'), probe(b, '22.3.6', '1')] }],
+    cases: [
+      {
+        id: `${f}:${heading}`,
+        file: f,
+        line: heading,
+        title: 'Renders',
+        status: 'passed',
+        durationMs: 5000,
+        reboots: 1,
+        artifacts: ['artifacts/new.png', 'artifacts/old.png'],
+        blocks: [probe(a, '25.0.7-2~bpo12+1', '2'), probe(b, '22.3.6', '1')],
+      },
+    ],
     totals: { passed: 2, failed: 0, skipped: 0, errors: 0 },
   };
   const reportDir = join(dir, '.spec');
   await mkdir(join(reportDir, 'artifacts'), { recursive: true });
   const original = storedPng(64, 64, scene);
   await writeFile(join(reportDir, 'artifacts/new.png'), original);
-  await writeFile(join(reportDir, 'artifacts/old.png'), storedPng(64, 64, (x, y) => (x < 2 && y === 0 ? [9, 9, 9] : scene(x, y))));
+  await writeFile(
+    join(reportDir, 'artifacts/old.png'),
+    storedPng(64, 64, (x, y) => (x < 2 && y === 0 ? [9, 9, 9] : scene(x, y))),
+  );
   const out = join(dir, 'dist');
   await buildSite({ contentDir: join(dir, 'content'), outDir: out, report, reportDir, cacheDir: null, rootDir: dir, gitDates: false });
   const html = await read(out, 'validation/index.html');
-  assert.match(html, /<figure class="render"><img class="spec-artifact" src="\/spec-artifacts\/artifacts\/new\.png" alt="new stack" width="64" height="64" loading="lazy"><figcaption><span class="render-title">new stack<\/span><span class="render-facts">moss state 2 · Mesa 25\.0\.7 · 64×64<\/span><span class="render-facts">the probe printed <code>GL_VERSION: OpenGL ES 3\.2 Mesa 25\.0\.7-2~bpo12\+1<\/code><\/span><\/figcaption><\/figure>/);
+  assert.match(
+    html,
+    /<figure class="render"><img class="spec-artifact" src="\/spec-artifacts\/artifacts\/new\.png" alt="new stack" width="64" height="64" loading="lazy"><figcaption><span class="render-title">new stack<\/span><span class="render-facts">moss state 2 · Mesa 25\.0\.7 · 64×64<\/span><span class="render-facts">the probe printed <code>GL_VERSION: OpenGL ES 3\.2 Mesa 25\.0\.7-2~bpo12\+1<\/code><\/span><\/figcaption><\/figure>/,
+  );
   assert.match(html, /moss state 1 · Mesa 22\.3\.6 · 64×64/);
   assert.match(html, /2 of 4,096 pixels differ between the two renders/);
   const published = await readFile(join(out, 'spec-artifacts/artifacts/new.png'));
@@ -102,16 +147,38 @@ test('renders are figures with size, the state, Mesa and GL_VERSION the probe pr
 });
 
 test('a link to a procedure on a page changed since the run says "not run"', async () => {
-  const dir = await tempSite({ 'content/validation.md': page('Validation', '## Renders\n\n```console\n$ true\n```\n\nedited after the run'), 'content/roadmap.md': page('Roadmap', 'Proved by [Renders](validation.md#renders).') });
+  const dir = await tempSite({
+    'content/validation.md': page('Validation', '## Renders\n\n```console\n$ true\n```\n\nedited after the run'),
+    'content/roadmap.md': page('Roadmap', 'Proved by [Renders](validation.md#renders).'),
+  });
   const f = (await loadPage(join(dir, 'content/validation.md'))).file;
   const report: SpecReport = {
-    version: 1, startedAt: '2026-12-01T10:00:00Z', finishedAt: '2026-12-01T10:05:00Z',
-    machine: { target: 'vm', imageId: null, fstx: null, host: 'qemu' }, commit: null, shard: null,
+    version: 1,
+    startedAt: '2026-12-01T10:00:00Z',
+    finishedAt: '2026-12-01T10:05:00Z',
+    machine: { target: 'vm', imageId: null, fstx: null, host: 'qemu' },
+    commit: null,
+    shard: null,
     pages: [{ file: f, contentHash: 'the hash of the page as it was run' }],
-    cases: [{ id: `${f}:5`, file: f, line: 5, title: 'Renders', status: 'passed', durationMs: 1, reboots: 0, artifacts: [], blocks: [{ id: `${f}:7`, file: f, line: 7, kind: 'transcript', status: 'passed', commands: [], captures: {}, diff: '', durationMs: 1 }] }],
+    cases: [
+      {
+        id: `${f}:5`,
+        file: f,
+        line: 5,
+        title: 'Renders',
+        status: 'passed',
+        durationMs: 1,
+        reboots: 0,
+        artifacts: [],
+        blocks: [{ id: `${f}:7`, file: f, line: 7, kind: 'transcript', status: 'passed', commands: [], captures: {}, diff: '', durationMs: 1 }],
+      },
+    ],
     totals: { passed: 1, failed: 0, skipped: 0, errors: 0 },
   };
   const out = join(dir, 'dist');
   await buildSite({ contentDir: join(dir, 'content'), outDir: out, report, cacheDir: null, rootDir: dir, gitDates: false });
-  assert.match(await read(out, 'roadmap/index.html'), /<span class="spec-status proof-result spec-not-run">not run: page changed since the last spec run<\/span>/);
+  assert.match(
+    await read(out, 'roadmap/index.html'),
+    /<span class="spec-status proof-result spec-not-run">not run: page changed since the last spec run<\/span>/,
+  );
 });

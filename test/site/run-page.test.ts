@@ -16,20 +16,43 @@ test('the run page says which commit it proves, lists every case with its consol
   const [one, two] = parsed.tree.children.filter((n) => n.type === 'heading').map((n) => n.position!.start.line) as [number, number];
   const [b1, b2] = parsed.tree.children.filter((n) => n.type === 'code').map((n) => n.position!.start.line) as [number, number];
   const report: SpecReport = {
-    version: 1, startedAt: '2026-12-01T10:00:00.000Z', finishedAt: '2026-12-01T10:05:00.000Z',
-    machine: { target: 'vm', imageId: '0f095cb4e1aa', fstx: '2', host: 'qemu tcg' }, commit: '6ed68e9d0c1b', shard: null,
+    version: 1,
+    startedAt: '2026-12-01T10:00:00.000Z',
+    finishedAt: '2026-12-01T10:05:00.000Z',
+    machine: { target: 'vm', imageId: '0f095cb4e1aa', fstx: '2', host: 'qemu tcg' },
+    commit: '6ed68e9d0c1b',
+    shard: null,
     pages: [{ file: f, contentHash: parsed.contentHash }],
     cases: [
-      { id: `${f}:${one}`, file: f, line: one, title: 'Status', status: 'passed', durationMs: 24_000, reboots: 2, artifacts: [], consoleLog: 'console/status.log',
-        blocks: [{ id: `${f}:${b1}`, file: f, line: b1, kind: 'transcript', status: 'passed', commands: [], captures: {}, diff: '', durationMs: 1 }] },
-      { id: `${f}:${two}`, file: f, line: two, title: 'Later', status: 'failed', durationMs: 65_000, reboots: 0, artifacts: [],
-        blocks: [{ id: `${f}:${b2}`, file: f, line: b2, kind: 'transcript', status: 'failed', commands: [], captures: {}, diff: '-x\n+y', durationMs: 1 }] },
+      {
+        id: `${f}:${one}`,
+        file: f,
+        line: one,
+        title: 'Status',
+        status: 'passed',
+        durationMs: 24_000,
+        reboots: 2,
+        artifacts: [],
+        consoleLog: 'console/status.log',
+        blocks: [{ id: `${f}:${b1}`, file: f, line: b1, kind: 'transcript', status: 'passed', commands: [], captures: {}, diff: '', durationMs: 1 }],
+      },
+      {
+        id: `${f}:${two}`,
+        file: f,
+        line: two,
+        title: 'Later',
+        status: 'failed',
+        durationMs: 65_000,
+        reboots: 0,
+        artifacts: [],
+        blocks: [{ id: `${f}:${b2}`, file: f, line: b2, kind: 'transcript', status: 'failed', commands: [], captures: {}, diff: '-x\n+y', durationMs: 1 }],
+      },
     ],
     totals: { passed: 1, failed: 1, skipped: 0, errors: 0 },
   };
   const reportDir = join(dir, '.spec');
   await mkdir(join(reportDir, 'console'), { recursive: true });
-  const log = Array.from({ length: 100 }, (_, i) => `[    ${i}.000] line ${i}`).join('\n') + '\n';
+  const log = `${Array.from({ length: 100 }, (_, i) => `[    ${i}.000] line ${i}`).join('\n')}\n`;
   await writeFile(join(reportDir, 'console/status.log'), log);
   const out = join(dir, 'dist');
   const result = await buildSite({ contentDir: join(dir, 'content'), outDir: out, report, reportDir, cacheDir: null, rootDir: dir, gitDates: false });
@@ -37,10 +60,16 @@ test('the run page says which commit it proves, lists every case with its consol
   assert.match(html, /<dt>Commit<\/dt><dd><code>6ed68e9d0c1b<\/code>/);
   assert.match(html, /<dt>Image<\/dt><dd><code>0f095cb4e1aa<\/code>/);
   assert.match(html, /1 of 2 cases passed; 1 of 2 blocks passed, 1 failed/);
-  assert.match(html, /<tr class="spec-row spec-passed"><td><a href="\/cli\/#status">Status<\/a>.*<td class="run-result">passed<\/td><td>1 of 1<\/td><td>24 s<\/td><td>2<\/td><\/tr>/);
-  assert.match(html, /<tr class="spec-row spec-failed"><td><a href="\/cli\/#later">Later<\/a>.*<td class="run-result">failed<\/td><td>0 of 1<\/td><td>1 min 05 s<\/td><td>0<\/td><\/tr>/);
+  assert.match(
+    html,
+    /<tr class="spec-row spec-passed"><td><a href="\/cli\/#status">Status<\/a>.*<td class="run-result">passed<\/td><td>1 of 1<\/td><td>24 s<\/td><td>2<\/td><\/tr>/,
+  );
+  assert.match(
+    html,
+    /<tr class="spec-row spec-failed"><td><a href="\/cli\/#later">Later<\/a>.*<td class="run-result">failed<\/td><td>0 of 1<\/td><td>1 min 05 s<\/td><td>0<\/td><\/tr>/,
+  );
   assert.match(html, /<details class="console-log"><summary><strong>Status<\/strong> · 100 lines<\/summary>/);
-  assert.match(html, /\[    99\.000\] line 99<\/code>/);
+  assert.match(html, /\[ {4}99\.000\] line 99<\/code>/);
   assert.doesNotMatch(html, /line 59\n/, 'only the tail is on the page');
   assert.match(html, /No console log for: Later\./);
   assert.equal(await read(out, 'spec/console/status.log'), log);

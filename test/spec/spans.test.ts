@@ -33,15 +33,10 @@ describe('shown output of passed commands', () => {
 
   it('the runner stores it in the report for passed commands only', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'page.md'), [
-      '## Case', '',
-      '```console',
-      '$ printf "pid %s\\n" $$; seq 1 5',
-      'pid [..]', '1', '...', '5',
-      '$ echo nope',
-      'yes',
-      '```', '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'page.md'),
+      ['## Case', '', '```console', '$ printf "pid %s\\n" $$; seq 1 5', 'pid [..]', '1', '...', '5', '$ echo nope', 'yes', '```', ''].join('\n'),
+    );
     const result = await runSpec({ cwd: dir, files: ['page.md'], outDir: join(dir, '.spec'), target: 'local', write: () => {} });
     const [passed, failed] = result.report.cases[0]!.blocks[0]!.commands;
     const pid = /pid (\d+)/.exec(passed!.stdout)![1]!;
