@@ -187,7 +187,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     }));
     // The run that gated this build: its page, its report (JSON, JUnit) and console logs.
     const consoleLogs = await readConsoleLogs(report, reportDir);
-    const run = renderRunPage({ report, pages, consoleLogs });
+    const run = renderRunPage({ report, pages, consoleLogs, pageHashes });
     other.set(outputFileForUrl(RUN_PAGE_URL), await local.store.special(body, site, {
       title: 'The spec run', kicker: 'what this build proves', description: run.description, url: RUN_PAGE_URL, body: run.body,
       toc: report ? [{ id: 'cases', text: 'Cases', depth: 2 }, { id: 'console-logs', text: 'Console logs', depth: 2 }] : [],

@@ -22,6 +22,8 @@ export interface RunPageInput {
   pages: PageFacts[];
   /** Console log text by the report's path for it (`case.consoleLog`). */
   consoleLogs: ReadonlyMap<string, string>;
+  /** sha256 of every page of this build by file, to say whether the run tested these very pages. */
+  pageHashes: Readonly<Record<string, string>>;
 }
 
 /** Where the run page's downloads are published, relative to dist/. */
@@ -56,7 +58,8 @@ export function renderRunPage(input: RunPageInput): { description: string; body:
   const casesPassed = report.cases.filter((c) => c.status === 'passed').length;
   const description = `${casesPassed} of ${report.cases.length} cases passed on ${machineInWords(report.machine)}, ${report.finishedAt.slice(0, 10)}.`;
   const facts: Array<[string, Array<ElementContent | string>]> = [
-    ['Commit', report.commit ? [h('code', report.commit), ' (the source tree this run tested and this site was built from)'] : ['not in git']],
+    ['Commit', report.commit ? [h('code', report.commit), ' (checked out when the spec ran)'] : ['not in git']],
+    ['Pages', pagesFact(report, input.pageHashes)],
     [
       'Result',
       [
@@ -101,6 +104,16 @@ export function renderRunPage(input: RunPageInput): { description: string; body:
     ...consoleLogs(report.cases, input.consoleLogs),
   ];
   return { description, body };
+}
+
+/** Whether the run tested exactly the pages of this build (by content hash). */
+function pagesFact(report: SpecReport, current: Readonly<Record<string, string>>): Array<ElementContent | string> {
+  const ran = new Map(report.pages.map((p) => [p.file, p.contentHash]));
+  const withSpec = Object.keys(current).filter((f) => ran.has(f));
+  const changed = withSpec.filter((f) => ran.get(f) !== current[f]);
+  const missing = report.pages.filter((p) => !(p.file in current)).map((p) => p.file);
+  if (changed.length === 0 && missing.length === 0) return [`the run tested exactly the ${withSpec.length} page${withSpec.length === 1 ? '' : 's'} of this build (same content hashes)`];
+  return [h('span.spec-status.spec-failed', `changed since the run: ${[...changed, ...missing].join(', ')}`), ' (their blocks show "not run")'];
 }
 
 function caseRow(c: CaseReport, pages: PageFacts[]): Element {

@@ -57,7 +57,8 @@ test('the run page says which commit it proves, lists every case with its consol
   const out = join(dir, 'dist');
   const result = await buildSite({ contentDir: join(dir, 'content'), outDir: out, report, reportDir, cacheDir: null, rootDir: dir, gitDates: false });
   const html = await read(out, 'spec/index.html');
-  assert.match(html, /<dt>Commit<\/dt><dd><code>6ed68e9d0c1b<\/code>/);
+  assert.match(html, /<dt>Commit<\/dt><dd><code>6ed68e9d0c1b<\/code> \(checked out when the spec ran\)/);
+  assert.match(html, /<dt>Pages<\/dt><dd>the run tested exactly the 1 page of this build/);
   assert.match(html, /<dt>Image<\/dt><dd><code>0f095cb4e1aa<\/code>/);
   assert.match(html, /1 of 2 cases passed; 1 of 2 blocks passed, 1 failed/);
   assert.match(
