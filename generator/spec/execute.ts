@@ -67,6 +67,9 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
   const started = performance.now();
   const skip = missingCapability(c, machine.capabilities, target);
   if (skip) return uniformOutcome(c, 'skipped', skip);
+  // The machine's console log runs on from case to case; this case's part is what follows it
+  // (all of the driver's tail when the log outgrew it).
+  const consoleBefore = machine.consoleLog();
   const sessions = new Sessions(machine, env);
   const validator = new CaseValidator();
   const blocks: BlockOutcome[] = [];
@@ -142,7 +145,8 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
   if (artifacts.size) outcome.artifacts = artifacts;
   // Every case keeps its console log: the site's run page shows it for passed cases too.
   const log = machine.consoleLog();
-  if (log) outcome.consoleLog = log;
+  const own = log.startsWith(consoleBefore) ? log.slice(consoleBefore.length) : log;
+  if (own) outcome.consoleLog = own;
   if (status === 'failed' || status === 'error') outcome.message = blocks.find((b) => b.status === status)?.message;
   return outcome;
 }
