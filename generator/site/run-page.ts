@@ -93,7 +93,7 @@ export function renderRunPage(input: RunPageInput): { description: string; body:
     h('h2', { id: 'cases' }, 'Cases'),
     h('div.table-scroll', { tabIndex: 0, role: 'region', ariaLabel: 'Table: cases of the run' }, [
       h('table.run-cases', [
-        h('thead', [h('tr', [h('th', 'Case'), h('th', 'Result'), h('th', 'Blocks'), h('th', 'Time'), h('th', 'Reboots')])]),
+        h('thead', [h('tr', [h('th', 'Case'), h('th.wide', 'Result'), h('th.wide', 'Blocks'), h('th.wide', 'Time'), h('th.wide', 'Reboots')])]),
         h(
           'tbody',
           report.cases.map((c) => caseRow(c, input.pages)),
@@ -112,7 +112,8 @@ function pagesFact(report: SpecReport, current: Readonly<Record<string, string>>
   const withSpec = Object.keys(current).filter((f) => ran.has(f));
   const changed = withSpec.filter((f) => ran.get(f) !== current[f]);
   const missing = report.pages.filter((p) => !(p.file in current)).map((p) => p.file);
-  if (changed.length === 0 && missing.length === 0) return [`the run tested exactly the ${withSpec.length} page${withSpec.length === 1 ? '' : 's'} of this build (same content hashes)`];
+  if (changed.length === 0 && missing.length === 0)
+    return [`the run tested exactly the ${withSpec.length} page${withSpec.length === 1 ? '' : 's'} of this build (same content hashes)`];
   return [h('span.spec-status.spec-failed', `changed since the run: ${[...changed, ...missing].join(', ')}`), ' (their blocks show "not run")'];
 }
 
@@ -123,12 +124,22 @@ function caseRow(c: CaseReport, pages: PageFacts[]): Element {
   const href = page ? `${page.url}${heading ? `#${heading.id}` : ''}` : null;
   const passedBlocks = c.blocks.filter((b) => b.status === 'passed').length;
   const status = c.status === 'passed' ? 'passed' : c.status === 'skipped' ? 'not-run' : 'failed';
+  const result = c.status === 'error' ? 'could not run' : c.status === 'skipped' ? 'not run' : c.status;
   return h('tr', { className: ['spec-row', `spec-${status}`] }, [
-    h('td', [href ? h('a', { href }, c.title) : c.title, h('br'), h('small', h('code', c.id))]),
-    h('td', { className: ['run-result'] }, c.status === 'error' ? 'could not run' : c.status === 'skipped' ? 'not run' : c.status),
-    h('td', `${passedBlocks} of ${c.blocks.length}`),
-    h('td', duration(c.durationMs)),
-    h('td', String(c.reboots)),
+    h('td', [
+      href ? h('a', { href }, c.title) : c.title,
+      h('br'),
+      h('small', h('code', c.id)),
+      // Narrow screens show the other columns' facts here (the columns are hidden there).
+      h('small.run-case-facts', [
+        h('br'),
+        `${result} · ${passedBlocks} of ${c.blocks.length} blocks · ${duration(c.durationMs)} · ${c.reboots} reboot${c.reboots === 1 ? '' : 's'}`,
+      ]),
+    ]),
+    h('td.wide', { className: ['run-result'] }, result),
+    h('td.wide', `${passedBlocks} of ${c.blocks.length}`),
+    h('td.wide', duration(c.durationMs)),
+    h('td.wide', String(c.reboots)),
   ]);
 }
 

@@ -63,12 +63,13 @@ test('the run page says which commit it proves, lists every case with its consol
   assert.match(html, /1 of 2 cases passed; 1 of 2 blocks passed, 1 failed/);
   assert.match(
     html,
-    /<tr class="spec-row spec-passed"><td><a href="\/cli\/#status">Status<\/a>.*<td class="run-result">passed<\/td><td>1 of 1<\/td><td>24 s<\/td><td>2<\/td><\/tr>/,
+    /<tr class="spec-row spec-passed"><td><a href="\/cli\/#status">Status<\/a>.*<td class="wide run-result">passed<\/td><td class="wide">1 of 1<\/td><td class="wide">24 s<\/td><td class="wide">2<\/td><\/tr>/,
   );
   assert.match(
     html,
-    /<tr class="spec-row spec-failed"><td><a href="\/cli\/#later">Later<\/a>.*<td class="run-result">failed<\/td><td>0 of 1<\/td><td>1 min 05 s<\/td><td>0<\/td><\/tr>/,
+    /<tr class="spec-row spec-failed"><td><a href="\/cli\/#later">Later<\/a>.*<td class="wide run-result">failed<\/td><td class="wide">0 of 1<\/td><td class="wide">1 min 05 s<\/td><td class="wide">0<\/td><\/tr>/,
   );
+  assert.match(html, /<small class="run-case-facts"><br>passed · 1 of 1 blocks · 24 s · 2 reboots<\/small>/);
   assert.match(html, /<details class="console-log"><summary><strong>Status<\/strong> · 100 lines<\/summary>/);
   assert.match(html, /\[ {4}99\.000\] line 99<\/code>/);
   assert.doesNotMatch(html, /line 59\n/, 'only the tail is on the page');
