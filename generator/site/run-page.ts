@@ -58,7 +58,7 @@ export function renderRunPage(input: RunPageInput): { description: string; body:
   const casesPassed = report.cases.filter((c) => c.status === 'passed').length;
   const description = `${casesPassed} of ${report.cases.length} cases passed on ${machineInWords(report.machine)}, ${report.finishedAt.slice(0, 10)}.`;
   const facts: Array<[string, Array<ElementContent | string>]> = [
-    ['Commit', report.commit ? [h('code', report.commit), ' (checked out when the spec ran)'] : ['not in git']],
+    ['Commit', report.commit ? [h('code', report.commit), ' (checked out when the spec wrote this report)'] : ['not in git']],
     ['Pages', pagesFact(report, input.pageHashes)],
     [
       'Result',
@@ -145,7 +145,7 @@ function caseRow(c: CaseReport, pages: PageFacts[]): Element {
 
 function consoleLogs(cases: CaseReport[], logs: ReadonlyMap<string, string>): Element[] {
   const kept = cases.filter((c) => c.consoleLog && logs.has(c.consoleLog));
-  if (kept.length === 0) return [h('p', 'This run kept no console logs (its machine has no serial console, or the report predates console logs).')];
+  if (kept.length === 0) return [h('p', 'Nothing in this run printed on a console (the machine has no serial console, or the report predates console logs).')];
   const missing = cases.filter((c) => !kept.includes(c));
   return [
     h(
@@ -153,7 +153,7 @@ function consoleLogs(cases: CaseReport[], logs: ReadonlyMap<string, string>): El
       `What each case's machine printed on its serial console (kernel, init, services): the last ${CONSOLE_TAIL_LINES} lines here, the whole log as a file.`,
     ),
     ...kept.map((c) => consoleLog(c, logs.get(c.consoleLog!)!)),
-    ...(missing.length ? [h('p', `No console log for: ${missing.map((c) => c.title).join(', ')}.`)] : []),
+    ...(missing.length ? [h('p', `The machine printed nothing on its console during: ${missing.map((c) => c.title).join(', ')}.`)] : []),
   ];
 }
 

@@ -57,7 +57,7 @@ test('the run page says which commit it proves, lists every case with its consol
   const out = join(dir, 'dist');
   const result = await buildSite({ contentDir: join(dir, 'content'), outDir: out, report, reportDir, cacheDir: null, rootDir: dir, gitDates: false });
   const html = await read(out, 'spec/index.html');
-  assert.match(html, /<dt>Commit<\/dt><dd><code>6ed68e9d0c1b<\/code> \(checked out when the spec ran\)/);
+  assert.match(html, /<dt>Commit<\/dt><dd><code>6ed68e9d0c1b<\/code> \(checked out when the spec wrote this report\)/);
   assert.match(html, /<dt>Pages<\/dt><dd>the run tested exactly the 1 page of this build/);
   assert.match(html, /<dt>Image<\/dt><dd><code>0f095cb4e1aa<\/code>/);
   assert.match(html, /1 of 2 cases passed; 1 of 2 blocks passed, 1 failed/);
@@ -73,7 +73,7 @@ test('the run page says which commit it proves, lists every case with its consol
   assert.match(html, /<details class="console-log"><summary><strong>Status<\/strong> · 100 lines<\/summary>/);
   assert.match(html, /\[ {4}99\.000\] line 99<\/code>/);
   assert.doesNotMatch(html, /line 59\n/, 'only the tail is on the page');
-  assert.match(html, /No console log for: Later\./);
+  assert.match(html, /The machine printed nothing on its console during: Later\./);
   assert.equal(await read(out, 'spec/console/status.log'), log);
   assert.deepEqual(JSON.parse(await read(out, 'spec/report.json')), report);
   assert.match(await read(out, 'spec/junit.xml'), /<testsuites name="onix spec" tests="2" failures="1"/);
