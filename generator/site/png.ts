@@ -2,9 +2,10 @@
 // glprobe writes its PNGs with stored (uncompressed) deflate blocks (onix/image/nix/glprobe/
 // glprobe.c: 196,608 bytes of pixels for 256x256 RGB); the site publishes them re-encoded at
 // zlib level 9 with a per-row filter (the "minimum sum of absolute differences" heuristic
-// libpng uses), which is lossless and cuts them to a small fraction. Node's zlib is the zlib the
-// runtime already ships, so there is nothing to install, and the work is a few milliseconds per
-// image at build time. Reads 8-bit greyscale, RGB and RGBA, non-interlaced: what glprobe and
+// libpng uses), which is lossless: a glprobe render goes from 196,947 to 17,485 bytes, where
+// deflate alone (no filters, level 6 or 9) gets 92.5 KB; the filters do most of the work, level 9
+// the rest. Node's zlib is the zlib the runtime already ships, so there is nothing to install;
+// the cost is a fraction of a second per image per build. Reads 8-bit greyscale, RGB and RGBA, non-interlaced: what glprobe and
 // most tools write; anything else is refused with a clear message.
 
 import { deflateSync, inflateSync } from 'node:zlib';
