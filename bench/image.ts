@@ -63,10 +63,14 @@ try {
   const diskUsed = du(disk);
 
   console.log('');
-  console.log(`image ${warm.imageId}: kernel ${info.kernel}, states ${info.states.map((x) => `#${x.id} Mesa ${x.mesa}`).join(', ')}, Nix plane ${info.nixPlane ? 'yes' : 'no'}`);
+  console.log(
+    `image ${warm.imageId}: kernel ${info.kernel}, states ${info.states.map((x) => `#${x.id} Mesa ${x.mesa}`).join(', ')}, Nix plane ${info.nixPlane ? 'yes' : 'no'}`,
+  );
   console.log(`cold build      ${s(coldMs)}`);
   console.log(`warm build      ${s(warmMs)}   (cold/warm ${(coldMs / warmMs).toFixed(0)}x)`);
-  console.log(`root tree       ${mb(tree)} on disk (hard links once), two states; as two full /usr copies it would be ${mb(copies)} (${(copies / tree).toFixed(2)}x)`);
+  console.log(
+    `root tree       ${mb(tree)} on disk (hard links once), two states; as two full /usr copies it would be ${mb(copies)} (${(copies / tree).toFixed(2)}x)`,
+  );
   console.log(`  active /usr   ${mb(usr)}; archived state 1 /usr ${mb(archived)} on its own; /nix ${mb(nix)}`);
   console.log(`  kernel        vmlinuz ${mb(vmlinuz)}, initrd ${mb(initrd)} (gzip)`);
   console.log(`ext4 disk       ${mb(diskUsed)} allocated (mke2fs -d, ${s(diskMs)})`);

@@ -74,7 +74,9 @@ const local = rows.find((r) => r.target === 'local');
 console.log('target          boot-to-ready  true (median / p90)    reboot      restore  restore after idle');
 for (const r of rows) {
   const ratio = local && r !== local ? `  (${(r.rtMedian / local.rtMedian).toFixed(0)}x local)` : '';
-  console.log(`${r.target.padEnd(16)}${fmt(r.boot).padStart(12)}  ${`${fmt(r.rtMedian)} / ${fmt(r.rtP90)}`.padStart(20)}${fmt(r.reboot).padStart(10)}${fmt(r.restore).padStart(13)}${fmt(r.restoreIdle).padStart(20)}${ratio}`);
+  console.log(
+    `${r.target.padEnd(16)}${fmt(r.boot).padStart(12)}  ${`${fmt(r.rtMedian)} / ${fmt(r.rtP90)}`.padStart(20)}${fmt(r.reboot).padStart(10)}${fmt(r.restore).padStart(13)}${fmt(r.restoreIdle).padStart(20)}${ratio}`,
+  );
 }
 const targetsMet = rows.map((r) => {
   const rtLimit = r.target.startsWith('vm') ? 50 : r.target === 'sandbox' ? 20 : 2;

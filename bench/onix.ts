@@ -43,7 +43,13 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env)
     : spawnSync(cmd, args, { encoding: 'utf8', env });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  const cpu = GNU_TIME ? readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((a, b) => a + Number(b) * 1000, 0) : NaN;
+  const cpu = GNU_TIME
+    ? readFileSync(cpuFile, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .slice(-2)
+        .reduce((a, b) => a + Number(b) * 1000, 0)
+    : NaN;
   return { ms, cpu, out: r.stdout };
 }
 
@@ -82,7 +88,17 @@ async function main(): Promise<void> {
     for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 25));
   }
   const mossBundle = join(repo, '.cache/onix/bench-moss.mjs');
-  await build({ absWorkingDir: repo, entryPoints: ['onix/moss/main.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: mossBundle, packages: 'external', logLevel: 'error' });
+  await build({
+    absWorkingDir: repo,
+    entryPoints: ['onix/moss/main.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: mossBundle,
+    packages: 'external',
+    logLevel: 'error',
+  });
 
   // As a user runs it: the bin itself, through its #! line.
   const onix = [join(repo, 'onix/bin/onix.js'), ['--root', root, 'status']] as const;
@@ -115,7 +131,10 @@ async function main(): Promise<void> {
     const results = (JSON.parse(readFileSync(json, 'utf8')) as { results: Array<{ times: number[]; user: number; system: number }> }).results;
     results.forEach((res, i) => {
       const name = peers[i]![0];
-      wall.set(name, res.times.map((t) => t * 1000));
+      wall.set(
+        name,
+        res.times.map((t) => t * 1000),
+      );
       cpu.set(name, [(res.user + res.system) * 1000]);
     });
   } else {
@@ -143,19 +162,29 @@ async function main(): Promise<void> {
 
   const onixWall = stats(wall.get('onix status')!);
   const onixCpu = stats(cpu.get('onix status')!);
-  console.log(HYPERFINE
-    ? `${rounds} runs each, timed by hyperfine -N (after 3 warm-up runs); per run in ms: wall median / p90 / min, CPU (user+sys) mean; ratios against onix status\n`
-    : `${rounds} rounds, interleaved (no hyperfine: spawned from this process, which adds its fork cost); per run in ms: wall median / p90 / min, CPU (user+sys) median; ratios against onix status\n`);
-  console.log(`${'command'.padEnd(30)} ${'wall'.padStart(8)} ${'p90'.padStart(8)} ${'min'.padStart(8)} ${'ratio'.padStart(6)} ${'cpu'.padStart(7)} ${'ratio'.padStart(6)}`);
+  console.log(
+    HYPERFINE
+      ? `${rounds} runs each, timed by hyperfine -N (after 3 warm-up runs); per run in ms: wall median / p90 / min, CPU (user+sys) mean; ratios against onix status\n`
+      : `${rounds} rounds, interleaved (no hyperfine: spawned from this process, which adds its fork cost); per run in ms: wall median / p90 / min, CPU (user+sys) median; ratios against onix status\n`,
+  );
+  console.log(
+    `${'command'.padEnd(30)} ${'wall'.padStart(8)} ${'p90'.padStart(8)} ${'min'.padStart(8)} ${'ratio'.padStart(6)} ${'cpu'.padStart(7)} ${'ratio'.padStart(6)}`,
+  );
   for (const [name] of peers) {
     const w = stats(wall.get(name)!);
     const c = stats(cpu.get(name)!);
-    console.log(`${name.padEnd(30)} ${w.median.toFixed(1).padStart(8)} ${w.p90.toFixed(1).padStart(8)} ${w.min.toFixed(1).padStart(8)} ${(w.median / onixWall.median).toFixed(2).padStart(6)} ${c.median.toFixed(0).padStart(7)} ${(c.median / onixCpu.median).toFixed(2).padStart(6)}`);
+    console.log(
+      `${name.padEnd(30)} ${w.median.toFixed(1).padStart(8)} ${w.p90.toFixed(1).padStart(8)} ${w.min.toFixed(1).padStart(8)} ${(w.median / onixWall.median).toFixed(2).padStart(6)} ${c.median.toFixed(0).padStart(7)} ${(c.median / onixCpu.median).toFixed(2).padStart(6)}`,
+    );
   }
   const own = stats(inProcess);
-  console.log(`${'onix status, in-process'.padEnd(30)} ${own.median.toFixed(1).padStart(8)} ${own.p90.toFixed(1).padStart(8)} ${own.min.toFixed(1).padStart(8)}   (the command's own work, no process start-up)`);
+  console.log(
+    `${'onix status, in-process'.padEnd(30)} ${own.median.toFixed(1).padStart(8)} ${own.p90.toFixed(1).padStart(8)} ${own.min.toFixed(1).padStart(8)}   (the command's own work, no process start-up)`,
+  );
   const load = readFileSync('/proc/loadavg', 'utf8').trim();
-  console.log(`\nonix status: wall median ${onixWall.median.toFixed(1)} ms, min ${onixWall.min.toFixed(1)} ms, CPU median ${onixCpu.median.toFixed(0)} ms (target < 150 ms wall: ${onixWall.median < 150 ? 'met' : onixWall.min < 150 ? 'met at best, not at median' : 'NOT met'}); load average ${load} on ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`);
+  console.log(
+    `\nonix status: wall median ${onixWall.median.toFixed(1)} ms, min ${onixWall.min.toFixed(1)} ms, CPU median ${onixCpu.median.toFixed(0)} ms (target < 150 ms wall: ${onixWall.median < 150 ? 'met' : onixWall.min < 150 ? 'met at best, not at median' : 'NOT met'}); load average ${load} on ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`,
+  );
   rmSync(work, { recursive: true, force: true });
 }
 

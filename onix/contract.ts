@@ -2,7 +2,8 @@
 // This is the ONE place the contract lives. `onix owner`, `onix contract` and
 // `onix doctor` read it; the site's contract table is checked against it by
 // the spec (each row against `onix owner <surface>` on the machine).
-// Rows and wording are the seed's (onix-os.com), unchanged.
+// Rows and wording are the seed's (onix-os.com), plus /usr/lib/modules, which the seed
+// implies (moss owns the kernel; its modules come only from moss, never from Nix).
 
 /** One row of the contract table. */
 export interface ContractRow {
@@ -18,6 +19,7 @@ export const CONTRACT: readonly ContractRow[] = Object.freeze([
   { surface: '/usr', owner: 'moss', reason: 'stateless machine payload' },
   { surface: '/.moss', owner: 'moss', reason: 'content store and transaction history' },
   { surface: '/boot', owner: 'moss', reason: 'kernel, initrd, BLS entries' },
+  { surface: '/usr/lib/modules', owner: 'moss', reason: 'kernel modules, only from moss' },
   { surface: '/etc/nix', owner: 'onix-nix-integration', reason: 'declared defaults, no installer drift' },
   { surface: '/nix', owner: 'Nix', reason: 'persistent store, daemon, profiles' },
   { surface: '/run/opengl-driver', owner: 'ONIX seam', reason: 'host graphics bridge for Nix apps' },

@@ -31,7 +31,9 @@ function unknownLabel(finding: LintResult): string | undefined {
 
 const labels = declaredLabels();
 const lint = await createLinter();
-const files = readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(workflowsDir, f));
+const files = readdirSync(workflowsDir)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .map((f) => join(workflowsDir, f));
 const findings = files.flatMap((file) => {
   const path = relative(root, file);
   return lint(readFileSync(file, 'utf8'), path).filter((f) => !labels.has(unknownLabel(f) ?? ''));

@@ -6,6 +6,7 @@
 
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import { sweepLeftovers } from '../../onix/machine/leftovers.ts';
 import { startDevServer } from '../site/dev-server.ts';
 import { showProblems } from '../site/vite-plugin.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
     },
   });
   const started = performance.now();
+  const swept = await sweepLeftovers();
+  if (swept) console.log(`dev: ${swept}`);
   const server = await startDevServer({ contentDir: values.content, reportDir: values['report-dir'], host: values.host, port: Number(values.port) });
   console.log(`${pc.bold('onix-os.com dev')}: ${server.dev.model.pages.size} pages ready in ${Math.round(performance.now() - started)} ms at ${pc.cyan(server.url)}`);
   showProblems(server.dev.allProblems());

@@ -11,10 +11,14 @@ import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
 
 const USAGE = 'usage: merge-reports [--out DIR] SHARD_DIR_OR_REPORT_JSON...';
 
+function parseOptions(argv: string[]) {
+  return parseArgs({ args: argv, options: { out: { type: 'string' } }, allowPositionals: true, strict: true });
+}
+
 async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseOptions>;
   try {
-    parsed = parseArgs({ args: argv, options: { out: { type: 'string' } }, allowPositionals: true, strict: true });
+    parsed = parseOptions(argv);
   } catch (error) {
     console.error(`merge-reports: ${oneLine(error)}\n${USAGE}`);
     return 2;

@@ -95,6 +95,8 @@ async function main(): Promise<number> {
   // Loaded only now, so that --help and argument errors answer at once.
   const { runSpec, SpecRunError } = await import('../spec/run.ts');
   const progress = slowProgress((line) => process.stderr.write(`spec: ${line}\n`));
+  const swept = await (await import('../../onix/machine/leftovers.ts')).sweepLeftovers();
+  if (swept) process.stderr.write(`spec: ${swept}\n`);
   try {
     const result = await runSpec({
       signal: abort.signal,

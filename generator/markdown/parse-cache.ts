@@ -37,7 +37,11 @@ export class ParseCache {
   /** Pages parsed now / taken from the cache. */
   readonly stats = { parsed: 0, cached: 0 };
 
-  private constructor(private readonly file: string | null, private readonly version: string, private readonly entries: Map<string, Entry>) {}
+  private constructor(
+    private readonly file: string | null,
+    private readonly version: string,
+    private readonly entries: Map<string, Entry>,
+  ) {}
 
   /** Open the cache file (missing or unreadable: start empty); null: a cache in memory only. */
   static async open(file: string | null): Promise<ParseCache> {

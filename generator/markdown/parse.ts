@@ -47,7 +47,15 @@ const processor = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).us
 
 /** Parse Markdown text that came from `file`. */
 export function parseMarkdown(file: string, source: string): ParsedPage {
-  const tree = processor.parse(source) as Root;
+  let tree: Root;
+  try {
+    tree = processor.parse(source) as Root;
+  } catch (error) {
+    // The parser recurses into containers: quotes or lists nested thousands deep overflow
+    // the stack. Where the nesting starts is not known by then; the page is.
+    if (error instanceof RangeError) throw new ContentError(file, 1, 'the page nests too deeply to parse (block quotes or lists inside each other thousands of times)');
+    throw error;
+  }
   let frontMatter: FrontMatter = {};
   let bodyLine = 1;
   const first = tree.children[0];

@@ -45,7 +45,10 @@ function isBad(status: string): boolean {
 /** Pages and report paths, both made posix and relative to `root`, for reportFreshness(). */
 export function freshnessFor(root: string, report: SpecReport, pages: PageHash[]): Freshness {
   const ran = { ...report, pages: report.pages.map((p) => ({ file: pagePath(root, p.file), contentHash: p.contentHash })) };
-  return reportFreshness(ran, pages.map((p) => ({ file: pagePath(root, p.file), contentHash: p.contentHash })));
+  return reportFreshness(
+    ran,
+    pages.map((p) => ({ file: pagePath(root, p.file), contentHash: p.contentHash })),
+  );
 }
 
 /** Green is the spec runner's verdict (reportFreshness), plus: no case marked bad, and something passed. */

@@ -32,7 +32,13 @@ export async function mergeShardDirs(shardDirs: string[], outDir: string): Promi
     const files = report.cases.flatMap((c) => [...(c.consoleLog ? [c.consoleLog] : []), ...c.artifacts]);
     for (const rel of files) {
       const source = join(from, rel);
-      if (!(await stat(source).then((s) => s.isFile(), () => false))) continue;
+      if (
+        !(await stat(source).then(
+          (s) => s.isFile(),
+          () => false,
+        ))
+      )
+        continue;
       await mkdir(dirname(join(out, rel)), { recursive: true });
       await copyFile(source, join(out, rel));
     }

@@ -151,8 +151,7 @@ export async function publishSite(options: PublishOptions): Promise<PublishOutco
     else if (dryRun) {
       log(`the site build failed: ${oneLine(error)}`);
       refusal ??= `the site build failed: ${oneLine(error)}`;
-    }
-    else throw new PublishFailure(`the site build failed: ${oneLine(error)}`);
+    } else throw new PublishFailure(`the site build failed: ${oneLine(error)}`);
   }
 
   const shownRepo = redactUrl(repo);

@@ -25,6 +25,10 @@ export function redactUrl(text: string): string {
 /** First non-empty line of an error's message, redacted: what the terminal shows. */
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const line = message.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'unknown error';
+  const line =
+    message
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? 'unknown error';
   return redactUrl(line);
 }

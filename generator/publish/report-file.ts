@@ -62,7 +62,12 @@ export function reportShapeProblem(value: unknown): string | null {
 export async function readReportFile(path: string, shownPath = path): Promise<SpecReport> {
   let dir = path;
   if (basename(path) === REPORT_FILE) dir = dirname(path);
-  else if (!(await stat(path).then((s) => s.isDirectory(), () => false))) {
+  else if (
+    !(await stat(path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
     throw new PublishRefusal(`the spec report must be a file named ${REPORT_FILE} (or its directory), got ${shownPath}`);
   }
   let report: SpecReport | null;

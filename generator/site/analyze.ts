@@ -3,10 +3,11 @@
 // these summaries, and the renderer reuses the same heading ids, so both always agree.
 
 import GithubSlugger from 'github-slugger';
-import type { Code, Heading, Image, Link, Nodes, Root, Table } from 'mdast';
+import type { Code, Definition, Heading, Image, ImageReference, Link, LinkReference, Nodes, Root, Table } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import type { ParsedPage } from '../markdown/parse.ts';
 import { knownLanguages, transcriptLanguages } from './highlight.ts';
+import { checkRawHtml, RawHtmlNesting, urlProblem } from './raw-html.ts';
 import { resolveInternalLink } from './routes.ts';
 
 /** A problem found in a page, reported as `file:line: message`. */
@@ -106,7 +107,10 @@ function lineOf(node: Nodes | undefined, fallback: number): number {
 export function analyzePage(page: ParsedPage, rel: string, url: string): PageSummary {
   const fm = page.frontMatter;
   const problems: PageProblem[] = [];
-  const problem = (line: number, message: string) => problems.push({ file: page.file, line, message });
+  const problem = (line: number, message: string): void => {
+    // One construct split over several nodes (`<svg>` ... `</svg>` inline) is reported once.
+    if (!problems.some((p) => p.line === line && p.message === message)) problems.push({ file: page.file, line, message });
+  };
   const tree: Root = page.tree;
 
   const title = typeof fm.title === 'string' ? fm.title.trim() : '';
@@ -123,6 +127,9 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
   const codeBlocks: Code[] = [];
   const contractTables = new Set<Table>();
   const artifacts: string[] = [];
+  const definitions = new Map<string, Definition>();
+  const references: Array<LinkReference | ImageReference> = [];
+  const rawNesting = new RawHtmlNesting();
 
   walk(tree, (node) => {
     if ('children' in node) {
@@ -132,7 +139,9 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
       });
     }
     if (node.type === 'heading') {
-      const text = toString(node);
+      // Raw HTML in a heading (`## A <b>bold</b> word`) is markup, not text: GitHub leaves it
+      // out of the slug, and so do the id and the toc.
+      const text = toString(node, { includeHtml: false });
       const id = slugger.slug(text);
       headings.push({ node, id, depth: node.depth, text });
       headingIds.add(id);
@@ -143,11 +152,29 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
       if (artifact) artifacts.push(href.slice(ARTIFACT_SCHEME.length));
       const target = href.startsWith(ARTIFACT_SCHEME) ? null : resolveInternalLink(rel, href);
       links.push({ node, line: lineOf(node, 1), href, target });
+      const bad = artifact ? null : urlProblem(href, node.type);
+      if (bad) problem(lineOf(node, 1), bad);
+    } else if (node.type === 'definition') {
+      if (!definitions.has(node.identifier)) definitions.set(node.identifier, node);
+    } else if (node.type === 'linkReference' || node.type === 'imageReference') {
+      references.push(node);
+    } else if (node.type === 'html') {
+      checkRawHtml(node, problem);
+      rawNesting.add(node, problem);
     } else if (node.type === 'code') {
       codeBlocks.push(node);
       checkCodeLanguage(node, problem);
     }
   });
+
+  // A reference link is checked where it is used: an unused definition renders nothing, and
+  // one definition may serve a link (mailto allowed) and an image (not).
+  for (const ref of references) {
+    const def = definitions.get(ref.identifier);
+    const bad = def ? urlProblem(def.url, ref.type === 'imageReference' ? 'image' : 'link') : null;
+    if (bad) problem(lineOf(ref, 1), bad);
+  }
+  problems.sort((a, b) => a.line - b.line);
 
   const showsResults = contractTables.size > 0 || codeBlocks.some((c) => transcriptLanguages.has(c.lang ?? ''));
   return { page, file: page.file, contentHash: page.contentHash, rel, url, title, description, order, navLabel, kicker, headings, headingIds, links, artifacts, showsResults, codeBlocks, contractTables, problems };

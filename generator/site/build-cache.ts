@@ -20,6 +20,7 @@ const require = createRequire(import.meta.url);
 const SHAPING_PACKAGES = [
   'unified', 'remark-parse', 'remark-gfm', 'remark-frontmatter', 'remark-rehype', 'rehype-stringify', 'micromark',
   'mdast-util-from-markdown', 'mdast-util-to-hast', 'hast-util-to-html', 'hastscript', 'github-slugger', 'yaml', 'shiki',
+  'hast-util-raw', 'hast-util-sanitize', 'hast-util-from-html', 'parse5', 'property-information',
 ];
 
 let version: Promise<string> | null = null;

@@ -7,8 +7,9 @@
 
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { h } from 'hastscript';
+import { claimDir, isSiteStaging, releaseDir, sweepOrphans } from '../../onix/machine/owned-dirs.ts';
 import type { SpecReport } from '../spec/report-types.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
 import type { PageFacts, PageProblem } from './analyze.ts';
@@ -149,7 +150,11 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     const siteKey = hashOf(JSON.stringify([config, nav, assets.urls]));
     const site: SiteContext = { config, nav, assets: assets.urls, dates: Object.fromEntries(dates) };
     const shown = resultsShown(report, reportDir, images, pages, pageHashes);
+    // Staging folders of killed builds go first; this one names its owner until it is dist/.
+    await sweepOrphans(dirname(outDir), isSiteStaging(basename(outDir)));
     await rm(staging, { recursive: true, force: true });
+    await mkdir(staging, { recursive: true });
+    claimDir(staging);
     const outputs = pages.map((f) => outputFileForUrl(f.url));
     for (const d of new Set(outputs.map((o) => dirname(join(staging, o))))) await mkdir(d, { recursive: true });
     const pageKeys = items.map((item, i) => {
@@ -228,6 +233,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
       }
     }
     await cache.save();
+    releaseDir(staging);
     await rm(outDir, { recursive: true, force: true });
     await rename(staging, outDir);
 

@@ -50,7 +50,7 @@ export function renderPageTally(t: PageTally): Element | null {
     t.fresh && parts.length
       ? [h('strong', parts.join(' · ')), ` on `, h('a', { href: MACHINE_PAGE_URL }, t.machine), t.image ? `, image ${t.image}` : '', `, ${t.date}.`]
       : [h('strong', 'Not verified'), `: ${t.note || 'this page has no executable blocks in the last spec run'}.`];
-  return h('aside.spec-summary', { className: cls, ariaLabel: 'Spec results of this page' }, [
+  return h('div.spec-summary', { className: cls }, [
     h('p', [h('span.spec-status', { className: cls }, headline)]),
     h('p.spec-summary-links', [
       'The transcripts below are executable: ',

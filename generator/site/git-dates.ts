@@ -18,11 +18,13 @@ export async function lastCommitDates(contentDir: string): Promise<Map<string, s
   let log: string;
   try {
     top = (await run('git', ['rev-parse', '--show-toplevel'], { cwd: dir })).stdout.trim();
-    log = (await run('git', ['log', '--format=%x00%cd', '--date=format-local:%Y-%m-%d', '--name-only', '--no-renames', '--', '.'], {
-      cwd: dir,
-      maxBuffer: 256 * 1024 * 1024,
-      env: { ...process.env, TZ: 'UTC' },
-    })).stdout;
+    log = (
+      await run('git', ['log', '--format=%x00%cd', '--date=format-local:%Y-%m-%d', '--name-only', '--no-renames', '--', '.'], {
+        cwd: dir,
+        maxBuffer: 256 * 1024 * 1024,
+        env: { ...process.env, TZ: 'UTC' },
+      })
+    ).stdout;
   } catch {
     return dates;
   }

@@ -33,13 +33,30 @@ import yaml from '@shikijs/langs/yaml';
 
 /** Grammar each accepted info-string language uses. `null`: shown as plain text. */
 const languageGrammar: Record<string, string | null> = {
-  sh: 'bash', bash: 'bash', shell: 'bash', zsh: 'bash',
+  sh: 'bash',
+  bash: 'bash',
+  shell: 'bash',
+  zsh: 'bash',
   nix: 'nix',
-  ts: 'typescript', typescript: 'typescript',
-  js: 'javascript', javascript: 'javascript',
-  json: 'json', yaml: 'yaml', yml: 'yaml', ini: 'ini', toml: 'toml', diff: 'diff',
-  rust: 'rust', c: 'c', python: 'python', go: 'go', html: 'html', css: 'css',
-  text: null, txt: null, plaintext: null,
+  ts: 'typescript',
+  typescript: 'typescript',
+  js: 'javascript',
+  javascript: 'javascript',
+  json: 'json',
+  yaml: 'yaml',
+  yml: 'yaml',
+  ini: 'ini',
+  toml: 'toml',
+  diff: 'diff',
+  rust: 'rust',
+  c: 'c',
+  python: 'python',
+  go: 'go',
+  html: 'html',
+  css: 'css',
+  text: null,
+  txt: null,
+  plaintext: null,
 };
 
 /** The grammars, fine-grained: only these are loaded (each module lists its embedded ones). */
@@ -113,7 +130,8 @@ let shared: HighlighterCore | null = null;
 /** Create the build's highlighter. Call dispose() when the build is done. */
 export async function createCodeHighlighter(options: HighlighterOptions = {}): Promise<CodeHighlighter> {
   // One shiki per thread: its grammars are immutable once loaded, and loading costs more than a small build.
-  const shiki = (shared ??= createHighlighterCoreSync({ themes: [theme], langs: grammars.flat(), engine: createJavaScriptRegexEngine() }));
+  shared ??= createHighlighterCoreSync({ themes: [theme], langs: grammars.flat(), engine: createJavaScriptRegexEngine() });
+  const shiki = shared;
   const cache = new Map<string, TokenLines>();
   let dirty = false;
   if (options.cacheFile) {
@@ -177,7 +195,9 @@ export function tokenLinesToHast(lines: TokenLines): ElementContent[] {
   lines.forEach((line, i) => {
     if (i > 0) out.push({ type: 'text', value: '\n' });
     const children: ElementContent[] = line.map(([text, cls]) =>
-      cls ? ({ type: 'element', tagName: 'span', properties: { className: cls.split(' ') }, children: [{ type: 'text', value: text }] } satisfies Element) : { type: 'text', value: text },
+      cls
+        ? ({ type: 'element', tagName: 'span', properties: { className: cls.split(' ') }, children: [{ type: 'text', value: text }] } satisfies Element)
+        : { type: 'text', value: text },
     );
     out.push({ type: 'element', tagName: 'span', properties: { className: ['line'] }, children });
   });

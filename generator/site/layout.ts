@@ -6,6 +6,7 @@
 import type { ElementContent, Root } from 'hast';
 import { h } from 'hastscript';
 import type { SiteConfig } from './config.ts';
+import { policyMeta } from './csp.ts';
 
 export interface NavItem {
   url: string;
@@ -58,6 +59,7 @@ export function renderLayout(site: LayoutSite, page: LayoutPage): Root {
 
   const head = h('head', [
     h('meta', { charSet: 'utf-8' }),
+    policyMeta({ inlineScripts: [themeBootstrap] }),
     h('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
     h('title', fullTitle),
     page.description ? h('meta', { name: 'description', content: page.description }) : null,

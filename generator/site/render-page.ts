@@ -1,5 +1,6 @@
 // One page from its shared mdast to HTML, through unified: remark-rehype (with our handlers
-// for code, headings, links and images) -> rehype plugins (tables, layout) -> rehype-stringify.
+// for code, headings, links and images; raw HTML kept) -> the body parsed and sanitised
+// (sanitize-body.ts) -> rehype-stringify.
 // The processor is built once per build; the mdast is never modified.
 
 import type { Element, ElementContent, Root as HastRoot } from 'hast';
@@ -10,6 +11,7 @@ import { toString } from 'mdast-util-to-string';
 import rehypeStringify from 'rehype-stringify';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
+import { ContentError } from '../markdown/parse.ts';
 import { ARTIFACT_SCHEME, type PageFacts, type PageSummary } from './analyze.ts';
 import type { ArtifactImages } from './artifact-images.ts';
 import { linkedCase, renderCaseResult, renderLinkedResult, renderPageTally } from './case-result.ts';
@@ -18,6 +20,7 @@ import type { CodeHighlighter } from './highlight.ts';
 import { joinRestarts } from './join-restarts.ts';
 import { artifactImagesOf, renderRenders } from './renders.ts';
 import { renderLayout, type LayoutSite } from './layout.ts';
+import { parseRawHtml, sanitizeBody } from './sanitize-body.ts';
 import type { BlockResult, SpecResults } from './spec-results.ts';
 
 /** Where renderDocument() puts the body. */
@@ -62,7 +65,15 @@ export interface PageRenderer {
   renderSpecial(options: SpecialPage): string;
 }
 
-export function createPageRenderer(site: RenderSite): PageRenderer {
+export interface PageRendererOptions {
+  /**
+   * Sanitise each page's body with the site schema (default: true). Off only in the test
+   * that proves the schema keeps every bit of markup our own rendering adds.
+   */
+  sanitize?: boolean;
+}
+
+export function createPageRenderer(site: RenderSite, options: PageRendererOptions = {}): PageRenderer {
   let current: Current | null = null;
   const cur = (): Current => {
     if (!current) throw new Error('renderer used outside render()');
@@ -143,7 +154,17 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
   };
 
   const processor = unified()
-    .use(remarkRehype, { handlers })
+    .use(remarkRehype, { handlers, allowDangerousHtml: true })
+    // A lone `$ reboot` joins its neighbour (join-restarts.ts) before the sanitiser drops the
+    // mark that finds it; a spec page opens with the summary of its results. Both go through
+    // the sanitiser like the rest of the body.
+    .use(() => (tree: HastRoot) => {
+      joinRestarts(tree);
+      const { summary } = cur();
+      const tally = summary.showsResults ? renderPageTally(site.results.page(summary.page.file, summary.page.contentHash)) : null;
+      if (tally) tree.children.unshift(tally, { type: 'text', value: '\n' });
+    })
+    .use(() => (options.sanitize === false ? parseRawHtml : sanitizeBody))
     .use(rehypeStringify);
 
   function renderBody(summary: PageSummary): string {
@@ -153,11 +174,12 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
     for (const l of summary.links) if (l.target) linkTargets.set(l.node, l.target.url + (l.target.fragment ? `#${l.target.fragment}` : ''));
     current = { summary, headingIds, linkTargets };
     try {
-      const tree = processor.runSync(summary.page.tree as MdastRoot) as HastRoot;
-      joinRestarts(tree);
-      const tally = summary.showsResults ? renderPageTally(site.results.page(summary.page.file, summary.page.contentHash)) : null;
-      if (tally) tree.children.unshift(tally, { type: 'text', value: '\n' });
-      return processor.stringify(tree);
+      return processor.stringify(processor.runSync(summary.page.tree as MdastRoot) as HastRoot);
+    } catch (error) {
+      // The tree walkers recurse: a page nested thousands deep (raw HTML past the check in
+      // raw-html.ts, quotes in quotes) overflows the stack. That is the page's problem.
+      if (error instanceof RangeError) throw new ContentError(summary.page.file, summary.page.bodyLine, 'the page nests too deeply to render');
+      throw error;
     } finally {
       current = null;
     }
@@ -174,7 +196,7 @@ export function createPageRenderer(site: RenderSite): PageRenderer {
       body: [{ type: 'comment', value: BODY_MARK }],
     });
     // The body went through the same stringifier on its own; content cannot make a comment
-    // (raw HTML is dropped), so the mark is found exactly once.
+    // (the sanitiser drops comments), so the mark is found exactly once.
     const [before, after] = processor.stringify(doc).split(`<!--${BODY_MARK}-->`);
     return before + body + after;
   }

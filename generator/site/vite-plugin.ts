@@ -2,15 +2,15 @@
 // assets from memory), watches content/ and the spec report, reloads the browser after a
 // save and shows a page's problems in the terminal and in Vite's error overlay.
 
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, resolve } from 'node:path';
-import { h } from 'hastscript';
-import { toHtml } from 'hast-util-to-html';
 import pc from 'picocolors';
 import type { Plugin, ViteDevServer } from 'vite';
 import { REPORT_FILE } from '../spec/report-types.ts';
 import type { PageProblem } from './analyze.ts';
+import { withStyleNonce } from './csp.ts';
 import type { DevSite } from './dev-site.ts';
 
 const types: Record<string, string> = { '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.png': 'image/png' };
@@ -19,7 +19,10 @@ export function showProblems(problems: PageProblem[]): void {
   for (const p of problems) console.error(pc.red(`${p.file}:${p.line}: ${p.message}`));
 }
 
-/** Vite's error overlay for the site's problems, as a script appended to a page. */
+/** Where a page loads overlayScript() from: a file, since the pages' policy allows no inline script. */
+const OVERLAY_URL = '/@onix-problems.js';
+
+/** Vite's error overlay for the site's problems, as a script (empty when there are none). */
 function overlayScript(problems: PageProblem[]): string {
   if (problems.length === 0) return '';
   const first = problems[0]!;
@@ -30,9 +33,7 @@ function overlayScript(problems: PageProblem[]): string {
     loc: { file: first.file, line: first.line, column: 1 },
     stack: '',
   };
-  // A classic script (Vite rewrites inline module scripts into proxied modules).
-  const code = `import('/@vite/client').then(function () { var O = customElements.get('vite-error-overlay'); if (O) document.body.appendChild(new O(${JSON.stringify(err)})); });`;
-  return toHtml(h('script', code));
+  return `import('/@vite/client').then(function () { var O = customElements.get('vite-error-overlay'); if (O) document.body.appendChild(new O(${JSON.stringify(err)})); });`;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
@@ -89,12 +90,16 @@ export function onixSitePlugin(dev: DevSite, reportDir: string): Plugin {
           readFile(artifact).then((data) => send(res, 200, types[extname(url)] ?? 'application/octet-stream', data), () => send(res, 404, 'text/plain', 'gone'));
           return;
         }
+        if (url === OVERLAY_URL) return send(res, 200, 'text/javascript', overlayScript(dev.allProblems()));
         if (url.startsWith('/@') || url.startsWith('/node_modules/')) return next();
         const pageUrl = url.endsWith('/') || url.endsWith('.html') ? url.replace(/index\.html$/, '') : `${url}/`;
         const html = dev.pageHtml(pageUrl);
         const status = html === null ? 404 : 200;
-        const body = (html ?? dev.notFoundHtml()).replace('</body>', `${overlayScript(dev.allProblems())}</body>`);
-        server.transformIndexHtml(url, body).then((out) => send(res, status, 'text/html; charset=utf-8', out), next);
+        // A classic script (Vite rewrites module scripts of a page into proxied modules). The
+        // pages' policy gets a fresh nonce for the <style> of Vite's overlay (csp.ts).
+        const body = (html ?? dev.notFoundHtml()).replace('</body>', `<script src="${OVERLAY_URL}"></script></body>`);
+        const nonce = randomBytes(16).toString('base64');
+        server.transformIndexHtml(url, body).then((out) => send(res, status, 'text/html; charset=utf-8', withStyleNonce(out, nonce)), next);
       });
     },
   };

@@ -21,8 +21,14 @@ export function contractCommand(row: ContractRow): string {
 
 function asCommand(row: ContractRow): SpecCommand {
   return {
-    line: row.line, command: contractCommand(row), lastCommandLine: row.line,
-    stdout: [{ text: row.owner, line: row.line }], stderr: [], status: 0, outputRange: null, reboot: false,
+    line: row.line,
+    command: contractCommand(row),
+    lastCommandLine: row.line,
+    stdout: [{ text: row.owner, line: row.line }],
+    stderr: [],
+    status: 0,
+    outputRange: null,
+    reboot: false,
   };
 }
 
@@ -30,12 +36,19 @@ function asCommand(row: ContractRow): SpecCommand {
 export function validateRow(row: ContractRow, obs: CommandObservation): BlockOutcome {
   const spec = asCommand(row);
   const expected = [{ text: row.owner, line: row.line }];
-  const first = outputLines(obs.stdout).find((l) => l.trim() !== '')?.trim() ?? '';
+  const first =
+    outputLines(obs.stdout)
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
   const observed = [...(first ? [first] : []), ...(obs.status !== 0 ? [...outputLines(obs.stderr), `[${obs.status}]`] : [])];
   const passed = !obs.timedOut && obs.status === 0 && first === row.owner;
   const diff = passed ? '' : unifiedDiff(row.file, expected, observed, row.line);
   const status = obs.timedOut ? 'error' : passed ? 'passed' : 'failed';
-  const message = obs.timedOut ? 'timed out' : passed ? undefined : `contract says ${row.owner}, machine says ${first || '(nothing)'}${obs.status !== 0 ? ` (onix owner exited ${obs.status})` : ''}`;
+  const message = obs.timedOut
+    ? 'timed out'
+    : passed
+      ? undefined
+      : `contract says ${row.owner}, machine says ${first || '(nothing)'}${obs.status !== 0 ? ` (onix owner exited ${obs.status})` : ''}`;
   const cmd: CommandOutcome = { spec, status, observation: obs, expected, normalized: observed, diff, captures: {}, message };
   return { block: row, status, commands: [cmd], captures: {}, diff: diff ? `$ ${spec.command}\n${diff}` : '', message, durationMs: obs.durationMs };
 }

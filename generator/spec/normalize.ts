@@ -3,6 +3,7 @@
 // blank lines removed. Expected lines get the same treatment at extraction.
 
 // CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), and two-byte ESC sequences.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC and BEL are what this pattern removes.
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
 
 export function stripAnsi(text: string): string {
@@ -11,7 +12,10 @@ export function stripAnsi(text: string): string {
 
 /** Output text as normalised lines ("" → []). */
 export function outputLines(text: string): string[] {
-  const lines = stripAnsi(text).replace(/\r\n/g, '\n').split('\n').map((l) => l.replace(/\s+$/, ''));
+  const lines = stripAnsi(text)
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''));
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }

@@ -46,7 +46,7 @@ export function parseBlockOptions(meta: string | null | undefined): OptionsResul
     const eq = token.indexOf('=');
     const key = eq < 0 ? token : token.slice(0, eq);
     let value = eq < 0 ? undefined : token.slice(eq + 1);
-    if (value !== undefined && value.startsWith('"')) value = value.slice(1, -1);
+    if (value?.startsWith('"')) value = value.slice(1, -1);
     if (!(key in KNOWN_OPTIONS)) {
       return { ok: false, message: `unknown block option "${key}" (known: ${Object.values(KNOWN_OPTIONS).join(', ')})` };
     }

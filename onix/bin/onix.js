@@ -28,10 +28,13 @@ function isFresh() {
   if (!existsSync(bundle)) return false;
   try {
     const { root, inputs } = JSON.parse(readFileSync(manifest, 'utf8'));
-    return root === repo && inputs.every(([path, mtimeMs, size]) => {
-      const st = statSync(join(repo, path));
-      return st.mtimeMs === mtimeMs && st.size === size;
-    });
+    return (
+      root === repo &&
+      inputs.every(([path, mtimeMs, size]) => {
+        const st = statSync(join(repo, path));
+        return st.mtimeMs === mtimeMs && st.size === size;
+      })
+    );
   } catch {
     return false;
   }

@@ -38,10 +38,11 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'active state, boot entry, nix daemon, /etc drift, graphics bridge',
     positionals: [],
     options: [{ name: 'verbose', description: 'also name each drifted /etc file and each bad bridge link' }],
-    details: 'Reads moss\'s state (/usr/.stateID, /.moss/db/state, BLS entries by their moss.fstx= option),\n'
-      + 'checks the nix daemon socket with the worker-protocol handshake, compares /etc with\n'
-      + '/usr/share/defaults/etc and checks that /run/opengl-driver resolves into the active /usr.\n'
-      + 'Changes nothing.',
+    details:
+      "Reads moss's state (/usr/.stateID, /.moss/db/state, BLS entries by their moss.fstx= option),\n" +
+      'checks the nix daemon socket with the worker-protocol handshake, compares /etc with\n' +
+      '/usr/share/defaults/etc and checks that /run/opengl-driver resolves into the active /usr.\n' +
+      'Changes nothing.',
     exits: [0, 2, 3],
     load: async () => (await import('./status.ts')).status,
   },
@@ -50,10 +51,11 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'activate the previous (or given) machine state through moss',
     positionals: [],
     options: [{ name: 'to', value: 'ID', description: 'activate state ID instead of the previous one' }],
-    details: 'Runs `moss state activate ID`. Fingerprints the Nix plane (store paths, database,\n'
-      + 'profiles and generations, daemon socket) before and after and prints "/nix: untouched"\n'
-      + 'only when they are identical; fails (exit 1) when /nix changed. A reboot is needed\n'
-      + 'for the kernel and the graphics bridge.',
+    details:
+      'Runs `moss state activate ID`. Fingerprints the Nix plane (store paths, database,\n' +
+      'profiles and generations, daemon socket) before and after and prints "/nix: untouched"\n' +
+      'only when they are identical; fails (exit 1) when /nix changed. A reboot is needed\n' +
+      'for the kernel and the graphics bridge.',
     exits: [0, 1, 2, 3, 4, 5],
     load: async () => (await import('./rollback.ts')).rollback,
   },
@@ -65,10 +67,11 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'keep', value: 'N', description: 'machine states moss keeps (default: 10)' },
       { name: 'dry-run', description: 'show what each plane would free; change nothing' },
     ],
-    details: 'Runs `moss state prune -k N`, then `nix store gc`, in that order, under a lock\n'
-      + '(/run/onix/gc.lock in the root). Never prunes the active state or the state the\n'
-      + 'machine booted; stops before the Nix step if the moss step failed. Reports what\n'
-      + 'each plane freed.',
+    details:
+      'Runs `moss state prune -k N`, then `nix store gc`, in that order, under a lock\n' +
+      '(/run/onix/gc.lock in the root). Never prunes the active state or the state the\n' +
+      'machine booted; stops before the Nix step if the moss step failed. Reports what\n' +
+      'each plane freed.',
     exits: [0, 1, 2, 3, 4, 5],
     load: async () => (await import('./gc.ts')).gc,
   },
@@ -77,10 +80,11 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'check every invariant of the ownership contract and the seam',
     positionals: [],
     options: [],
-    details: 'Checks each contract surface, the nixbld group (GID 6649) and users, nix.conf\n'
-      + 'defaults, the daemon (socket handshake and `nix store ping`), the profile hook, the\n'
-      + 'graphics bridge, and that no moss file is under /nix and no Nix path under /usr.\n'
-      + 'Prints each failure with what to do; exit 1 when any check fails.',
+    details:
+      'Checks each contract surface, the nixbld group (GID 6649) and users, nix.conf\n' +
+      'defaults, the daemon (socket handshake and `nix store ping`), the profile hook, the\n' +
+      'graphics bridge, and that no moss file is under /nix and no Nix path under /usr.\n' +
+      'Prints each failure with what to do; exit 1 when any check fails.',
     exits: [0, 1, 2, 3],
     load: async () => (await import('./doctor.ts')).doctor,
   },
@@ -89,9 +93,10 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'which plane owns PATH, by the contract (longest prefix)',
     positionals: [{ name: 'PATH', required: true }],
     options: [],
-    details: 'Prints three lines: the owner (as the contract names it), the reason, and the\n'
-      + 'surface that matched. Symlinks are followed inside the root (/bin/sh is /usr/bin/sh).\n'
-      + 'A path no surface covers prints "unowned" and exits 1. PATH must be absolute.',
+    details:
+      'Prints three lines: the owner (as the contract names it), the reason, and the\n' +
+      'surface that matched. Symlinks are followed inside the root (/bin/sh is /usr/bin/sh).\n' +
+      'A path no surface covers prints "unowned" and exits 1. PATH must be absolute.',
     exits: [0, 1, 2],
     load: async () => (await import('./owner.ts')).owner,
   },
@@ -100,7 +105,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'print the ownership contract (Surface | Owner | Reason)',
     positionals: [],
     options: [],
-    details: 'The table onix owner and onix doctor use; the site\'s contract table is checked against it.',
+    details: "The table onix owner and onix doctor use; the site's contract table is checked against it.",
     exits: [0, 2],
     load: async () => (await import('./contract.ts')).contract,
   },

@@ -29,5 +29,5 @@ export type CommandRun = (ctx: CommandContext) => Promise<number>;
 
 /** `label:` padded to the seed's column (13), then the value: `active fstx: 12`. */
 export function field(label: string, value: string): string {
-  return `${(label + ':').padEnd(13)}${value}`;
+  return `${(`${label}:`).padEnd(13)}${value}`;
 }

@@ -12,7 +12,7 @@ export async function doctor(ctx: CommandContext): Promise<number> {
   const checks = await runInvariants(ctx.root, { nix: ctx.nix, root: ctx.root });
   const failed = checks.filter((c) => !c.ok);
   if (ctx.json) {
-    ctx.print(JSON.stringify({ root: ctx.root, checks, failed: failed.length }, null, 2) + '\n');
+    ctx.print(`${JSON.stringify({ root: ctx.root, checks, failed: failed.length }, null, 2)}\n`);
   } else {
     const width = Math.max(...checks.map((c) => c.name.length));
     const lines: string[] = [];
@@ -21,7 +21,7 @@ export async function doctor(ctx: CommandContext): Promise<number> {
       if (!c.ok && c.fix) lines.push(`      ${' '.repeat(width)}  fix: ${c.fix}`);
     }
     lines.push('', failed.length === 0 ? `${checks.length} checks, all passed` : `${failed.length} of ${checks.length} checks failed`);
-    ctx.print(lines.join('\n') + '\n');
+    ctx.print(`${lines.join('\n')}\n`);
   }
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }

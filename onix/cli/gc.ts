@@ -22,24 +22,30 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** The states `moss state prune -k keep` removes: all but the newest `keep` (by creation), never active or booted. */
+/**
+ * The states `moss state prune -k keep` removes, by upstream's rule (os-tools
+ * moss/src/client/prune.rs:64-90): of the states older than the active one (lower id),
+ * the `keep - 1` created most recently stay and the rest go; newer states are untouched.
+ */
 export function planPrune(m: MachineView, keep: number): { doomed: number[]; kept: number[] } {
-  const ordered = [...m.states].sort((a, b) => a.created - b.created || a.id - b.id).map((s) => s.id);
-  const newest = new Set(ordered.slice(Math.max(0, ordered.length - keep)));
-  const doomed = ordered.filter((id) => !newest.has(id) && id !== m.activeId && id !== m.bootedId);
-  return { doomed, kept: ordered.filter((id) => !doomed.includes(id)) };
+  const ids = m.states.map((s) => s.id);
+  const doomed = olderNewestFirst(m).slice(Math.max(0, keep - 1)).sort((a, b) => a - b);
+  return { doomed, kept: ids.filter((id) => !doomed.includes(id)) };
+}
+
+/** States older than the active one, newest created first. */
+function olderNewestFirst(m: MachineView): number[] {
+  return m.states.filter((s) => s.id < m.activeId).sort((a, b) => b.created - a.created || b.id - a.id).map((s) => s.id);
 }
 
 /**
- * moss prunes all but the newest `keep` states and the active one; whether it
- * spares the booted one is up to moss (the stand-in does, upstream may not).
- * Returns the --keep that would spare it when `keep` does not, else null.
+ * Upstream prune does not spare the booted state. Returns the --keep that would spare it
+ * when `keep` does not, else null.
  */
 export function keepForBooted(m: MachineView, keep: number): number | null {
   if (m.bootedId === null || m.bootedId === m.activeId) return null;
-  const ordered = [...m.states].sort((a, b) => b.created - a.created || b.id - a.id).map((s) => s.id);
-  const rank = ordered.indexOf(m.bootedId);
-  return rank === -1 || rank < keep ? null : rank + 1;
+  const rank = olderNewestFirst(m).indexOf(m.bootedId);
+  return rank === -1 || rank < keep - 1 ? null : rank + 2;
 }
 
 function keptLine(m: MachineView, kept: number[]): string {

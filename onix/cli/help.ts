@@ -3,7 +3,7 @@
 import { COMMANDS, EXIT_DOCS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './commands.ts';
 
 function optionLines(options: OptionSpec[]): string[] {
-  return options.map((o) => `  ${`--${o.name}${o.value ? ' ' + o.value : ''}`.padEnd(16)}  ${o.description}`);
+  return options.map((o) => `  ${`--${o.name}${o.value ? ` ${o.value}` : ''}`.padEnd(16)}  ${o.description}`);
 }
 
 function exitLines(codes: number[]): string[] {
@@ -29,11 +29,15 @@ export function mainHelp(): string {
 }
 
 export function commandHelp(c: CommandSpec): string {
-  const usage = [`onix ${c.name}`, ...c.options.map((o) => `[--${o.name}${o.value ? ' ' + o.value : ''}]`), ...c.positionals.map((p) => (p.required ? p.name : `[${p.name}]`))];
+  const usage = [
+    `onix ${c.name}`,
+    ...c.options.map((o) => `[--${o.name}${o.value ? ` ${o.value}` : ''}]`),
+    ...c.positionals.map((p) => (p.required ? p.name : `[${p.name}]`)),
+  ];
   return [
     `usage: ${usage.join(' ')}`,
     '',
-    c.summary + '.',
+    `${c.summary}.`,
     '',
     c.details,
     '',

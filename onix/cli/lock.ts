@@ -25,12 +25,15 @@ export function acquireLock(file: string, what: string): () => void {
       closeSync(fd);
       return () => rmSync(file, { force: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new OnixError(`cannot create lock ${file}: ${(error as NodeJS.ErrnoException).code}`, EXIT.failed);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new OnixError(`cannot create lock ${file}: ${(error as NodeJS.ErrnoException).code}`, EXIT.failed);
     }
     let pid = NaN;
     try {
       pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-    } catch { /* vanished: retry */ }
+    } catch {
+      /* vanished: retry */
+    }
     if (Number.isInteger(pid) && pid > 0 && running(pid)) {
       throw new OnixError(`another ${what} is running (pid ${pid}, lock ${file}); nothing changed`, EXIT.refused);
     }

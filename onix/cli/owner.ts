@@ -29,7 +29,10 @@ export async function owner(ctx: CommandContext): Promise<number> {
     }
   }
   if (ctx.json) {
-    ctx.print(JSON.stringify({ path, owner: row?.owner ?? null, reason: row?.reason ?? null, surface: row?.surface ?? null, resolved: resolvedPath, via }, null, 2) + '\n');
+    ctx.print(
+      JSON.stringify({ path, owner: row?.owner ?? null, reason: row?.reason ?? null, surface: row?.surface ?? null, resolved: resolvedPath, via }, null, 2) +
+        '\n',
+    );
   } else if (row) {
     ctx.print(`${row.owner}\n${row.reason}\nsurface: ${row.surface}${via.length ? ` (via ${via.join(', ')})` : ''}\n`);
   } else {

@@ -19,13 +19,16 @@ function chooseTarget(ctx: CommandContext): number {
   if (typeof to === 'string') {
     const id = parseStateId(to);
     if (id === null) throw new OnixError(`rollback: --to needs a state id (a positive integer), got ${JSON.stringify(to)}`, EXIT.usage);
-    if (!m.states.some((s) => s.id === id)) throw new OnixError(`rollback: no state ${id} (states: ${m.states.map((s) => s.id).join(', ') || 'none'})`, EXIT.refused);
+    if (!m.states.some((s) => s.id === id))
+      throw new OnixError(`rollback: no state ${id} (states: ${m.states.map((s) => s.id).join(', ') || 'none'})`, EXIT.refused);
     if (id === m.activeId) throw new OnixError(`rollback: state ${id} is already active`, EXIT.refused);
-    if (!m.archivedIds.includes(id)) throw new OnixError(`rollback: state ${id} has no archived tree (/.moss/root/${id}/usr); it cannot be activated`, EXIT.refused);
+    if (!m.archivedIds.includes(id))
+      throw new OnixError(`rollback: state ${id} has no archived tree (/.moss/root/${id}/usr); it cannot be activated`, EXIT.refused);
     return id;
   }
   const earlier = m.archivedIds.filter((id) => id < m.activeId && m.states.some((s) => s.id === id));
-  if (earlier.length === 0) throw new OnixError(`rollback: no earlier state to roll back to (active fstx ${m.activeId} is the oldest with a tree)`, EXIT.refused);
+  if (earlier.length === 0)
+    throw new OnixError(`rollback: no earlier state to roll back to (active fstx ${m.activeId} is the oldest with a tree)`, EXIT.refused);
   return earlier[earlier.length - 1];
 }
 

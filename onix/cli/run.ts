@@ -27,7 +27,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     let isDir = false;
     try {
       isDir = statSync(root).isDirectory();
-    } catch { /* missing */ }
+    } catch {
+      /* missing */
+    }
     if (!isDir) throw new OnixError(`--root ${rootArg}: no such directory`, EXIT.root);
     const ctx: CommandContext = {
       root,

@@ -45,7 +45,7 @@ export async function status(ctx: CommandContext): Promise<number> {
   const booted = machine.bootedId !== null && machine.bootedId !== machine.activeId ? ` (booted ${machine.bootedId}; reboot pending)` : '';
   lines.push(field('active fstx', `${machine.activeId}${booted}`));
   if (!entry) lines.push(field('boot entry', `none (no entry has moss.fstx=${machine.activeId})`));
-  else if (machine.loaderDefault && machine.loaderDefault !== entry.file) lines.push(field('boot entry', `${entry.file} (not the default: ${machine.loaderDefault})`));
+  else if (machine.defaultEntry !== entry.file) lines.push(field('boot entry', `${entry.file} (not the default: ${machine.defaultEntry ?? 'none'})`));
   else lines.push(field('boot entry', entry.file));
   lines.push(field('nix daemon', daemon.healthy ? 'healthy' : `down (${daemon.detail})`));
   if (verbose) lines.push(`  ${daemon.detail}`);

@@ -70,7 +70,7 @@ export async function transition(ctx: CommandContext, mossArgs: string[], what: 
       field('plane', planes.length ? planes.join(', ') : 'none'),
       field('/nix', report.nix === 'untouched' ? 'untouched' : `CHANGED: ${nixChanges.join('; ')}`),
       field('fstx', report.from === report.to ? `${report.to} (unchanged)` : `${report.from} -> ${report.to}`),
-      field('boot entry', entry ? (after.loaderDefault === entry.file ? `${entry.file} (default)` : `${entry.file} (not the default: ${after.loaderDefault ?? 'none'})`) : `none (no entry has moss.fstx=${after.activeId})`),
+      field('boot entry', entry ? (after.defaultEntry === entry.file ? `${entry.file} (default)` : `${entry.file} (not the default: ${after.defaultEntry ?? 'none'})`) : `none (no entry has moss.fstx=${after.activeId})`),
     ];
     if (report.mesa.from !== report.mesa.to) lines.push(field('mesa', `${report.mesa.from ?? 'unknown'} -> ${report.mesa.to ?? 'unknown'}`));
     lines.push(field('reboot', report.reboot ? `needed: the kernel and the graphics bridge are still those of fstx ${bootedNow}` : 'not needed'));

@@ -7,6 +7,7 @@ import { transition } from './transition.ts';
 
 export async function update(ctx: CommandContext): Promise<number> {
   return transition(ctx, ['sync'], 'update', (before, after) => {
-    if (after.activeId < before.activeId) throw new OnixError(`update: moss sync moved the machine back from fstx ${before.activeId} to ${after.activeId}`, EXIT.failed);
+    if (after.activeId < before.activeId)
+      throw new OnixError(`update: moss sync moved the machine back from fstx ${before.activeId} to ${after.activeId}`, EXIT.failed);
   });
 }

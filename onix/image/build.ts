@@ -17,6 +17,7 @@ import { applyPlan, buildExchange, initRoot, installStones, planSync, StoneRepos
 import { linkOrCopy } from '../moss/store.ts';
 import { fetchDebs, IMAGE_CACHE, readPackageList, REPO_ROOT, type DebPin } from './debs.ts';
 import { HOST_TOOLS, ImageBuildError, requireHostTools } from './host-tools.ts';
+import { buildNixPlane, type NixPlane } from './nix/plane.ts';
 import { busyboxRecipe, filesystemRecipe, FILES, helloRecipe, muslRecipe } from './recipes/base.ts';
 import { kernelRecipe } from './recipes/kernel.ts';
 import { dropbearRecipe } from './recipes/dropbear.ts';
@@ -25,6 +26,7 @@ import { bundleEntryPoints, onixCliRecipe } from './recipes/onix-cli.ts';
 import { seamRecipe } from './recipes/seam.ts';
 import { cachedStone, hashFiles, hashText, publishDir, type CachedStone } from './stone-cache.ts';
 import { task, type Progress } from './task.ts';
+import { claimDir, releaseDir, sweepImageStaging } from '../machine/owned-dirs.ts';
 
 /** Bump when the assembly (not a stone) changes. */
 const ASSEMBLY_VERSION = '1';
@@ -37,7 +39,7 @@ export interface BuildImageOptions {
   onProgress?: Progress;
   /** Cache root (default: .cache/image, or $ONIX_IMAGE_CACHE). */
   cacheDir?: string;
-  /** Include the Nix plane from onix/image/nix/plane.ts when that file exists (default: true). */
+  /** Include the Nix plane (onix/image/nix/plane.ts) (default: true). */
   nixPlane?: boolean;
 }
 
@@ -75,17 +77,9 @@ function exchangeBinary(cacheDir: string): string {
   return out;
 }
 
-interface NixPlaneResult {
-  nixDir: string;
-  defaultsEtcNix: string;
-  profileHook?: string;
-}
-
-async function maybeNixPlane(enabled: boolean, progress: Progress): Promise<NixPlaneResult | undefined> {
-  const planeTs = join(REPO_ROOT, 'onix/image/nix/plane.ts');
-  if (!enabled || !existsSync(planeTs)) return undefined;
-  const mod = (await import(planeTs)) as { buildNixPlane: (o: { onProgress?: Progress }) => Promise<NixPlaneResult> };
-  return task(progress, 'Nix plane (onix/image/nix/plane.ts)', () => mod.buildNixPlane({ onProgress: progress }));
+async function maybeNixPlane(enabled: boolean, progress: Progress): Promise<NixPlane | undefined> {
+  if (!enabled) return undefined;
+  return task(progress, 'Nix plane (onix/image/nix/plane.ts)', () => buildNixPlane({ onProgress: progress }));
 }
 
 /** Copies a cached stone's assets and index entry into the image's local repository (hard links). */
@@ -123,8 +117,12 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   for (const n of GLIBC_PACKAGES) if (!glibcDebs.has(n)) throw new ImageBuildError(`onix/image/packages.txt [node-runtime] lacks ${n}`);
 
   const exchange = exchangeBinary(cacheDir);
+  // Staging trees of killed builds are removed first; this build's own name their owner.
+  await sweepImageStaging(cacheDir);
   const bundleDir = join(cacheDir, 'bundle', String(process.pid));
   rmSync(bundleDir, { recursive: true, force: true });
+  mkdirSync(bundleDir, { recursive: true });
+  claimDir(bundleDir);
   const bundled = await task(progress, 'bundle onix, moss, onix-agent (esbuild)', () => bundleEntryPoints(bundleDir));
   const nix = await maybeNixPlane(options.nixPlane ?? true, progress);
 
@@ -137,7 +135,7 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
     mesaRecipe(MESA_OLD, 1, pinsOf(groups, `mesa-${MESA_OLD}`), mesaOldDebs),
     mesaRecipe(MESA_NEW, 2, pinsOf(groups, `mesa-${MESA_NEW}`), mesaNewDebs),
     onixCliRecipe(glibcDebs, bundleDir, bundled, exchange),
-    seamRecipe(nix?.defaultsEtcNix, nix?.profileHook),
+    seamRecipe(nix?.defaultsEtcNix),
     dropbearRecipe(sshDebs),
     helloRecipe(),
   ];
@@ -165,8 +163,11 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
 
   const work = `${dir}.tmp-${process.pid}`;
   rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  claimDir(work);
   const info = await task(progress, `assemble image ${imageId}`, () => assemble(join(work, 'rootfs'), work, stones, repoOnly, nix, imageId, bundled));
   writeFileSync(join(work, 'image.json'), JSON.stringify(info, null, 2) + '\n');
+  releaseDir(work);
   publishDir(work, dir, 'image.json');
   pruneOldImages(join(cacheDir, 'images'), imageId);
   progress(`image ${imageId} ready: ${rootfs}`);
@@ -178,7 +179,7 @@ async function assemble(
   work: string,
   stones: CachedStone[],
   repoOnly: Set<string>,
-  nix: NixPlaneResult | undefined,
+  nix: NixPlane | undefined,
   imageId: string,
   bundled: string[],
 ): Promise<ImageInfo> {
@@ -193,7 +194,7 @@ async function assemble(
   const plan = planSync(rootfs, [repo]);
   if (plan.changes.map((c) => `${c.name} ${c.stone.meta.version}`).join() !== `mesa ${MESA_NEW}`)
     throw new ImageBuildError(`moss sync planned ${plan.changes.map((c) => c.name).join(', ') || 'nothing'}, expected the Mesa update`);
-  const stateNew = applyPlan(rootfs, plan, 'Sync', `Mesa ${MESA_OLD} -> ${MESA_NEW}`);
+  const stateNew = applyPlan(rootfs, plan, 'Sync');
 
   // /etc: local configuration, seeded from the shipped defaults; passwords made for this build.
   const etc = join(rootfs, 'etc');

@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { StoneRepository, type Stone, type StoneMeta } from '../moss/index.ts';
 import { IMAGE_CACHE, REPO_ROOT } from './debs.ts';
 import type { Progress } from './task.ts';
+import { claimDir } from '../machine/owned-dirs.ts';
 
 /** Bump to rebuild every stone (a change in how recipes lay files out). */
 const RECIPE_VERSION = '1';
@@ -71,6 +72,7 @@ export async function cachedStone(recipe: StoneRecipe, progress: Progress, cache
   const work = join(tmp, 'work');
   const usr = join(work, 'usr');
   mkdirSync(usr, { recursive: true });
+  claimDir(tmp);
   await recipe.make(usr, work);
   const repo = StoneRepository.open(join(tmp, 'repo'), true);
   repo.addFromTree(recipe.meta, usr);

@@ -45,6 +45,16 @@ export function install(from: string, to: string, mode = 0o644): void {
 
 /** Removes what an image never needs: docs, man pages, locales, lintian and bug files. */
 export function pruneDocs(root: string): void {
-  for (const d of ['usr/share/doc', 'usr/share/man', 'usr/share/info', 'usr/share/locale', 'usr/share/lintian', 'usr/share/bug', 'usr/share/bash-completion', 'usr/share/X11/locale', 'usr/share/gdb'])
+  for (const d of [
+    'usr/share/doc',
+    'usr/share/man',
+    'usr/share/info',
+    'usr/share/locale',
+    'usr/share/lintian',
+    'usr/share/bug',
+    'usr/share/bash-completion',
+    'usr/share/X11/locale',
+    'usr/share/gdb',
+  ])
     rmSync(join(root, d), { recursive: true, force: true });
 }

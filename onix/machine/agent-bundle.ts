@@ -12,7 +12,13 @@ export const MACHINE_CACHE = join(REPO_ROOT, '.cache', 'machine');
 
 function sourceHash(): string {
   const h = createHash('sha256');
-  const files = [join(here, 'machine.ts'), ...readdirSync(join(here, 'agent')).filter((f) => f.endsWith('.ts')).sort().map((f) => join(here, 'agent', f))];
+  const files = [
+    join(here, 'machine.ts'),
+    ...readdirSync(join(here, 'agent'))
+      .filter((f) => f.endsWith('.ts'))
+      .sort()
+      .map((f) => join(here, 'agent', f)),
+  ];
   for (const f of files) h.update(f).update(readFileSync(f));
   return h.digest('hex').slice(0, 16);
 }

@@ -1,9 +1,11 @@
-// Boot Loader Specification (Type #1) entries, as ONIX writes them:
+import { resolveDefault, unquote } from '../planes/boot-default.ts';
+
+// Boot Loader Specification (Type #1) entries, as moss (blsforme) writes them:
 // /boot/loader/loader.conf names the default entry; /boot/loader/entries/*.conf
 // hold `linux`, `initrd` and `options` (paths relative to /boot).
 
 export interface BootEntry {
-  /** Entry file name, e.g. "onix-12.conf". */
+  /** Entry file name, e.g. "onix-6.1.0-50-amd64-12.conf". */
   name: string;
   /** Kernel path inside the machine, e.g. "/boot/onix/6.1.0-50-amd64/vmlinuz". */
   linux: string;
@@ -23,10 +25,10 @@ function keyValues(text: string): Array<[string, string]> {
   return out;
 }
 
-/** The `default` of loader.conf (an entry name or a glob such as "onix-*"), or null. */
+/** The `default` of loader.conf (an entry name or a glob such as "onix*", quotes removed), or null. */
 export function loaderDefault(loaderConf: string): string | null {
   const d = keyValues(loaderConf).find(([k]) => k === 'default');
-  return d ? d[1] : null;
+  return d ? unquote(d[1]) : null;
 }
 
 function bootPath(p: string): string {
@@ -45,23 +47,13 @@ export function parseEntry(name: string, text: string): BootEntry {
   };
 }
 
-/** Version-aware comparison, so onix-10.conf sorts after onix-9.conf. */
-function versionCompare(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}
-
 /**
- * Picks the entry the machine would boot: loader.conf's default (exact name, name
- * without ".conf", or a glob; the highest match wins), else the highest entry.
+ * Picks the entry the machine would boot, as systemd-boot does: loader.conf's default
+ * (a name or a glob such as "onix*", quotes removed) matched against the entries in
+ * boot order, else the first entry (see onix/planes/boot-default.ts).
  */
 export function chooseEntry(loaderConf: string | null, entryNames: string[]): string {
-  const names = entryNames.filter((n) => n.endsWith('.conf')).sort(versionCompare);
-  if (names.length === 0) throw new Error('no boot entries in /boot/loader/entries');
-  const def = loaderConf ? loaderDefault(loaderConf) : null;
-  if (def) {
-    const re = new RegExp('^' + def.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '(\\.conf)?$');
-    const matches = names.filter((n) => re.test(n));
-    if (matches.length) return matches[matches.length - 1];
-  }
-  return names[names.length - 1];
+  const chosen = resolveDefault(loaderConf ? loaderDefault(loaderConf) : null, entryNames);
+  if (!chosen) throw new Error('no boot entries in /boot/loader/entries');
+  return chosen;
 }

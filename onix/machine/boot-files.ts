@@ -107,7 +107,7 @@ export async function loadBootFiles(source: BootSource, cacheDir: string): Promi
   else if (entry.initrd.length > 1) {
     // Several initrds are concatenated cpio archives, exactly as a boot loader loads them.
     const parts = await Promise.all(entry.initrd.map((p) => cachedCopy(source, p, cacheDir)));
-    initrd = join(cacheDir, createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 24) + '.cat');
+    initrd = join(cacheDir, `${createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 24)}.cat`);
     if (!existsSync(initrd)) {
       const tmp = `${initrd}.${process.pid}.tmp`;
       writeFileSync(tmp, Buffer.concat(parts.map((p) => readFileSync(p))));

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { MachineError, type Machine, type Session } from './machine.ts';
+import { sweepLeftovers } from './leftovers.ts';
 import { createMachine } from './targets.ts';
 import type { ImageChoice } from './image-source.ts';
 import type { AgentSession } from './agent-client.ts';
@@ -169,6 +170,8 @@ async function main(argv: string[]): Promise<number> {
   if (!['auto', 'dev', 'real'].includes(image!)) throw new UsageError(`--image must be auto, dev or real, not ${image}`);
   if (command === 'run' && parsed.positionals.length === 0) throw new UsageError('run needs a command after --');
   const ssh = sshOptions(parsed.values['ssh-port'], parsed.values['ssh-key'], target!);
+  const swept = await sweepLeftovers();
+  if (swept) process.stderr.write(`vm: ${swept}\n`);
   const m = machineFor(target!, image as ImageChoice, ssh?.port);
   try {
     await task(`booting ${target}`, () => m.boot());

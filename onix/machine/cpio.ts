@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 function header(name: string, mode: number, size: number, ino: number, nlink: number): Buffer {
   const fields = [ino, mode, 0, 0, nlink, 0, size, 0, 0, 0, 0, Buffer.byteLength(name) + 1, 0];
-  return Buffer.from('070701' + fields.map((n) => n.toString(16).padStart(8, '0')).join('') + name + '\0');
+  return Buffer.from(`070701${fields.map((n) => n.toString(16).padStart(8, '0')).join('')}${name}\0`);
 }
 
 function pad4(parts: Buffer[], length: number): number {

@@ -74,7 +74,7 @@ function sharedLibraries(binary: string): string[] {
 function imageIdFor(parts: string[]): string {
   const h = createHash('sha256');
   h.update(readFileSync(fileURLToPath(import.meta.url)));
-  for (const p of parts) h.update(p + '\0');
+  for (const p of parts) h.update(`${p}\0`);
   return h.digest('hex').slice(0, 20);
 }
 
@@ -108,10 +108,34 @@ async function build(onProgress: (line: string) => void): Promise<BuiltImage> {
   await unpackDeb(kernelDeb, join(unpacked, 'kernel'));
   await unpackDeb(busyboxDeb, join(unpacked, 'busybox'));
   const root = join(work, 'rootfs');
-  for (const d of ['usr/bin', 'usr/sbin', 'usr/lib/onix', 'usr/lib64', 'usr/lib/x86_64-linux-gnu', 'etc/init.d', 'boot/loader/entries', 'proc', 'sys', 'dev', 'run', 'tmp', 'root', 'home/alice', 'nix', 'var', 'mnt']) {
+  for (const d of [
+    'usr/bin',
+    'usr/sbin',
+    'usr/lib/onix',
+    'usr/lib64',
+    'usr/lib/x86_64-linux-gnu',
+    'etc/init.d',
+    'boot/loader/entries',
+    'proc',
+    'sys',
+    'dev',
+    'run',
+    'tmp',
+    'root',
+    'home/alice',
+    'nix',
+    'var',
+    'mnt',
+  ]) {
     mkdirSync(join(root, d), { recursive: true });
   }
-  for (const [link, target] of [['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64']]) symlinkSync(target, join(root, link));
+  for (const [link, target] of [
+    ['bin', 'usr/bin'],
+    ['sbin', 'usr/sbin'],
+    ['lib', 'usr/lib'],
+    ['lib64', 'usr/lib64'],
+  ])
+    symlinkSync(target, join(root, link));
   chmodSync(join(root, 'tmp'), 0o1777);
   chmodSync(join(root, 'root'), 0o700);
   chownSync(join(root, 'home/alice'), 1000, 100);
@@ -158,7 +182,7 @@ async function build(onProgress: (line: string) => void): Promise<BuiltImage> {
   symlinkSync('busybox', join(initrd, 'bin/sh'));
   const order = moduleOrder(modulesDir, INITRD_MODULES);
   for (const mod of order) copyFileSync(join(modulesDir, mod), join(initrd, 'modules', basename(mod)));
-  writeFileSync(join(initrd, 'modules.order'), order.map((m) => basename(m)).join('\n') + '\n');
+  writeFileSync(join(initrd, 'modules.order'), `${order.map((m) => basename(m)).join('\n')}\n`);
   writeFileSync(join(initrd, 'init'), INIT, { mode: 0o755 });
   const bootDir = join(root, 'boot/onix', version);
   mkdirSync(bootDir, { recursive: true });
@@ -172,7 +196,7 @@ async function build(onProgress: (line: string) => void): Promise<BuiltImage> {
 
   rmSync(unpacked, { recursive: true, force: true });
   rmSync(initrd, { recursive: true, force: true });
-  writeFileSync(join(work, 'done'), imageId + '\n');
+  writeFileSync(join(work, 'done'), `${imageId}\n`);
   mkdirSync(dirname(dir), { recursive: true });
   publishDir(work, dir, 'done'); // first one wins: another process may already boot it
   onProgress(`development image ready: ${rootfs}`);

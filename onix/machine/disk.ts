@@ -6,6 +6,7 @@ import { existsSync, linkSync, mkdirSync, rmSync, truncateSync, writeFileSync } 
 import { join } from 'node:path';
 import { MACHINE_CACHE } from './agent-bundle.ts';
 import { MachineError } from './machine.ts';
+import { makeOwnedDir, sweepOrphans } from './owned-dirs.ts';
 
 export function runTool(cmd: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -51,8 +52,12 @@ async function makeBaseDisk(imageId: string, rootfs: string, options: DiskOption
   mkdirSync(dir, { recursive: true });
   const used = Number((await mustRun('du', ['-sxb', rootfs], 'coreutils')).split(/\s/)[0]);
   const sizeMiB = Math.ceil((used * 1.25) / 2 ** 20) + (options.freeMiB ?? 2048);
-  const raw = join(dir, `${imageId}.${process.pid}.raw`);
-  const tmp = join(dir, `${imageId}.${process.pid}.qcow2`);
+  // The raw filesystem and its conversion are made in a staging folder that names its owner:
+  // a run killed in mke2fs leaves it, and the next base disk build removes it.
+  await sweepOrphans(dir, (name) => name.startsWith('staging-'));
+  const staging = makeOwnedDir(`staging-${imageId}-`, dir);
+  const raw = join(staging, 'disk.raw');
+  const tmp = join(staging, 'disk.qcow2');
   try {
     writeFileSync(raw, '');
     truncateSync(raw, sizeMiB * 2 ** 20);
@@ -60,8 +65,7 @@ async function makeBaseDisk(imageId: string, rootfs: string, options: DiskOption
     await mustRun('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, tmp], 'qemu-utils');
     publishOnce(tmp, out);
   } finally {
-    rmSync(raw, { force: true });
-    rmSync(tmp, { force: true });
+    rmSync(staging, { recursive: true, force: true });
   }
   return out;
 }

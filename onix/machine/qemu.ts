@@ -18,9 +18,8 @@
 //    shutdown); snapshot/restore: savevm/loadvm internal snapshots in the overlay,
 //    RAM included, with the agent channel resynced.
 import { type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, fstatSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readSync, closeSync, fstatSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chooseAccel, type Accel } from './accel.ts';
 import { AgentConnection } from './agent-client.ts';
@@ -30,6 +29,7 @@ import { baseDisk, createOverlay } from './disk.ts';
 import { resolveImage, type BuiltImage, type ImageChoice } from './image-source.ts';
 import { MachineError, type Machine, type MachineCapabilities, type MachineIdentity, type Session, type SessionOptions } from './machine.ts';
 import { VIRTIO_PORT_NAME } from './agent/protocol.ts';
+import { describeSweep, makeOwnedDir, sweepMachineDirs } from './owned-dirs.ts';
 import { spawnGuarded } from './process-guard.ts';
 import { QmpClient } from './qmp.ts';
 import { within } from './within.ts';
@@ -119,7 +119,10 @@ export class QemuMachine implements Machine {
     this.accel = this.options.accel ?? (await chooseAccel(this.options.qemu));
     progress(`preparing the disk for image ${this.image.imageId}`);
     const base = await baseDisk(this.image.imageId, this.image.rootfs);
-    this.dir = mkdtempSync(join(tmpdir(), 'onix-vm-'));
+    // Machines of killed runs left their directories (and overlays) behind: remove them first.
+    const swept = describeSweep(await sweepMachineDirs());
+    if (swept) progress(swept);
+    this.dir = makeOwnedDir('onix-vm-');
     await createOverlay(base, this.paths.overlay);
     mkdirSync(this.bootCache, { recursive: true });
     const files = await loadBootFiles(hostTreeSource(this.image.rootfs), this.bootCache);

@@ -30,8 +30,7 @@ export class QmpClient {
 
   private onData(b: Buffer): void {
     this.buf += b.toString('utf8');
-    let nl: number;
-    while ((nl = this.buf.indexOf('\n')) >= 0) {
+    for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
       const line = this.buf.slice(0, nl).trim();
       this.buf = this.buf.slice(nl + 1);
       if (!line) continue;
@@ -60,7 +59,7 @@ export class QmpClient {
     if (this.closed) return Promise.reject(new Error('QMP connection closed'));
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      this.sock.write(JSON.stringify(args ? { execute: command, arguments: args } : { execute: command }) + '\n');
+      this.sock.write(`${JSON.stringify(args ? { execute: command, arguments: args } : { execute: command })}\n`);
     });
   }
 

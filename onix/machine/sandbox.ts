@@ -15,13 +15,13 @@
 //    (same semantics: a fresh boot from that snapshot's disk); restore swaps it in
 //    and starts the next standby in the background.
 import { type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentConnection } from './agent-client.ts';
 import { runTool } from './disk.ts';
 import { resolveImage, type BuiltImage, type ImageChoice } from './image-source.ts';
 import { MachineError, type Machine, type MachineCapabilities, type MachineIdentity, type Session, type SessionOptions } from './machine.ts';
+import { describeSweep, makeOwnedDir, sweepMachineDirs } from './owned-dirs.ts';
 import { spawnGuarded } from './process-guard.ts';
 
 export interface SandboxMachineOptions {
@@ -121,7 +121,10 @@ export class SandboxMachine implements Machine {
   private async firstBoot(): Promise<void> {
     if (process.getuid?.() !== 0) throw this.error('needs root (namespaces and overlayfs mounts)');
     this.image = this.options.image ?? (await resolveImage(this.options.imageChoice, this.options.onProgress));
-    this.dir = mkdtempSync(join(tmpdir(), 'onix-sandbox-'));
+    // Machines of killed runs left their directories behind: remove them first.
+    const swept = describeSweep(await sweepMachineDirs());
+    if (swept) this.options.onProgress?.(swept);
+    this.dir = makeOwnedDir('onix-sandbox-');
     mkdirSync(this.snapshotsDir);
     this.overlay = !this.options.copyRoot;
     const upper = this.newUpper();

@@ -47,7 +47,7 @@ export class SshMachine implements Machine {
   ) {}
 
   private get label(): string {
-    return `${this.target.user ? this.target.user + '@' : ''}${this.target.host}${this.target.port ? ':' + this.target.port : ''}`;
+    return `${this.target.user ? `${this.target.user}@` : ''}${this.target.host}${this.target.port ? `:${this.target.port}` : ''}`;
   }
 
   consoleLog(): string {
@@ -62,10 +62,14 @@ export class SshMachine implements Machine {
     const t = this.target;
     return [
       '-T',
-      '-o', 'BatchMode=yes',
-      '-o', 'ServerAliveInterval=5',
-      '-o', 'ServerAliveCountMax=3',
-      '-o', `ConnectTimeout=${Math.ceil((this.options.connectTimeoutMs ?? 30_000) / 1000)}`,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ServerAliveInterval=5',
+      '-o',
+      'ServerAliveCountMax=3',
+      '-o',
+      `ConnectTimeout=${Math.ceil((this.options.connectTimeoutMs ?? 30_000) / 1000)}`,
       ...(t.port ? ['-p', String(t.port)] : []),
       ...(this.options.sshArgs ?? []),
       t.user ? `${t.user}@${t.host}` : t.host,
@@ -118,10 +122,7 @@ export class SshMachine implements Machine {
 
   async session(options: SessionOptions = {}): Promise<Session> {
     await this.boot();
-    return this.connection().open(
-      { user: options.user, cwd: options.cwd ?? this.options.cwd, env: options.env, login: true },
-      this.options.defaultTimeoutMs,
-    );
+    return this.connection().open({ user: options.user, cwd: options.cwd ?? this.options.cwd, env: options.env, login: true }, this.options.defaultTimeoutMs);
   }
 
   async reboot(): Promise<void> {

@@ -1,9 +1,9 @@
-// The atomic swap: a few lines of C (exchange.c) calling renameat2(RENAME_EXCHANGE),
-// built statically. Node has no renameat2, so moss runs this binary.
+// The atomic swap and the root lock: a few lines of C (exchange.c) calling renameat2(RENAME_EXCHANGE) and flock(2),
+// built statically. Node has neither, so moss runs this binary.
 // Lookup: $MOSS_EXCHANGE, then /usr/libexec/moss/moss-exchange (in the image),
 // then a build cached under <repo>/.cache/moss/ from exchange.c (host, tests).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MossError } from './errors.ts';
@@ -49,4 +49,20 @@ export function exchangeBinary(): string {
 export function exchange(a: string, b: string): void {
   const r = spawnSync(exchangeBinary(), [a, b], { encoding: 'utf8' });
   if (r.status !== 0) throw new MossError((r.stderr || `moss-exchange failed (${r.status})`).trim());
+}
+
+/**
+ * Takes moss's exclusive lock on a root (/.moss/.moss-lockfile, created if absent) and
+ * returns the release function; the lock is held as long as the returned fd stays open
+ * (and is dropped by the kernel if the process dies). Blocks while another moss holds it.
+ */
+export function acquireLock(lockfile: string, out: (text: string) => void = (t) => process.stdout.write(t)): () => void {
+  const fd = openSync(lockfile, 'a');
+  const r = spawnSync(exchangeBinary(), ['--flock'], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+  if (r.stdout) out(r.stdout);
+  if (r.status !== 0) {
+    closeSync(fd);
+    throw new MossError((r.stderr || `cannot lock ${lockfile} (${r.status})`).trim());
+  }
+  return () => closeSync(fd);
 }

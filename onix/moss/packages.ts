@@ -10,20 +10,27 @@ import { commitState, ingestStone } from './transaction.ts';
 
 export interface PlannedChange {
   name: string;
+  /** The installed package id it replaces, if any. */
   from?: string;
+  /** The installed version and release it replaces, if any. */
+  fromVersion?: { version: string; release: number };
   to: string;
   stone: Stone;
   repo: StoneRepository;
 }
 
-interface Installed {
+export interface Installed {
   packageId: string;
   name: string;
+  version: string;
+  release: number;
+  summary: string;
   explicit: boolean;
   reason: string | null;
 }
 
-function installedPackages(root: string): Installed[] {
+/** The packages the active state selects, with their metadata from db/install, by name. */
+export function installedPackages(root: string): Installed[] {
   const p = mossPaths(root);
   const db = openMossDb(p);
   try {
@@ -31,8 +38,10 @@ function installedPackages(root: string): Installed[] {
     const state = active === undefined ? undefined : getState(db, active);
     if (!state) return [];
     return state.selections.map((s) => {
-      const row = db.install.prepare('SELECT name FROM meta WHERE package = ?').get(s.packageId) as { name: string } | undefined;
-      return { ...s, name: row?.name ?? s.packageId };
+      const row = db.install.prepare('SELECT name, version_identifier AS version, source_release AS release, summary FROM meta WHERE package = ?').get(s.packageId) as
+        | { name: string; version: string; release: number; summary: string }
+        | undefined;
+      return { ...s, name: row?.name ?? s.packageId, version: row?.version ?? '', release: row?.release ?? 0, summary: row?.summary ?? '' };
     });
   } finally {
     db.close();
@@ -54,6 +63,8 @@ function versionOf(s: Stone): string {
 
 export interface PackagePlan {
   changes: PlannedChange[];
+  /** Installed packages the new selection drops (sync only; default: none). */
+  orphaned?: Installed[];
   selections: Selection[];
 }
 
@@ -73,7 +84,7 @@ export function planInstall(root: string, names: string[], repos = rootRepositor
       if (explicit && !cur.explicit) selections.set(name, { packageId: cur.packageId, explicit: true, reason: null });
       return;
     }
-    changes.push({ name, from: cur ? cur.packageId : undefined, to: versionOf(found.stone), ...found });
+    changes.push({ name, from: cur?.packageId, fromVersion: cur && { version: cur.version, release: cur.release }, to: versionOf(found.stone), ...found });
     selections.set(name, { packageId: found.stone.id, explicit: explicit || !!cur?.explicit, reason: explicit ? null : 'dependency' });
     for (const d of found.stone.meta.dependencies ?? []) visit(d, false);
   };
@@ -93,12 +104,49 @@ export function planSync(root: string, repos = rootRepositories(mossPaths(root).
     if (current && current.packageId === found.stone.id) return;
     if (changes.some((c) => c.name === name)) return;
     if (!current && names.has(name)) return;
-    changes.push({ name, from: current?.packageId, to: versionOf(found.stone), ...found });
+    changes.push({ name, from: current?.packageId, fromVersion: current && { version: current.version, release: current.release }, to: versionOf(found.stone), ...found });
     selections.set(name, { packageId: found.stone.id, explicit, reason: current?.reason ?? (explicit ? null : 'dependency') });
     for (const d of found.stone.meta.dependencies ?? []) if (!names.has(d)) visit(d, false);
   };
   for (const i of installed) visit(i.name, i.explicit, i);
-  return { changes, selections: [...selections.values()] };
+  // client/sync.rs:76-80: installed packages the synced selection no longer needs are orphaned.
+  const stoneOf = (id: string) => repos.map((r) => r.get(id)).find((x) => x !== undefined);
+  const byName = new Map([...selections].map(([name, sel]) => [name, sel]));
+  const needed = new Set<string>();
+  const need = (name: string) => {
+    const sel = byName.get(name);
+    if (!sel || needed.has(name)) return;
+    needed.add(name);
+    for (const d of stoneOf(sel.packageId)?.meta.dependencies ?? []) need(d);
+  };
+  for (const [name, sel] of byName) if (sel.explicit) need(name);
+  const orphaned = installed.filter((i) => !needed.has(i.name));
+  return { changes, orphaned, selections: [...selections].filter(([name]) => needed.has(name)).map(([, sel]) => sel) };
+}
+
+/**
+ * What `moss remove NAME...` would do (client/remove.rs): drop the named packages from the
+ * selection, then every non-explicit package no longer needed by what remains.
+ */
+export function planRemove(root: string, names: string[], repos = rootRepositories(mossPaths(root).repo)): { removed: Installed[]; selections: Selection[] } {
+  const installed = installedPackages(root);
+  const missing = names.filter((n) => !installed.some((i) => i.name === n));
+  if (missing.length) throw new MossError(`Missing packages in lookup: ${missing.join(', ')}`);
+  const keep = installed.filter((i) => !names.includes(i.name));
+  // Dependencies come from the repositories' metadata; a kept package keeps what it needs.
+  const deps = (name: string) => repos.flatMap((r) => r.stones().filter((s) => s.meta.name === name).flatMap((s) => s.meta.dependencies ?? []));
+  const needed = new Set<string>();
+  const visit = (name: string) => {
+    if (needed.has(name)) return;
+    needed.add(name);
+    for (const d of deps(name)) visit(d);
+  };
+  for (const i of keep) if (i.explicit) visit(i.name);
+  const remaining = keep.filter((i) => i.explicit || needed.has(i.name));
+  return {
+    removed: installed.filter((i) => !remaining.includes(i)),
+    selections: remaining.map((i) => ({ packageId: i.packageId, explicit: i.explicit, reason: i.reason })),
+  };
 }
 
 /** Ingests the planned stones and commits the new state. Returns its id. */

@@ -1,6 +1,7 @@
 // Where moss keeps things under a root (absolute paths for a given root).
 import { join } from 'node:path';
 import { MOSS_DB } from './schema.ts';
+import { assetRelPath } from './xxh3.ts';
 
 export interface MossPaths {
   root: string;
@@ -13,7 +14,10 @@ export interface MossPaths {
   repo: string;
   roots: string;
   staging: string;
+  isolation: string;
+  lockfile: string;
   stagingUsr: string;
+  stagingStateId: string;
   boot: string;
   entries: string;
   loaderConf: string;
@@ -27,12 +31,15 @@ export function mossPaths(root: string): MossPaths {
     stateId: join(root, 'usr/.stateID'),
     moss,
     db: { state: join(root, MOSS_DB.state), install: join(root, MOSS_DB.install), layout: join(root, MOSS_DB.layout) },
-    assets: join(moss, 'assets'),
+    assets: join(moss, 'assets/v2'),
     cache: join(moss, 'cache'),
     repo: join(moss, 'repo'),
     roots: join(moss, 'root'),
     staging: join(moss, 'root/staging'),
+    isolation: join(moss, 'root/isolation'),
+    lockfile: join(moss, '.moss-lockfile'),
     stagingUsr: join(moss, 'root/staging/usr'),
+    stagingStateId: join(moss, 'root/staging/usr/.stateID'),
     boot: join(root, 'boot'),
     entries: join(root, 'boot/loader/entries'),
     loaderConf: join(root, 'boot/loader/loader.conf'),
@@ -44,7 +51,7 @@ export function archivedUsr(p: MossPaths, id: number): string {
   return join(p.roots, String(id), 'usr');
 }
 
-/** Content-store path of an asset: /.moss/assets/<2 hex>/<2 hex>/<hash>. */
+/** Content-store path of an asset by its decimal hash: /.moss/assets/v2/aa/bb/cc/<hex> (moss/src/client/cache.rs). */
 export function assetPath(p: MossPaths, hash: string): string {
-  return join(p.assets, hash.slice(0, 2), hash.slice(2, 4), hash);
+  return join(p.assets, assetRelPath(hash));
 }

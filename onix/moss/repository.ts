@@ -1,13 +1,16 @@
 // A local repository of stones: <dir>/stone.index (JSON: every stone's
-// metadata and layout) and <dir>/assets/<2 hex>/<2 hex>/<hash> (contents).
+// metadata and layout) and <dir>/assets/aa/bb/cc/<hex> (contents, named as in moss's store).
 // `moss sync` and `moss install` read repositories under /.moss/repo/<name>/.
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { MossError } from './errors.ts';
 import { hashFile, linkOrCopy } from './store.ts';
+import { assetRelPath } from './xxh3.ts';
 import { isNewer, stoneId, type LayoutEntry, type Stone, type StoneMeta } from './stone.ts';
 
 const INDEX = 'stone.index';
+/** 2: layouts carry XXH3-128 decimal hashes (1 had sha256). */
+const INDEX_VERSION = 2;
 
 export class StoneRepository {
   readonly dir: string;
@@ -22,7 +25,8 @@ export class StoneRepository {
     const repo = new StoneRepository(dir);
     const index = join(dir, INDEX);
     if (existsSync(index)) {
-      const data = JSON.parse(readFileSync(index, 'utf8')) as { stones: Stone[] };
+      const data = JSON.parse(readFileSync(index, 'utf8')) as { version?: number; stones: Stone[] };
+      if (data.version !== INDEX_VERSION) throw new MossError(`stone repository ${dir} has index version ${data.version ?? '(none)'}, expected ${INDEX_VERSION}: rebuild it`);
       for (const s of data.stones) repo.stonesById.set(s.id, s);
     } else if (create) {
       mkdirSync(join(dir, 'assets'), { recursive: true });
@@ -33,8 +37,9 @@ export class StoneRepository {
     return repo;
   }
 
+  /** An asset by its decimal XXH3-128 hash, laid out as moss lays out /.moss/assets/v2. */
   assetPath(hash: string): string {
-    return join(this.dir, 'assets', hash.slice(0, 2), hash.slice(2, 4), hash);
+    return join(this.dir, 'assets', assetRelPath(hash));
   }
 
   stones(): Stone[] {
@@ -89,7 +94,7 @@ export class StoneRepository {
   private save(): void {
     mkdirSync(this.dir, { recursive: true });
     const tmp = join(this.dir, `${INDEX}.tmp-${process.pid}`);
-    writeFileSync(tmp, JSON.stringify({ version: 1, stones: this.stones() }));
+    writeFileSync(tmp, JSON.stringify({ version: INDEX_VERSION, stones: this.stones() }));
     renameSync(tmp, join(this.dir, INDEX));
   }
 }

@@ -58,18 +58,27 @@ export function listStates(db: MossDb): MossState[] {
   return ids.map((r) => getState(db, r.id)!);
 }
 
-/** moss's date format: "2025-05-01 12:34:56 UTC". */
+/**
+ * moss's date format (cli/state.rs `print_state`): local time, "%Y-%m-%d %H:%M:%S %Z",
+ * where chrono's %Z on a local time prints the UTC offset ("+00:00").
+ */
 export function formatCreated(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const d = new Date(unixSeconds * 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const offset = -d.getTimezoneOffset();
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${sign}${two(Math.floor(abs / 60))}:${two(abs % 60)}`;
 }
 
-/** The block `moss state list` prints per state. */
+/** The block `moss state list` prints per state: Description only when set, then a blank line. */
 export function formatState(s: MossState): string {
   return [
     `State #${s.id} - ${s.summary ?? 'system transaction'}`,
     `Created: ${formatCreated(s.created)}`,
-    `Description: ${s.description ?? 'no description'}`,
+    ...(s.description != null ? [`Description: ${s.description}`] : []),
     `Packages: ${s.selections.length}`,
+    '',
     '',
   ].join('\n');
 }

@@ -26,10 +26,13 @@ export interface StoneMeta {
   dependencies?: string[];
   /** (default: [`name(<name>)`]) */
   providers?: string[];
+  /** Providers this stone cannot be installed with, e.g. `name(mesa-amber)` (default: []). */
+  conflicts?: string[];
 }
 
 /** One entry of a stone's layout; `path` is relative to /usr, as in moss. */
 export type LayoutEntry =
+  /** `hash`: XXH3-128 of the contents as a decimal u128, as db/layout stores it. */
   | { type: 'regular'; path: string; hash: string; mode: number; uid?: number; gid?: number }
   | { type: 'symlink'; path: string; target: string; mode?: number; uid?: number; gid?: number }
   | { type: 'directory'; path: string; mode: number; uid?: number; gid?: number };

@@ -1,25 +1,10 @@
 // The content store: every regular file of every installed stone lives once in
-// /.moss/assets/<2 hex>/<2 hex>/<hash> and is hard-linked into each state's /usr.
-import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+// /.moss/assets/v2/aa/bb/cc/<hex> and is hard-linked into each state's /usr.
+import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** sha256 of a file's contents, hex (the content store's hash). */
-export function hashFile(file: string): string {
-  const h = createHash('sha256');
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return h.digest('hex');
-}
+/** The content store's hash of a file: XXH3-128 as a decimal u128 (see xxh3.ts). */
+export { xxh3File as hashFile } from './xxh3.ts';
 
 /** Puts `source` at `dest` as a hard link (same filesystem) or a copy; atomic via a temp name. No-op if dest exists. */
 export function linkOrCopy(source: string, dest: string): void {

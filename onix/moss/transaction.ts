@@ -1,33 +1,61 @@
-// Filesystem transactions: build a new /usr in /.moss/root/staging/usr from
-// hard links into the content store, swap it with the live /usr by
-// renameat2(RENAME_EXCHANGE), archive the old tree at /.moss/root/<old>/usr.
-// Activating an archived state is the same swap in the other direction.
+// Filesystem transactions, as os-tools moss/src/client/mod.rs runs them: build a new
+// /usr in /.moss/root/staging/usr from hard links into the content store, swap it with
+// the live /usr by renameat2(RENAME_EXCHANGE) (`promote_staging`), then move what is now
+// staging/usr to /.moss/root/<old>/usr (`archive_state`). Activating an archived state
+// first renames /.moss/root/<id> to /.moss/root/staging, then does the same two steps.
+// Every operation holds the lock on /.moss/.moss-lockfile (installation.rs).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { syncBootEntries } from './boot.ts';
+import { runTriggers } from './triggers.ts';
 import { openMossDb, type MossDb } from './db.ts';
 import { MossError } from './errors.ts';
-import { exchange } from './exchange.ts';
+import { acquireLock, exchange } from './exchange.ts';
 import { archivedUsr, assetPath, mossPaths, type MossPaths } from './paths.ts';
 import type { StoneRepository } from './repository.ts';
-import { activeStateId, listStates, readStateId, requireState, type Selection } from './state.ts';
+import { STATE_KIND } from './schema.ts';
+import { activeStateId, getState, listStates, type Selection } from './state.ts';
 import { linkOrCopy } from './store.ts';
 import type { Stone } from './stone.ts';
 
-/** Root-level links into /usr (usr-merge). */
-export const ROOT_LINKS: Record<string, string> = { bin: 'usr/bin', sbin: 'usr/sbin', lib: 'usr/lib', lib64: 'usr/lib64' };
+/** Root-level links into /usr, relative (mod.rs `create_root_links`). */
+export const ROOT_LINKS: Record<string, string> = { sbin: 'usr/sbin', bin: 'usr/bin', lib: 'usr/lib', lib64: 'usr/lib', lib32: 'usr/lib32' };
 
-/** Makes a root moss-managed: /.moss/{db,cache,assets,repo,root/staging}, the databases, root links. */
+/**
+ * mod.rs `create_root_links`: each link is made as `<name>.next` and renamed over
+ * `<name>`, unless it already points where it should.
+ */
+export function createRootLinks(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, target] of Object.entries(ROOT_LINKS)) {
+    const link = join(dir, name);
+    if (isSymlink(link) && readlinkSync(link) === target) continue;
+    const next = `${link}.next`;
+    rmSync(next, { force: true });
+    symlinkSync(target, next);
+    renameSync(next, link);
+  }
+}
+
+/** Makes a root moss-managed: /.moss/{db,cache,assets/v2,repo,root/{staging,isolation}}, the databases, root links. */
 export function initRoot(root: string): MossPaths {
   const p = mossPaths(root);
-  for (const d of [p.assets, p.cache, p.repo, p.staging, join(p.moss, 'db')]) mkdirSync(d, { recursive: true });
+  for (const d of [p.assets, p.cache, p.repo, p.staging, p.isolation, join(p.moss, 'db')]) mkdirSync(d, { recursive: true });
   openMossDb(p, true).close();
-  for (const [name, target] of Object.entries(ROOT_LINKS)) {
-    const link = join(root, name);
-    if (!existsSync(link) && !isSymlink(link)) symlinkSync(target, link);
-  }
+  createRootLinks(root);
   return p;
+}
+
+/** Runs `fn` holding moss's lock on the root (installation.rs `acquire_locks`). */
+export function withRootLock<T>(p: MossPaths, fn: () => T): T {
+  mkdirSync(p.moss, { recursive: true });
+  const release = acquireLock(p.lockfile);
+  try {
+    return fn();
+  } finally {
+    release();
+  }
 }
 
 function isSymlink(path: string): boolean {
@@ -61,6 +89,7 @@ export function ingestStone(p: MossPaths, db: MossDb, repo: StoneRepository, sto
     for (const l of m.licenses ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_licenses VALUES (?, ?)').run(stone.id, l);
     for (const d of m.dependencies ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_dependencies VALUES (?, ?)').run(stone.id, `name(${d})`);
     for (const pr of m.providers ?? [`name(${m.name})`]) db.install.prepare('INSERT OR IGNORE INTO meta_providers VALUES (?, ?)').run(stone.id, pr);
+    for (const c of m.conflicts ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_conflicts VALUES (?, ?)').run(stone.id, c);
   });
   insertMeta();
   const insertLayout = db.layout.prepare(
@@ -68,8 +97,9 @@ export function ingestStone(p: MossPaths, db: MossDb, repo: StoneRepository, sto
   );
   db.layout.transaction(() => {
     for (const e of stone.layout) {
-      const v1 = e.type === 'regular' ? e.hash : e.type === 'symlink' ? e.target : null;
-      insertLayout.run(stone.id, e.uid ?? 0, e.gid ?? 0, e.mode ?? 0o120777, e.type, v1, e.path);
+      // moss/src/db/layout/types.rs encode_file: a directory's path is value1, value2 NULL.
+      const [v1, v2] = e.type === 'regular' ? [e.hash, e.path] : e.type === 'symlink' ? [e.target, e.path] : [e.path, null];
+      insertLayout.run(stone.id, e.uid ?? 0, e.gid ?? 0, e.mode ?? 0o120777, e.type, v1, v2);
     }
   })();
 }
@@ -80,13 +110,18 @@ interface LayoutRow {
   uid: number;
   gid: number;
   entry_type: 'regular' | 'symlink' | 'directory';
-  entry_value1: string | null;
-  entry_value2: string;
+  entry_value1: string;
+  entry_value2: string | null;
 }
 
-/** Builds /.moss/root/staging/usr for a set of packages and stamps it with the state id. */
-function buildStaging(p: MossPaths, db: MossDb, packageIds: string[], id: number): void {
-  rmSync(p.stagingUsr, { recursive: true, force: true });
+/** The /usr-relative path a layout row places (a directory's is value1). */
+function rowPath(r: LayoutRow): string {
+  return r.entry_type === 'directory' ? r.entry_value1 : r.entry_value2!;
+}
+
+/** Builds /.moss/root/staging/usr for a set of packages (native.rs `blit_root` empties staging first). */
+function buildStaging(p: MossPaths, db: MossDb, packageIds: string[]): void {
+  rmSync(p.staging, { recursive: true, force: true });
   mkdirSync(p.stagingUsr, { recursive: true });
   const rows: LayoutRow[] = [];
   const q = db.layout.prepare('SELECT package_id, mode, uid, gid, entry_type, entry_value1, entry_value2 FROM layout WHERE package_id = ?');
@@ -96,21 +131,22 @@ function buildStaging(p: MossPaths, db: MossDb, packageIds: string[], id: number
     rows.push(...r);
   }
   const owner = new Map<string, LayoutRow>();
-  const dirs = rows.filter((r) => r.entry_type === 'directory').sort((a, b) => a.entry_value2.localeCompare(b.entry_value2));
-  for (const d of dirs) mkdirSync(join(p.stagingUsr, d.entry_value2), { recursive: true });
+  const dirs = rows.filter((r) => r.entry_type === 'directory').sort((a, b) => rowPath(a).localeCompare(rowPath(b)));
+  for (const d of dirs) mkdirSync(join(p.stagingUsr, rowPath(d)), { recursive: true });
   for (const r of rows) {
     if (r.entry_type === 'directory') continue;
-    const prev = owner.get(r.entry_value2);
+    const path = rowPath(r);
+    const prev = owner.get(path);
     if (prev) {
       if (prev.entry_type === r.entry_type && prev.entry_value1 === r.entry_value1) continue;
-      throw new MossError(`file conflict: /usr/${r.entry_value2} is in ${prev.package_id} and ${r.package_id}`);
+      throw new MossError(`file conflict: /usr/${path} is in ${prev.package_id} and ${r.package_id}`);
     }
-    owner.set(r.entry_value2, r);
-    const dest = join(p.stagingUsr, r.entry_value2);
+    owner.set(path, r);
+    const dest = join(p.stagingUsr, path);
     mkdirSync(dirname(dest), { recursive: true });
-    if (r.entry_type === 'symlink') symlinkSync(r.entry_value1!, dest);
+    if (r.entry_type === 'symlink') symlinkSync(r.entry_value1, dest);
     else {
-      const asset = assetPath(p, r.entry_value1!);
+      const asset = assetPath(p, r.entry_value1);
       if ((statSync(asset).mode & 0o7777) === (r.mode & 0o7777)) linkOrCopy(asset, dest);
       else {
         // Same content, different mode: a private copy keeps the shared inode's mode intact.
@@ -119,26 +155,20 @@ function buildStaging(p: MossPaths, db: MossDb, packageIds: string[], id: number
       }
     }
   }
-  for (const d of dirs) chmodSync(join(p.stagingUsr, d.entry_value2), d.mode & 0o7777);
-  writeFileSync(join(p.stagingUsr, '.stateID'), String(id));
+  for (const d of dirs) chmodSync(join(p.stagingUsr, rowPath(d)), d.mode & 0o7777);
 }
 
-/**
- * Puts the staged tree in place: exchanged with the live /usr (archived under its id),
- * or simply moved there on a fresh root.
- */
-function swapStagingIn(p: MossPaths): void {
-  if (!existsSync(p.usr)) {
-    renameSync(p.stagingUsr, p.usr);
-    return;
-  }
-  const old = activeStateId(p);
-  if (old === undefined) throw new MossError(`${p.usr} has no .stateID: not a moss-managed /usr`);
-  const archive = archivedUsr(p, old);
-  if (existsSync(archive)) throw new MossError(`archive for state ${old} already exists: ${archive}`);
+/** mod.rs `promote_staging`: swap staging/usr with /usr (created empty first on a fresh root). */
+function promoteStaging(p: MossPaths): void {
+  mkdirSync(p.usr, { recursive: true });
   exchange(p.stagingUsr, p.usr);
-  mkdirSync(dirname(archive), { recursive: true });
-  renameSync(p.stagingUsr, archive);
+}
+
+/** mod.rs `archive_state`: after the swap the old /usr is staging/usr; it becomes /.moss/root/<id>/usr. */
+function archiveState(p: MossPaths, id: number): void {
+  const target = archivedUsr(p, id);
+  mkdirSync(dirname(target), { recursive: true });
+  renameSync(p.stagingUsr, target);
 }
 
 /** States that still have a tree (active or archived), oldest first. */
@@ -149,33 +179,7 @@ export function statesWithTrees(p: MossPaths, db: MossDb): number[] {
     .filter((id) => id === active || existsSync(archivedUsr(p, id)));
 }
 
-/**
- * Puts archives back under the id they carry (an interrupted activate can leave a
- * tree under the wrong number) and clears a stale staging tree.
- */
-export function repairRoot(p: MossPaths): void {
-  rmSync(p.stagingUsr, { recursive: true, force: true });
-  if (!existsSync(p.roots)) return;
-  for (const name of readdirSync(p.roots)) {
-    if (!/^\d+$/.test(name)) continue;
-    const usr = join(p.roots, name, 'usr');
-    const id = readStateId(join(usr, '.stateID'));
-    if (id === undefined || String(id) === name) continue;
-    const right = archivedUsr(p, id);
-    if (existsSync(right) || id === activeStateId(p)) continue;
-    mkdirSync(dirname(right), { recursive: true });
-    renameSync(usr, right);
-    try {
-      rmdirSync(join(p.roots, name));
-    } catch {
-      /* not empty: leave it */
-    }
-  }
-}
-
 export interface NewStateOptions {
-  /** moss's state type (default: "Transaction"). */
-  type?: string;
   /** Shown by `moss state list` after the id, e.g. "Sync", "Install" (default: "system transaction"). */
   summary?: string;
   description?: string;
@@ -185,40 +189,55 @@ export interface NewStateOptions {
 
 /**
  * Records a new state with these selections (packages already ingested), builds its /usr,
- * swaps it in, archives the previous one and rewrites the boot entries. Returns the new id.
+ * swaps it in, archives the previous one and rewrites the boot entries (mod.rs `new_state`,
+ * `apply_stateful_blit`). Returns the new id.
  */
 export function commitState(root: string, selections: Selection[], options: NewStateOptions = {}): number {
   const p = mossPaths(root);
-  const db = openMossDb(p);
-  try {
-    repairRoot(p);
-    const insert = db.state.transaction(() => {
-      const info = db.state
-        .prepare(`INSERT INTO state (type, created, summary, description) VALUES (?, COALESCE(?, unixepoch()), ?, ?)`)
-        .run(options.type ?? 'Transaction', options.created ?? null, options.summary ?? null, options.description ?? null);
-      const id = Number(info.lastInsertRowid);
-      const sel = db.state.prepare('INSERT INTO state_selections (state_id, package_id, explicit, reason) VALUES (?, ?, ?, ?)');
-      for (const s of selections) sel.run(id, s.packageId, s.explicit ? 1 : 0, s.reason);
-      return id;
-    });
-    const id = insert();
+  return withRootLock(p, () => {
+    const db = openMossDb(p);
     try {
-      buildStaging(p, db, selections.map((s) => s.packageId), id);
-      swapStagingIn(p);
-    } catch (e) {
-      rmSync(p.stagingUsr, { recursive: true, force: true });
-      db.state.prepare('DELETE FROM state WHERE id = ?').run(id);
-      throw e;
+      const old = activeStateId(p);
+      // Not upstream (which would swap such a /usr into staging and archive nothing): the
+      // stand-in refuses to take over a populated /usr that no state describes.
+      if (old === undefined && readdirSyncSafe(p.usr).length > 0) throw new MossError(`${p.usr} has no .stateID: not a moss-managed /usr`);
+      buildStaging(p, db, selections.map((s) => s.packageId));
+      const id = db.state.transaction(() => {
+        const info = db.state
+          .prepare(`INSERT INTO state (type, created, summary, description) VALUES (?, COALESCE(?, unixepoch()), ?, ?)`)
+          .run(STATE_KIND, options.created ?? null, options.summary ?? null, options.description ?? null);
+        const newId = Number(info.lastInsertRowid);
+        const sel = db.state.prepare('INSERT INTO state_selections (state_id, package_id, explicit, reason) VALUES (?, ?, ?, ?)');
+        for (const s of selections) sel.run(newId, s.packageId, s.explicit ? 1 : 0, s.reason);
+        return newId;
+      })();
+      writeFileSync(p.stagingStateId, String(id));
+      createRootLinks(p.isolation);
+      mkdirSync(join(root, 'etc'), { recursive: true });
+      mkdirSync(join(p.isolation, 'etc'), { recursive: true });
+      runTriggers('transaction', p, root);
+      promoteStaging(p);
+      createRootLinks(root);
+      if (old !== undefined) archiveState(p, old);
+      runTriggers('system', p, root);
+      syncBootEntries(p, db, id);
+      return id;
+    } finally {
+      db.close();
     }
-    syncBootEntries(p, statesWithTrees(p, db), id);
-    return id;
-  } finally {
-    db.close();
+  });
+}
+
+function readdirSyncSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 
 /**
- * Fault injection for crash tests (added by H-content): with MOSS_PAUSE_AT=<point>:<file>,
+ * Fault injection for crash tests (not upstream): with MOSS_PAUSE_AT=<point>:<file>,
  * moss flushes the filesystems at <point>, creates <file> and waits there forever, so a test
  * can hard-reset the machine in the middle of a transaction. Without the variable: nothing.
  */
@@ -230,29 +249,39 @@ function faultPoint(point: string): void {
   for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_600_000);
 }
 
-/** Makes an archived state the live /usr; the previous one is archived. Returns both ids. */
-export function activateState(root: string, id: number): { activated: number; archived: number } {
+export interface ActivateOptions {
+  /** Do not run system triggers after the swap (default: false). */
+  skipTriggers?: boolean;
+  /** Do not rewrite the boot entries (default: false). */
+  skipBoot?: boolean;
+}
+
+/**
+ * mod.rs `activate_state`: /.moss/root/<id> -> /.moss/root/staging, swap staging/usr with
+ * /usr, archive the old tree at /.moss/root/<old>/usr, run system triggers, sync boot.
+ */
+export function activateState(root: string, id: number, options: ActivateOptions = {}): { activated: number; archived: number } {
   const p = mossPaths(root);
-  const db = openMossDb(p);
-  try {
-    repairRoot(p);
-    requireState(db, id);
-    const old = activeStateId(p);
-    if (old === id) throw new MossError(`state ${id} is already active`);
-    if (old === undefined) throw new MossError(`${p.usr} has no .stateID: not a moss-managed /usr`);
-    const source = archivedUsr(p, id);
-    if (!existsSync(source)) throw new MossError(`state ${id} has no archived tree (${source})`);
-    const archive = archivedUsr(p, old);
-    if (existsSync(archive)) throw new MossError(`archive for state ${old} already exists: ${archive}`);
-    exchange(source, p.usr);
-    faultPoint('activate:after-exchange');
-    mkdirSync(dirname(archive), { recursive: true });
-    renameSync(source, archive);
-    rmdirSync(dirname(source));
-    faultPoint('activate:before-boot-entries');
-    syncBootEntries(p, statesWithTrees(p, db), id);
-    return { activated: id, archived: old };
-  } finally {
-    db.close();
-  }
+  return withRootLock(p, () => {
+    const db = openMossDb(p);
+    try {
+      if (!getState(db, id)) throw new MossError(`State ${id} does not exist`);
+      const old = activeStateId(p);
+      if (old === undefined) throw new MossError('no active state found');
+      if (old === id) throw new MossError(`State ${id} is already active`);
+      // Upstream creates staging when missing and renames the archive onto it (an empty dir is replaced).
+      mkdirSync(p.staging, { recursive: true });
+      renameSync(join(p.roots, String(id)), p.staging);
+      faultPoint('activate:before-exchange');
+      promoteStaging(p);
+      faultPoint('activate:after-exchange');
+      archiveState(p, old);
+      if (!options.skipTriggers) runTriggers('system', p, root);
+      faultPoint('activate:before-boot-entries');
+      if (!options.skipBoot) syncBootEntries(p, db, id);
+      return { activated: id, archived: old };
+    } finally {
+      db.close();
+    }
+  });
 }

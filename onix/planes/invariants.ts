@@ -44,7 +44,7 @@ function mossCheck(root: string, m: MachineView): Check {
   }
   const staging = hostPath(root, '/.moss/root/staging/usr');
   if (existsSync(staging) && readdirSync(staging).length > 0) problems.push('a staged /usr is left over from an interrupted transaction');
-  if (problems.length > 0) return { name: '/.moss', ok: false, detail: problems.join('; '), fix: 'an interrupted moss transaction: moss repairs it before its next change (`moss state activate ID` or `moss state prune`); then re-run onix doctor' };
+  if (problems.length > 0) return { name: '/.moss', ok: false, detail: problems.join('; '), fix: 'an interrupted moss activation: reboot; ONIX\'s early-boot step puts a staged tree back under its id and moss activates the default entry\'s state' };
   return { name: '/.moss', ok: true, detail: `moss: ${m.states.length} states, ${m.archivedIds.length} archived trees, no interrupted transaction` };
 }
 
@@ -52,7 +52,7 @@ function bootCheck(root: string, m: MachineView): Check {
   const entry = entryFor(m, m.activeId);
   const problems: string[] = [];
   if (!entry) problems.push(`no boot entry has moss.fstx=${m.activeId}`);
-  else if (m.loaderDefault !== entry.file) problems.push(`loader default is ${m.loaderDefault ?? '(none)'}, not ${entry.file}`);
+  else if (m.defaultEntry !== entry.file) problems.push(`the loader boots ${m.defaultEntry ?? '(none)'} (default ${m.loaderDefault ?? 'unset'}), not ${entry.file}`);
   for (const e of m.entries) {
     if (e.fstx === null) { problems.push(`${e.file} has no moss.fstx= option`); continue; }
     if (e.fstx !== m.activeId && !m.archivedIds.includes(e.fstx)) problems.push(`${e.file} boots fstx ${e.fstx}, which has no tree`);
@@ -60,6 +60,27 @@ function bootCheck(root: string, m: MachineView): Check {
   }
   if (problems.length > 0) return { name: '/boot', ok: false, detail: problems.join('; '), fix: `re-activate the state so moss rewrites its entries: \`moss state activate\` another state and back, or reinstall the kernel` };
   return { name: '/boot', ok: true, detail: `moss: ${entry!.file} boots fstx ${m.activeId} and is the default; ${m.entries.length} entries, kernels present` };
+}
+
+/** The active /usr carries the modules of each kernel it carries (/usr/lib/kernel/<v> -> /usr/lib/modules/<v>). */
+function modulesCheck(root: string): Check {
+  const list = (dir: string) => {
+    try {
+      return readdirSync(hostPath(root, dir));
+    } catch {
+      return [];
+    }
+  };
+  const kernels = list('/usr/lib/kernel').filter((v) => existsSync(hostPath(root, `/usr/lib/kernel/${v}/vmlinuz`)));
+  const missing = kernels.filter((v) => !existsSync(hostPath(root, `/usr/lib/modules/${v}`)));
+  if (kernels.length === 0 || missing.length > 0)
+    return {
+      name: '/usr/lib/modules',
+      ok: false,
+      detail: kernels.length === 0 ? 'the active /usr carries no kernel (/usr/lib/kernel/<version>/vmlinuz)' : missing.map((v) => `/usr/lib/modules/${v} is missing for kernel ${v}`).join('; '),
+      fix: 'reinstall the kernel with moss: its modules come only from the kernel package',
+    };
+  return { name: '/usr/lib/modules', ok: true, detail: `moss: modules for kernel ${kernels.join(', ')} in the active /usr` };
 }
 
 function nixStoreCheck(root: string): Check {
@@ -135,7 +156,7 @@ export async function runInvariants(root: string, nix: NixOptions): Promise<Chec
   const m = readMachine(root);
   const bridge = readBridge(root, m.activeId);
   const mesa = bridge.state === 'missing' ? null : mesaVersion(root, bridge.builtFor ?? m.activeId);
-  const checks: Check[] = [usrCheck(m), mossCheck(root, m), bootCheck(root, m)];
+  const checks: Check[] = [usrCheck(m), mossCheck(root, m), bootCheck(root, m), modulesCheck(root)];
   checks.push(fromFindings('/etc/nix', checkNixConf(root), 'onix-nix-integration: nix.conf carries the seam\'s defaults'));
   checks.push(nixStoreCheck(root));
   checks.push(bridge.state === 'coherent'

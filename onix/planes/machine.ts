@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { MOSS_DB, type StateRow } from '../moss/schema.ts';
 import { OnixError, EXIT } from '../cli/errors.ts';
 import { hostPath } from './root-path.ts';
+import { bootOrder, resolveDefault, unquote } from './boot-default.ts';
 
 /** One BLS Type #1 entry under /boot/loader/entries. */
 export interface BootEntry {
@@ -31,8 +32,10 @@ export interface MachineView {
   /** Ids that have an archived tree at /.moss/root/<id>/usr. */
   archivedIds: number[];
   entries: BootEntry[];
-  /** The `default` of /boot/loader/loader.conf, or null. */
+  /** The `default` of /boot/loader/loader.conf (quotes removed; may be a glob such as `onix*`), or null. */
   loaderDefault: string | null;
+  /** The entry file systemd-boot boots for that default (see boot-default.ts), or null without entries. */
+  defaultEntry: string | null;
   /** The state the running machine booted (moss.fstx= in /proc/cmdline); only known when root is `/`. */
   bootedId: number | null;
 }
@@ -139,7 +142,7 @@ export function fstxOption(cmdline: string): number | null {
   return m ? parseStateId(m[1]) : null;
 }
 
-/** Every `*.conf` under /boot/loader/entries, sorted by file name. */
+/** Every `*.conf` under /boot/loader/entries, sorted by file name (use boot-default.ts for boot order). */
 export function readBootEntries(root: string): BootEntry[] {
   const dir = hostPath(root, '/boot/loader/entries');
   let names: string[];
@@ -155,8 +158,8 @@ export function readBootEntries(root: string): BootEntry[] {
 export function readLoaderDefault(root: string): string | null {
   try {
     const text = readFileSync(hostPath(root, '/boot/loader/loader.conf'), 'utf8');
-    const m = /^\s*default\s+(\S+)/m.exec(text);
-    return m ? m[1] : null;
+    const m = /^\s*default\s+(.+?)\s*$/m.exec(text);
+    return m ? unquote(m[1]) : null;
   } catch {
     return null;
   }
@@ -176,12 +179,15 @@ export function readBootedId(root: string, cmdlineFile = '/proc/cmdline'): numbe
 export function readMachine(root: string): MachineView {
   const activeId = readActiveId(root);
   const states = readStates(root);
+  const entries = readBootEntries(root);
+  const loaderDefault = readLoaderDefault(root);
   return {
     activeId,
     states,
     archivedIds: readArchivedIds(root),
-    entries: readBootEntries(root),
-    loaderDefault: readLoaderDefault(root),
+    entries,
+    loaderDefault,
+    defaultEntry: resolveDefault(loaderDefault, entries.map((e) => e.file)) ?? null,
     bootedId: readBootedId(root),
   };
 }
@@ -190,9 +196,14 @@ export function readMachine(root: string): MachineView {
  * The boot entry that boots `id`: an entry whose options carry `moss.fstx=<id>`
  * (never guessed from a file name). Prefers the loader's default when several do.
  */
-export function entryFor(view: Pick<MachineView, 'entries' | 'loaderDefault'>, id: number): BootEntry | undefined {
+export function entryFor(view: Pick<MachineView, 'entries' | 'defaultEntry'>, id: number): BootEntry | undefined {
   const matching = view.entries.filter((e) => e.fstx === id);
-  return matching.find((e) => e.file === view.loaderDefault) ?? matching[0];
+  return matching.find((e) => e.file === view.defaultEntry) ?? bootOrderOf(matching)[0];
+}
+
+function bootOrderOf(entries: BootEntry[]): BootEntry[] {
+  const order = bootOrder(entries.map((e) => e.file));
+  return order.map((f) => entries.find((e) => e.file === f)!);
 }
 
 /** The version of the Mesa package selected in state `id`, from /.moss/db/install; null when unknown. */

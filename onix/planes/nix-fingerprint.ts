@@ -21,11 +21,16 @@ export interface NixFingerprint {
 export function fingerprintNix(root: string): NixFingerprint {
   const storePaths = storePathNames(root);
   let db: string | null = null;
-  for (const file of [NIX_DB, NIX_DB + '-wal']) {
+  for (const file of [NIX_DB, `${NIX_DB}-wal`]) {
     try {
       const bytes = readFileSync(hostPath(root, file));
-      db = createHash('sha256').update(db ?? '').update(bytes).digest('hex');
-    } catch { /* absent */ }
+      db = createHash('sha256')
+        .update(db ?? '')
+        .update(bytes)
+        .digest('hex');
+    } catch {
+      /* absent */
+    }
   }
   const links: string[] = [];
   collectLinks(root, PROFILES, links);
@@ -34,7 +39,9 @@ export function fingerprintNix(root: string): NixFingerprint {
   try {
     const st = lstatSync(hostPath(root, DAEMON_SOCKET));
     socket = `${st.ino}:${st.ctimeMs}`;
-  } catch { /* absent */ }
+  } catch {
+    /* absent */
+  }
   return { storePaths, db, links: links.sort(), socket };
 }
 

@@ -67,13 +67,23 @@ export class RootResolver {
     let hops = 0;
     while (pending.length > 0) {
       const part = pending.shift()!;
-      if (part === '..') { current = current.slice(0, current.lastIndexOf('/')); continue; }
+      if (part === '..') {
+        current = current.slice(0, current.lastIndexOf('/'));
+        continue;
+      }
       if (part === '.') continue;
       const next = `${current}/${part}`;
       const known = exists ? this.lookup(next) : false;
       if (known === false) exists = false;
-      if (typeof known !== 'string') { current = next; continue; }
-      if (++hops > 40) { exists = false; current = next; continue; }
+      if (typeof known !== 'string') {
+        current = next;
+        continue;
+      }
+      if (++hops > 40) {
+        exists = false;
+        current = next;
+        continue;
+      }
       via.push(`${next} -> ${known}`);
       if (known.startsWith('/')) current = '';
       pending = [...known.split('/').filter(Boolean), ...pending];

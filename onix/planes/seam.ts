@@ -12,23 +12,13 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'no
 import { hostPath, RootResolver } from './root-path.ts';
 import { isUnder } from '../contract.ts';
 import { parseStateId } from './machine.ts';
+import { NIX_CONF_DEFAULTS, NIXBLD_GID, NIXBLD_USERS } from './seam-defaults.ts';
 
 /** Where packages ship their /etc defaults (stateless /etc). */
 export const DEFAULTS_ETC = '/usr/share/defaults/etc';
 export const BRIDGE = '/run/opengl-driver';
 export const BRIDGE_STAMP = '/run/opengl-driver/.stateID';
-export const NIXBLD_GID = 6649;
-export const NIXBLD_USERS = 32;
 export const PROFILE_HOOK = '/etc/profile.d/onix-nix.sh';
-/** The nix.conf settings the seam declares (DESIGN.md, "The ONIX test machine"). */
-export const NIX_CONF_DEFAULTS: Readonly<Record<string, string>> = {
-  'build-users-group': 'nixbld',
-  sandbox: 'true',
-  'auto-optimise-store': 'true',
-  'allowed-users': '@users',
-  'trusted-users': 'root',
-  'experimental-features': 'nix-command flakes',
-};
 /** Nix runtime dirs the seam creates at every boot. */
 export const NIX_RUNTIME_DIRS = ['/nix/var/nix/daemon-socket', '/nix/var/nix/gcroots', '/nix/var/nix/profiles/per-user'];
 
@@ -58,7 +48,7 @@ function walkDefaults(resolver: RootResolver, rel: string, drift: Drift[]): void
   for (const name of names) {
     const sub = `${rel}/${name}`;
     const def = DEFAULTS_ETC + sub;
-    const etc = '/etc' + sub;
+    const etc = `/etc${sub}`;
     const defStat = lstatSync(hostPath(root, def));
     if (defStat.isDirectory()) {
       walkDefaults(resolver, sub, drift);
@@ -110,7 +100,9 @@ export function readBridge(root: string, activeId: number): BridgeView {
   let stamp: number | null = null;
   try {
     stamp = parseStateId(readFileSync(hostPath(root, BRIDGE_STAMP), 'utf8').trim());
-  } catch { /* no stamp */ }
+  } catch {
+    /* no stamp */
+  }
   const links: string[] = [];
   collectLinks(root, BRIDGE, links);
   const bad: string[] = [];
@@ -123,9 +115,7 @@ export function readBridge(root: string, activeId: number): BridgeView {
     if (!resolved.exists || !isUnder(resolved.path, '/usr')) bad.push(`${link} -> ${resolved.path}`);
   }
   const builtFor = stamp ?? archivedTarget ?? (links.length > 0 && bad.length === 0 ? activeId : null);
-  const state = builtFor !== null && builtFor !== activeId ? 'stale'
-    : links.length === 0 || bad.length > 0 ? 'broken'
-    : 'coherent';
+  const state = builtFor !== null && builtFor !== activeId ? 'stale' : links.length === 0 || bad.length > 0 ? 'broken' : 'coherent';
   return { state, builtFor, links: links.length, bad };
 }
 
@@ -140,7 +130,9 @@ export function seamSnapshot(root: string): string[] {
   const out = links.map((l) => `${l} -> ${readlinkSync(hostPath(root, l))}`);
   try {
     out.push(`stamp ${readFileSync(hostPath(root, BRIDGE_STAMP), 'utf8').trim()}`);
-  } catch { /* none */ }
+  } catch {
+    /* none */
+  }
   const resolver = new RootResolver(root);
   for (const d of etcDrift(root)) out.push(`drift ${d.path} ${fileContent(resolver, d.path)?.toString('base64') ?? ''}`);
   return out;
@@ -208,12 +200,16 @@ export function checkNixbld(root: string): Finding[] {
   const missing: string[] = [];
   for (let i = 1; i <= NIXBLD_USERS; i++) {
     const name = `nixbld${i}`;
-    const user = passwd.find((l) => l.startsWith(name + ':'));
+    const user = passwd.find((l) => l.startsWith(`${name}:`));
     const inGroup = memberSet.has(name) || (user !== undefined && Number(user.split(':')[3]) === NIXBLD_GID);
     if (!user || !inGroup) missing.push(name);
   }
   if (missing.length > 0) {
-    findings.push({ check: 'nixbld users', problem: `${missing.length} of nixbld1..${NIXBLD_USERS} missing or not in group nixbld (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''})`, fix });
+    findings.push({
+      check: 'nixbld users',
+      problem: `${missing.length} of nixbld1..${NIXBLD_USERS} missing or not in group nixbld (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''})`,
+      fix,
+    });
   }
   return findings;
 }
@@ -236,10 +232,13 @@ export function checkNixConf(root: string): Finding[] {
   const findings: Finding[] = [];
   for (const [key, value] of Object.entries(NIX_CONF_DEFAULTS)) {
     const actual = settings.get(key);
-    const ok = key === 'experimental-features'
-      ? actual !== undefined && value.split(' ').every((f) => actual.split(' ').includes(f))
-      : actual === value;
-    if (!ok) findings.push({ check: 'nix.conf', problem: `${path}: ${key} is ${actual === undefined ? 'not set' : JSON.stringify(actual)}, the seam declares ${JSON.stringify(value)}`, fix });
+    const ok = key === 'experimental-features' ? actual !== undefined && value.split(' ').every((f) => actual.split(' ').includes(f)) : actual === value;
+    if (!ok)
+      findings.push({
+        check: 'nix.conf',
+        problem: `${path}: ${key} is ${actual === undefined ? 'not set' : JSON.stringify(actual)}, the seam declares ${JSON.stringify(value)}`,
+        fix,
+      });
   }
   return findings;
 }

@@ -81,7 +81,7 @@ export function pingDaemonSocket(root: string, timeoutMs = 15_000): Promise<Daem
     const timer = setTimeout(() => finish({ healthy: false, detail: `no answer on ${DAEMON_SOCKET} within ${timeoutMs} ms` }), timeoutMs);
     socket.on('connect', () => socket.write(u64(WORKER_MAGIC_1)));
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      const why = error.code === 'ENOENT' ? 'no socket' : error.code === 'ECONNREFUSED' ? 'connection refused' : error.code ?? error.message;
+      const why = error.code === 'ENOENT' ? 'no socket' : error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message);
       finish({ healthy: false, detail: `${DAEMON_SOCKET}: ${why}` });
     });
     socket.on('close', () => finish({ healthy: false, detail: `daemon closed the connection during the handshake` }));
@@ -141,9 +141,14 @@ export function runNix(options: NixOptions, args: string[], timeoutMs = 60_000, 
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new OnixError(error.code === 'ENOENT'
-        ? `nix not found: ${options.nix} (pass --nix PATH or set ONIX_NIX)`
-        : `cannot run nix (${options.nix}): ${error.code ?? error.message}`, EXIT.tool));
+      reject(
+        new OnixError(
+          error.code === 'ENOENT'
+            ? `nix not found: ${options.nix} (pass --nix PATH or set ONIX_NIX)`
+            : `cannot run nix (${options.nix}): ${error.code ?? error.message}`,
+          EXIT.tool,
+        ),
+      );
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -158,9 +163,13 @@ export async function nixStorePing(options: NixOptions): Promise<DaemonHealth> {
   if (run.status === 0) {
     // Nix 2.8 prints `Store URL: ...` and `Version: ...` on stderr.
     const version = `${run.stdout}\n${run.stderr}`.split('\n').find((l) => l.startsWith('Version:'));
-    return { healthy: true, detail: `nix store ping: ${version ? 'Nix ' + version.slice(8).trim() : 'ok'}` };
+    return { healthy: true, detail: `nix store ping: ${version ? `Nix ${version.slice(8).trim()}` : 'ok'}` };
   }
-  const error = run.stderr.split('\n').map((l) => l.trim()).find((l) => l.startsWith('error:')) ?? firstLine(run.stderr);
+  const error =
+    run.stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.startsWith('error:')) ?? firstLine(run.stderr);
   return { healthy: false, detail: `nix store ping: ${error}` };
 }
 
@@ -177,7 +186,12 @@ export async function nixDeadPaths(options: NixOptions): Promise<string[]> {
   // dispatched on argv[0], so the configured nix binary runs it.
   const run = await runNix(options, ['--gc', '--print-dead', ...storeArgs(options)], 10 * 60_000, 'nix-store');
   if (run.status !== 0) throw new OnixError(`nix-store --gc --print-dead failed: ${nixError(run)}`, EXIT.failed);
-  return run.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/nix/store/')).map((l) => l.slice('/nix/store/'.length)).sort();
+  return run.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('/nix/store/'))
+    .map((l) => l.slice('/nix/store/'.length))
+    .sort();
 }
 
 function storeArgs(options: NixOptions): string[] {
@@ -185,13 +199,21 @@ function storeArgs(options: NixOptions): string[] {
 }
 
 function nixError(run: { status: number; stderr: string }): string {
-  return run.stderr.split('\n').map((l) => l.trim()).find((l) => l.startsWith('error:')) ?? (firstLine(run.stderr) || `exit ${run.status}`);
+  return (
+    run.stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.startsWith('error:')) ??
+    (firstLine(run.stderr) || `exit ${run.status}`)
+  );
 }
 
 /** The names under /nix/store, sorted (none when there is no store). */
 export function storePathNames(root: string): string[] {
   try {
-    return readdirSync(hostPath(root, '/nix/store')).filter((n) => n !== '.links').sort();
+    return readdirSync(hostPath(root, '/nix/store'))
+      .filter((n) => n !== '.links')
+      .sort();
   } catch {
     return [];
   }
@@ -210,7 +232,11 @@ export async function nixStoreGc(options: NixOptions): Promise<NixGcResult> {
   const before = storePathNames(options.root);
   const run = await runNix(options, ['store', 'gc', ...storeArgs(options)], 30 * 60_000);
   if (run.status !== 0) throw new OnixError(`nix store gc failed: ${nixError(run)}`, EXIT.failed);
-  const summary = `${run.stdout}\n${run.stderr}`.split('\n').map((l) => l.trim()).find((l) => /store paths deleted/.test(l)) ?? null;
+  const summary =
+    `${run.stdout}\n${run.stderr}`
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => /store paths deleted/.test(l)) ?? null;
   const after = new Set(storePathNames(options.root));
   return { deleted: before.filter((p) => !after.has(p)), summary };
 }

@@ -17,7 +17,7 @@ export function diskUsage(root: string, dirs: string[]): Usage {
   const seen = new Set<string>();
   let bytes = 0;
   const walk = (path: string): void => {
-    let st;
+    let st: ReturnType<typeof lstatSync>;
     try {
       st = lstatSync(path);
     } catch {

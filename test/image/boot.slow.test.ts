@@ -38,7 +38,10 @@ test('the booted machine runs state 2 (Mesa 25.0.7) and moss agrees', async () =
   assert.equal(await run('cat /usr/.stateID'), '2');
   assert.match(await run('cat /proc/cmdline'), /moss\.fstx=2/);
   const list = await run('moss state list');
-  assert.match(list, /^State #2 - Sync\nCreated: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\nDescription: Mesa 22\.3\.6 -> 25\.0\.7\nPackages: 9\n\nState #1 - Install\n/);
+  assert.match(
+    list,
+    /^State #2 - Sync\nCreated: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\nDescription: Mesa 22\.3\.6 -> 25\.0\.7\nPackages: 9\n\nState #1 - Install\n/,
+  );
   assert.equal((await run('moss state active')).split('\n')[0], 'State #2 - Sync');
   assert.match(await run('grep ^NAME= /etc/os-release'), /ONIX/);
 });
@@ -77,7 +80,7 @@ test('choosing the other boot entry rolls back through the initramfs hook', asyn
   assert.equal((await run('moss state active')).split('\n')[0], 'State #2 - Sync');
 });
 
-test('moss install from the image\'s local repository swaps in a new /usr on the running machine', async () => {
+test("moss install from the image's local repository swaps in a new /usr on the running machine", async () => {
   const r = await sh.run('moss -y install onix-hello', { timeoutMs: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^The following package\(s\) will be installed:\n\nonix-hello 1\.0-1\n\nState #3 created\n$/);

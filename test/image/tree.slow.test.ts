@@ -34,8 +34,9 @@ test('the state database holds N-1 (Install, Mesa 22.3.6) and N (Sync, Mesa 25.0
   try {
     const rows = state.prepare('SELECT id, type, summary, description FROM state ORDER BY id').all();
     assert.deepEqual(rows, [
-      { id: 1, type: 'Transaction', summary: 'Install', description: 'ONIX base with Mesa 22.3.6' },
-      { id: 2, type: 'Transaction', summary: 'Sync', description: 'Mesa 22.3.6 -> 25.0.7' },
+      { id: 1, type: 'transaction', summary: 'Install', description: 'ONIX base with Mesa 22.3.6' },
+      // Upstream sync records the summary "Sync" and no description (os-tools moss/src/client/sync.rs:205).
+      { id: 2, type: 'transaction', summary: 'Sync', description: null },
     ]);
     const sel = (id: number) => (state.prepare('SELECT package_id FROM state_selections WHERE state_id = ? ORDER BY package_id').all(id) as { package_id: string }[]).map((r) => r.package_id);
     const one = sel(1);
@@ -76,7 +77,7 @@ test('the active /usr is state 2 and state 1 is archived with its own Mesa', () 
   assert.ok(!existsSync(join(archived, 'lib/x86_64-linux-gnu', GALLIUM25)));
   assert.ok(existsSync(join(archived, 'lib/x86_64-linux-gnu/libglapi.so.0')));
   assert.ok(existsSync(join(archived, 'lib/x86_64-linux-gnu/dri/swrast_dri.so')));
-  assert.deepEqual(readdirSync(join(rootfs, '.moss/root')).sort(), ['1', 'staging']);
+  assert.deepEqual(readdirSync(join(rootfs, '.moss/root')).sort(), ['1', 'isolation', 'staging']);
   assert.deepEqual(readdirSync(join(rootfs, '.moss/root/staging')), []);
 });
 
@@ -101,18 +102,20 @@ test('unchanged files are one inode shared by both states and the content store'
   }
 });
 
-test('boot entries: one per state, default the active one, kernels copied to /boot', () => {
+test('boot entries: the active state and the older one, named as blsforme names them, loader.conf a glob', () => {
   const entries = join(rootfs, 'boot/loader/entries');
-  assert.deepEqual(readdirSync(entries).sort(), ['onix-1.conf', 'onix-2.conf']);
-  for (const id of [1, 2]) assert.equal(readFileSync(join(entries, `onix-${id}.conf`), 'utf8'), entryText(id, info.kernel));
-  assert.match(readFileSync(join(entries, 'onix-2.conf'), 'utf8'), /^options root=\/dev\/vda rw console=ttyS0 quiet moss\.fstx=2$/m);
-  assert.match(readFileSync(join(rootfs, 'boot/loader/loader.conf'), 'utf8'), /^default onix-2\.conf$/m);
-  for (const f of ['vmlinuz', 'initrd'])
-    assert.deepEqual(readFileSync(join(rootfs, 'boot/onix', info.kernel, f)), readFileSync(join(rootfs, 'usr/lib/kernel', info.kernel, f)), f);
+  const name = (id: number) => `onix-${info.kernel}-${id}.conf`;
+  assert.deepEqual(readdirSync(entries).sort(), [name(1), name(2)]);
+  const os = { id: 'onix', name: 'ONIX', prettyName: 'ONIX (test machine)' };
+  for (const id of [1, 2]) assert.equal(readFileSync(join(entries, name(id)), 'utf8'), entryText(os, info.kernel, ['10-onix.initrd'], `root=/dev/vda rw console=ttyS0 quiet moss.fstx=${id}`));
+  assert.match(readFileSync(join(entries, name(2)), 'utf8'), /^options root=\/dev\/vda rw console=ttyS0 quiet moss\.fstx=2$/m);
+  assert.equal(readFileSync(join(rootfs, 'boot/loader/loader.conf'), 'utf8'), 'default "onix*"\n');
+  for (const f of ['vmlinuz', '10-onix.initrd'])
+    assert.deepEqual(readFileSync(join(rootfs, 'boot/EFI/onix', info.kernel, f)), readFileSync(join(rootfs, 'usr/lib/kernel', info.kernel, f)), f);
 });
 
 test('root links, os-release, musl, and /etc holding only what was seeded from defaults', () => {
-  for (const [link, target] of [['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64']]) assert.equal(readlinkSync(join(rootfs, link)), target);
+  for (const [link, target] of [['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib'], ['lib32', 'usr/lib32']]) assert.equal(readlinkSync(join(rootfs, link)), target);
   assert.match(readFileSync(join(rootfs, 'usr/lib/os-release'), 'utf8'), /^NAME="ONIX"$/m);
   assert.equal(readlinkSync(join(rootfs, 'etc/os-release')), '../usr/lib/os-release');
   assert.ok(statSync(join(rootfs, 'usr/lib/ld-musl-x86_64.so.1')).isFile());

@@ -1,11 +1,14 @@
 // The machine caches' publishing rules: a base disk is published once and never
-// replaced; a race against a timeout leaves no timer behind.
+// replaced, and made in a staging folder that nothing leaves behind; a race against a
+// timeout leaves no timer behind.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { publishOnce } from '../../onix/machine/disk.ts';
+import { MACHINE_CACHE } from '../../onix/machine/agent-bundle.ts';
+import { baseDisk, publishOnce } from '../../onix/machine/disk.ts';
+import { OWNER_FILE } from '../../onix/machine/owned-dirs.ts';
 import { within } from '../../onix/machine/within.ts';
 
 test('publishOnce: the first file published stays, inode and bytes; a later one is refused', () => {
@@ -31,4 +34,27 @@ test('within: the answer or the fallback, and no timer left running either way',
   assert.equal(timers(), before, 'a settled race leaves no pending timer');
   assert.equal(await within(new Promise<string>(() => {}), 10, () => 'late'), 'late');
   assert.equal(timers(), before);
+});
+
+test('a base disk is made in an owned staging folder: a killed build\'s folder is removed by the next, this one\'s after publishing', async () => {
+  const disks = join(MACHINE_CACHE, 'disks');
+  const imageId = `test-staging-${process.pid}`;
+  const out = join(disks, `${imageId}.qcow2`);
+  // A staging folder as a build killed in mke2fs leaves it: its owner (another boot) is gone.
+  const killed = join(disks, `staging-${imageId}-killed`);
+  mkdirSync(killed, { recursive: true });
+  writeFileSync(join(killed, OWNER_FILE), JSON.stringify({ pid: process.pid, startTicks: 0, bootId: 'a-boot-long-ago' }));
+  writeFileSync(join(killed, 'disk.raw'), 'partial');
+  const rootfs = mkdtempSync(join(tmpdir(), 'onix-rootfs-'));
+  writeFileSync(join(rootfs, 'hello'), 'hi\n');
+  try {
+    assert.equal(await baseDisk(imageId, rootfs, { freeMiB: 8 }), out);
+    assert.ok(statSync(out).size > 0);
+    assert.equal(existsSync(killed), false, 'the killed build\'s staging folder is gone');
+    assert.deepEqual(readdirSync(disks).filter((n) => n.startsWith(`staging-${imageId}`)), [], 'no staging folder of this build is left');
+  } finally {
+    rmSync(out, { force: true });
+    rmSync(killed, { recursive: true, force: true });
+    rmSync(rootfs, { recursive: true, force: true });
+  }
 });

@@ -35,17 +35,22 @@ function descendants(root: number): Proc[] {
   const stack = [root];
   while (stack.length) {
     const p = stack.pop()!;
-    for (const c of all) if (c.ppid === p && !found.includes(c)) {
-      found.push(c);
-      stack.push(c.pid);
-    }
+    for (const c of all)
+      if (c.ppid === p && !found.includes(c)) {
+        found.push(c);
+        stack.push(c.pid);
+      }
   }
   return found;
 }
 
 function alive(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/stat`, 'latin1').slice(readFileSync(`/proc/${pid}/stat`, 'latin1').lastIndexOf(')') + 2, ).charAt(0) !== 'Z';
+    return (
+      readFileSync(`/proc/${pid}/stat`, 'latin1')
+        .slice(readFileSync(`/proc/${pid}/stat`, 'latin1').lastIndexOf(')') + 2)
+        .charAt(0) !== 'Z'
+    );
   } catch {
     return false;
   }
@@ -70,11 +75,14 @@ for (const target of ['vm', 'sandbox']) {
     // child can say UP before the process carries its name, so wait for it (at most 10 s).
     const expected = target === 'vm' ? 'qemu-system' : 'sleep 1000';
     let tree = descendants(child.pid!);
-    for (const until = Date.now() + 10_000; !tree.some((p) => p.cmd.includes(expected)) && Date.now() < until;) {
+    for (const until = Date.now() + 10_000; !tree.some((p) => p.cmd.includes(expected)) && Date.now() < until; ) {
       await new Promise((r) => setTimeout(r, 100));
       tree = descendants(child.pid!);
     }
-    assert.ok(tree.some((p) => p.cmd.includes(expected)), target === 'vm' ? 'QEMU runs under the child' : 'the sandbox runs processes under the child');
+    assert.ok(
+      tree.some((p) => p.cmd.includes(expected)),
+      target === 'vm' ? 'QEMU runs under the child' : 'the sandbox runs processes under the child',
+    );
     child.kill('SIGKILL');
     const deadline = Date.now() + 15_000;
     let left = tree.filter((p) => alive(p.pid));
@@ -82,6 +90,9 @@ for (const target of ['vm', 'sandbox']) {
       await new Promise((r) => setTimeout(r, 200));
       left = tree.filter((p) => alive(p.pid));
     }
-    assert.deepEqual(left.map((p) => p.cmd), []);
+    assert.deepEqual(
+      left.map((p) => p.cmd),
+      [],
+    );
   });
 }

@@ -5,7 +5,7 @@ import { encodeFrame, FrameReader } from '../../onix/machine/agent/protocol.ts';
 test('frames survive arbitrary chunking, split UTF-8 and garbage lines', () => {
   const got: unknown[] = [];
   const r = new FrameReader((f) => got.push(f));
-  const text = Buffer.from('garbage from before a loadvm\n{"half":' + '\n' + encodeFrame({ id: 1, s: 'héllo ✓' }) + '[1,2]\n' + encodeFrame({ id: 2 }));
+  const text = Buffer.from(`garbage from before a loadvm\n{"half":\n${encodeFrame({ id: 1, s: 'héllo ✓' })}[1,2]\n${encodeFrame({ id: 2 })}`);
   for (let i = 0; i < text.length; i += 3) r.push(text.subarray(i, i + 3));
   assert.deepEqual(got, [{ id: 1, s: 'héllo ✓' }, { id: 2 }]);
 });

@@ -29,14 +29,15 @@ test('ssh targets parse', () => {
 });
 
 test('a host without the agent fails with one clear MachineError', async () => {
-  const m = createMachine(`ssh://root@127.0.0.1:${sshd.port}`, { ssh: { sshArgs: sshd.sshArgs, agentCommand: 'onix-agent-not-installed', connectTimeoutMs: 20_000 } });
+  const m = createMachine(`ssh://root@127.0.0.1:${sshd.port}`, {
+    ssh: { sshArgs: sshd.sshArgs, agentCommand: 'onix-agent-not-installed', connectTimeoutMs: 20_000 },
+  });
   await assert.rejects(m.boot(), (e: Error) => e instanceof MachineError && /onix-agent-not-installed|status 127/.test(e.message));
   await m.shutdown();
 });
 
 // The test host must stay up: the suite runs everything but the reboot against it.
-machineSuite(
-  'ssh',
-  () => createMachine(`ssh://root@127.0.0.1:${sshd.port}`, { ssh: { sshArgs: sshd.sshArgs, agentCommand: sshd.agentCommand, cwd: home } }),
-  { otherUser: null, testReboot: false },
-);
+machineSuite('ssh', () => createMachine(`ssh://root@127.0.0.1:${sshd.port}`, { ssh: { sshArgs: sshd.sshArgs, agentCommand: sshd.agentCommand, cwd: home } }), {
+  otherUser: null,
+  testReboot: false,
+});

@@ -38,7 +38,11 @@ export async function startSshd(): Promise<TestSshd> {
   spawnSync('cp', [join(dir, 'client_key.pub'), join(dir, 'authorized_keys')]);
   const repo = resolve(import.meta.dirname, '../..');
   const agentCommand = join(dir, 'onix-agent');
-  writeFileSync(agentCommand, `#!/bin/sh\nexec ${process.execPath} --import ${join(repo, 'node_modules/tsx/dist/esm/index.mjs')} ${join(repo, 'onix/machine/agent/main.ts')} "$@"\n`, { mode: 0o755 });
+  writeFileSync(
+    agentCommand,
+    `#!/bin/sh\nexec ${process.execPath} --import ${join(repo, 'node_modules/tsx/dist/esm/index.mjs')} ${join(repo, 'onix/machine/agent/main.ts')} "$@"\n`,
+    { mode: 0o755 },
+  );
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation dir
   const port = await freePort();
   writeFileSync(
@@ -61,7 +65,16 @@ export async function startSshd(): Promise<TestSshd> {
   const sshd: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   sshd.stderr!.on('data', (b) => (log += b));
-  const sshArgs = ['-i', join(dir, 'client_key'), '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '-o', 'LogLevel=ERROR'];
+  const sshArgs = [
+    '-i',
+    join(dir, 'client_key'),
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+    '-o',
+    'LogLevel=ERROR',
+  ];
   // Wait until it accepts connections.
   for (let i = 0; ; i++) {
     const r = spawnSync('ssh', [...sshArgs, '-o', 'BatchMode=yes', '-p', String(port), 'root@127.0.0.1', 'true'], { encoding: 'utf8' });

@@ -42,9 +42,10 @@ export function scratchRoot(): ScratchRoot {
 export function baseStones(repo: StoneRepository) {
   const base = addStone(repo, { name: 'base' }, {
     'bin/sh': '#!/bin/sh\necho base\n',
-    'lib/os-release': 'NAME=ONIX\n',
+    'lib/os-release': 'NAME=ONIX\nID=onix\n',
     'lib/kernel/6.1.0-test/vmlinuz': 'kernel',
-    'lib/kernel/6.1.0-test/initrd': 'initrd',
+    'lib/kernel/6.1.0-test/10-onix.initrd': 'initrd',
+    'lib/kernel/6.1.0-test/config': 'CONFIG_X=y',
     'lib64': '->lib',
   });
   const mesa22 = addStone(repo, { name: 'mesa', version: '22.3.6', release: 1 }, {

@@ -17,7 +17,9 @@ try {
   t = performance.now();
   const warm = await buildNixPlane({ debCacheDir });
   const warmS = (performance.now() - t) / 1000;
-  console.log(`nix plane ${cold.planeId}: cold ${coldS.toFixed(1)} s${debCacheDir ? ' (no deb cache)' : ' (debs cached)'}, warm ${warmS.toFixed(2)} s (cached: ${warm.cached}), /nix ${(cold.sizeBytes / 1e6).toFixed(1)} MB`);
+  console.log(
+    `nix plane ${cold.planeId}: cold ${coldS.toFixed(1)} s${debCacheDir ? ' (no deb cache)' : ' (debs cached)'}, warm ${warmS.toFixed(2)} s (cached: ${warm.cached}), /nix ${(cold.sizeBytes / 1e6).toFixed(1)} MB`,
+  );
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

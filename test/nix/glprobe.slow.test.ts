@@ -28,7 +28,9 @@ async function unpackMesa(group: string): Promise<string[]> {
     await unpackDeb(deb, `${dir}.tmp`);
     renameSync(`${dir}.tmp`, dir);
   }
-  return readdirSync(root).filter((n) => !n.endsWith('.tmp')).map((n) => join(root, n));
+  return readdirSync(root)
+    .filter((n) => !n.endsWith('.tmp'))
+    .map((n) => join(root, n));
 }
 
 before(async () => {
@@ -58,7 +60,7 @@ async function probe(version: string): Promise<{ out: string; png: Buffer }> {
   return { out, png };
 }
 
-test('glprobe from alice\'s profile names the Mesa behind /run/opengl-driver, and renders the same picture', async () => {
+test("glprobe from alice's profile names the Mesa behind /run/opengl-driver, and renders the same picture", async () => {
   await ok('nix profile install nixpkgs#glprobe');
   assert.match(await ok('readlink -f $(command -v glprobe)'), /^\/nix\/store\/[a-z0-9]{32}-glprobe-1\.0\/bin\/glprobe\n$/);
   const n = await probe('25.0.7');

@@ -47,18 +47,27 @@ export class NsNixMachine {
     const builders = Array.from({ length: 8 }, (_, i) => `nixbld${i + 1}`);
     writeFileSync(
       join(dir, 'passwd'),
-      ['root:x:0:0:root:/root:/bin/sh', `alice:x:1000:100:Alice:${dir}/home/alice:/bin/sh`,
+      [
+        'root:x:0:0:root:/root:/bin/sh',
+        `alice:x:1000:100:Alice:${dir}/home/alice:/bin/sh`,
         ...builders.map((b, i) => `${b}:x:${30001 + i}:6649:Nix build user:/var/empty:/bin/false`),
-        'nobody:x:65534:65534:nobody:/nonexistent:/bin/false', ''].join('\n'),
+        'nobody:x:65534:65534:nobody:/nonexistent:/bin/false',
+        '',
+      ].join('\n'),
     );
     writeFileSync(join(dir, 'group'), ['root:x:0:', 'users:x:100:alice', `nixbld:x:6649:${builders.join(',')}`, 'nogroup:x:65534:', ''].join('\n'));
     mkdirSync('/nix', { recursive: true });
     const setup = [
-      'set -e', 'mount --make-rprivate /', `mount --bind ${q(dir)}/nix /nix`, `mount --bind ${q(dir)}/passwd /etc/passwd`,
-      `mount --bind ${q(dir)}/group /etc/group`, 'mount -t tmpfs tmpfs /run',
+      'set -e',
+      'mount --make-rprivate /',
+      `mount --bind ${q(dir)}/nix /nix`,
+      `mount --bind ${q(dir)}/passwd /etc/passwd`,
+      `mount --bind ${q(dir)}/group /etc/group`,
+      'mount -t tmpfs tmpfs /run',
       // a host Nix (Debian's nix-bin) must not stand in for anything the plane lacks
       'for d in /usr/libexec/nix /usr/lib/nix /etc/nix; do [ -d $d ] && mount -t tmpfs tmpfs $d; done; true',
-      'echo ready', 'exec sleep 100000',
+      'echo ready',
+      'exec sleep 100000',
     ].join('; ');
     const child = spawn('unshare', ['-m', 'sh', '-c', setup], { stdio: ['ignore', 'pipe', 'inherit'], detached: false });
     await new Promise<void>((resolve, reject) => {
@@ -86,7 +95,10 @@ export class NsNixMachine {
   private env(user: 'root' | 'alice'): string[] {
     const home = user === 'root' ? join(this.dir, 'home/root') : this.aliceHome;
     return [
-      `HOME=${home}`, `USER=${user}`, `NIX_CONF_DIR=${this.dir}/conf`, 'LC_ALL=C',
+      `HOME=${home}`,
+      `USER=${user}`,
+      `NIX_CONF_DIR=${this.dir}/conf`,
+      'LC_ALL=C',
       `PATH=${home}/.nix-profile/bin:/nix/var/nix/profiles/default/bin:/usr/bin:/bin`,
       ...(user === 'alice' ? ['NIX_REMOTE=daemon'] : []),
     ];
@@ -96,8 +108,16 @@ export class NsNixMachine {
   exec(command: string, user: 'root' | 'alice' = 'alice'): Promise<ExecResult> {
     mkdirSync(join(this.dir, 'home/root'), { recursive: true });
     const drop = user === 'alice' ? ['setpriv', '--reuid', '1000', '--regid', '100', '--init-groups'] : [];
-    return this.nsenter([...drop, 'env', '-i', ...this.env(user), 'sh', '-c', `cd "$HOME" && { ${command}
-}`]);
+    return this.nsenter([
+      ...drop,
+      'env',
+      '-i',
+      ...this.env(user),
+      'sh',
+      '-c',
+      `cd "$HOME" && { ${command}
+}`,
+    ]);
   }
 
   /** Starts the plane's nix-daemon the way the seam does (from root's default profile). */

@@ -39,7 +39,10 @@ test('every ELF in the store runs on the store glibc and looks only in the store
   let checked = 0;
   const walk = (p: string) => {
     const st = lstatSync(p);
-    if (st.isDirectory()) return readdirSync(p).forEach((e) => walk(join(p, e)));
+    if (st.isDirectory()) {
+      for (const e of readdirSync(p)) walk(join(p, e));
+      return;
+    }
     if (!st.isFile() || !isElf(p)) return;
     if (p.includes(plane.paths.glibc.slice('/nix/store/'.length)) || /-(debian|unpatched|unrelocated|dev)\/|-busybox-[^/]*\//.test(p)) return;
     const interp = interpreter(p);
@@ -98,7 +101,10 @@ test('nix store gc keeps every profile closure and the seeded inputs; rebuilds s
 test('a C program compiles from source with tcc in the sandbox, and the build is reproducible', async () => {
   assert.match(await ok('nix run nixpkgs#hello'), /^Hello, world! \(C, compiled by tcc in the Nix sandbox; \S+ says: No such file or directory\)\n$/);
   const out = (await ok('nix eval --raw nixpkgs#hello.outPath')).trim();
-  assert.match(await ok(`${plane.paths.glibc}/lib/ld-linux-x86-64.so.2 --list ${out}/bin/hello`, 'root'), new RegExp(`libc\\.so\\.6 => ${plane.paths.glibc}/lib/libc\\.so\\.6`));
+  assert.match(
+    await ok(`${plane.paths.glibc}/lib/ld-linux-x86-64.so.2 --list ${out}/bin/hello`, 'root'),
+    new RegExp(`libc\\.so\\.6 => ${plane.paths.glibc}/lib/libc\\.so\\.6`),
+  );
   await ok('nix build --no-link --rebuild nixpkgs#hello');
 });
 

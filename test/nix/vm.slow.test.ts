@@ -30,7 +30,10 @@ async function as(user: 'root' | 'alice', cmd: string, timeoutMs = LONG): Promis
   const s: Session = await m.session({ user });
   try {
     const r = await s.run(cmd, { timeoutMs });
-    appendFileSync(TRANSCRIPT, `${user === 'root' ? '#' : '$'} ${cmd}    [${user}, ${(r.durationMs / 1000).toFixed(1)} s, exit ${r.status}]\n${r.stdout}${r.stderr}`);
+    appendFileSync(
+      TRANSCRIPT,
+      `${user === 'root' ? '#' : '$'} ${cmd}    [${user}, ${(r.durationMs / 1000).toFixed(1)} s, exit ${r.status}]\n${r.stdout}${r.stderr}`,
+    );
     assert.equal(r.status, 0, `${user}$ ${cmd}\n${r.stdout}\n${r.stderr}\n-- console --\n${m.consoleLog().slice(-2000)}`);
     return r.stdout;
   } finally {

@@ -60,7 +60,11 @@ describe('onix command line', () => {
     writeFileSync(db, 'this is not SQLite, it is a text file of some length '.repeat(100));
     const digest = treeDigest(corrupt.root);
     for (const cmd of [['status'], ['doctor'], ['rollback'], ['gc'], ['update']]) {
-      assertOneLine(onix(['--root', corrupt.root, '--moss', '/bin/false', ...cmd]), 3, new RegExp(`^onix: cannot read moss state database ${db}: file is not a database$`));
+      assertOneLine(
+        onix(['--root', corrupt.root, '--moss', '/bin/false', ...cmd]),
+        3,
+        new RegExp(`^onix: cannot read moss state database ${db}: file is not a database$`),
+      );
     }
     assert.equal(treeDigest(corrupt.root), digest);
 
@@ -68,7 +72,11 @@ describe('onix command line', () => {
     const udb = join(unreadable.root, '.moss/db/state');
     rmSync(udb);
     mkdirSync(udb);
-    assertOneLine(onix(['--root', unreadable.root, 'status']), 3, /^onix: cannot read moss state database .*\/\.moss\/db\/state: (cannot open it \(missing or unreadable\)|disk I\/O error)$/);
+    assertOneLine(
+      onix(['--root', unreadable.root, 'status']),
+      3,
+      /^onix: cannot read moss state database .*\/\.moss\/db\/state: (cannot open it \(missing or unreadable\)|disk I\/O error)$/,
+    );
 
     const badId = makeRoot();
     writeFileSync(join(badId.root, 'usr/.stateID'), 'banana');

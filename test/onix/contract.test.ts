@@ -11,11 +11,12 @@ import { cleanup, lines, makeRoot, onix } from './helpers.ts';
 import type { Fixture } from '../../onix/fixture/build.ts';
 
 describe('the contract', () => {
-  it('carries the seed rows, in the seed words', () => {
+  it('carries the seed rows, in the seed words, and the kernel modules the seed implies', () => {
     assert.deepEqual(CONTRACT.map((r) => [r.surface, r.owner, r.reason]), [
       ['/usr', 'moss', 'stateless machine payload'],
       ['/.moss', 'moss', 'content store and transaction history'],
       ['/boot', 'moss', 'kernel, initrd, BLS entries'],
+      ['/usr/lib/modules', 'moss', 'kernel modules, only from moss'],
       ['/etc/nix', 'onix-nix-integration', 'declared defaults, no installer drift'],
       ['/nix', 'Nix', 'persistent store, daemon, profiles'],
       ['/run/opengl-driver', 'ONIX seam', 'host graphics bridge for Nix apps'],

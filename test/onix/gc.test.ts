@@ -16,12 +16,13 @@ const MOSS = join(mossBinDir(), 'moss');
 describe('onix gc', () => {
   after(cleanup);
 
-  it('plans never to prune the active or the booted state (booted from /proc/cmdline, root / only)', () => {
-    const states = [1, 2, 3, 4].map((id) => ({ id, type: 'Transaction', created: 1000 + id, summary: null, description: null }));
-    const view = { activeId: 4, states, archivedIds: [1, 2, 3], entries: [], loaderDefault: null, bootedId: 1 };
-    assert.deepEqual(planPrune(view, 1), { doomed: [2, 3], kept: [1, 4] });
-    assert.deepEqual(planPrune({ ...view, bootedId: null, activeId: 2 }, 1), { doomed: [1, 3], kept: [2, 4] });
-    assert.equal(keepForBooted(view, 1), 4, 'booted 1 is the 4th newest');
+  it('plans prune as upstream: only states older than the active one, keeping keep - 1 of them (os-tools moss/src/client/prune.rs:64-90)', () => {
+    const states = [1, 2, 3, 4].map((id) => ({ id, type: 'transaction', created: 1000 + id, summary: null, description: null }));
+    const view = { activeId: 4, states, archivedIds: [1, 2, 3], entries: [], loaderDefault: null, defaultEntry: null, bootedId: 1 };
+    assert.deepEqual(planPrune(view, 1), { doomed: [1, 2, 3], kept: [4] });
+    assert.deepEqual(planPrune(view, 2), { doomed: [1, 2], kept: [3, 4] });
+    assert.deepEqual(planPrune({ ...view, bootedId: null, activeId: 2 }, 1), { doomed: [1], kept: [2, 3, 4] }, 'newer states stay');
+    assert.equal(keepForBooted(view, 1), 4, 'booted 1 is the third older state: keep 4 spares it');
     assert.equal(keepForBooted(view, 4), null);
     assert.equal(keepForBooted({ ...view, bootedId: 4 }, 1), null, 'booted = active');
     assert.equal(keepForBooted({ ...view, bootedId: null }, 1), null);
@@ -52,7 +53,7 @@ describe('onix gc', () => {
       assert.deepEqual(store, fx.live);
       assert.ok(!existsSync(join(fx.root, '.moss/root/1')) && !existsSync(join(fx.root, '.moss/root/2')));
       assert.equal(readFileSync(join(fx.root, 'usr/.stateID'), 'utf8'), '3');
-      assert.match(onix(['--root', fx.root, 'status']).stdout, /^boot entry:  onix-3\.conf$/m);
+      assert.match(onix(['--root', fx.root, 'status']).stdout, /^boot entry:  onix-6.1.0-28-amd64-3.conf$/m);
       assert.ok(!existsSync(join(fx.root, 'run/onix/gc.lock')), 'lock left behind');
     } finally {
       await daemon.stop();

@@ -40,7 +40,17 @@ export function mossBinDir(): string {
   // Inside the repo, so the bundle resolves better-sqlite3 from node_modules.
   const bundle = join(REPO, '.cache/onix/test', `moss-${process.pid}.mjs`);
   process.on('exit', () => rmSync(bundle, { force: true }));
-  buildSync({ absWorkingDir: REPO, entryPoints: ['onix/moss/main.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, packages: 'external', logLevel: 'error' });
+  buildSync({
+    absWorkingDir: REPO,
+    entryPoints: ['onix/moss/main.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: bundle,
+    packages: 'external',
+    logLevel: 'error',
+  });
   const dir = tempDir('onix-moss-bin-');
   // A bundle cannot find exchange.c beside itself: hand it the built swap helper.
   writeFileSync(join(dir, 'moss'), `#!/bin/sh\nMOSS_EXCHANGE="${exchangeBinary()}" exec "${process.execPath}" "${bundle}" "$@"\n`);
@@ -88,11 +98,12 @@ export async function startDaemon(root: string): Promise<{ stop: () => Promise<v
   const ping = spawnSync('nix', ['--extra-experimental-features', 'nix-command', 'store', 'ping', '--store', `unix://${socket}`], { encoding: 'utf8' });
   if (ping.status !== 0) throw new Error(`nix store ping failed: ${ping.stderr}`);
   return {
-    stop: () => new Promise<void>((done) => {
-      if (child.exitCode !== null) return done();
-      child.once('exit', () => done());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
   };
 }
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, lines, makeRoot, mossBinDir, onix, script, skipRuntime, startDaemon, treeDigest } from './helpers.ts';
+import { resolveDefault } from '../../onix/planes/boot-default.ts';
 
 const MOSS = join(mossBinDir(), 'moss');
 
@@ -22,8 +23,9 @@ function assertConsistent(root: string, active: number, ids: number[]): void {
   }
   const staging = join(root, '.moss/root/staging/usr');
   assert.ok(!existsSync(staging) || readdirSync(staging).length === 0, 'a staged /usr was left behind');
+  // loader.conf holds a glob; systemd-boot boots the highest entry it matches.
   const loader = readFileSync(join(root, 'boot/loader/loader.conf'), 'utf8');
-  const entry = /default (\S+)/.exec(loader)![1];
+  const entry = resolveDefault(/^default (.+)$/m.exec(loader)![1], readdirSync(join(root, 'boot/loader/entries')))!;
   assert.match(readFileSync(join(root, 'boot/loader/entries', entry), 'utf8'), new RegExp(`moss\\.fstx=${active}\\b`));
 }
 
@@ -41,7 +43,7 @@ describe('onix rollback', () => {
         'plane:       machine',
         '/nix:        untouched',
         'fstx:        3 -> 2',
-        'boot entry:  onix-2.conf (default)',
+        'boot entry:  onix-6.1.0-28-amd64-2.conf (default)',
         'mesa:        25.0.7 -> 22.3.6',
         'reboot:      needed: the kernel and the graphics bridge are still those of fstx 3',
       ]);

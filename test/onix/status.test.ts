@@ -19,7 +19,7 @@ describe('onix status', () => {
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(lines(r.stdout), [
         'active fstx: 3',
-        'boot entry:  onix-3.conf',
+        'boot entry:  onix-6.1.0-28-amd64-3.conf',
         'nix daemon:  healthy',
         'etc drift:   2 local overrides',
         'opengl:      coherent, Mesa 25.0.7',
@@ -71,7 +71,7 @@ describe('onix status', () => {
     const r = onix(['--root', fx.root, '--json', 'status']);
     const j = JSON.parse(r.stdout);
     assert.equal(j.activeFstx, 2);
-    assert.equal(j.bootEntry, 'onix-2.conf');
+    assert.equal(j.bootEntry, 'onix-6.1.0-28-amd64-2.conf');
     assert.equal(j.nixDaemon.healthy, false);
     assert.deepEqual(j.etcDrift, fx.overrides);
     assert.equal(j.opengl.state, 'coherent');

@@ -21,7 +21,7 @@ describe('onix update', () => {
       'plane:       none',
       '/nix:        untouched',
       'fstx:        3 (unchanged)',
-      'boot entry:  onix-3.conf (default)',
+      'boot entry:  onix-6.1.0-28-amd64-3.conf (default)',
       'reboot:      not needed',
     ]);
     const tree = tempDir();
@@ -34,7 +34,7 @@ describe('onix update', () => {
       'plane:       machine',
       '/nix:        untouched',
       'fstx:        3 -> 4',
-      'boot entry:  onix-4.conf (default)',
+      'boot entry:  onix-6.1.0-28-amd64-4.conf (default)',
       'mesa:        25.0.7 -> 25.0.8',
       'reboot:      needed: the kernel and the graphics bridge are still those of fstx 3',
     ]);

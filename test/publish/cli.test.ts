@@ -42,13 +42,19 @@ test('a stale report names the first page that differs', () => {
   writeFileSync(join(project.root, 'content/cli.md'), '---\ntitle: CLI\n---\n\n# onix, edited\n');
   writeFileSync(join(project.root, 'content/index.md'), '---\ntitle: ONIX\n---\n\n# ONIX, edited\n');
   const before = refs(project.remote);
-  assertOneLineRefusal(publish(), /^publish refused: the spec report is stale: content\/cli\.md changed since the spec ran \(sha256 [0-9a-f]{12} then, [0-9a-f]{12} now\)$/);
+  assertOneLineRefusal(
+    publish(),
+    /^publish refused: the spec report is stale: content\/cli\.md changed since the spec ran \(sha256 [0-9a-f]{12} then, [0-9a-f]{12} now\)$/,
+  );
   assert.equal(refs(project.remote), before);
 });
 
 test('a local-target report given with --report is refused', () => {
   const other = join(project.base, 'elsewhere', 'report.json');
-  writeReport(other, greenReport(project.root, (r) => (r.machine.target = 'local')));
+  writeReport(
+    other,
+    greenReport(project.root, (r) => (r.machine.target = 'local')),
+  );
   assertOneLineRefusal(publish('--report', other), /^publish refused: the spec ran against the 'local' target; publishing needs a run on 'vm' or 'ssh'$/);
 });
 
@@ -65,7 +71,10 @@ test('a failing report is refused', () => {
 });
 
 test('--report must name a report.json or its directory', () => {
-  assertOneLineRefusal(publish('--report', 'results.json'), /^publish refused: the spec report must be a file named report\.json \(or its directory\), got results\.json$/);
+  assertOneLineRefusal(
+    publish('--report', 'results.json'),
+    /^publish refused: the spec report must be a file named report\.json \(or its directory\), got results\.json$/,
+  );
 });
 
 test('unknown options are a usage error', () => {

@@ -30,7 +30,12 @@ function writeShards(red = false): string[] {
   }
   const dirs: string[] = [];
   for (const [i, c] of [whole.cases[0]!, second].entries()) {
-    const shard: SpecReport = { ...whole, shard: `${i + 1}/2`, cases: [c], totals: { passed: c.status === 'passed' ? 1 : 0, failed: c.status === 'failed' ? 1 : 0, skipped: 0, errors: 0 } };
+    const shard: SpecReport = {
+      ...whole,
+      shard: `${i + 1}/2`,
+      cases: [c],
+      totals: { passed: c.status === 'passed' ? 1 : 0, failed: c.status === 'failed' ? 1 : 0, skipped: 0, errors: 0 },
+    };
     const dir = join(project.base, 'shards', `shard-${i + 1}`);
     writeReport(join(dir, 'report.json'), shard);
     if (c.consoleLog) {
@@ -48,7 +53,10 @@ test('merged shards make a whole-run report that passes the gate', async () => {
   const out = join(project.root, '.spec');
   const merged = await mergeShardDirs(writeShards(), out);
   assert.equal(merged.shard, null);
-  assert.deepEqual(merged.cases.map((c) => c.id), ['content/cli.md:7', 'content/cli.md:20']);
+  assert.deepEqual(
+    merged.cases.map((c) => c.id),
+    ['content/cli.md:7', 'content/cli.md:20'],
+  );
   assert.equal(gateProblem(project.root, merged, pages()), null);
   const onDisk = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as SpecReport;
   assert.deepEqual(onDisk, merged);

@@ -58,7 +58,10 @@ describe('publishing a green, fresh vm report', () => {
     const body = git(project.remote, 'log', '-1', '--format=%b', 'gh-pages');
     assert.match(body, new RegExp(`^Source commit: ${source}$`, 'm'));
     assert.match(body, /^Machine: image img-0123456789ab, fstx 7$/m);
-    assert.equal(git(project.remote, 'log', '-1', '--format=%aI|%cI|%an <%ae>', 'gh-pages'), '2026-01-02T03:04:05Z|2026-01-02T03:04:05Z|onix-publish <publish@onix-os.com>'.replaceAll('Z', '+00:00'));
+    assert.equal(
+      git(project.remote, 'log', '-1', '--format=%aI|%cI|%an <%ae>', 'gh-pages'),
+      '2026-01-02T03:04:05Z|2026-01-02T03:04:05Z|onix-publish <publish@onix-os.com>'.replaceAll('Z', '+00:00'),
+    );
   });
 
   test('a second publish keeps CNAME, drops removed files and keeps history', async () => {
@@ -120,7 +123,15 @@ describe('refusals leave the branch unchanged', () => {
     const before = refs(project.remote);
     let built = false;
     await assert.rejects(
-      publishSite(options({ ...extra, build: async ({ root }) => ((built = true), writeDist(join(root, 'dist'), dist)) })),
+      publishSite(
+        options({
+          ...extra,
+          build: async ({ root }) => {
+            built = true;
+            return writeDist(join(root, 'dist'), dist);
+          },
+        }),
+      ),
       (error: unknown) => {
         assert.ok(error instanceof PublishRefusal, `expected a refusal, got ${String(error)}`);
         assert.match(error.message, message);
@@ -180,11 +191,17 @@ describe('refusals leave the branch unchanged', () => {
   });
 
   test('a stale report: a page that is gone', async () => {
-    await assertRefused(() => greenReport(project.root, (r) => r.pages.push({ file: 'content/gone.md', contentHash: 'ab'.repeat(32) })), /^the spec report is stale: content\/gone\.md is in it but no longer in content\/$/);
+    await assertRefused(
+      () => greenReport(project.root, (r) => r.pages.push({ file: 'content/gone.md', contentHash: 'ab'.repeat(32) })),
+      /^the spec report is stale: content\/gone\.md is in it but no longer in content\/$/,
+    );
   });
 
   test('a report from the local target', async () => {
-    await assertRefused(() => greenReport(project.root, (r) => (r.machine.target = 'local')), /^the spec ran against the 'local' target; publishing needs a run on 'vm' or 'ssh'$/);
+    await assertRefused(
+      () => greenReport(project.root, (r) => (r.machine.target = 'local')),
+      /^the spec ran against the 'local' target; publishing needs a run on 'vm' or 'ssh'$/,
+    );
   });
 
   test('a report from the sandbox target', async () => {
@@ -240,7 +257,14 @@ describe('--dry-run', () => {
 
   test('reports a failing build as the reason', async () => {
     writeReport(project.reportPath, greenReport(project.root));
-    const dry = await publishSite(options({ dryRun: true, build: async () => { throw new Error('content/cli.md:3: broken link\nstack...'); } }));
+    const dry = await publishSite(
+      options({
+        dryRun: true,
+        build: async () => {
+          throw new Error('content/cli.md:3: broken link\nstack...');
+        },
+      }),
+    );
     assert.deepEqual(dry.verdict, { publish: false, reason: 'the site build failed: content/cli.md:3: broken link' });
   });
 });

@@ -54,9 +54,13 @@ const needsOf = (job: Job): string[] => (job.needs === undefined ? [] : Array.is
 function stepsOf(job: Job): Step[] {
   return job.steps.flatMap((s) => (s.uses === './.github/actions/onix-host' ? hostAction.runs.steps : [s]));
 }
-const runText = (job: Job): string => stepsOf(job).map((s) => s.run ?? '').join('\n');
+const runText = (job: Job): string =>
+  stepsOf(job)
+    .map((s) => s.run ?? '')
+    .join('\n');
 const usesOf = (job: Job, action: string): Step[] => stepsOf(job).filter((s) => s.uses?.startsWith(`${action}@`));
-const allJobs = (): Array<[string, string, Job]> => [...workflows].flatMap(([f, w]) => Object.entries(w.jobs).map(([n, j]) => [f, n, j] as [string, string, Job]));
+const allJobs = (): Array<[string, string, Job]> =>
+  [...workflows].flatMap(([f, w]) => Object.entries(w.jobs).map(([n, j]) => [f, n, j] as [string, string, Job]));
 
 describe('ci.yml', () => {
   test('parses, and is the only workflow', () => {
@@ -108,7 +112,11 @@ describe('ci.yml', () => {
     const spec = jobs.spec!;
     const shards = spec.strategy?.matrix?.shard as number[];
     assert.ok(Array.isArray(shards) && shards.length >= 2);
-    assert.deepEqual(shards, shards.map((_, i) => i + 1), 'shards are 1..N');
+    assert.deepEqual(
+      shards,
+      shards.map((_, i) => i + 1),
+      'shards are 1..N',
+    );
     assert.equal(spec.strategy?.['fail-fast'], false, 'one failing shard does not cancel the others');
     const run = runText(spec);
     assert.match(run, /npm run spec -- --target vm\s+--shard \$\{\{ matrix\.shard \}\}\/\$\{\{ strategy\.job-total \}\}\s+--report junit --out \.spec\/shard/);
@@ -173,8 +181,9 @@ describe('ci.yml', () => {
         else assert.match(s.uses, /^[\w-]+\/[\w/-]+@v\d+$/, `${name}: ${s.uses}`);
       }
     }
-    for (const [, , job] of allJobs()) if (job.steps.some((s) => s.uses === './.github/actions/onix-host')) {
-      assert.ok(job.steps.findIndex((s) => s.uses?.startsWith('actions/checkout@')) === 0, 'checkout comes before the local action');
-    }
+    for (const [, , job] of allJobs())
+      if (job.steps.some((s) => s.uses === './.github/actions/onix-host')) {
+        assert.ok(job.steps.findIndex((s) => s.uses?.startsWith('actions/checkout@')) === 0, 'checkout comes before the local action');
+      }
   });
 });

@@ -17,13 +17,25 @@ const seedFile = join(import.meta.dirname, 'fixtures/seed.txt');
  */
 const replaced = new Set([
   'The Rust generator emits plain files to dist/. GitHub Actions publishes that directory to gh-pages with CNAME set to onix-os.com.',
-  'nix develop', 'just build', 'just serve',
-  'active fstx: 6649-a17c', 'boot entry: onix-6649-a17c.conf', 'nix daemon: healthy', 'etc drift: 2 local overrides', 'opengl: coherent',
-  'plane: machine', '/nix: untouched',
+  'nix develop',
+  'just build',
+  'just serve',
+  'active fstx: 6649-a17c',
+  'boot entry: onix-6649-a17c.conf',
+  'nix daemon: healthy',
+  'etc drift: 2 local overrides',
+  'opengl: coherent',
+  'plane: machine',
+  '/nix: untouched',
 ]);
 
 function textOf(html: string): string {
-  return html.replace(/<\/?(code|a|span|em|strong)\b[^>]*>/g, '').replace(/<[^>]+>/g, ' ').replace(/&#x26;/g, '&').replace(/&#x3C;/g, '<').replace(/\s+/g, ' ');
+  return html
+    .replace(/<\/?(code|a|span|em|strong)\b[^>]*>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#x26;/g, '&')
+    .replace(/&#x3C;/g, '<')
+    .replace(/\s+/g, ' ');
 }
 
 test('content/ builds and carries every sentence of the seed', async () => {
@@ -34,11 +46,19 @@ test('content/ builds and carries every sentence of the seed', async () => {
   const texts: string[] = [];
   for (const f of result.files.filter((x) => x.endsWith('.html'))) texts.push(textOf(await readFile(join(out, f), 'utf8')));
   const all = texts.join(' ');
-  const lines = seed.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = seed
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const line of lines) {
     if (replaced.has(line)) continue;
     // Table rows in the seed are split over lines ("/usr |", "moss | reason |"): check cells.
-    const cells = line.includes('|') ? line.split('|').map((c) => c.trim()).filter((c) => c && !/^-+$/.test(c)) : [line];
+    const cells = line.includes('|')
+      ? line
+          .split('|')
+          .map((c) => c.trim())
+          .filter((c) => c && !/^-+$/.test(c))
+      : [line];
     for (const cell of cells) assert.ok(all.includes(cell.replace(/\s+/g, ' ')), `seed text missing from the site: ${cell}`);
   }
   assert.ok(all.includes('A TypeScript generator in this repository emits plain files to dist/'));
@@ -58,5 +78,8 @@ test('the contract table and transcripts keep the shapes the spec runner reads',
   assert.ok(firstLines.includes('console $ onix rollback'), firstLines.join('\n'));
   // One parse per file per process: a second load hands back the very same objects.
   const again = await loadPages('content');
-  assert.equal(again.find((p) => p.file === 'content/cli.md'), cli);
+  assert.equal(
+    again.find((p) => p.file === 'content/cli.md'),
+    cli,
+  );
 });

@@ -8,7 +8,19 @@ import { lastCommitDates } from '../../generator/site/git-dates.ts';
 import { page, read, tempSite } from './helpers.ts';
 
 function git(dir: string, args: string[], date: string): void {
-  execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' }, stdio: 'ignore' });
+  execFileSync('git', args, {
+    cwd: dir,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_DATE: date,
+      GIT_COMMITTER_DATE: date,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@x',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@x',
+    },
+    stdio: 'ignore',
+  });
 }
 
 test('last-updated dates come from the last commit touching each page', async () => {

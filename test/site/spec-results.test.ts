@@ -67,7 +67,7 @@ test('a block without observed output shows the expected text, the legend and no
   assert.match(figures[1]!, /<span class="capture"[^>]*>6649-a17c<\/span>/);
   assert.match(figures[1]!, /<span class="capture placeholder" title="other: observed when the spec runs">other<\/span>/);
   assert.match(html, /<h2 id="status">Status<a[^>]*>#<\/a><\/h2>\s*<p class="case-result spec-failed"><span class="spec-status spec-failed">failed on <a href="\/test-machine\/">the ONIX test VM<\/a> · image abc · 2026-11-20 · 10 ms<\/span>/);
-  assert.match(html, /<aside class="spec-summary spec-failed"[^>]*><p><span class="spec-status spec-failed"><strong>0 of 1 procedure passed · 1 of 2 transcripts passed<\/strong>/);
+  assert.match(html, /<div class="spec-summary spec-failed"><p><span class="spec-status spec-failed"><strong>0 of 1 procedure passed · 1 of 2 transcripts passed<\/strong>/);
   assert.match(html, /<a href="\/spec\/">see the run<\/a>/);
 });
 

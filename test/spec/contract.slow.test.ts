@@ -17,7 +17,10 @@ describe('content/contract.md against onix owner', () => {
       const r = await run(['content/contract.md'], { jobs: 1 });
       const contract = r.outcomes.find((o) => o.spec.kind === 'contract');
       assert.ok(contract, 'content/contract.md holds the marked contract table');
-      assert.deepEqual(contract.blocks.filter((b) => b.status !== 'passed').map((b) => `${b.block.id}: ${b.message}\n${b.diff}`), []);
+      assert.deepEqual(
+        contract.blocks.filter((b) => b.status !== 'passed').map((b) => `${b.block.id}: ${b.message}\n${b.diff}`),
+        [],
+      );
       assert.ok(contract.blocks.length >= 6);
     } finally {
       process.env.PATH = path;

@@ -21,17 +21,32 @@ describe('extraction', () => {
     ]);
     const exact = x.cases[0].blocks[0] as TranscriptBlock;
     assert.equal(exact.id, `${FIX}/pass.md:9`);
-    assert.deepEqual(exact.commands.map((c) => [c.line, c.command, c.stdout.map((l) => l.text)]), [
-      [10, 'echo hello', ['hello']],
-      [12, "printf 'a\\n\\nb\\n'", ['a', '', 'b']],
-      [16, 'echo one \\\ntwo', ['one two']],
-    ]);
+    assert.deepEqual(
+      exact.commands.map((c) => [c.line, c.command, c.stdout.map((l) => l.text)]),
+      [
+        [10, 'echo hello', ['hello']],
+        [12, "printf 'a\\n\\nb\\n'", ['a', '', 'b']],
+        [16, 'echo one \\\ntwo', ['one two']],
+      ],
+    );
     const status = x.cases.find((c) => c.title === 'Exit status')!.blocks[0] as TranscriptBlock;
-    assert.deepEqual(status.commands.map((c) => [c.status, c.statusLine, c.stdout.length]), [[3, 59, 1], [1, 61, 0]]);
+    assert.deepEqual(
+      status.commands.map((c) => [c.status, c.statusLine, c.stdout.length]),
+      [
+        [3, 59, 1],
+        [1, 61, 0],
+      ],
+    );
     const separate = x.cases.find((c) => c.title === 'Stderr apart')!.blocks[0] as TranscriptBlock;
     assert.equal(separate.options.stderrSeparate, true);
-    assert.deepEqual(separate.commands[0].stdout.map((l) => l.text), ['out']);
-    assert.deepEqual(separate.commands[0].stderr.map((l) => l.text), ['err']);
+    assert.deepEqual(
+      separate.commands[0].stdout.map((l) => l.text),
+      ['out'],
+    );
+    assert.deepEqual(
+      separate.commands[0].stderr.map((l) => l.text),
+      ['err'],
+    );
     const captures = x.cases.find((c) => c.title === 'Captures across blocks')!;
     assert.equal(captures.blocks.length, 2, 'two blocks of one section are one case');
     const skipped = x.cases.at(-1)!.blocks[0] as TranscriptBlock;
@@ -40,12 +55,21 @@ describe('extraction', () => {
 
   it('keeps transcripts before any heading as a case named after the page', () => {
     const x = extractPage(parseMarkdown('p.md', '---\ntitle: Intro\n---\n\n```console\n$ true\n```\n\n# Later\n\n```console\n$ true\n```\n'));
-    assert.deepEqual(x.cases.map((c) => [c.id, c.title]), [['p.md:5', 'Intro'], ['p.md:9', 'Later']]);
+    assert.deepEqual(
+      x.cases.map((c) => [c.id, c.title]),
+      [
+        ['p.md:5', 'Intro'],
+        ['p.md:9', 'Later'],
+      ],
+    );
   });
 
   it('records reboot commands and needs= as what a case needs', async () => {
     const x = extractPage(await parsePage(`${FIX}/reboot.md`));
-    assert.deepEqual(x.cases.map((c) => c.needs), [['reboot'], ['kernel'], ['crash']]);
+    assert.deepEqual(
+      x.cases.map((c) => c.needs),
+      [['reboot'], ['kernel'], ['crash']],
+    );
     assert.equal((x.cases[0].blocks[0] as TranscriptBlock).commands[1].reboot, true);
   });
 
@@ -54,11 +78,14 @@ describe('extraction', () => {
     assert.deepEqual(x.errors, []);
     assert.equal(x.cases.length, 1);
     assert.equal(x.cases[0].kind, 'contract');
-    assert.deepEqual(x.cases[0].blocks.map((b) => b.kind === 'contract-row' && [b.id, b.surface, b.owner]), [
-      [`${FIX}/contract.md:7`, '/usr', 'moss'],
-      [`${FIX}/contract.md:8`, '/nix', 'Nix'],
-      [`${FIX}/contract.md:9`, '/home', 'moss'],
-    ]);
+    assert.deepEqual(
+      x.cases[0].blocks.map((b) => b.kind === 'contract-row' && [b.id, b.surface, b.owner]),
+      [
+        [`${FIX}/contract.md:7`, '/usr', 'moss'],
+        [`${FIX}/contract.md:8`, '/nix', 'Nix'],
+        [`${FIX}/contract.md:9`, '/home', 'moss'],
+      ],
+    );
   });
 
   it('keeps the container prefix of blocks inside lists for --update', () => {
@@ -117,7 +144,10 @@ describe('block options', () => {
   it('parses every option and its default', () => {
     assert.deepEqual(parseBlockOptions(''), { ok: true, options: { timeoutSec: 60, skip: false, stderrSeparate: false, needs: [] } });
     const r = parseBlockOptions('user=alice timeout=2.5 skip="not yet" stderr=separate needs=kernel,reboot');
-    assert.deepEqual(r, { ok: true, options: { user: 'alice', timeoutSec: 2.5, skip: true, skipReason: 'not yet', stderrSeparate: true, needs: ['kernel', 'reboot'] } });
+    assert.deepEqual(r, {
+      ok: true,
+      options: { user: 'alice', timeoutSec: 2.5, skip: true, skipReason: 'not yet', stderrSeparate: true, needs: ['kernel', 'reboot'] },
+    });
     assert.equal(parseBlockOptions('needs=gpu').ok, false);
     assert.equal(parseBlockOptions('timeout=0').ok, false);
   });

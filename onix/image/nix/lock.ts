@@ -8,18 +8,20 @@ import { REPO_ROOT, resolveClosure, resolveVersions, updateLists, type DebPin } 
 const FILE = join(REPO_ROOT, 'onix/image/nix/packages.txt');
 
 /** Packages apt pulls in for maintainer scripts or tools Nix does not link: not part of the plane. */
-const NOT_LINKED = /^(perl|perl-base|perl-modules-.*|libperl.*|libdbi-perl|libdbd-sqlite3-perl|libwww-curl-perl|dpkg|tar|sysvinit-utils|lsb-base|readline-common|bzip2|xz-utils|curl|libgdbm.*|libdb5\.3)$/;
+const NOT_LINKED =
+  /^(perl|perl-base|perl-modules-.*|libperl.*|libdbi-perl|libdbd-sqlite3-perl|libwww-curl-perl|dpkg|tar|sysvinit-utils|lsb-base|readline-common|bzip2|xz-utils|curl|libgdbm.*|libdb5\.3)$/;
 
 const groups: { name: string; comment: string; pins: () => Promise<DebPin[]> }[] = [
   {
     name: 'nix',
-    comment: "Nix 2.8 and the libraries it links (ELF closure is taken from these; libc6 becomes the store glibc)",
+    comment: 'Nix 2.8 and the libraries it links (ELF closure is taken from these; libc6 becomes the store glibc)',
     pins: async () => (await resolveClosure(['nix-bin'])).filter((p) => !NOT_LINKED.test(p.name)),
   },
   {
     name: 'flake',
     comment: 'bytes the offline nixpkgs flake builds from: static busybox (builder), ripgrep, patchelf, tcc + C headers, their libraries',
-    pins: () => resolveVersions(['busybox-static', 'ripgrep', 'patchelf', 'libc6', 'libgcc-s1', 'libstdc++6', 'libpcre2-8-0', 'tcc', 'libc6-dev', 'linux-libc-dev']),
+    pins: () =>
+      resolveVersions(['busybox-static', 'ripgrep', 'patchelf', 'libc6', 'libgcc-s1', 'libstdc++6', 'libpcre2-8-0', 'tcc', 'libc6-dev', 'linux-libc-dev']),
   },
   {
     name: 'glprobe-build',

@@ -25,10 +25,26 @@ const SHARE_DIRS: [string, string][] = [
 
 /** glibc's sonames (libc6): never linked into a farm. */
 export const GLIBC_LIBS = new Set([
-  'ld-linux-x86-64.so.2', 'libc.so.6', 'libm.so.6', 'libmvec.so.1', 'libpthread.so.0', 'libdl.so.2', 'librt.so.1',
-  'libresolv.so.2', 'libutil.so.1', 'libanl.so.1', 'libnsl.so.1', 'libBrokenLocale.so.1', 'libc_malloc_debug.so.0',
-  'libthread_db.so.1', 'libmemusage.so', 'libpcprofile.so', 'libnss_files.so.2', 'libnss_dns.so.2',
-  'libnss_compat.so.2', 'libnss_hesiod.so.2',
+  'ld-linux-x86-64.so.2',
+  'libc.so.6',
+  'libm.so.6',
+  'libmvec.so.1',
+  'libpthread.so.0',
+  'libdl.so.2',
+  'librt.so.1',
+  'libresolv.so.2',
+  'libutil.so.1',
+  'libanl.so.1',
+  'libnsl.so.1',
+  'libBrokenLocale.so.1',
+  'libc_malloc_debug.so.0',
+  'libthread_db.so.1',
+  'libmemusage.so',
+  'libpcprofile.so',
+  'libnss_files.so.2',
+  'libnss_dns.so.2',
+  'libnss_compat.so.2',
+  'libnss_hesiod.so.2',
 ]);
 
 export interface FarmOptions {
@@ -84,8 +100,7 @@ export function buildOpenglDriverFarm(roots: string[], farm: string, options: Fa
       }
     }
     for (const [src, dst] of SHARE_DIRS)
-      for (const name of entries(join(root, src)))
-        if (link(to(join(root, src, name)), join(farm, dst, name), seen)) result.vendorFiles++;
+      for (const name of entries(join(root, src))) if (link(to(join(root, src, name)), join(farm, dst, name), seen)) result.vendorFiles++;
   }
   return result;
 }

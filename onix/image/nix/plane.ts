@@ -16,32 +16,35 @@
 // (ultimate) and checks `nix store verify --all`. Output is cached by a hash of
 // every input: a second build with the same inputs returns at once.
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import {
-  chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync,
-  readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative } from 'node:path';
-import { fetchDebs, readPackageList, REPO_ROOT, unpackDeb, type DebPin } from '../debs.ts';
+import { dirname, join } from 'node:path';
+import { readPackageList, REPO_ROOT, type DebPin } from '../debs.ts';
 import { ImageBuildError, requireHostTools, HOST_TOOLS } from '../host-tools.ts';
-import { isElf, needed, relocate } from './elf.ts';
+import { compileGlprobe } from './glprobe-build.ts';
 import { inNixNamespace, requireNamespaces } from './namespace.ts';
-import { StoreBuilder, type StoreItem } from './store.ts';
+import { PlaneBuilder } from './plane-builder.ts';
+import { hostGccVersion, NIX_PACKAGES, pinsOf, PLANE_RECIPE, sourcesHash, unpackAll, upstreamVersion, writeSources } from './plane-inputs.ts';
+import type { StoreItem } from './store.ts';
 import { sri } from './store-path.ts';
+import { nixConfText } from '../../planes/seam-defaults.ts';
 
-/** Bump when the recipe changes in a way the source hash would not show. */
-const RECIPE = 'onix-nix-plane-4';
-const HERE = join(REPO_ROOT, 'onix/image/nix');
-/** The reviewed Debian inputs of the plane (regenerate with `npx tsx onix/image/nix/lock.ts`). */
-export const NIX_PACKAGES = join(HERE, 'packages.txt');
 /** Cache root (default: <repo>/.cache/nix; env ONIX_NIX_CACHE overrides). */
 export const NIX_CACHE = process.env.ONIX_NIX_CACHE ? process.env.ONIX_NIX_CACHE : join(REPO_ROOT, '.cache/nix');
-
-/** Sonames that never need a RUNPATH to be found: the executable always loads them first. */
-const ALWAYS_LOADED = new Set(['libc.so.6', 'ld-linux-x86-64.so.2']);
-const MULTIARCH_LIB_DIRS = ['lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu'];
 
 export interface NixPlaneOptions {
   /** Cache root for unpacked debs and finished planes (default: NIX_CACHE). */
@@ -59,8 +62,6 @@ export interface NixPlane {
   nixDir: string;
   /** Files for /usr/share/defaults/etc/nix/: nix.conf, registry.json. */
   defaultsEtcNix: string;
-  /** Shell snippet for /etc/profile.d/onix-nix.sh (the profile hook's default). */
-  profileHook: string;
   /** Store paths other parts may want to name. */
   paths: { nix: string; glibc: string; busybox: string; flake: string; seed: string; profile: string };
   /** Apparent size of nixDir in bytes. */
@@ -69,359 +70,21 @@ export interface NixPlane {
   cached: boolean;
 }
 
-// ---------------------------------------------------------------- inputs
-
-/** Debian version without epoch and revision: "1:1.35.0-4+deb12u1+b1" -> "1.35.0". */
-export function upstreamVersion(v: string): string {
-  const noEpoch = v.replace(/^\d+:/, '');
-  const i = noEpoch.lastIndexOf('-');
-  return (i > 0 ? noEpoch.slice(0, i) : noEpoch).replace(/[^A-Za-z0-9+\-._?=]/g, '_');
-}
-
 function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]))
-    .sort();
-}
+/** The seam's nix.conf defaults (onix/planes/seam-defaults.ts), which the plane's nix.conf extends. */
+const SEAM_NIX_CONF = nixConfText();
 
-/**
- * Our own sources that shape the plane (this dir, minus the lock script and docs),
- * read once when this module loads: the hash that names the cache entry and
- * the files that go into the store are the same bytes as the code running,
- * even if the working tree changes while a build is under way.
- */
-const SOURCES: ReadonlyMap<string, Buffer> = new Map(
-  filesUnder(HERE)
-    .filter((f) => basename(f) !== 'lock.ts' && !f.endsWith('.md'))
-    .map((f) => [relative(HERE, f), readFileSync(f)] as const),
-);
-
-function sourcesHash(): string {
-  const h = createHash('sha256');
-  for (const [rel, bytes] of SOURCES) h.update(rel + '\0').update(bytes).update('\0');
-  return h.digest('hex');
-}
-
-/** Writes the snapshot of our sources under `prefix` (e.g. "flake/") into `dir`. */
-function writeSources(prefix: string, dir: string): void {
-  for (const [rel, bytes] of SOURCES) {
-    if (!rel.startsWith(prefix)) continue;
-    const to = join(dir, rel.slice(prefix.length));
-    mkdirSync(dirname(to), { recursive: true });
-    writeFileSync(to, bytes);
-  }
-}
-
-function hostGccVersion(): string {
-  const r = spawnSync('gcc', ['--version'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new ImageBuildError('missing host tool: gcc (install with: apt-get install gcc)');
-  return r.stdout.split('\n')[0];
-}
-
-function pinsOf(groups: Map<string, DebPin[]>, name: string): DebPin[] {
-  const g = groups.get(name);
-  if (!g) throw new ImageBuildError(`${NIX_PACKAGES}: missing group [${name}]`);
-  return g;
-}
-
-/** Fetches and unpacks (cached) every pinned deb; returns name -> unpacked dir. */
-async function unpackAll(pins: DebPin[], cacheDir: string, options: NixPlaneOptions): Promise<Map<string, string>> {
-  const unique = new Map(pins.map((p) => [`${p.name}=${p.version}`, p]));
-  const debs = await fetchDebs([...unique.keys()], { cacheDir: options.debCacheDir, onProgress: options.onProgress });
-  const out = new Map<string, string>();
-  for (const p of unique.values()) {
-    const dir = join(cacheDir, 'unpacked', `${p.name}_${p.version.replace(/[^A-Za-z0-9+.~-]/g, '_')}`);
-    if (!existsSync(dir)) {
-      const tmp = `${dir}.tmp-${process.pid}`;
-      rmSync(tmp, { recursive: true, force: true });
-      await unpackDeb(debs.get(p.name)!, tmp);
-      renameSync(tmp, dir);
-    }
-    out.set(p.name, dir);
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------- ELF closure
-
-interface SonameSource {
-  deb: string;
-  /** Real file (symlinks resolved inside the unpacked deb). */
-  file: string;
-}
-
-/** soname -> providing deb and file, over the multiarch lib dirs of some unpacked debs. */
-function sonameIndex(unpacked: Map<string, string>, debs: string[]): Map<string, SonameSource> {
-  const index = new Map<string, SonameSource>();
-  for (const deb of debs) {
-    const root = unpacked.get(deb)!;
-    for (const rel of MULTIARCH_LIB_DIRS) {
-      const dir = join(root, rel);
-      if (!existsSync(dir)) continue;
-      for (const name of readdirSync(dir)) {
-        if (!/\.so(\.\d+)*$/.test(name) || index.has(name)) continue;
-        let file = join(dir, name);
-        const st = lstatSync(file);
-        if (st.isSymbolicLink()) {
-          const t = readlinkSync(file);
-          file = t.startsWith('/') ? join(root, t) : join(dir, t);
-          if (!existsSync(file)) continue;
-        } else if (!st.isFile()) continue;
-        index.set(name, { deb, file: realpathSync(file) });
-      }
-    }
-  }
-  return index;
-}
-
-interface Closure {
-  /** deb -> sonames taken from it */
-  libs: Map<string, Set<string>>;
-  /** file -> its NEEDED */
-  needs: Map<string, string[]>;
-}
-
-/** Follows DT_NEEDED from `roots` through `index`; glibc sonames and `internal` ones end the walk. */
-function elfClosure(roots: string[], index: Map<string, SonameSource>, glibc: Set<string>, internal: Set<string>): Closure {
-  const libs = new Map<string, Set<string>>();
-  const needs = new Map<string, string[]>();
-  const queue = [...roots];
-  while (queue.length) {
-    const file = queue.shift()!;
-    if (needs.has(file)) continue;
-    const n = needed(file);
-    needs.set(file, n);
-    for (const soname of n) {
-      if (glibc.has(soname) || internal.has(soname)) continue;
-      const src = index.get(soname);
-      if (!src) throw new ImageBuildError(`${basename(file)} needs ${soname}, which no package in ${NIX_PACKAGES} provides`);
-      const set = libs.get(src.deb) ?? libs.set(src.deb, new Set()).get(src.deb)!;
-      set.add(soname);
-      queue.push(src.file);
-    }
-  }
-  return { libs, needs };
-}
-
-// ---------------------------------------------------------------- the plane
-
-class PlaneBuilder {
-  readonly store: StoreBuilder;
-  glibc!: StoreItem;
-  private glibcSonames = new Set<string>();
-  private libItems = new Map<string, StoreItem>();
-  private index = new Map<string, SonameSource>();
-
-  constructor(
-    readonly nixRoot: string,
-    readonly unpacked: Map<string, string>,
-    readonly versions: Map<string, string>,
-  ) {
-    this.store = new StoreBuilder(nixRoot);
-  }
-
-  dir(deb: string): string {
-    const d = this.unpacked.get(deb);
-    if (!d) throw new ImageBuildError(`${NIX_PACKAGES} does not list ${deb}`);
-    return d;
-  }
-
-  addGlibc(): StoreItem {
-    const src = join(this.dir('libc6'), 'lib/x86_64-linux-gnu');
-    this.glibc = this.store.addContentAddressed(`glibc-${upstreamVersion(this.versions.get('libc6')!)}`, (out) => {
-      mkdirSync(join(out, 'lib'), { recursive: true });
-      for (const name of readdirSync(src)) {
-        const st = lstatSync(join(src, name));
-        if (st.isFile() || st.isSymbolicLink()) cpSync(join(src, name), join(out, 'lib', name), { verbatimSymlinks: true });
-        if (/\.so(\.\d+)*$/.test(name)) this.glibcSonames.add(name);
-      }
-    });
-    return this.glibc;
-  }
-
-  indexDebs(debs: string[]): void {
-    for (const [k, v] of sonameIndex(this.unpacked, debs.filter((d) => d !== 'libc6'))) if (!this.index.has(k)) this.index.set(k, v);
-  }
-
-  closure(roots: string[], internal = new Set<string>()): Closure {
-    return elfClosure(roots, this.index, this.glibcSonames, internal);
-  }
-
-  /**
-   * The store path of one Debian library package: the sonames a closure took
-   * from it (`libs`), its direct dependencies first. Content-addressed and
-   * untouched when its libraries need nothing but libc; otherwise RUNPATH =
-   * store glibc + the store paths of its direct dependencies.
-   */
-  libItem(deb: string, libs: Map<string, Set<string>>, stack: string[] = []): StoreItem {
-    const sonames = libs.get(deb)!;
-    const key = `${deb}:${[...sonames].sort().join(',')}`;
-    const have = this.libItems.get(key);
-    if (have) return have;
-    if (stack.includes(deb)) throw new ImageBuildError(`library cycle: ${[...stack, deb].join(' -> ')}`);
-    const files = [...sonames].sort().map((s) => ({ soname: s, file: this.index.get(s)!.file }));
-    const direct = new Set(files.flatMap((f) => needed(f.file)));
-    const depDebs = new Set<string>();
-    for (const s of direct) {
-      if (this.glibcSonames.has(s) || sonames.has(s)) continue;
-      depDebs.add(this.index.get(s)!.deb);
-    }
-    const depItems = [...depDebs].sort().map((d) => this.libItem(d, libs, [...stack, deb]));
-    const name = `${deb}-${upstreamVersion(this.versions.get(deb)!)}`;
-    const copy = (out: string) => {
-      mkdirSync(join(out, 'lib'), { recursive: true });
-      for (const f of files) {
-        copyFileSync(f.file, join(out, 'lib', f.soname));
-        chmodSync(join(out, 'lib', f.soname), 0o644);
-      }
-    };
-    const needsSibling = [...direct].some((s) => sonames.has(s));
-    let item: StoreItem;
-    if ([...direct].every((s) => ALWAYS_LOADED.has(s))) {
-      item = this.store.addContentAddressed(name, copy);
-    } else {
-      // A library needing a sibling from the same package finds it through its own lib dir.
-      const deps = [this.glibc.path, ...depItems.map((i) => i.path)].map((p) => `${p}/lib`);
-      const inputs = `${deb}=${this.versions.get(deb)}|${key}|${deps.join(':')}|${needsSibling}|${RECIPE}`;
-      item = this.store.addInputAddressed(name, inputs, (out, self) => {
-        copy(out);
-        const runpath = [...(needsSibling ? [`${self}/lib`] : []), ...deps].join(':');
-        for (const f of files) relocate(join(out, 'lib', f.soname), { runpath });
-      });
-    }
-    this.libItems.set(key, item);
-    return item;
-  }
-
-  /** Library items for everything `roots` need (outside glibc and `internal`). */
-  libsFor(roots: string[], internal = new Set<string>()): StoreItem[] {
-    const c = this.closure(roots, internal);
-    return [...c.libs.keys()].sort().map((deb) => this.libItem(deb, c.libs));
-  }
-
-  addNix(): StoreItem {
-    const root = this.dir('nix-bin');
-    const libDir = join(root, 'usr/lib/nix');
-    const ownLibs = readdirSync(libDir).filter((n) => n.endsWith('.so'));
-    const elfs = [join(root, 'usr/bin/nix'), ...ownLibs.map((n) => join(libDir, n))];
-    const deps = this.libsFor(elfs, new Set(ownLibs));
-    const version = upstreamVersion(this.versions.get('nix-bin')!).replace(/^(\d+\.\d+\.\d+).*/, '$1');
-    const depDirs = [this.glibc, ...deps].map((i) => `${i.path}/lib`);
-    const inputs = `nix-bin=${this.versions.get('nix-bin')}|${depDirs.join(':')}|${RECIPE}`;
-    return this.store.addInputAddressed(`nix-${version}`, inputs, (out, self) => {
-      const runpath = [`${self}/lib`, ...depDirs].join(':');
-      mkdirSync(join(out, 'bin'), { recursive: true });
-      mkdirSync(join(out, 'lib'), { recursive: true });
-      mkdirSync(join(out, 'libexec/nix'), { recursive: true });
-      copyFileSync(join(root, 'usr/bin/nix'), join(out, 'bin/nix'));
-      relocate(join(out, 'bin/nix'), { interpreter: `${this.glibc.path}/lib/ld-linux-x86-64.so.2`, runpath });
-      for (const name of readdirSync(join(root, 'usr/bin'))) {
-        if (name !== 'nix' && lstatSync(join(root, 'usr/bin', name)).isSymbolicLink()) symlinkSync('nix', join(out, 'bin', name));
-      }
-      for (const n of ownLibs) {
-        copyFileSync(join(libDir, n), join(out, 'lib', n));
-        relocate(join(out, 'lib', n), { runpath });
-      }
-      symlinkSync('../../bin/nix', join(out, 'libexec/nix/build-remote'));
-    });
-  }
-
-  addBusybox(): StoreItem {
-    const bb = join(this.dir('busybox-static'), 'bin/busybox');
-    const list = spawnSync(bb, ['--list'], { encoding: 'utf8' });
-    if (list.status !== 0) throw new ImageBuildError(`cannot list busybox applets: ${list.stderr}`);
-    return this.store.addContentAddressed(`busybox-${upstreamVersion(this.versions.get('busybox-static')!)}`, (out) => {
-      mkdirSync(join(out, 'bin'), { recursive: true });
-      copyFileSync(bb, join(out, 'bin/busybox'));
-      chmodSync(join(out, 'bin/busybox'), 0o755);
-      for (const applet of list.stdout.split('\n').filter(Boolean)) if (applet !== 'busybox') symlinkSync('busybox', join(out, 'bin', applet));
-    });
-  }
-
-  /** Debian's tcc, unmodified (run through the store loader): bin/tcc, lib/tcc/{libtcc1.a,include}. */
-  addTcc(): StoreItem {
-    const root = this.dir('tcc');
-    return this.store.addContentAddressed(`tcc-${upstreamVersion(this.versions.get('tcc')!).replace(/\+.*/, '')}-debian`, (out) => {
-      mkdirSync(join(out, 'bin'), { recursive: true });
-      copyFileSync(join(root, 'usr/bin/tcc'), join(out, 'bin/tcc'));
-      chmodSync(join(out, 'bin/tcc'), 0o755);
-      mkdirSync(join(out, 'lib/tcc'), { recursive: true });
-      copyFileSync(join(root, 'usr/lib/x86_64-linux-gnu/tcc/libtcc1.a'), join(out, 'lib/tcc/libtcc1.a'));
-      cpSync(join(root, 'usr/lib/x86_64-linux-gnu/tcc/include'), join(out, 'lib/tcc/include'), { recursive: true });
-    });
-  }
-
-  /** What a C program needs to link against glibc: glibc's and Linux's headers, crt objects, libc_nonshared.a. */
-  addLibcDev(): StoreItem {
-    const dev = this.dir('libc6-dev');
-    const linux = join(this.dir('linux-libc-dev'), 'usr/include');
-    return this.store.addContentAddressed(`glibc-${upstreamVersion(this.versions.get('libc6-dev')!)}-dev`, (out) => {
-      cpSync(join(dev, 'usr/include'), join(out, 'include'), { recursive: true, verbatimSymlinks: true });
-      for (const d of ['linux', 'asm-generic', 'x86_64-linux-gnu/asm'])
-        cpSync(join(linux, d), join(out, 'include', d), { recursive: true, verbatimSymlinks: true });
-      mkdirSync(join(out, 'lib'));
-      for (const f of ['crt1.o', 'crti.o', 'crtn.o', 'libc_nonshared.a'])
-        copyFileSync(join(dev, 'usr/lib/x86_64-linux-gnu', f), join(out, 'lib', f));
-    });
-  }
-
-  /** A content-addressed item holding unmodified files: [source, path inside the item, mode]. */
-  addRaw(name: string, files: [string, string, number][]): StoreItem {
-    return this.store.addContentAddressed(name, (out) => {
-      for (const [src, rel, mode] of files) {
-        mkdirSync(dirname(join(out, rel)), { recursive: true });
-        copyFileSync(src, join(out, rel));
-        chmodSync(join(out, rel), mode);
-      }
-    });
-  }
-}
-
-/** Compiles glprobe on the host against the unpacked EGL/GLES headers and glvnd libraries. */
-function compileGlprobe(unpacked: Map<string, string>, outFile: string): void {
-  const L = 'usr/lib/x86_64-linux-gnu';
-  const src = join(dirname(outFile), 'glprobe.c');
-  writeFileSync(src, SOURCES.get('glprobe/glprobe.c')!);
-  const d = (n: string) => unpacked.get(n)!;
-  const args = [
-    '-O2', '-Wall', '-Werror', '-o', outFile, src,
-    '-I', join(d('libegl-dev'), 'usr/include'), '-I', join(d('libgles-dev'), 'usr/include'), '-I', join(d('libgl-dev'), 'usr/include'),
-    join(d('libegl1'), L, 'libEGL.so.1'), join(d('libgles2'), L, 'libGLESv2.so.2'),
-    `-Wl,-rpath-link,${join(d('libglvnd0'), L)}`, '-Wl,--build-id=none', '-s',
-  ];
-  const r = spawnSync('gcc', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new ImageBuildError(`compiling glprobe failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`);
-}
-
-const NIX_CONF = `# ONIX defaults for Nix (onix-nix-integration). /etc/nix/nix.conf is seeded
-# from this file when absent; a changed /etc/nix/nix.conf is local drift.
-build-users-group = nixbld
-sandbox = true
-auto-optimise-store = true
-allowed-users = @users
-trusted-users = root
-experimental-features = nix-command flakes
-# The machine is offline: no binary caches, and the flake registry is the
+/** What the plane adds to the seam's defaults in the test image, which is offline. */
+const OFFLINE_CONF = `# The machine is offline: no binary caches, and the flake registry is the
 # local one (which names the store's nixpkgs flake).
 substituters =
 flake-registry = /etc/nix/registry.json
 # Debian's Nix was built for /usr/libexec; the build hook comes from the same Nix
 # as the daemon (root's default profile), never from the machine plane.
 build-hook = /nix/var/nix/profiles/default/libexec/nix/build-remote
-`;
-
-const PROFILE_HOOK = `# onix-nix-integration: the Nix profiles on PATH in login shells.
-if [ -d /nix/var/nix/profiles/default/bin ]; then
-  NIX_PROFILES="/nix/var/nix/profiles/default $HOME/.nix-profile"
-  export NIX_PROFILES
-  if [ "$(id -u)" != 0 ]; then NIX_REMOTE=daemon; export NIX_REMOTE; fi
-  case ":$PATH:" in *":$HOME/.nix-profile/bin:"*) ;; *) PATH="$HOME/.nix-profile/bin:/nix/var/nix/profiles/default/bin:$PATH" ;; esac
-  export PATH
-fi
 `;
 
 /** Nix settings for the plane's own Nix while the image is built (no daemon, no sandbox, offline). */
@@ -446,7 +109,10 @@ export async function buildNixPlane(options: NixPlaneOptions = {}): Promise<NixP
   const cacheDir = options.cacheDir ?? NIX_CACHE;
   const groups = readPackageList(NIX_PACKAGES);
   const allPins = ['nix', 'flake', 'glprobe-build'].flatMap((g) => pinsOf(groups, g));
-  const planeId = sha256(JSON.stringify({ RECIPE, pins: allPins, src: sourcesHash(), gcc: hostGccVersion() })).slice(0, 32);
+  const planeId = sha256(JSON.stringify({ RECIPE: PLANE_RECIPE, pins: allPins, src: sourcesHash(), conf: sha256(SEAM_NIX_CONF), gcc: hostGccVersion() })).slice(
+    0,
+    32,
+  );
   const outDir = join(cacheDir, 'planes', planeId);
   const manifestFile = join(outDir, 'plane.json');
   if (existsSync(manifestFile)) {
@@ -537,7 +203,7 @@ async function buildUncached(
   const rgLibs = b.libsFor([rg]);
   const soItem = (soname: string) => {
     const it = rgLibs.find((i) => existsSync(join(b.store.real(i.path), 'lib', soname)));
-    if (!it || !it.contentAddressed) throw new ImageBuildError(`ripgrep's ${soname} is not a plain seeded library`);
+    if (!it?.contentAddressed) throw new ImageBuildError(`ripgrep's ${soname} is not a plain seeded library`);
     return it;
   };
   const stdcxx = join(b.dir('libstdc++6'), 'usr/lib/x86_64-linux-gnu/libstdc++.so.6');
@@ -552,8 +218,14 @@ async function buildUncached(
       item: b.addRaw(`libstdc++6-${upstreamVersion(versions.get('libstdc++6')!)}-unpatched`, [[realpathSync(stdcxx), 'lib/libstdc++.so.6', 0o644]]),
       version: upstreamVersion(versions.get('libstdc++6')!),
     },
-    patchelf: { item: b.addRaw(`patchelf-${upstreamVersion(versions.get('patchelf')!)}-debian`, [[patchelfBin, 'bin/patchelf', 0o755]]), version: upstreamVersion(versions.get('patchelf')!) },
-    ripgrep: { item: b.addRaw(`ripgrep-${upstreamVersion(versions.get('ripgrep')!)}-debian`, [[rg, 'bin/rg', 0o755]]), version: upstreamVersion(versions.get('ripgrep')!) },
+    patchelf: {
+      item: b.addRaw(`patchelf-${upstreamVersion(versions.get('patchelf')!)}-debian`, [[patchelfBin, 'bin/patchelf', 0o755]]),
+      version: upstreamVersion(versions.get('patchelf')!),
+    },
+    ripgrep: {
+      item: b.addRaw(`ripgrep-${upstreamVersion(versions.get('ripgrep')!)}-debian`, [[rg, 'bin/rg', 0o755]]),
+      version: upstreamVersion(versions.get('ripgrep')!),
+    },
     tcc: { item: b.addTcc(), version: upstreamVersion(versions.get('tcc')!) },
     libcDev: { item: b.addLibcDev(), version: upstreamVersion(versions.get('libc6-dev')!) },
     glprobe: { item: b.addRaw('glprobe-1.0-unrelocated', [[join(glprobeTmp, 'glprobe'), 'bin/glprobe', 0o755]]), version: '1.0' },
@@ -563,10 +235,10 @@ async function buildUncached(
   for (const [k, s] of Object.entries(seeds)) seedJson[k] = { name: s.item.name, hash: sri(s.item.nar.hex), version: s.version };
   const flake = b.store.addContentAddressed('source', (out) => {
     writeSources('flake/', out);
-    writeFileSync(join(out, 'seed.json'), JSON.stringify(seedJson, null, 2) + '\n');
+    writeFileSync(join(out, 'seed.json'), `${JSON.stringify(seedJson, null, 2)}\n`);
   });
   const rooted = [flake, ...Object.values(seeds).map((s) => s.item)];
-  const seed = b.store.addInputAddressed('onix-nixpkgs-seed', rooted.map((i) => i.path).join(' ') + RECIPE, (out) => {
+  const seed = b.store.addInputAddressed('onix-nixpkgs-seed', rooted.map((i) => i.path).join(' ') + PLANE_RECIPE, (out) => {
     mkdirSync(out);
     symlinkSync(flake.path, join(out, 'nixpkgs'));
     for (const [k, s] of Object.entries(seeds)) symlinkSync(s.item.path, join(out, k));
@@ -574,7 +246,16 @@ async function buildUncached(
 
   // /nix/var: the layout the seam and the daemon expect.
   // (per-user dirs are 0755 as Nix makes them; the daemon creates each user's own on first contact.)
-  for (const d of ['var/nix/db', 'var/nix/gcroots/auto', 'var/nix/gcroots/per-user', 'var/nix/profiles/per-user', 'var/nix/temproots', 'var/nix/userpool', 'var/nix/daemon-socket', 'var/log/nix/drvs'])
+  for (const d of [
+    'var/nix/db',
+    'var/nix/gcroots/auto',
+    'var/nix/gcroots/per-user',
+    'var/nix/profiles/per-user',
+    'var/nix/temproots',
+    'var/nix/userpool',
+    'var/nix/daemon-socket',
+    'var/log/nix/drvs',
+  ])
     mkdirSync(join(nixRoot, d), { recursive: true });
   symlinkSync(seed.path, join(nixRoot, 'var/nix/gcroots/onix-nixpkgs-seed'));
 
@@ -596,7 +277,8 @@ async function buildUncached(
     db.prepare('UPDATE ValidPaths SET ultimate = 1').run();
     db.close();
     const check = await inNixNamespace(nixRoot, 'nix store verify --all && readlink -f /nix/var/nix/profiles/default', { env });
-    if (check.status !== 0) throw new ImageBuildError(`nix store verify --all failed on the new plane: ${check.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (check.status !== 0)
+      throw new ImageBuildError(`nix store verify --all failed on the new plane: ${check.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     const profile = check.stdout.trim();
     // Runtime leftovers Nix recreates: the GC's reserved-space file (8 MB), temp roots, root's per-user dirs.
     for (const f of ['var/nix/db/reserved', 'var/nix/profiles/per-user/root', 'var/nix/gcroots/per-user/root'])
@@ -607,20 +289,18 @@ async function buildUncached(
       version: 2,
       flakes: [{ from: { type: 'indirect', id: 'nixpkgs' }, to: { type: 'path', path: flake.path, narHash: sri(flake.nar.hex) } }],
     };
-    writeFileSync(join(work, 'etc-nix/nix.conf'), NIX_CONF);
-    writeFileSync(join(work, 'etc-nix/registry.json'), JSON.stringify(registry, null, 2) + '\n');
-    writeFileSync(join(work, 'onix-nix.sh'), PROFILE_HOOK);
+    writeFileSync(join(work, 'etc-nix/nix.conf'), SEAM_NIX_CONF + OFFLINE_CONF);
+    writeFileSync(join(work, 'etc-nix/registry.json'), `${JSON.stringify(registry, null, 2)}\n`);
 
     const plane: NixPlane = {
       planeId,
       nixDir: join(outDir, 'nix'),
       defaultsEtcNix: join(outDir, 'etc-nix'),
-      profileHook: join(outDir, 'onix-nix.sh'),
       paths: { nix: nix.path, glibc: b.glibc.path, busybox: busybox.path, flake: flake.path, seed: seed.path, profile },
       sizeBytes: duBytes(nixRoot),
       cached: false,
     };
-    writeFileSync(join(work, 'plane.json'), JSON.stringify(plane, null, 2) + '\n');
+    writeFileSync(join(work, 'plane.json'), `${JSON.stringify(plane, null, 2)}\n`);
     // Another process may have finished the same plane meanwhile (the cache is shared):
     // theirs stays (someone may be reading it), ours goes.
     if (existsSync(manifestFile)) {

@@ -31,7 +31,7 @@ export function nixBase32(bytes: Uint8Array): string {
 /** XOR-folds a hash to `size` bytes (Nix's compressHash). */
 export function compressHash(hash: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(size);
-  hash.forEach((b, i) => (out[i % size] ^= b));
+  for (const [i, b] of hash.entries()) out[i % size] ^= b;
   return out;
 }
 

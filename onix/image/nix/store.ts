@@ -75,7 +75,7 @@ export class StoreBuilder {
 
   /** Host location of a store path inside this tree. */
   real(storePath: string): string {
-    if (!storePath.startsWith(STORE_DIR + '/')) throw new Error(`not a store path: ${storePath}`);
+    if (!storePath.startsWith(`${STORE_DIR}/`)) throw new Error(`not a store path: ${storePath}`);
     return join(this.storeDir, storePath.slice(STORE_DIR.length + 1));
   }
 

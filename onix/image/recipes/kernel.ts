@@ -1,10 +1,10 @@
 // The linux stone: Debian's kernel at /usr/lib/kernel/<version>/vmlinuz, the
 // initramfs we build (busybox, moss-exchange, the modules the VM needs and the
-// moss early-boot hook) at /usr/lib/kernel/<version>/initrd, and those modules
+// moss early-boot hook) at /usr/lib/kernel/<version>/10-onix.initrd, and those modules
 // under /usr/lib/modules/<version>/ for the running system.
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { cpioFromDir } from '../../machine/cpio.ts';
 import { ImageBuildError } from '../host-tools.ts';
 import type { StoneRecipe } from '../stone-cache.ts';
@@ -45,12 +45,23 @@ export function moduleOrder(modulesDir: string, wanted: string[]): string[] {
   return order;
 }
 
+/** The initramfs's name in /usr/lib/kernel/<version>/ (blsforme kernel.rs: `*.initrd`). */
+export const INITRD_NAME = '10-onix.initrd';
+
+/** Files of the initramfs: source under files/, path in the initramfs. */
+const INITRAMFS_FILES: [string, string][] = [
+  ['initramfs-init', 'init'],
+  ['onix-fstx-recover', 'lib/onix/onix-fstx-recover'],
+  ['moss-fstx.sh', 'lib/moss/moss-fstx.sh'],
+  ['initramfs-moss', 'bin/moss'],
+];
+
 export function kernelRecipe(deb: string, busyboxDeb: string, exchangeBinary: string): StoneRecipe {
   const version = /^linux-image-(.+?)_/.exec(basename(deb))?.[1];
   if (!version) throw new ImageBuildError(`not a kernel package: ${deb}`);
   return {
     meta: { name: 'linux', version, release: 1, summary: `Linux kernel ${version} (Debian) with the ONIX initramfs`, licenses: ['GPL-2.0-only'] },
-    inputs: [basename(deb), basename(busyboxDeb), hashFiles([join(FILES, 'initramfs-init'), exchangeBinary]), BOOT_MODULES.join(',')],
+    inputs: [basename(deb), basename(busyboxDeb), hashFiles([...INITRAMFS_FILES.map(([f]) => join(FILES, f)), join(FILES, 'depmod.yaml'), exchangeBinary]), BOOT_MODULES.join(',')],
     async make(usr, work) {
       const tree = await debTree([deb, busyboxDeb], join(work, 'deb'));
       const modulesDir = join(tree, 'lib/modules', version);
@@ -62,6 +73,8 @@ export function kernelRecipe(deb: string, busyboxDeb: string, exchangeBinary: st
       const sysModules = join(usr, 'lib/modules', version);
       for (const m of order) install(join(modulesDir, m), join(sysModules, m));
       writeFileSync(join(sysModules, 'modules.order'), order.join('\n') + '\n');
+      // moss runs depmod for each module tree as a system trigger.
+      install(join(FILES, 'depmod.yaml'), join(usr, 'share/moss/triggers/sys.d/depmod.yaml'));
       // The initramfs.
       const initrd = join(work, 'initrd');
       for (const d of ['bin', 'lib/modules', 'proc', 'sys', 'dev', 'sysroot']) mkdirSync(join(initrd, d), { recursive: true });
@@ -70,10 +83,11 @@ export function kernelRecipe(deb: string, busyboxDeb: string, exchangeBinary: st
       install(exchangeBinary, join(initrd, 'bin/moss-exchange'), 0o755);
       for (const m of order) copyFileSync(join(modulesDir, m), join(initrd, 'lib/modules', basename(m)));
       writeFileSync(join(initrd, 'lib/modules/load-order'), order.map((m) => basename(m)).join('\n') + '\n');
-      install(join(FILES, 'initramfs-init'), join(initrd, 'init'), 0o755);
-      mkdirSync(dirname(join(kdir, 'initrd')), { recursive: true });
-      writeFileSync(join(kdir, 'initrd'), gzipSync(cpioFromDir(initrd), { level: 9 }));
-      chmodSync(join(kdir, 'initrd'), 0o644);
+      for (const [f, dest] of INITRAMFS_FILES) install(join(FILES, f), join(initrd, dest), 0o755);
+      // blsforme takes the files ending in ".initrd" beside vmlinuz as the kernel's initrds.
+      mkdirSync(kdir, { recursive: true });
+      writeFileSync(join(kdir, INITRD_NAME), gzipSync(cpioFromDir(initrd), { level: 9 }));
+      chmodSync(join(kdir, INITRD_NAME), 0o644);
     },
   };
 }

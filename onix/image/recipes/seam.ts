@@ -1,25 +1,25 @@
 // The onix-nix-integration stone: the seam's boot script and helpers, and the
-// defaults it seeds /etc from (nix.conf and registry.json, the profile hook).
+// defaults it seeds /etc from (nix.conf from onix/planes/seam-defaults.ts, registry.json, the profile hook).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoneRecipe } from '../stone-cache.ts';
 import { hashFiles, hashText } from '../stone-cache.ts';
 import { install } from '../tree.ts';
 import { FILES } from './base.ts';
+import { nixConfText } from '../../planes/seam-defaults.ts';
 
 const SEAM = join(FILES, 'seam');
 
 /**
  * From the Nix plane (onix/image/nix/plane.ts), when there is one: `defaultsEtcNix`, a dir of
- * /etc/nix defaults (nix.conf, registry.json), and `profileHook`, the profile hook's default;
- * they win over the seam's own, which serve an image without a Nix plane.
+ * /etc/nix defaults (nix.conf with the offline settings, registry.json); they win over the
+ * seam's own nix.conf, which serves an image without a Nix plane.
  */
-export function seamRecipe(defaultsEtcNix?: string, profileHook?: string): StoneRecipe {
+export function seamRecipe(defaultsEtcNix?: string): StoneRecipe {
   // Read now: the plane's cache may move on while the stone is built.
   const extra = new Map<string, Buffer>();
   if (defaultsEtcNix && existsSync(defaultsEtcNix)) for (const f of readdirSync(defaultsEtcNix).sort()) extra.set(f, readFileSync(join(defaultsEtcNix, f)));
-  const hook = readFileSync(profileHook && existsSync(profileHook) ? profileHook : join(SEAM, 'onix-nix.sh'));
-  const own = ['boot', 'opengl-driver', 'nix-daemon', 'nix.conf'].map((f) => join(SEAM, f));
+  const own = ['boot', 'sysusers', 'sysusers.yaml', 'opengl-driver', 'nix-daemon', 'onix-nix.sh'].map((f) => join(SEAM, f));
   return {
     meta: {
       name: 'onix-nix-integration',
@@ -29,14 +29,16 @@ export function seamRecipe(defaultsEtcNix?: string, profileHook?: string): Stone
       licenses: ['MPL-2.0'],
       dependencies: ['busybox'],
     },
-    inputs: [hashFiles(own), hashText(hook.toString('base64'), ...[...extra].map(([n, b]) => `${n}:${b.toString('base64')}`))],
+    inputs: [hashFiles(own), hashText(nixConfText(), ...[...extra].map(([n, b]) => `${n}:${b.toString('base64')}`))],
     async make(usr) {
       const libexec = join(usr, 'libexec/onix-nix-integration');
-      for (const f of ['boot', 'opengl-driver', 'nix-daemon']) install(join(SEAM, f), join(libexec, f), 0o755);
+      for (const f of ['boot', 'sysusers', 'opengl-driver', 'nix-daemon']) install(join(SEAM, f), join(libexec, f), 0o755);
+      // moss runs it as a system trigger after every transaction and activation.
+      install(join(SEAM, 'sysusers.yaml'), join(usr, 'share/moss/triggers/sys.d/onix-nix-integration.yaml'));
       const defaults = join(usr, 'share/defaults/etc');
-      mkdirSync(join(defaults, 'profile.d'), { recursive: true });
-      writeFileSync(join(defaults, 'profile.d/onix-nix.sh'), hook, { mode: 0o644 });
-      install(join(SEAM, 'nix.conf'), join(defaults, 'nix/nix.conf'));
+      install(join(SEAM, 'onix-nix.sh'), join(defaults, 'profile.d/onix-nix.sh'));
+      mkdirSync(join(defaults, 'nix'), { recursive: true });
+      writeFileSync(join(defaults, 'nix/nix.conf'), nixConfText(), { mode: 0o644 });
       for (const [name, content] of extra) writeFileSync(join(defaults, 'nix', name), content, { mode: 0o644 });
     },
   };

@@ -1,14 +1,9 @@
-# onix-nix-integration profile hook: Nix profiles on PATH in login shells.
+# onix-nix-integration profile hook: the Nix profiles on PATH in login shells.
 # Shipped as /usr/share/defaults/etc/profile.d/onix-nix.sh; /etc/profile.d/onix-nix.sh overrides.
-if [ "$(id -u)" != 0 ]; then
-  export NIX_REMOTE=daemon
+if [ -d /nix/var/nix/profiles/default/bin ]; then
+  NIX_PROFILES="/nix/var/nix/profiles/default $HOME/.nix-profile"
+  export NIX_PROFILES
+  if [ "$(id -u)" != 0 ]; then NIX_REMOTE=daemon; export NIX_REMOTE; fi
+  case ":$PATH:" in *":$HOME/.nix-profile/bin:"*) ;; *) PATH="$HOME/.nix-profile/bin:/nix/var/nix/profiles/default/bin:$PATH" ;; esac
+  export PATH
 fi
-export NIX_PROFILES="/nix/var/nix/profiles/default $HOME/.nix-profile"
-for p in /nix/var/nix/profiles/default $HOME/.nix-profile; do
-  case ":$PATH:" in
-    *":$p/bin:"*) ;;
-    *) PATH="$p/bin:$PATH" ;;
-  esac
-done
-export PATH
-unset p

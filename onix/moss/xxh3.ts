@@ -1,0 +1,48 @@
+// moss's content hash: XXH3-128 of a file's bytes (stone's StoneDigestWriterHasher,
+// `digest128()`). The layout database stores it as a decimal u128
+// (os-tools moss/src/db/layout/types.rs `hash.to_string()`); asset files are named by
+// it in lowercase hex without zero padding beyond two digits (`format!("{:02x}", ...)`,
+// moss/src/client/cache.rs). hash-wasm's XXH3-128 runs in Node on the host and in the
+// guest; it is created once here (its WASM loads asynchronously), then used synchronously.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { createXXHash128 } from 'hash-wasm';
+
+const hasher = await createXXHash128();
+
+/** XXH3-128 (seed 0) of bytes, as the decimal u128 moss writes to db/layout. */
+export function xxh3Bytes(bytes: Uint8Array): string {
+  return BigInt(`0x${hasher.init().update(bytes).digest('hex')}`).toString(10);
+}
+
+/** XXH3-128 of a file's contents, as a decimal u128 (read in 1 MiB chunks). */
+export function xxh3File(file: string): string {
+  const h = hasher.init();
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return BigInt(`0x${h.digest('hex')}`).toString(10);
+}
+
+/** The asset file name of a decimal hash: `format!("{:02x}", u128)`. */
+export function assetName(decimal: string): string {
+  if (!/^\d+$/.test(decimal)) throw new Error(`not a decimal u128 hash: ${decimal}`);
+  return BigInt(decimal).toString(16).padStart(2, '0');
+}
+
+/**
+ * Where an asset lives under a store directory (moss: /.moss/assets/v2):
+ * `aa/bb/cc/<hex>` when the hex name has at least 10 characters, else `<hex>`
+ * (moss/src/client/cache.rs `asset_path`).
+ */
+export function assetRelPath(decimal: string): string {
+  const hex = assetName(decimal);
+  return hex.length >= 10 ? `${hex.slice(0, 2)}/${hex.slice(2, 4)}/${hex.slice(4, 6)}/${hex}` : hex;
+}
