@@ -3,6 +3,7 @@
 // snapshot restore. Targets from the issue: restore < 1 s, round trip < 20 ms on the
 // sandbox and < 50 ms under TCG. `local` is the floor (no kernel, no reboot).
 //   npm run bench:machine [-- --targets local,sandbox,vm] [--rounds N]
+import { testImage } from '../onix/image/provider.ts';
 import { parseArgs } from 'node:util';
 import type { Machine } from '../onix/machine/machine.ts';
 import { createMachine } from '../onix/machine/targets.ts';
@@ -34,7 +35,7 @@ function pct(xs: number[], p: number): number {
 }
 
 async function bench(target: string): Promise<Row> {
-  const m: Machine = createMachine(target, { vm: { accel: 'tcg' } });
+  const m: Machine = createMachine(target, { image: testImage, vm: { accel: 'tcg' } });
   try {
     const boot = await time(() => m.boot());
     let s = await m.session();

@@ -6,7 +6,7 @@
 
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { sweepLeftovers } from '../../onix/machine/leftovers.ts';
+import { sweepLeftovers } from '../../onix/leftovers.ts';
 import { startDevServer } from '../site/dev-server.ts';
 import { showProblems } from '../site/vite-plugin.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';

@@ -7,10 +7,11 @@ import pc from 'picocolors';
 import { defaultTarget } from '../../onix/machine/default-target.ts';
 import type { ReportFormat } from '../spec/report.ts';
 
-const HELP = `Usage: npm run spec -- [FILE|GLOB...] [options]
+const HELP = `Usage: npm run spec -- [FILE|DIR|GLOB...] [options]
 
 Runs the console transcripts, procedures and contract tables in the Markdown
-pages (default: content/**/*.md) against a machine, and writes a report.
+pages (default: content/**/*.md; a directory means every *.md under it; paths
+are relative to where you are) against a machine, and writes a report.
 
 Options:
   --target NAME      machine to run on: local, sandbox, vm, ssh://user@host[:port]
@@ -25,7 +26,7 @@ Options:
   --fail-fast        start no new case after the first failure
   --report FORMAT    also write junit (junit.xml) or tap (report.tap); repeatable or comma-separated
                      (report.json is always written)
-  --out DIR          report directory (default: .spec)
+  --out DIR          report directory, checked before anything runs (default: .spec in the package root)
   --color / --no-color   force colour on or off (default: on for a terminal, off with NO_COLOR)
   -h, --help         this help
 
@@ -33,9 +34,9 @@ Exit status:
   0  every block passed (or was skipped)
   1  some block ran and its output did not match
   2  the spec has errors (file:line), or something could not run
-     (machine error, timeout, unknown target, bad arguments)
+     (machine error, timeout, unknown target, bad arguments, nothing to run)
 
-The last line of output is "N passed, N failed" (", N skipped" when some were).
+The last line of output is "N passed, N failed, N errors" (", N skipped" when some were).
 The format is described in generator/spec/README.md.`;
 
 function fail(message: string): never {
@@ -95,11 +96,13 @@ async function main(): Promise<number> {
   // Loaded only now, so that --help and argument errors answer at once.
   const { runSpec, SpecRunError } = await import('../spec/run.ts');
   const progress = slowProgress((line) => process.stderr.write(`spec: ${line}\n`));
-  const swept = await (await import('../../onix/machine/leftovers.ts')).sweepLeftovers();
+  const swept = await (await import('../../onix/leftovers.ts')).sweepLeftovers();
   if (swept) process.stderr.write(`spec: ${swept}\n`);
   try {
     const result = await runSpec({
       signal: abort.signal,
+      // `npm run spec` runs in the package root; paths on its command line are where the user typed them.
+      argsCwd: process.env.npm_lifecycle_event === 'spec' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd(),
       files: args.positionals,
       target: v.target ?? defaultTarget(),
       filter: v.filter,

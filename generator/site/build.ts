@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { h } from 'hastscript';
-import { claimDir, isSiteStaging, releaseDir, sweepOrphans } from '../../onix/machine/owned-dirs.ts';
+import { claimDir, isSiteStaging, releaseDir, sweepOrphans } from '../../onix/owned-dirs.ts';
 import type { SpecReport } from '../spec/report-types.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
 import type { PageFacts, PageProblem } from './analyze.ts';

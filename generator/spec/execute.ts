@@ -107,6 +107,11 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
           continue;
         }
         const result = await runOne(block, cmd.command, cmd.reboot ? 'reboot' : cmd.crash ? 'crash' : null, machine, sessions, validator);
+        if (result.kind === 'unbound') {
+          // The line that binds it failed (that is the one failure) or its block was skipped: not a reason to stop.
+          outcomes.push({ ...notRun(cmd, `not run: capture {{${result.name}}} is not bound (the line that binds it did not match, or its block was skipped)`), unbound: result.name });
+          continue;
+        }
         if (result.kind === 'error') {
           outcomes.push({ ...notRun(cmd, result.message), status: 'error' });
           stopped = `not run: ${result.message}`;
@@ -151,7 +156,7 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
   return outcome;
 }
 
-type RunOne = { kind: 'ran'; obs: CommandObservation } | { kind: 'error'; message: string };
+type RunOne = { kind: 'ran'; obs: CommandObservation } | { kind: 'unbound'; name: string } | { kind: 'error'; message: string };
 
 async function runOne(block: TranscriptBlock, written: string, restart: 'reboot' | 'crash' | null, machine: Machine, sessions: Sessions, validator: CaseValidator): Promise<RunOne> {
   try {
@@ -163,10 +168,14 @@ async function runOne(block: TranscriptBlock, written: string, restart: 'reboot'
       return { kind: 'ran', obs: { command: restart, stdout: '', stderr: '', status: 0, timedOut: false, durationMs: performance.now() - t0, reboot: true } };
     }
     const { text, unbound } = substituteCaptures(written, validator.captures);
-    if (unbound.length) return { kind: 'error', message: `capture {{${unbound[0]}}} is not bound when the command runs (was its block skipped?)` };
+    if (unbound.length) return { kind: 'unbound', name: unbound[0] };
     const session = await sessions.get(block.options.user);
-    const r = await session.run(text, { timeoutMs: Math.round(block.options.timeoutSec * 1000) });
-    return { kind: 'ran', obs: { command: text, stdout: r.stdout, stderr: r.stderr, status: r.status, timedOut: r.timedOut, durationMs: r.durationMs } };
+    // Merged (the default): one pipe for both streams, so the lines come in the order they were written.
+    const r = await session.run(text, { timeoutMs: Math.round(block.options.timeoutSec * 1000), mergeStderr: !block.options.stderrSeparate });
+    const obs: CommandObservation = { command: text, stdout: r.stdout, stderr: r.stderr, status: r.status, timedOut: r.timedOut, durationMs: r.durationMs };
+    if (!block.options.stderrSeparate) obs.merged = true;
+    if (r.bytes) obs.bytes = r.bytes;
+    return { kind: 'ran', obs };
   } catch (error) {
     return { kind: 'error', message: (error as Error).message.split('\n')[0] };
   }

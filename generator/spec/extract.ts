@@ -25,6 +25,11 @@ const ANY_SPEC_MARKER = /^<!--\s*spec:/;
 export const CONTRACT_COLUMNS = ['Surface', 'Owner', 'Reason'] as const;
 const FENCE = /^((?:[ \t]*>)*[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?)(`{3,}|~{3,})/;
 
+/** A source's lines as CommonMark counts them: LF, CRLF and a bare CR each end a line. */
+export function sourceLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}
+
 /** Walk nodes in document order with their parent and index. */
 function walk(node: Root | RootContent, visit: (node: RootContent, parent: Parent, index: number) => void): void {
   if (!('children' in node)) return;
@@ -48,7 +53,7 @@ function isClosed(code: Code, lines: string[]): boolean {
 
 export function extractPage(page: ParsedPage): ExtractedPage {
   const { file } = page;
-  const lines = page.source.split('\n');
+  const lines = sourceLines(page.source);
   const errors: SpecError[] = [];
   const brokenCases = new Set<string>();
   const cases: SpecCase[] = [];
@@ -87,7 +92,7 @@ export function extractPage(page: ParsedPage): ExtractedPage {
       if (!transcript.ok) return fail(c, transcript.line, transcript.message);
       const first = transcript.commands[0];
       const src = lines[first.line - 1] ?? '';
-      const valueLine = code.value.split('\n')[first.line - line - 1] ?? '';
+      const valueLine = sourceLines(code.value)[first.line - line - 1] ?? '';
       const prefix = src.endsWith(valueLine) ? src.slice(0, src.length - valueLine.length) : '';
       const block: TranscriptBlock = { kind: 'transcript', id, file, line, options: parsed.options, commands: transcript.commands, prefix };
       c.blocks.push(block);

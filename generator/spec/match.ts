@@ -74,7 +74,7 @@ export function compileLine(text: string, captures: ReadonlyMap<string, string>)
       if (value === undefined) throw new Error(`capture {{${name}}} is used in a regex line before it is bound`);
       return escapeRegex(value);
     });
-    return { re: new RegExp(`^(?:${body})$`), binds: [] };
+    return { re: new RegExp(`^(?:${body})$`, 'u'), binds: [] };
   }
   const binds: string[] = [];
   let source = '';
@@ -96,7 +96,7 @@ export function compileLine(text: string, captures: ReadonlyMap<string, string>)
     }
   }
   source += escapeRegex(text.slice(at));
-  return { re: new RegExp(`^${source}$`), binds };
+  return { re: new RegExp(`^${source}$`, 'u'), binds };
 }
 
 /** Check an expected line's syntax without captures (for extraction); returns an error message or null. */
@@ -111,7 +111,19 @@ export function lineSyntaxError(text: string): string | null {
   }
 }
 
-/** Escape an observed line so that, written as expected output, it matches exactly itself. */
+/** Characters a page cannot hold as they are: C0 controls but tab, and DEL (CR is a line break, NUL becomes U+FFFD). */
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/gu;
+/** A line a fenced block would read as its closing fence (or a fence at all), up to its indentation. */
+const FENCE_LIKE = /^[ \t]*(?:`{3,}|~{3,})/;
+
+/**
+ * Escape an observed line so that, written as expected output, it reads back as one output line
+ * that matches exactly itself. Lines that would read as something else are written as a ` (re)` line:
+ * a matcher (`...`, ` (re)`, `{{`, `[..]`), an exit status `[N]`, a command or continuation
+ * (`$ `, `> `), `--- stderr`, a fence (```` ``` ````, `~~~`), a leading tab, and control
+ * characters (written as `\xHH`). In the ` (re)` form the first character of a leading `>`,
+ * backtick or tilde is written as a class (`[>]`), so the line never starts with it.
+ */
 export function escapeObserved(line: string): string {
   const special =
     line === ELIDE ||
@@ -119,15 +131,25 @@ export function escapeObserved(line: string): string {
     line.includes('{{') ||
     line.includes('[..]') ||
     /^\[\d{1,3}\]$/.test(line) ||
-    line === '$' || line.startsWith('$ ') ||
-    line === '>' || line.startsWith('> ') ||
-    line === '--- stderr';
-  return special ? escapeRegex(line) + REGEX_SUFFIX : line;
+    line === '$' || line.startsWith('$ ') || line.startsWith('$\t') ||
+    line.startsWith('>') ||
+    line === '--- stderr' ||
+    FENCE_LIKE.test(line) ||
+    line.startsWith('\t') ||
+    line.search(CONTROL) >= 0;
+  if (!special) return line;
+  const escaped = escapeRegex(line)
+    .replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(/^[ ]*\t/, (lead) => lead.replace(/\t/g, '\\t'))
+    .replace(/^([ ]*)([>`~])/, '$1[$2]');
+  return escaped + REGEX_SUFFIX;
 }
 
 export type AlignOp =
   | { op: 'match'; p: number; o: number }
   | { op: 'elide'; p: number; o: number[] }
+  /** The expected line's place is taken by this observed line: the diff shows both, `--update` writes the observed one there. */
+  | { op: 'replace'; p: number; o: number }
   | { op: 'missing'; p: number }
   | { op: 'extra'; o: number };
 
@@ -139,7 +161,7 @@ export interface MatchResult {
   used: Record<string, string>;
   /**
    * The observed lines rewritten in the expected notation: an expected line wherever it still
-   * matches (keeping its wildcards), `...` where it swallowed lines, the escaped observed line elsewhere.
+   * matches (keeping its wildcards), every `...` line, the escaped observed line elsewhere.
    * Equal to the expected lines exactly when ok. Diffing expected against this shows only real differences;
    * `--update` writes it.
    */
@@ -150,6 +172,20 @@ export interface MatchResult {
 /** Largest alignment table before falling back to a plain line-by-line comparison. */
 const MAX_CELLS = 4_000_000;
 
+// Prices of the alignment. The first goal is to keep as many literal expected lines as
+// possible, the second to keep as many matcher lines (`[..]`, ` (re)`, `{{name}}`) as possible:
+// each unmatched literal line costs more than all unmatched matcher lines together, and each
+// unmatched matcher line more than any sum of the tie-breakers below. So a literal line whose
+// text is still in the output is never given up for a matcher or a cheaper shape. Among
+// alignments that keep the same lines:
+//   - replacing an expected line by an observed one is cheaper than dropping it and showing
+//     the observed line as new, or than letting a `...` swallow the observed line and
+//     dropping the expected one (so the diff shows both sides and `--update` replaces the
+//     text in place instead of deleting the assertion);
+//   - a literal match is preferred to a matcher match (so `[..]` never takes a line a literal
+//     expected line could keep).
+const PRICE = { matcherMatch: 1, replace: 2, extra: 3, missing: 4 } as const;
+
 /** Match observed lines against expected lines, given the captures bound so far in the case. */
 export function matchLines(expected: readonly string[], observed: readonly string[], captures: ReadonlyMap<string, string>): MatchResult {
   const m = expected.length;
@@ -159,12 +195,13 @@ export function matchLines(expected: readonly string[], observed: readonly strin
     return { ok: true, bound: new Map(), used: {}, normalized: [...expected], ops: expected.map((_, i) => ({ op: 'match', p: i, o: i })) };
   }
   const compiled: (Compiled | null)[] = expected.map((t) => (isElide(t) ? null : compileLine(t, captures)));
+  const literal = expected.map((t) => !isElide(t) && !isRegexLine(t) && !t.includes('[..]') && !t.includes('{{'));
   const memo = new Map<number, boolean>();
   const lineMatches = (p: number, o: number): boolean => {
     const key = p * (n + 1) + o;
     let v = memo.get(key);
     if (v === undefined) {
-      v = compiled[p]!.re.test(observed[o]);
+      v = literal[p] ? expected[p] === observed[o] : compiled[p]!.re.test(observed[o]);
       memo.set(key, v);
     }
     return v;
@@ -172,19 +209,23 @@ export function matchLines(expected: readonly string[], observed: readonly strin
 
   let ops: AlignOp[];
   if ((m + 1) * (n + 1) > MAX_CELLS) {
+    // Too big to align: pair the lines in order (`...` swallows nothing), the rest is missing or extra.
     ops = [];
-    for (let i = 0; i < Math.max(m, n); i++) {
-      if (i < m && i < n && compiled[i] && lineMatches(i, i)) ops.push({ op: 'match', p: i, o: i });
-      else {
-        if (i < m) ops.push({ op: 'missing', p: i });
-        if (i < n) ops.push({ op: 'extra', o: i });
-      }
+    let j = 0;
+    for (let i = 0; i < m; i++) {
+      if (compiled[i] === null) ops.push({ op: 'elide', p: i, o: [] });
+      else if (j < n) ops.push(lineMatches(i, j) ? { op: 'match', p: i, o: j++ } : { op: 'replace', p: i, o: j++ });
+      else ops.push({ op: 'missing', p: i });
     }
+    while (j < n) ops.push({ op: 'extra', o: j++ });
   } else {
-    // cost[i][j]: fewest unmatched lines aligning expected[i..] with observed[j..].
+    // cost[i][j]: cheapest alignment of expected[i..] with observed[j..] (prices above).
+    const unmatchedMatcher = (m + n + 1) * PRICE.missing + 1;
+    const unmatchedLiteral = unmatchedMatcher * (m + 1);
+    const unmatched = (i: number) => (literal[i] ? unmatchedLiteral : unmatchedMatcher);
     const W = n + 1;
-    const cost = new Uint32Array((m + 1) * W);
-    for (let j = 0; j <= n; j++) cost[m * W + j] = n - j;
+    const cost = new Float64Array((m + 1) * W);
+    for (let j = 0; j <= n; j++) cost[m * W + j] = (n - j) * PRICE.extra;
     for (let i = m - 1; i >= 0; i--) {
       for (let j = n; j >= 0; j--) {
         let best: number;
@@ -192,10 +233,11 @@ export function matchLines(expected: readonly string[], observed: readonly strin
           best = cost[(i + 1) * W + j];
           if (j < n) best = Math.min(best, cost[i * W + j + 1]);
         } else {
-          best = 1 + cost[(i + 1) * W + j];
+          best = unmatched(i) + PRICE.missing + cost[(i + 1) * W + j];
           if (j < n) {
-            best = Math.min(best, 1 + cost[i * W + j + 1]);
-            if (cost[(i + 1) * W + j + 1] < best && lineMatches(i, j)) best = cost[(i + 1) * W + j + 1];
+            best = Math.min(best, PRICE.extra + cost[i * W + j + 1], unmatched(i) + PRICE.replace + cost[(i + 1) * W + j + 1]);
+            const hit = (literal[i] ? 0 : PRICE.matcherMatch) + cost[(i + 1) * W + j + 1];
+            if (hit < best && lineMatches(i, j)) best = hit;
           }
         }
         cost[i * W + j] = best;
@@ -211,12 +253,14 @@ export function matchLines(expected: readonly string[], observed: readonly strin
       } else if (compiled[i] === null) {
         const swallowed: number[] = [];
         // Swallow observed lines until moving past the `...` is optimal (fewest lines swallowed).
-        while (j < n && cost[(i + 1) * W + j] !== here) swallowed.push(j++);
+        while (j < n && cost[(i + 1) * W + j] !== cost[i * W + j]) swallowed.push(j++);
         ops.push({ op: 'elide', p: i, o: swallowed });
         i++;
-      } else if (j < n && cost[(i + 1) * W + j + 1] === here && lineMatches(i, j)) {
+      } else if (j < n && (literal[i] ? 0 : PRICE.matcherMatch) + cost[(i + 1) * W + j + 1] === here && lineMatches(i, j)) {
         ops.push({ op: 'match', p: i++, o: j++ });
-      } else if (j < n && 1 + cost[i * W + j + 1] === here) {
+      } else if (j < n && unmatched(i) + PRICE.replace + cost[(i + 1) * W + j + 1] === here) {
+        ops.push({ op: 'replace', p: i++, o: j++ });
+      } else if (j < n && PRICE.extra + cost[i * W + j + 1] === here) {
         ops.push({ op: 'extra', o: j++ });
       } else {
         ops.push({ op: 'missing', p: i++ });
@@ -237,7 +281,7 @@ export function matchLines(expected: readonly string[], observed: readonly strin
     const again = compileLine(expected[op.p], all);
     const mm = again.re.exec(observed[op.o]);
     if (!mm) {
-      checked.push({ op: 'missing', p: op.p }, { op: 'extra', o: op.o });
+      checked.push({ op: 'replace', p: op.p, o: op.o });
       continue;
     }
     again.binds.forEach((name, k) => {
@@ -249,11 +293,17 @@ export function matchLines(expected: readonly string[], observed: readonly strin
   }
   for (const text of expected) for (const name of captureNames(text)) if (all.has(name)) used[name] = all.get(name)!;
 
+  // A matcher line that lost its place (the output moved) is written where its line went, so a
+  // line that only moved keeps its `[..]` or ` (re)` instead of turning into literal text.
+  const spare = checked.flatMap((op) => (op.op === 'missing' && !literal[op.p] && compiled[op.p] && compiled[op.p]!.binds.length === 0 && !captureNames(expected[op.p]).length ? [op.p] : []));
   const normalized: string[] = [];
   for (const op of checked) {
     if (op.op === 'match') normalized.push(expected[op.p]);
     else if (op.op === 'elide') normalized.push(expected[op.p]);
-    else if (op.op === 'extra') normalized.push(escapeObserved(observed[op.o]));
+    else if (op.op === 'extra' || op.op === 'replace') {
+      const moved = spare.findIndex((p) => compiled[p]!.re.test(observed[op.o]));
+      normalized.push(moved >= 0 ? expected[spare.splice(moved, 1)[0]] : escapeObserved(observed[op.o]));
+    }
   }
   const ok = checked.every((op) => op.op === 'match' || op.op === 'elide');
   return { ok, bound, used, normalized, ops: checked };

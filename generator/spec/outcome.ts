@@ -17,6 +17,10 @@ export interface CommandObservation {
   durationMs: number;
   /** The command ran as `reboot` (intercepted: the machine rebooted). */
   reboot?: boolean;
+  /** stderr went into stdout (the default, merged mode): `stdout` holds both in time order, `stderr` is "". */
+  merged?: boolean;
+  /** The exact bytes when the machine reported them (output that is not UTF-8 is kept here). */
+  bytes?: { stdout: Buffer; stderr: Buffer };
 }
 
 export type CommandStatus = 'passed' | 'failed' | 'error' | 'not-run';
@@ -36,6 +40,8 @@ export interface CommandOutcome {
   captures: Record<string, string>;
   /** Why it errored or was not run. */
   message?: string;
+  /** Not run (or not checked) because this capture was not bound: the line that binds it did not match. */
+  unbound?: string;
   /** A passed command's output as readers see it (spans.ts); absent otherwise. */
   shown?: ShownLine[];
 }

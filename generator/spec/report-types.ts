@@ -3,6 +3,7 @@
 // Written by the runner to DEFAULT_REPORT_DIR/report.json unless --out is given.
 
 import type { MachineIdentity } from '../../onix/machine/machine.ts';
+import type { Totals } from './counts.ts';
 import type { ShownLine } from './spans.ts';
 
 /** Where `npm run spec` writes its reports by default (ignored by git). */
@@ -12,6 +13,28 @@ export const REPORT_VERSION = 1;
 
 export type BlockStatus = 'passed' | 'failed' | 'skipped' | 'error';
 
+/**
+ * One command's observed output. `stdout`/`stderr` are the output as UTF-8 text (JSON escapes
+ * NUL and control characters, so they survive as they are). Output that is not valid UTF-8 is
+ * also kept exactly: then `stdoutBase64`/`stderrBase64` hold the bytes, and the text fields show
+ * each invalid byte as U+FFFD.
+ */
+export interface CommandReport {
+  line: number;
+  command: string;
+  stdout: string;
+  stderr: string;
+  /** The exact bytes of stdout, base64, present only when they are not valid UTF-8. */
+  stdoutBase64?: string;
+  stderrBase64?: string;
+  /** stderr went into stdout in time order (the default output rule); `stderr` is then "". */
+  merged?: true;
+  status: number;
+  durationMs: number;
+  /** Passed commands: the output per expected line with the characters matchers covered (spans.ts). */
+  shown?: ShownLine[];
+}
+
 /** One executable block (a console transcript or a contract row). */
 export interface BlockReport {
   /** Stable id: `<file>:<line>` of the block's opening fence (or table row). */
@@ -20,12 +43,8 @@ export interface BlockReport {
   line: number;
   kind: 'transcript' | 'contract-row';
   status: BlockStatus;
-  /** Observed output per command, in order, as the runner saw it. */
-  commands: Array<{
-    line: number; command: string; stdout: string; stderr: string; status: number; durationMs: number;
-    /** Passed commands: the output per expected line with the characters matchers covered (spans.ts). */
-    shown?: ShownLine[];
-  }>;
+  /** Observed output per command, in order, as the runner saw it (see CommandReport). */
+  commands: CommandReport[];
   /** Captured `{{name}}` values, observed. */
   captures: Record<string, string>;
   /** Unified diff (no colour) for a failure; "" otherwise. */
@@ -51,6 +70,8 @@ export interface CaseReport {
   blocks: BlockReport[];
   /** The machine this case ran on, when known (fstx can change from case to case). Added by H-spec. */
   machine?: MachineIdentity;
+  /** The case holds a spec error: its blocks did not run and are not counted (the spec error is). */
+  specError?: true;
 }
 
 export interface PageReport {
@@ -73,7 +94,8 @@ export interface SpecReport {
   filter?: string;
   pages: PageReport[];
   cases: CaseReport[];
-  totals: { passed: number; failed: number; skipped: number; errors: number };
+  /** Counted by countReport (counts.ts): what the terminal's last line says. */
+  totals: Totals;
   /** Mistakes in the spec itself (`file:line: message`); a report with any is not green. Added by H-spec. */
   specErrors?: Array<{ file: string; line: number; message: string }>;
 }

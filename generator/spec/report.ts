@@ -4,6 +4,7 @@
 
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { countReport } from './counts.ts';
 import { renderJUnit } from './render/junit.ts';
 import { renderTap } from './render/tap.ts';
 import { DEFAULT_REPORT_DIR, type BlockReport, REPORT_FILE, REPORT_VERSION, type SpecReport } from './report-types.ts';
@@ -76,18 +77,6 @@ export function reportFreshness(report: SpecReport, pages: ReadonlyArray<{ file:
   return { fresh, green, ok: fresh && green, stale, extra, failing, skipped, reasons };
 }
 
-/** Recount totals from the blocks. */
-function totals(report: Pick<SpecReport, 'cases'>): SpecReport['totals'] {
-  const t = { passed: 0, failed: 0, skipped: 0, errors: 0 };
-  for (const b of report.cases.flatMap((c) => c.blocks)) {
-    if (b.status === 'passed') t.passed++;
-    else if (b.status === 'failed') t.failed++;
-    else if (b.status === 'skipped') t.skipped++;
-    else t.errors++;
-  }
-  return t;
-}
-
 /**
  * Merge the reports of CI shards (`--shard I/N`, every I from 1 to N, same pages) into one
  * whole-run report. Throws when shards are missing or repeated, or the reports disagree on a page.
@@ -130,14 +119,13 @@ export function mergeReports(reports: SpecReport[]): SpecReport {
     shard: null,
     pages: [...pages].map(([file, contentHash]) => ({ file, contentHash })).sort((a, b) => (a.file < b.file ? -1 : 1)),
     cases,
-    totals: { passed: 0, failed: 0, skipped: 0, errors: 0 },
+    totals: countReport({ cases, specErrors }),
     specErrors,
   };
   const filters = new Set(reports.map((r) => r.filter ?? null));
   if (filters.size !== 1) throw new Error('mergeReports: shards were run with different --filter');
   const filter = [...filters][0];
   if (filter) merged.filter = filter;
-  merged.totals = totals(merged);
   return merged;
 }
 

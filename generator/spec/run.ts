@@ -6,19 +6,21 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { Machine, MachineIdentity } from '../../onix/machine/machine.ts';
+import { testImage } from '../../onix/image/provider.ts';
 import { createMachine } from '../../onix/machine/targets.ts';
-import { type ParsedPage, parsePage } from '../markdown/parse.ts';
+import { ContentError, type ParsedPage, parsePage } from '../markdown/parse.ts';
 import { executeCase, uniformOutcome } from './execute.ts';
 import { extractPage } from './extract.ts';
 import type { CaseOutcome } from './outcome.ts';
 import { buildReport } from './render/json.ts';
-import { countBlocks, renderCase, renderSpecErrors, summaryLine } from './render/terminal.ts';
+import { summaryLine } from './counts.ts';
+import { renderCase, renderSpecErrors } from './render/terminal.ts';
 import { type ReportFormat, writeReport } from './report.ts';
 import { DEFAULT_REPORT_DIR, type SpecReport } from './report-types.ts';
 import { type SpecCase, SpecError } from './types.ts';
@@ -31,12 +33,14 @@ export const DEFAULT_TARGET = 'local';
 export type MachineFactory = (target: string) => Machine | Promise<Machine>;
 
 export interface RunSpecOptions {
-  /** Markdown files or globs, relative to `cwd` (default: `content/**\/*.md`). */
+  /** Markdown files, directories (every `*.md` under them) or globs, relative to `argsCwd` (default: `content/**\/*.md` under `cwd`). */
   files?: string[];
   /** Pages already parsed (e.g. by the site build); when given, `files` is not read. */
   pages?: ParsedPage[];
-  /** Directory files, report dir and git are resolved against (default: process.cwd()). */
+  /** Directory the report dir and git are resolved against, and page names are relative to (default: process.cwd()). */
   cwd?: string;
+  /** Directory `files` and `outDir` are resolved against: where the user typed them (default: `cwd`). */
+  argsCwd?: string;
   /** Machine target name (default: "local"). */
   target?: string;
   /** Makes machines (default: `createMachine` from onix/machine/targets.ts). */
@@ -88,25 +92,67 @@ export function shardOf(caseId: string, count: number): number {
   return (h.readUInt32BE(0) % count) + 1;
 }
 
-async function loadPages(files: string[], cwd: string): Promise<ParsedPage[]> {
+/**
+ * The pages named by `files`: files, directories (every `*.md` under them) and globs, resolved
+ * against `argsCwd`, each page once however it was named. A page's name (its `file`) is relative
+ * to `cwd` when it is under it, else absolute. `named` are the pages named one by one.
+ */
+async function loadPages(files: string[], cwd: string, argsCwd: string): Promise<{ pages: ParsedPage[]; named: Set<string> }> {
   const found = new Set<string>();
+  const named = new Set<string>();
+  const nameOf = (abs: string) => {
+    const rel = relative(cwd, abs);
+    return (rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs).split('\\').join('/');
+  };
   for (const f of files) {
     if (isDynamicPattern(f)) {
-      for (const p of await glob(f, { cwd, onlyFiles: true })) found.add(p);
+      for (const p of await glob(f, { cwd: argsCwd, onlyFiles: true, absolute: true })) found.add(nameOf(p));
+      continue;
+    }
+    const abs = resolve(argsCwd, f);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch {
+      throw new SpecRunError(`${f}: no such file or directory`);
+    }
+    if (st.isDirectory()) {
+      const under = await glob('**/*.md', { cwd: abs, onlyFiles: true, absolute: true, ignore: ['**/node_modules/**'] });
+      if (under.length === 0) throw new SpecRunError(`${f}: a directory with no Markdown files`);
+      for (const p of under) found.add(nameOf(p));
     } else {
-      const abs = resolve(cwd, f);
-      if (!existsSync(abs)) throw new SpecRunError(`${f}: no such file`);
-      const rel = relative(cwd, abs);
-      found.add(isAbsolute(f) && !rel.startsWith('..') ? rel : f);
+      found.add(nameOf(abs));
+      named.add(nameOf(abs));
     }
   }
-  const list = [...found].map((f) => f.split('\\').join('/')).sort();
-  return Promise.all(
+  const list = [...found].sort();
+  const pages = await Promise.all(
     list.map(async (file) => {
-      const page = await parsePage(resolve(cwd, file));
-      return { ...page, file };
+      try {
+        const page = await parsePage(resolve(cwd, file));
+        return { ...page, file };
+      } catch (error) {
+        if (error instanceof ContentError) throw new SpecRunError(`${file}${error.message.slice(error.file.length)}`);
+        throw new SpecRunError(`${file}: cannot read: ${(error as Error).message.split('\n')[0]}`);
+      }
     }),
   );
+  return { pages, named };
+}
+
+/** The report directory must be one (or creatable): checked before anything runs. */
+async function prepareOutDir(outDir: string, asGiven: string): Promise<void> {
+  try {
+    if (statSync(outDir).isDirectory()) return;
+    throw new SpecRunError(`--out ${asGiven}: exists and is not a directory`);
+  } catch (error) {
+    if (error instanceof SpecRunError) throw error;
+  }
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (error) {
+    throw new SpecRunError(`--out ${asGiven}: cannot create it: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 function gitCommit(cwd: string): string | null {
@@ -164,12 +210,19 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   const target = options.target ?? DEFAULT_TARGET;
   const write = options.write ?? (() => {});
   const color = options.color ?? false;
-  const outDir = resolve(cwd, options.outDir ?? DEFAULT_REPORT_DIR);
+  const argsCwd = options.argsCwd ?? cwd;
+  const outDir = options.outDir ? resolve(argsCwd, options.outDir) : resolve(cwd, DEFAULT_REPORT_DIR);
   const startedAt = new Date();
   if (options.shard && !(options.shard.count >= 1 && options.shard.index >= 1 && options.shard.index <= options.shard.count)) {
     throw new SpecRunError(`bad shard ${options.shard.index}/${options.shard.count} (want I/N with 1 <= I <= N)`);
   }
-  const pages = options.pages ?? (await loadPages(options.files?.length ? options.files : DEFAULT_FILES, cwd));
+  await prepareOutDir(outDir, options.outDir ?? DEFAULT_REPORT_DIR);
+  const loaded = options.pages
+    ? { pages: options.pages, named: new Set<string>() }
+    : options.files?.length
+      ? await loadPages(options.files, cwd, argsCwd)
+      : await loadPages(DEFAULT_FILES, cwd, cwd);
+  const pages = loaded.pages;
   if (options.files?.length && pages.length === 0) throw new SpecRunError(`no Markdown files match ${options.files.join(' ')}`);
 
   // Extract.
@@ -182,6 +235,12 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
     const before = cases.length;
     cases = cases.filter((c) => `${c.id} ${c.title}`.toLowerCase().includes(filter));
     if (before > 0 && cases.length === 0) throw new SpecRunError(`--filter ${options.filter} matches no case`);
+  }
+  // Say so when a page named on its own holds nothing to run; a run of files with nothing at all
+  // to run fails (pages handed over by the site build may well have no transcripts).
+  for (const p of extracted) if (loaded.named.has(p.file) && p.cases.length === 0 && p.errors.length === 0) write(`note: ${p.file} has no console transcripts or contract table`);
+  if (!options.pages && cases.length === 0 && specErrors.length === 0) {
+    throw new SpecRunError(`nothing to run: no console transcripts or contract table in ${pages.length === 1 ? pages[0].file : `${pages.length} pages`}`);
   }
   if (options.shard) cases = cases.filter((c) => shardOf(c.id, options.shard!.count) === options.shard!.index);
   // Artifacts land in the report dir as artifacts/<file name>: a name may be declared once.
@@ -203,7 +262,7 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
 
   // Execute and validate, in parallel, printing case results in document order as they complete.
   const onProgress = options.onProgress;
-  const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name, { vm: { onProgress }, sandbox: { onProgress } }));
+  const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name, { image: testImage, vm: { onProgress }, sandbox: { onProgress } }));
   let jobs = Math.max(1, Math.min(options.jobs ?? Math.min(4, availableParallelism()), cases.length || 1));
   const outcomes: (CaseOutcome | undefined)[] = new Array(cases.length);
   let next = 0;
@@ -285,7 +344,7 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   const machine: MachineIdentity = firstIdentity ?? { target, imageId: null, fstx: null, host: 'not started' };
   const report = buildReport({
     outcomes: done, pages, machine, startedAt, finishedAt: new Date(), commit: gitCommit(cwd),
-    shard: options.shard ? `${options.shard.index}/${options.shard.count}` : null, specErrors, consoleLogs,
+    shard: options.shard ? `${options.shard.index}/${options.shard.count}` : null, specErrors, consoleLogs, brokenCases: broken,
   });
   if (options.filter) report.filter = options.filter;
   const written = await writeReport(report, outDir, (options.reports ?? []).filter((f) => f !== 'json'));
@@ -296,15 +355,14 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
     updated = await writeUpdates(done, new Map(pages.map((p) => [p.file, p.contentHash])), (f) => resolve(cwd, f));
     for (const u of updated.updated) write(`updated ${u.file} (${u.commands} command${u.commands === 1 ? '' : 's'})`);
     for (const f of updated.conflicts) write(`not updated ${f}: it changed on disk during the run`);
+    for (const r of updated.refused) write(`not updated ${r.file}:${r.line}: ${r.message}`);
   }
 
-  // Summary: blocks of runnable cases, plus one failure per spec error (the blocks of a case
-  // with a spec error did not run; the error itself is what is counted).
-  const counts = countBlocks(done.filter((o) => !broken.has(o.spec.id)));
-  counts.errors += specErrors.length;
+  // Summary: the report's own count (counts.ts), so terminal, JSON, JUnit and TAP agree.
+  const counts = report.totals;
   // With --update, exit 0 when every failure was a transcript mismatch that got rewritten.
   const rewritable = (b: CaseOutcome['blocks'][number]) => b.block.kind === 'transcript' && b.commands.some((c) => c.status === 'failed') && !b.message;
-  const blessed = updated ? done.every((o) => o.blocks.every((b) => b.status !== 'failed' || rewritable(b))) && updated.conflicts.length === 0 : false;
+  const blessed = updated ? done.every((o) => o.blocks.every((b) => b.status !== 'failed' || rewritable(b))) && updated.conflicts.length === 0 && updated.refused.length === 0 : false;
   const exitCode: 0 | 1 | 2 = specErrors.length || counts.errors || interrupted ? 2 : counts.failed && !blessed ? 1 : 0;
   if (interrupted) write('interrupted: the report covers what ran');
   if (specErrors.length) write(`${specErrors.length} spec error${specErrors.length === 1 ? '' : 's'} (see above)`);

@@ -16,12 +16,22 @@ export const STDERR_MARKER = '--- stderr';
 /** `[N]`: an exit status line. */
 export const STATUS_LINE = /^\[(\d{1,3})\]$/;
 
+/** `$ ` (or `$` and a tab, or `$` alone) starts a command. */
+export function isCommandLine(raw: string): boolean {
+  return raw === '$' || raw.startsWith('$ ') || raw.startsWith('$\t');
+}
+
+/** `> ` (or `>` and a tab, or `>` alone) right after a command line continues it. */
+export function isContinuationLine(raw: string): boolean {
+  return raw === '>' || raw.startsWith('> ') || raw.startsWith('>\t');
+}
+
 export type TranscriptResult = { ok: true; commands: SpecCommand[] } | { ok: false; line: number; message: string };
 
 /** Parse a block's text; `firstLine` is the source line of its first content line. */
 export function parseTranscript(text: string, firstLine: number, options: BlockOptions): TranscriptResult {
-  const lines = text === '' ? [] : text.split('\n');
-  if (!lines.some((l) => l.startsWith('$ ') || l === '$')) {
+  const lines = text === '' ? [] : text.split(/\r\n|\r|\n/);
+  if (!lines.some(isCommandLine)) {
     return { ok: false, line: firstLine - 1, message: 'console block has no "$ " command (use another language for plain text)' };
   }
   interface Draft { line: number; parts: string[]; last: number; output: ExpectedLine[] }
@@ -30,13 +40,13 @@ export function parseTranscript(text: string, firstLine: number, options: BlockO
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i];
     const line = firstLine + i;
-    if (raw.startsWith('$ ') || raw === '$') {
+    if (isCommandLine(raw)) {
       drafts.push({ line, parts: [raw.slice(2)], last: line, output: [] });
       continuing = true;
       continue;
     }
     const current = drafts[drafts.length - 1];
-    if (continuing && current && (raw.startsWith('> ') || raw === '>')) {
+    if (continuing && current && isContinuationLine(raw)) {
       current.parts.push(raw.slice(2));
       current.last = line;
       continue;

@@ -36,7 +36,7 @@ export interface SpecCommand {
   command: string;
   /** Source line of the last `$ `/`> ` line of the command. */
   lastCommandLine: number;
-  /** Expected stdout (merged mode: stdout then stderr), in order. */
+  /** Expected stdout (merged mode: stdout and stderr in the order they were written). */
   stdout: ExpectedLine[];
   /** Expected stderr; only with `stderr=separate`, written after a `--- stderr` line. */
   stderr: ExpectedLine[];

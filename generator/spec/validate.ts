@@ -1,12 +1,10 @@
 // Validation: observed command output → outcomes. Pure: no machine, no I/O.
 //
-// Output rule. By default a command's expected output is its stdout lines
-// followed by its stderr lines (each stream normalised on its own). Machines
-// report the two streams apart, so their interleaving is not observable; the
-// rule is fixed rather than timing-dependent. Write `2>&1` in the command when
-// the interleaving matters. With `stderr=separate`, expected stdout comes
-// first and expected stderr after a `--- stderr` line; no such line means
-// "no stderr expected".
+// Output rule. By default a command's stderr goes into its stdout on the machine
+// (one pipe: the lines come in the order they were written, as on a terminal), and
+// the expected output is that. With `stderr=separate`, expected stdout comes first
+// and expected stderr after a `--- stderr` line; no such line means "no stderr
+// expected".
 //
 // Exit status. `[N]` as the last line expects status N; without it, 0. A
 // mismatch shows in the diff as a `[N]` line. A command killed at its timeout
@@ -86,8 +84,10 @@ export class CaseValidator {
         shown = shownLines(cmd.stdout.map((l) => l.text), [...stdoutLines, ...stderrLines], all.ops, this.bound);
       }
     } catch (error) {
-      // A (re) line using a capture that is not bound at run time (its binding block was skipped).
-      return { spec: cmd, status: 'error', observation: obs, expected, normalized: [], diff: '', captures, message: (error as Error).message };
+      // A (re) line using a capture that is not bound at run time: the line that binds it did not
+      // match (that failure is reported there) or its block was skipped. This one cannot be checked.
+      const name = /\{\{(\w+)\}\}/.exec((error as Error).message)?.[1] ?? '?';
+      return { spec: cmd, status: 'not-run', observation: obs, expected, normalized: [], diff: '', captures, unbound: name, message: `not checked: capture {{${name}}} is not bound (the line that binds it did not match, or its block was skipped)` };
     }
     if (!obs.timedOut && obs.status !== 0) normalized.push(`[${obs.status}]`);
     const passed = ok && !obs.timedOut && obs.status === cmd.status;
@@ -113,8 +113,10 @@ export function blockOutcome(block: TranscriptBlock, commands: CommandOutcome[],
   const captures: Record<string, string> = {};
   for (const c of commands) Object.assign(captures, c.captures);
   const statuses = commands.map((c) => c.status);
-  const status = statuses.includes('error') ? 'error' : statuses.includes('failed') ? 'failed' : statuses.every((s) => s === 'passed') ? 'passed' : 'error';
+  // Commands left out for an unbound capture count as skipped: the failure is where it was to be bound.
+  const unboundOnly = commands.every((c) => c.status === 'passed' || c.unbound);
+  const status = statuses.includes('error') ? 'error' : statuses.includes('failed') ? 'failed' : statuses.every((s) => s === 'passed') ? 'passed' : unboundOnly ? 'skipped' : 'error';
   const diff = commands.filter((c) => c.diff).map((c) => `$ ${c.spec.command.split('\n').join('\n> ')}\n${c.diff}`).join('\n');
-  const message = commands.find((c) => c.message && c.status !== 'passed')?.message;
+  const message = commands.find((c) => c.message && c.status !== 'passed' && (status === 'skipped' || !c.unbound))?.message;
   return { block, status, commands, captures, diff, message, durationMs };
 }

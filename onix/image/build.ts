@@ -15,9 +15,11 @@ import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readF
 import { join } from 'node:path';
 import { applyPlan, buildExchange, initRoot, installStones, planSync, StoneRepository, type Stone } from '../moss/index.ts';
 import { linkOrCopy } from '../moss/store.ts';
-import { fetchDebs, IMAGE_CACHE, readPackageList, REPO_ROOT, type DebPin } from './debs.ts';
+import { fetchDebs, IMAGE_CACHE, readPackageList, type DebPin } from './debs.ts';
+import { REPO_ROOT } from '../repo-root.ts';
 import { HOST_TOOLS, ImageBuildError, requireHostTools } from './host-tools.ts';
 import { buildNixPlane, type NixPlane } from './nix/plane.ts';
+import type { MachineImage } from '../machine/image.ts';
 import { busyboxRecipe, filesystemRecipe, FILES, helloRecipe, muslRecipe } from './recipes/base.ts';
 import { kernelRecipe } from './recipes/kernel.ts';
 import { dropbearRecipe } from './recipes/dropbear.ts';
@@ -25,8 +27,8 @@ import { glibcRecipe, GLIBC_PACKAGES, mesaRecipe } from './recipes/mesa.ts';
 import { bundleEntryPoints, onixCliRecipe } from './recipes/onix-cli.ts';
 import { seamRecipe } from './recipes/seam.ts';
 import { cachedStone, hashFiles, hashText, publishDir, type CachedStone } from './stone-cache.ts';
-import { task, type Progress } from './task.ts';
-import { claimDir, releaseDir, sweepImageStaging } from '../machine/owned-dirs.ts';
+import { task, type Progress } from '../task.ts';
+import { claimDir, releaseDir, sweepImageStaging } from '../owned-dirs.ts';
 
 /** Bump when the assembly (not a stone) changes. */
 const ASSEMBLY_VERSION = '1';
@@ -43,12 +45,8 @@ export interface BuildImageOptions {
   nixPlane?: boolean;
 }
 
-export interface BuiltImage {
-  /** Hash of all inputs (stone keys, Nix plane, assembly). */
-  imageId: string;
-  /** Absolute path of the finished root tree (owned by root, hard links intact). */
-  rootfs: string;
-}
+/** The finished image: what machines boot (onix/machine/image.ts). */
+export type BuiltImage = MachineImage;
 
 /** What the build records next to the rootfs (images/<id>/image.json). */
 export interface ImageInfo {

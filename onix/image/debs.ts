@@ -18,11 +18,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEBIAN_KEYRING, HOST_TOOLS, ImageBuildError, requireHostTools } from './host-tools.ts';
+import { REPO_ROOT } from '../repo-root.ts';
 
 export { ImageBuildError } from './host-tools.ts';
 
 /** Repository root (two levels above this file). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Cache root of the image build (default: <repo>/.cache/image; env ONIX_IMAGE_CACHE overrides). */
 export const IMAGE_CACHE = process.env.ONIX_IMAGE_CACHE ? resolve(process.env.ONIX_IMAGE_CACHE) : join(REPO_ROOT, '.cache/image');
 /** The reviewed list of packages and pinned versions. */

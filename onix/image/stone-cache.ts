@@ -5,9 +5,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StoneRepository, type Stone, type StoneMeta } from '../moss/index.ts';
-import { IMAGE_CACHE, REPO_ROOT } from './debs.ts';
-import type { Progress } from './task.ts';
-import { claimDir } from '../machine/owned-dirs.ts';
+import { IMAGE_CACHE } from './debs.ts';
+import { REPO_ROOT } from '../repo-root.ts';
+import type { Progress } from '../task.ts';
+import { claimDir } from '../owned-dirs.ts';
 
 /** Bump to rebuild every stone (a change in how recipes lay files out). */
 const RECIPE_VERSION = '1';

@@ -231,6 +231,7 @@ export class AgentSession implements Session {
     const t0 = performance.now();
     const body: Record<string, unknown> = { op: 'run', session: this.id, command, timeoutMs };
     if (options.stdin !== undefined) body.stdin = Buffer.from(options.stdin).toString('base64');
+    if (options.mergeStderr) body.merge = true;
     const r = await this.conn.request(body, timeoutMs + AGENT_GRACE_MS);
     if (!r.ok) {
       this.dead = true;
@@ -240,9 +241,12 @@ export class AgentSession implements Session {
       this.dead = true;
       this.conn.forget(this);
     }
+    const stdout = Buffer.from(String(r.stdout), 'base64');
+    const stderr = Buffer.from(String(r.stderr), 'base64');
     return {
-      stdout: Buffer.from(String(r.stdout), 'base64').toString('utf8'),
-      stderr: Buffer.from(String(r.stderr), 'base64').toString('utf8'),
+      stdout: stdout.toString('utf8'),
+      stderr: stderr.toString('utf8'),
+      bytes: { stdout, stderr },
       status: Number(r.status),
       timedOut: Boolean(r.timedOut),
       durationMs: performance.now() - t0,

@@ -6,7 +6,7 @@ import { existsSync, linkSync, mkdirSync, rmSync, truncateSync, writeFileSync } 
 import { join } from 'node:path';
 import { MACHINE_CACHE } from './agent-bundle.ts';
 import { MachineError } from './machine.ts';
-import { makeOwnedDir, sweepOrphans } from './owned-dirs.ts';
+import { makeOwnedDir, sweepOrphans } from '../owned-dirs.ts';
 
 export function runTool(cmd: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

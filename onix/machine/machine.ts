@@ -12,12 +12,16 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Text fed to the command's standard input (default: none, stdin is /dev/null). */
   stdin?: string;
+  /** Send stderr into stdout, so the two interleave in the order the command wrote them; `stderr` is then "" (default: false). */
+  mergeStderr?: boolean;
 }
 
 /** What one command did. Output is exact bytes decoded as UTF-8, not trimmed. */
 export interface RunResult {
   stdout: string;
   stderr: string;
+  /** The exact bytes, for output that is not valid UTF-8 (the strings above hold U+FFFD there). */
+  bytes?: { stdout: Buffer; stderr: Buffer };
   /** Exit status; 128+N when killed by signal N; -1 when it timed out. */
   status: number;
   /** True when the command was killed at its timeout. */

@@ -19,16 +19,14 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentConnection } from './agent-client.ts';
 import { runTool } from './disk.ts';
-import { resolveImage, type BuiltImage, type ImageChoice } from './image-source.ts';
+import { type ImageProvider, imageFrom, type MachineImage } from './image.ts';
 import { MachineError, type Machine, type MachineCapabilities, type MachineIdentity, type Session, type SessionOptions } from './machine.ts';
-import { describeSweep, makeOwnedDir, sweepMachineDirs } from './owned-dirs.ts';
+import { describeSweep, makeOwnedDir, sweepMachineDirs } from '../owned-dirs.ts';
 import { spawnGuarded } from './process-guard.ts';
 
 export interface SandboxMachineOptions {
-  /** Image whose rootfs to run (default: resolveImage(options.imageChoice)). */
-  image?: BuiltImage;
-  /** Which image when `image` is not given (default: "auto"). */
-  imageChoice?: ImageChoice;
+  /** Image whose rootfs to run, or the provider that makes it at first boot (required: the machine layer builds no image; onix/image/provider.ts has the test image). */
+  image?: MachineImage | ImageProvider;
   /** How long init may take until the agent answers, in ms (default: 30_000). */
   bootTimeoutMs?: number;
   /** Default per-command timeout in ms (default: 60_000). */
@@ -86,7 +84,7 @@ interface Instance {
 
 export class SandboxMachine implements Machine {
   readonly capabilities: MachineCapabilities = { kernel: false, reboot: true, snapshot: true, crash: true };
-  private image: BuiltImage | null = null;
+  private image: MachineImage | null = null;
   private dir: string | null = null;
   private overlay = true;
   private current: Instance | null = null;
@@ -120,7 +118,8 @@ export class SandboxMachine implements Machine {
 
   private async firstBoot(): Promise<void> {
     if (process.getuid?.() !== 0) throw this.error('needs root (namespaces and overlayfs mounts)');
-    this.image = this.options.image ?? (await resolveImage(this.options.imageChoice, this.options.onProgress));
+    if (!this.options.image) throw this.error('no image to run (pass image: the test image is testImage in onix/image/provider.ts)');
+    this.image = await imageFrom(this.options.image, this.options.onProgress ?? (() => {}));
     // Machines of killed runs left their directories behind: remove them first.
     const swept = describeSweep(await sweepMachineDirs());
     if (swept) this.options.onProgress?.(swept);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { MACHINE_CACHE } from '../../onix/machine/agent-bundle.ts';
 import { baseDisk, publishOnce } from '../../onix/machine/disk.ts';
-import { OWNER_FILE } from '../../onix/machine/owned-dirs.ts';
+import { OWNER_FILE } from '../../onix/owned-dirs.ts';
 import { within } from '../../onix/machine/within.ts';
 
 test('publishOnce: the first file published stays, inode and bytes; a later one is refused', () => {

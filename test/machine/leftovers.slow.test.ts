@@ -101,7 +101,7 @@ for (const [target, prefix, inside] of [
     assert.equal(booted, false, 'killed before the machine was up');
     assert.ok(existsSync(join(dir!, inside)), `the killed run left ${dir}/${inside}`);
 
-    const next = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'onix/machine/cli.ts'), 'run', '--target', 'sandbox', '--', 'true'], {
+    const next = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'onix/vm.ts'), 'run', '--target', 'sandbox', '--', 'true'], {
       env,
       encoding: 'utf8',
       timeout: 600_000,

@@ -73,30 +73,64 @@ export function machineSuite(name: string, create: () => Machine, opts: SuiteOpt
       await s.close();
     });
 
-    it('kills only the command that exceeds its timeout', async () => {
+    it('kills everything a timed-out command started, and nothing of it runs on (finding 4)', async () => {
       const other = await m.session();
       const s = await m.session();
-      await s.run('KEEP=yes');
       const busy = other.run('sleep 2; echo other-done', { timeoutMs: 30_000 });
+      const flag = `/tmp/onix-suite-ran-on-${process.pid}-${Date.now()}`;
       const t0 = Date.now();
-      const r = await s.run('echo before; sleep 600', { timeoutMs: 1000 });
+      // A builtin after the killed child, a background child, and a child in its own process group.
+      const r = await s.run(`echo before; (sleep 3; echo x > ${flag}.bg) & sh -c 'exec setsid sleep 600' & sleep 600; echo x > ${flag}`, { timeoutMs: 1000 });
       assert.ok(Date.now() - t0 < 15_000, 'the timeout fired');
       assert.equal(r.timedOut, true);
       assert.equal(r.status, -1);
       assert.equal(r.stdout, 'before\n');
-      assert.equal(s.alive, true);
-      assert.equal((await s.run('echo $KEEP')).stdout, 'yes\n', 'the session survives');
-      const left = await s.run(`for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done | grep -c '^sleep 600' || true`);
-      assert.equal(left.stdout, '0\n', 'the timed-out command is gone');
+      assert.equal(s.alive, false, 'the session ends with its command');
+      await assert.rejects(s.run('true'), MachineError);
       const o = await busy;
       assert.equal(o.stdout, 'other-done\n', 'the other session was not touched');
-      // A shell busy in a builtin loop cannot be interrupted: that session ends, the machine does not.
-      const loop = await s.run('while :; do :; done', { timeoutMs: 500 });
-      assert.equal(loop.timedOut, true);
-      assert.equal(s.alive, false);
-      await assert.rejects(s.run('true'), MachineError);
-      assert.equal((await other.run('echo fine')).stdout, 'fine\n');
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      const left = await other.run(`ls ${flag} ${flag}.bg 2>/dev/null | wc -l; for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done | grep -c '^sleep 600' || true`);
+      assert.equal(left.stdout, '0\n0\n', 'nothing it started runs on or ran on');
+      const loop = await other.run('while :; do :; done', { timeoutMs: 500 });
+      assert.equal(loop.timedOut, true, 'a builtin loop times out too');
+      const fresh = await m.session();
+      assert.equal((await fresh.run('echo fine')).stdout, 'fine\n', 'the machine goes on');
+      await fresh.close();
       await other.close();
+    });
+
+    it('keeps its framing out of what the user types (finding 5): set -x, exec, traps, set -e, stty, closed stdout', async () => {
+      const s = await m.session();
+      const x = await s.run('set -x');
+      assert.equal(x.stdout, '');
+      const traced = await s.run('echo a');
+      assert.equal(traced.stdout, 'a\n');
+      assert.match(traced.stderr, /^\++ echo a\n$/, 'the trace of the command, and nothing of the framing');
+      await s.run('set +x');
+      assert.deepEqual(await s.run('exec 2>&1; echo err >&2', { timeoutMs: 10_000 }).then((r) => [r.stdout, r.stderr, r.timedOut]), ['err\n', '', false]);
+      assert.deepEqual(await s.run('exec >/dev/null; echo gone', { timeoutMs: 10_000 }).then((r) => [r.stdout, r.timedOut]), ['', false]);
+      assert.deepEqual(await s.run('exec >&-; echo closed', { timeoutMs: 10_000 }).then((r) => [r.stdout, r.timedOut]), ['', false]);
+      assert.equal((await s.run('echo back')).stdout, 'back\n', 'the next command has its stdout again');
+      await s.run("trap 'echo trapped' EXIT INT TERM");
+      assert.equal((await s.run('stty -a < /dev/null > /dev/null 2>&1; echo "stty $?" | cut -c1-4', { timeoutMs: 10_000 })).stdout, 'stty\n');
+      assert.equal((await s.run('echo still')).stdout, 'still\n');
+      await s.run('set -e');
+      const e = await s.run('false', { timeoutMs: 10_000 });
+      assert.equal(e.timedOut, false, 'set -e ends the shell, it does not hang');
+      assert.notEqual(e.status, 0);
+      for (const r of [x, traced]) assert.doesNotMatch(r.stdout + r.stderr, /__ONIX_/);
+      await s.close();
+    });
+
+    it('merges stderr into stdout in the order the command wrote them (finding 6)', async () => {
+      const s = await m.session();
+      const r = await s.run('echo one; echo two >&2; echo three; echo four >&2', { mergeStderr: true });
+      assert.equal(r.stdout, 'one\ntwo\nthree\nfour\n');
+      assert.equal(r.stderr, '');
+      const apart = await s.run('echo one; echo two >&2');
+      assert.deepEqual([apart.stdout, apart.stderr], ['one\n', 'two\n']);
+      await s.close();
     });
 
     if (opts.otherUser) {

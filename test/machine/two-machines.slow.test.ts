@@ -1,12 +1,13 @@
 // Two machines of one target run at once without sharing state.
+import { testImage } from '../../onix/image/provider.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createMachine } from '../../onix/machine/targets.ts';
 
 for (const target of ['sandbox', 'vm']) {
   test(`two ${target} machines at once share nothing`, { timeout: 900_000 }, async () => {
-    const a = createMachine(target);
-    const b = createMachine(target);
+    const a = createMachine(target, { image: testImage });
+    const b = createMachine(target, { image: testImage });
     try {
       await Promise.all([a.boot(), b.boot()]);
       const sa = await a.session();

@@ -1,11 +1,12 @@
 // A rollback followed by `reboot` boots the previous state: the VM driver reads
 // the default BLS entry from the running guest before it restarts QEMU, so the
 // kernel command line (moss.fstx=) and /usr/.stateID follow `moss state activate`.
+import { testImage } from '../../onix/image/provider.ts';
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { QemuMachine } from '../../onix/machine/qemu.ts';
 
-const m = new QemuMachine({ imageChoice: 'real' });
+const m = new QemuMachine({ image: testImage });
 after(() => m.shutdown());
 
 test('moss state activate N-1, reboot: the machine boots entry N-1', { timeout: 900_000 }, async () => {

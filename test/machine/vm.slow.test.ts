@@ -1,4 +1,5 @@
+import { testImage } from '../../onix/image/provider.ts';
 import { QemuMachine } from '../../onix/machine/qemu.ts';
 import { machineSuite } from './suite.ts';
 
-machineSuite('vm', () => new QemuMachine(), { otherUser: 'alice', persistentDir: '/home/alice', hasNix: true, bootTimeoutMs: 300_000 });
+machineSuite('vm', () => new QemuMachine({ image: testImage }), { otherUser: 'alice', persistentDir: '/home/alice', hasNix: true, bootTimeoutMs: 300_000 });

@@ -3,11 +3,12 @@
 // machine rollback; glprobe names Mesa 25.0.7 on state N and 22.3.6 after
 // `moss state activate <N-1>` + reboot; verify and gc keep the store whole.
 // The two PNGs are kept under test-artifacts/nix/.
+import { testImage } from '../../onix/image/provider.ts';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { REPO_ROOT } from '../../onix/image/debs.ts';
+import { REPO_ROOT } from '../../onix/repo-root.ts';
 import type { Machine, Session } from '../../onix/machine/machine.ts';
 import { createMachine } from '../../onix/machine/targets.ts';
 
@@ -19,7 +20,7 @@ let m: Machine;
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(TRANSCRIPT, `# test/nix/vm.slow.test.ts, ${new Date().toISOString()}\n`);
-  m = createMachine('vm', { vm: { imageChoice: 'real', memoryMiB: 1536 } });
+  m = createMachine('vm', { vm: { image: testImage, memoryMiB: 1536 } });
   await m.boot();
 });
 after(async () => {

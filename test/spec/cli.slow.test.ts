@@ -21,7 +21,7 @@ describe('npm run spec', () => {
     const out = tempDir();
     const r = spec([`${FIX}/fail.md`, '--filter', 'exact mismatch', '--out', out], true);
     assert.equal(r.code, 1, r.stderr);
-    assert.equal(r.last, '0 passed, 1 failed');
+    assert.equal(r.last, '0 passed, 1 failed, 0 errors');
     assert.match(r.stdout, /test\/spec\/fixtures\/fail\.md:11 {2}\$ echo hello\n {6}@@ test\/spec\/fixtures\/fail\.md:12 @@\n {6}-goodbye\n {6}\+hello/);
     assert.ok(existsSync(join(out, 'report.json')));
   });
@@ -29,11 +29,11 @@ describe('npm run spec', () => {
   it('exits 0 when green, 2 for spec errors, with file:line', () => {
     const ok = spec([`${FIX}/ok.md`, '--out', tempDir()]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(ok.last, '1 passed, 0 failed');
+    assert.equal(ok.last, '1 passed, 0 failed, 0 errors');
     const bad = spec([`${FIX}/errors/unclosed.md`, '--out', tempDir()]);
     assert.equal(bad.code, 2);
     assert.match(bad.stdout, /^spec error test\/spec\/fixtures\/errors\/unclosed\.md:3: unclosed ```console block/);
-    assert.equal(bad.last, '0 passed, 1 failed');
+    assert.equal(bad.last, '0 passed, 0 failed, 1 error');
   });
 
   it('writes the report where --out says, JUnit and TAP on request', () => {
@@ -49,7 +49,7 @@ describe('npm run spec', () => {
       [['--shard', '4/3'], 'spec: --shard wants I/N with 1 <= I <= N, got "4/3"'],
       [['--report', 'xml'], 'spec: --report wants json, junit or tap, got "xml"'],
       [['--bogus'], 'spec: unknown option --bogus (see --help)'],
-      [['no/such.md'], 'spec: no/such.md: no such file'],
+      [['no/such.md'], 'spec: no/such.md: no such file or directory'],
       [[`${FIX}/ok.md`, '--target', 'mars', '--out', tempDir()], /^spec: unknown target: mars\b.*\n$/],
     ] as const) {
       const r = spec([...args]);
@@ -92,7 +92,7 @@ describe('npm run spec', () => {
     assert.equal(code, 2, stdout + stderr);
     assert.ok(Date.now() - t0 < 40_000, 'did not wait for the 60 s sleep');
     assert.match(stderr, /spec: interrupted, stopping the machines/);
-    assert.match(stdout, /interrupted: the report covers what ran\n0 passed, 1 failed, 1 skipped\n$/);
+    assert.match(stdout, /interrupted: the report covers what ran\n0 passed, 0 failed, 1 error, 1 skipped\n$/);
     const written = JSON.parse(readFileSync(report, 'utf8'));
     assert.deepEqual(written.cases.map((c: { status: string }) => c.status), ['error', 'skipped']);
   });

@@ -19,7 +19,7 @@ describe('parallel and sharded runs', () => {
     const parallel = await run(FILES, { jobs: 3 });
     assert.deepEqual(shape(parallel.report), shape(serial.report));
     assert.deepEqual(parallel.output.at(-1), serial.output.at(-1));
-    assert.equal(serial.output.at(-1), '14 passed, 9 failed, 4 skipped');
+    assert.equal(serial.output.at(-1), '14 passed, 9 failed, 0 errors, 4 skipped');
 
     const shards: Awaited<ReturnType<typeof run>>[] = [];
     for (let i = 1; i <= 3; i++) shards.push(await run(FILES, { jobs: 2, shard: { index: i, count: 3 } }));

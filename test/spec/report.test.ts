@@ -1,8 +1,10 @@
-// Reports: load, freshness, JUnit, TAP.
+// Reports: load, freshness, JUnit, TAP, and that they all count the same.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import type { SpecReport } from '../../generator/spec/report-types.ts';
 import { parseMarkdown, parsePage } from '../../generator/markdown/parse.ts';
 import { loadReport, reportFreshness } from '../../generator/spec/report.ts';
 import { FIX, ROOT, run, tempDir } from './helpers.ts';
@@ -19,7 +21,7 @@ describe('report API', () => {
     const asRun = { file: `${FIX}/pass.md`, contentHash: page.contentHash };
     assert.deepEqual(reportFreshness(loaded, [asRun]), {
       fresh: true, green: true, ok: true, stale: [], extra: [], failing: [],
-      skipped: [`${FIX}/pass.md:131`], reasons: [],
+      skipped: [`${FIX}/pass.md:132`], reasons: [],
     });
     const edited = parseMarkdown(`${FIX}/pass.md`, page.source + '\nedited\n');
     const stale = reportFreshness(loaded, [edited]);
@@ -46,9 +48,62 @@ describe('report API', () => {
     assert.match(junit, /<failure message="[^"]*">\$ echo hello\n@@ test\/spec\/fixtures\/fail.md:12 @@\n-goodbye\n\+hello<\/failure>/);
     assert.match(junit, /<skipped message="target local cannot reboot"\/>/);
     const tap = readFileSync(join(out, 'report.tap'), 'utf8');
-    assert.match(tap, /^TAP version 13\n1\.\.14\n/);
+    assert.match(tap, /^TAP version 14\n1\.\.14\n/);
     assert.equal(tap.match(/^not ok /gm)!.length, 9);
     assert.equal(tap.match(/^ok \d+ - .* # SKIP target local cannot reboot$/gm)!.length, 1);
     assert.match(tap, /^ok \d+ - test\/spec\/fixtures\/ok.md:3 One passing case$/m);
+  });
+
+  it('counts every case, failure and spec error once, the same in terminal, JSON, JUnit and TAP (finding 10)', async () => {
+    const dir = tempDir();
+    const out = join(dir, '.spec');
+    const page = [
+      '# Counts', '',
+      '## Passes', '', '```console', '$ echo ok', 'ok', '```', '',
+      '## Fails', '', '```console', '$ echo no', 'yes', '```', '',
+      '## Binary', '', '```console', "$ printf 'bad\\377\\000nul\\r\\033x\\n'", 'text', '```', '',
+      '## Times out', '', '```console timeout=1', '$ sleep 5', '```', '',
+      '## Skipped', '', '```console skip=later', '$ true', '```', '',
+      '## Broken', '', '```console', '$ echo a', '```', '', '```console nosuch=1', '$ echo b', '```', '',
+    ].join('\n');
+    writeFileSync(join(dir, 'page.md'), page);
+    const r = await run(['page.md'], { cwd: dir, outDir: out, reports: ['junit', 'tap'] });
+    assert.equal(r.exitCode, 2);
+    const t = r.report.totals;
+    assert.deepEqual(t, { passed: 1, failed: 2, skipped: 1, errors: 2, specErrors: 1 });
+    assert.equal(r.output.at(-1), `${t.passed} passed, ${t.failed} failed, ${t.errors} errors, ${t.skipped} skipped`);
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as SpecReport;
+    assert.deepEqual(json.totals, t);
+    assert.equal(json.cases.find((c) => c.title === 'Broken')?.specError, true);
+
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    const root = /<testsuites [^>]*tests="(\d+)" failures="(\d+)" errors="(\d+)" skipped="(\d+)"/.exec(junit)!;
+    const count = (re: RegExp) => (junit.match(re) ?? []).length;
+    assert.deepEqual(root.slice(1).map(Number), [count(/<testcase /g), count(/<failure /g), count(/<error /g), count(/<skipped /g)]);
+    assert.deepEqual(root.slice(1).map(Number), [t.passed + t.failed + t.errors + t.skipped, t.failed, t.errors, t.skipped]);
+    for (const suite of junit.matchAll(/<testsuite [^>]*tests="(\d+)" failures="(\d+)" errors="(\d+)" skipped="(\d+)"[^>]*>([\s\S]*?)<\/testsuite>/g)) {
+      const body = suite[5];
+      assert.deepEqual(suite.slice(1, 5).map(Number), [/<testcase /g, /<failure /g, /<error /g, /<skipped /g].map((re) => (body.match(re) ?? []).length));
+    }
+    assert.doesNotMatch(junit, /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/, 'no character XML 1.0 forbids');
+
+    const tap = readFileSync(join(out, 'report.tap'), 'utf8');
+    assert.match(tap, /^TAP version 14\n/);
+    assert.equal(Number(/^1\.\.(\d+)$/m.exec(tap)![1]), t.passed + t.failed + t.errors + t.skipped);
+    assert.equal(tap.match(/^not ok /gm)!.length, t.failed + t.errors);
+    const yamlBlocks = [...tap.matchAll(/^  ---\n([\s\S]*?)^  \.\.\.$/gm)].map((m) => m[1].replace(/^  /gm, ''));
+    assert.equal(yamlBlocks.length, t.failed + t.errors);
+    const diagnostics = yamlBlocks.map((y) => parseYaml(y) as { diff?: string; message?: string });
+    const binary = r.report.cases.find((c) => c.title === 'Binary')!.blocks[0];
+    assert.ok(diagnostics.some((d) => d.diff === binary.diff), 'the diff with control characters survives the YAML exactly');
+
+    // The exact bytes are kept: base64 beside the text, which shows U+FFFD for the invalid byte.
+    const cmd = json.cases.find((c) => c.title === 'Binary')!.blocks[0].commands[0];
+    assert.deepEqual(Buffer.from(cmd.stdoutBase64!, 'base64'), Buffer.from('bad\xff\x00nul\r\x1bx\n', 'latin1'));
+    assert.equal(cmd.stdout, 'bad\ufffd\u0000nul\r\u001bx\n');
+    assert.equal(cmd.merged, true);
+    assert.equal(json.cases[0].blocks[0].commands[0].stdoutBase64, undefined, 'valid UTF-8 needs no copy');
+    // Printed readably: the control characters appear escaped in the diff, never raw.
+    assert.match(binary.diff, /^\+bad\ufffd\\x00nul\\x0d\\x1bx \(re\)$/m);
   });
 });

@@ -12,10 +12,10 @@ describe('runSpec on local', () => {
     const failures = r.outcomes.filter((o) => o.status !== 'passed' && o.status !== 'skipped');
     assert.deepEqual(failures.map((o) => `${o.spec.id}\n${o.blocks.map((b) => b.diff || b.message).join('\n')}`), []);
     assert.equal(r.exitCode, 0);
-    assert.equal(r.output.at(-1), '13 passed, 0 failed, 1 skipped');
+    assert.equal(r.output.at(-1), '13 passed, 0 failed, 0 errors, 1 skipped');
     // The report on disk: captures with observed values, machine identity, page hash.
     const report = (await loadReport(r.written[0].replace(/report\.json$/, '')))!;
-    assert.deepEqual(report.totals, { passed: 13, failed: 0, skipped: 1, errors: 0 });
+    assert.deepEqual(report.totals, { passed: 13, failed: 0, skipped: 1, errors: 0, specErrors: 0 });
     assert.equal(report.machine.target, 'local');
     const capCase = report.cases.find((c) => c.title === 'Captures across blocks')!;
     assert.match(capCase.blocks[0].captures.dir, /^\/.+\/work\/deep$/);
@@ -50,7 +50,7 @@ describe('runSpec on local', () => {
     assert.match(first.observation!.stdout, /^before\n/);
     assert.equal(second.status, 'not-run');
     assert.equal(next.status, 'passed');
-    assert.equal(r.output.at(-1), '1 passed, 1 failed');
+    assert.equal(r.output.at(-1), '1 passed, 0 failed, 1 error');
   });
 
   it('skips a case that needs a reboot or a kernel on a target without them, saying why', async () => {
@@ -61,7 +61,7 @@ describe('runSpec on local', () => {
       ['skipped', 'target local cannot boot its own kernel'],
       ['skipped', 'target local cannot crash'],
     ]);
-    assert.equal(r.output.at(-1), '0 passed, 0 failed, 3 skipped');
+    assert.equal(r.output.at(-1), '0 passed, 0 failed, 0 errors, 3 skipped');
   });
 
   it('checks each contract row with `onix owner` (first line = owner)', async () => {
@@ -74,7 +74,7 @@ describe('runSpec on local', () => {
       assert.deepEqual(rows.map((b) => b.status), ['passed', 'passed', 'failed']);
       assert.equal(rows[2].message, 'contract says moss, machine says user');
       assert.equal(rows[2].diff, `$ onix owner /home\n@@ ${FIX}/contract.md:9 @@\n-moss\n+user`);
-      assert.equal(r.output.at(-1), '2 passed, 1 failed');
+      assert.equal(r.output.at(-1), '2 passed, 1 failed, 0 errors');
     } finally {
       process.env.PATH = path;
     }
@@ -90,7 +90,7 @@ describe('runSpec on local', () => {
       [`${FIX}/ok.md:1`, 'passed'],
     ]);
     assert.equal(r.report.specErrors!.length, 4);
-    assert.equal(r.output.at(-1), '1 passed, 4 failed');
+    assert.equal(r.output.at(-1), '1 passed, 0 failed, 4 errors');
   });
 
   it('copies artifacts= files out of the machine into the report dir; a name may be declared once', async () => {

@@ -12,16 +12,16 @@ describe('--update', () => {
     copyFileSync(join(ROOT, FIX, 'bless.md'), join(dir, 'page.md'));
     const first = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
     assert.equal(first.report.totals.failed, 4, 'the four blocks failed before the update');
-    assert.deepEqual(first.updated, { updated: [{ file: 'page.md', commands: 9 }], conflicts: [] });
+    assert.deepEqual(first.updated, { updated: [{ file: 'page.md', commands: 9 }], conflicts: [], refused: [] });
     assert.equal(first.exitCode, 0, 'every failure was blessed');
     assert.equal(readFileSync(join(dir, 'page.md'), 'utf8'), readFileSync(join(ROOT, FIX, 'bless.expected.md'), 'utf8'));
 
     const again = await run(['page.md'], { cwd: dir, outDir: join(dir, '.spec') });
     assert.equal(again.exitCode, 0);
-    assert.equal(again.output.at(-1), '4 passed, 0 failed');
+    assert.equal(again.output.at(-1), '4 passed, 0 failed, 0 errors');
     const blessedOnce = readFileSync(join(dir, 'page.md'), 'utf8');
     const third = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
-    assert.deepEqual(third.updated, { updated: [], conflicts: [] });
+    assert.deepEqual(third.updated, { updated: [], conflicts: [], refused: [] });
     assert.equal(readFileSync(join(dir, 'page.md'), 'utf8'), blessedOnce, 'a green page is left byte for byte');
   });
 
@@ -43,9 +43,54 @@ describe('--update', () => {
         return createMachine(target);
       },
     });
-    assert.deepEqual(changed.updated, { updated: [], conflicts: ['fail.md'] });
+    assert.deepEqual(changed.updated, { updated: [], conflicts: ['fail.md'], refused: [] });
     assert.ok(changed.output.includes('not updated fail.md: it changed on disk during the run'));
     assert.match(readFileSync(join(dir, 'fail.md'), 'utf8'), /goodbye\n```[\s\S]*\nedited\n$/);
+  });
+
+  it('replaces the changed line next to ... instead of deleting the assertion (finding 1), and the diff shows both sides', async () => {
+    const dir = tempDir();
+    const page = [
+      '# Elided', '', '## Build', '',
+      '```console', "$ printf 'Compiling a\\nCompiling b\\nFinished in 6s\\n'", '...', 'Finished in 5s', '```', '',
+      '## Status', '',
+      '```console', "$ printf 'status: FAIL\\n'", '...', 'status: ok', '...', '```', '',
+    ].join('\n');
+    writeFileSync(join(dir, 'page.md'), page);
+    const first = await run(['page.md'], { cwd: dir, outDir: join(dir, '.spec') });
+    assert.equal(first.exitCode, 1);
+    const diffs = first.report.cases.map((c) => c.blocks[0].diff);
+    assert.match(diffs[0], /^-Finished in 5s$/m);
+    assert.match(diffs[0], /^\+Finished in 6s$/m);
+    assert.match(diffs[1], /^-status: ok$/m);
+    assert.match(diffs[1], /^\+status: FAIL$/m);
+    const blessed = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
+    assert.equal(blessed.exitCode, 0);
+    const text = readFileSync(join(dir, 'page.md'), 'utf8');
+    assert.match(text, /\n\.\.\.\nFinished in 6s\n```/);
+    assert.match(text, /\n\.\.\.\nstatus: FAIL\n\.\.\.\n```/);
+    const again = await run(['page.md'], { cwd: dir, outDir: join(dir, '.spec') });
+    assert.equal(again.exitCode, 0);
+  });
+
+  it('writes output that would read as markup in an escape that reads back (finding 2): fences, a leading >, CR, NUL', async () => {
+    const dir = tempDir();
+    const page = [
+      '# Markup', '', '## Fences', '',
+      '```console', "$ printf '```\\n~~~\\n> quoted\\na\\rb\\nnul\\000x\\n\\tlead\\n'", 'old', '```', '',
+      '## Later', '',
+      '```console', '$ echo later', 'later', '```', '',
+    ].join('\n');
+    writeFileSync(join(dir, 'page.md'), page);
+    const blessed = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
+    assert.equal(blessed.exitCode, 0);
+    const text = readFileSync(join(dir, 'page.md'), 'utf8');
+    assert.doesNotMatch(text, /[\r\0]/, 'no raw CR or NUL in the page');
+    const again = await run(['page.md'], { cwd: dir, outDir: join(dir, '.spec') });
+    assert.deepEqual(again.specErrors, []);
+    assert.equal(again.exitCode, 0, again.output.join('\n'));
+    assert.deepEqual(again.report.cases.map((c) => c.blocks.length), [1, 1], 'the later case is still a test');
+    assert.equal(again.report.cases[0].blocks[0].commands.length, 1, 'no escaped line is read as a command');
   });
 
   it('applies edits bottom-up, inserting and replacing line ranges', () => {

@@ -3,9 +3,10 @@
 
 import type { MachineIdentity } from '../../../onix/machine/machine.ts';
 import type { CaseOutcome } from '../outcome.ts';
-import { type BlockReport, type CaseReport, REPORT_VERSION, type SpecReport } from '../report-types.ts';
+import { type BlockReport, type CaseReport, type CommandReport, REPORT_VERSION, type SpecReport } from '../report-types.ts';
+import type { CommandObservation } from '../outcome.ts';
 import type { SpecError } from '../types.ts';
-import { countBlocks } from './terminal.ts';
+import { countReport } from '../counts.ts';
 
 export interface ReportInput {
   outcomes: CaseOutcome[];
@@ -18,26 +19,33 @@ export interface ReportInput {
   specErrors: SpecError[];
   /** Console log paths (relative to the report dir) by case id, written by the caller. */
   consoleLogs?: Map<string, string>;
+  /** Ids of cases that hold a spec error (not run, not counted). */
+  brokenCases?: ReadonlySet<string>;
 }
 
-export function caseReport(o: CaseOutcome, consoleLog?: string): CaseReport {
+/** The bytes, base64, when the text does not hold them exactly (not valid UTF-8). */
+function exactBytes(text: string, bytes: Buffer | undefined): string | undefined {
+  return bytes && !Buffer.from(text, 'utf8').equals(bytes) ? bytes.toString('base64') : undefined;
+}
+
+function commandReport(line: number, obs: CommandObservation): CommandReport {
+  const out: CommandReport = { line, command: obs.command, stdout: obs.stdout, stderr: obs.stderr, status: obs.status, durationMs: Math.round(obs.durationMs * 1000) / 1000 };
+  const stdoutBase64 = exactBytes(obs.stdout, obs.bytes?.stdout);
+  const stderrBase64 = exactBytes(obs.stderr, obs.bytes?.stderr);
+  if (stdoutBase64) out.stdoutBase64 = stdoutBase64;
+  if (stderrBase64) out.stderrBase64 = stderrBase64;
+  if (obs.merged) out.merged = true;
+  return out;
+}
+
+export function caseReport(o: CaseOutcome, consoleLog?: string, specError = false): CaseReport {
   const blocks: BlockReport[] = o.blocks.map((b) => ({
     id: b.block.id,
     file: b.block.file,
     line: b.block.line,
     kind: b.block.kind === 'transcript' ? 'transcript' : 'contract-row',
     status: b.status,
-    commands: b.commands
-      .filter((c) => c.observation)
-      .map((c) => ({
-        line: c.spec.line,
-        command: c.observation!.command,
-        stdout: c.observation!.stdout,
-        stderr: c.observation!.stderr,
-        status: c.observation!.status,
-        durationMs: Math.round(c.observation!.durationMs * 1000) / 1000,
-        ...(c.shown ? { shown: c.shown } : {}),
-      })),
+    commands: b.commands.filter((c) => c.observation).map((c) => ({ ...commandReport(c.spec.line, c.observation!), ...(c.shown ? { shown: c.shown } : {}) })),
     captures: b.captures,
     diff: b.diff,
     ...(b.message ? { message: b.message } : {}),
@@ -55,11 +63,13 @@ export function caseReport(o: CaseOutcome, consoleLog?: string): CaseReport {
     artifacts: [...(o.artifacts?.keys() ?? [])].map((name) => `artifacts/${name}`),
     blocks,
     ...(o.machine ? { machine: o.machine } : {}),
+    ...(specError ? { specError: true as const } : {}),
   };
 }
 
 export function buildReport(input: ReportInput): SpecReport {
-  const counts = countBlocks(input.outcomes);
+  const cases = input.outcomes.map((o) => caseReport(o, input.consoleLogs?.get(o.spec.id), input.brokenCases?.has(o.spec.id) ?? false));
+  const specErrors = input.specErrors.map((e) => ({ file: e.file, line: e.line, message: e.detail }));
   return {
     version: REPORT_VERSION,
     startedAt: input.startedAt.toISOString(),
@@ -68,8 +78,8 @@ export function buildReport(input: ReportInput): SpecReport {
     commit: input.commit,
     shard: input.shard,
     pages: input.pages.map((p) => ({ file: p.file, contentHash: p.contentHash })),
-    cases: input.outcomes.map((o) => caseReport(o, input.consoleLogs?.get(o.spec.id))),
-    totals: { passed: counts.passed, failed: counts.failed, skipped: counts.skipped, errors: counts.errors },
-    specErrors: input.specErrors.map((e) => ({ file: e.file, line: e.line, message: e.detail })),
+    cases,
+    totals: countReport({ cases, specErrors }),
+    specErrors,
   };
 }

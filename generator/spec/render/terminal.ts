@@ -1,39 +1,12 @@
 // Outcomes → what a contributor reads in the terminal: one line per case, and
 // for a failure the page:line of each command with a coloured unified diff.
-// The last line is always `N passed, N failed` (`, N skipped` when some were);
-// counts are blocks (transcripts and contract rows), errors count as failed.
+// The last line is always summaryLine (counts.ts): `N passed, N failed, N errors`.
 
 import pc from 'picocolors';
 import type { CaseOutcome } from '../outcome.ts';
 import type { SpecError } from '../types.ts';
 
 type Colors = ReturnType<typeof pc.createColors>;
-
-export interface Counts {
-  passed: number;
-  failed: number;
-  skipped: number;
-  errors: number;
-}
-
-export function countBlocks(outcomes: CaseOutcome[]): Counts {
-  const counts: Counts = { passed: 0, failed: 0, skipped: 0, errors: 0 };
-  for (const o of outcomes) {
-    for (const b of o.blocks) {
-      if (b.status === 'passed') counts.passed++;
-      else if (b.status === 'failed') counts.failed++;
-      else if (b.status === 'skipped') counts.skipped++;
-      else counts.errors++;
-    }
-  }
-  return counts;
-}
-
-/** The summary line; always the last line of the run's output. */
-export function summaryLine(counts: Counts): string {
-  const line = `${counts.passed} passed, ${counts.failed + counts.errors} failed`;
-  return counts.skipped ? `${line}, ${counts.skipped} skipped` : line;
-}
 
 function ms(n: number): string {
   return n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`;

@@ -3,7 +3,8 @@
 // commit; the build only reads the file (same format as onix/image/packages.txt).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, resolveClosure, resolveVersions, updateLists, type DebPin } from '../debs.ts';
+import { resolveClosure, resolveVersions, updateLists, type DebPin } from '../debs.ts';
+import { REPO_ROOT } from '../../repo-root.ts';
 
 const FILE = join(REPO_ROOT, 'onix/image/nix/packages.txt');
 

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { fetchDebs, REPO_ROOT, unpackDeb, type DebPin } from '../debs.ts';
+import { fetchDebs, unpackDeb, type DebPin } from '../debs.ts';
+import { REPO_ROOT } from '../../repo-root.ts';
 import { ImageBuildError } from '../host-tools.ts';
 
 /** Bump when the recipe changes in a way the source hash would not show. */

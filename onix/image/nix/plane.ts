@@ -33,7 +33,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { readPackageList, REPO_ROOT, type DebPin } from '../debs.ts';
+import { readPackageList, type DebPin } from '../debs.ts';
+import { REPO_ROOT } from '../../repo-root.ts';
 import { ImageBuildError, requireHostTools, HOST_TOOLS } from '../host-tools.ts';
 import { compileGlprobe } from './glprobe-build.ts';
 import { inNixNamespace, requireNamespaces } from './namespace.ts';

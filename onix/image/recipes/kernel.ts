@@ -5,7 +5,7 @@
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { basename, join } from 'node:path';
-import { cpioFromDir } from '../../machine/cpio.ts';
+import { cpioFromDir } from '../cpio.ts';
 import { ImageBuildError } from '../host-tools.ts';
 import type { StoneRecipe } from '../stone-cache.ts';
 import { hashFiles } from '../stone-cache.ts';

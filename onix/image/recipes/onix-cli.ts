@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { REPO_ROOT } from '../debs.ts';
+import { REPO_ROOT } from '../../repo-root.ts';
 import { HOST_TOOLS, requireHostTools } from '../host-tools.ts';
 import type { StoneRecipe } from '../stone-cache.ts';
 import { hashFiles, hashText } from '../stone-cache.ts';

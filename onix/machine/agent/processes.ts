@@ -6,6 +6,7 @@ interface ProcStat {
   pid: number;
   ppid: number;
   pgrp: number;
+  session: number;
 }
 
 function readStats(): ProcStat[] {
@@ -21,7 +22,7 @@ function readStats(): ProcStat[] {
     }
     // "pid (comm) state ppid pgrp ..."; comm may hold spaces and parentheses.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out.push({ pid: Number(name), ppid: Number(rest[1]), pgrp: Number(rest[2]) });
+    out.push({ pid: Number(name), ppid: Number(rest[1]), pgrp: Number(rest[2]), session: Number(rest[3]) });
   }
   return out;
 }
@@ -104,4 +105,25 @@ export function signalCommand(root: number, signal: NodeJS.Signals): number {
     }
   }
   return n;
+}
+
+/**
+ * Kills a session's shell (a session and process group leader) and everything it started:
+ * the group is stopped first so nothing forks meanwhile, then its descendants and the members
+ * of its process group (with `thorough`, also of its session) are killed. Never the agent.
+ */
+export function killSession(shell: number, thorough: boolean): void {
+  const signal = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal(-shell, 'SIGSTOP');
+  const victims = new Set(commandProcesses(shell));
+  if (thorough) for (const s of readStats()) if ((s.session === shell || s.pgrp === shell) && s.pid !== process.pid) victims.add(s.pid);
+  victims.add(shell);
+  for (const pid of victims) signal(pid, 'SIGKILL');
+  signal(-shell, 'SIGKILL');
 }

@@ -26,19 +26,61 @@
 // Ops:
 //   ping  {nonce}                         -> {nonce}
 //   open  {user?, cwd?, env?, login?}     -> {session}         a persistent login shell
-//   run   {session, command, timeoutMs, stdin?(base64)}
+//   run   {session, command, timeoutMs, stdin?(base64), merge?}
 //                                         -> {stdout, stderr (base64), status, timedOut, alive}
+//         merge: the command's stderr goes into its stdout pipe (one pipe, so the two
+//         interleave exactly in time order); stderr is then empty.
 //   signal {session, signal}              -> {}                signal the running command (not the shell)
 //   close {session}                       -> {}
 //   read  {path, offset, length}          -> {data(base64), size, eof}
 //   sync  {}                              -> {}                flush filesystems (sync(1))
 //
 // `status` is the shell's `$?` after the command; -1 when it timed out. When a command
-// exceeds timeoutMs the agent kills every process the command started (the shell's
-// descendants and its process group, never the agent); if the shell itself is still
-// busy (a builtin loop), the shell is killed too and `alive` is false.
+// exceeds timeoutMs the agent kills the session's shell and everything it started (the
+// shell's descendants, its process group and its session; never the agent), so nothing
+// of the command runs on (not even a builtin after a killed child); `alive` is false.
+//
+// The shell session (shell-session.ts). The agent starts one shell per session, in its own
+// session and process group, with these descriptors:
+//
+//   fd 0  the script: the agent writes one run at a time (runScript below)
+//   fd 1  the shell's own stdout: discarded
+//   fd 2  the shell's own stderr: discarded (the last bytes explain a shell that did not start)
+//   fd 3  the command's stdout pipe (CMD_OUT_FD)
+//   fd 4  the command's stderr pipe (CMD_ERR_FD)
+//
+// The command runs with fd 1/2 pointed at fd 3/4 and fd 3/4 closed, so it cannot see or
+// move the framing; after it, the shell writes an end marker (random per session, numbered
+// per run) carrying `$?` to fd 3 and the marker to fd 4. Those redirections are undone when
+// the command ends, so whatever the user types (`set -x` traces of the framing, `exec 2>&1`,
+// `exec >/dev/null`, `exec >&-`, traps, `set -e`) lands on the shell's own fd 1/2, never in
+// output, and never keeps the marker from arriving. Bytes before the marker on each pipe are
+// the command's exact output; a run is complete when both markers are in.
 
 import { StringDecoder } from 'node:string_decoder';
+
+/** The shell's descriptor for the running command's stdout (see "The shell session" above). */
+export const CMD_OUT_FD = 3;
+/** The shell's descriptor for the running command's stderr. */
+export const CMD_ERR_FD = 4;
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * What the agent writes to the session's shell for one run. `eval` keeps a syntax error in the
+ * command from eating the marker lines (`command` stops a syntax error in a special builtin from
+ * exiting a POSIX shell); stdin from a file (or /dev/null) keeps the command from reading the script.
+ */
+export function runScript(command: string, marker: string, stdinPath: string, merge: boolean): string {
+  const o = CMD_OUT_FD;
+  const e = CMD_ERR_FD;
+  return (
+    `command eval ${shellQuote(command)} <${shellQuote(stdinPath)} >&${o} 2>&${merge ? o : e} ${o}>&- ${e}>&-\n` +
+    `command printf '%s %d\\n' ${marker} "$?" >&${o}; command printf '%s\\n' ${marker} >&${e}\n`
+  );
+}
 
 export const PROTOCOL_VERSION = 1;
 
@@ -72,6 +114,8 @@ export interface RunRequest {
   timeoutMs: number;
   /** Standard input for the command, base64 (default: /dev/null). */
   stdin?: string;
+  /** Send the command's stderr into its stdout, interleaved in time order (default: false). */
+  merge?: boolean;
 }
 export interface SignalRequest { op: 'signal'; session: string; signal: string }
 export interface CloseRequest { op: 'close'; session: string }

@@ -48,7 +48,7 @@ export class AgentServer {
       }
       case 'run': {
         const s = this.session(req.session);
-        const r = await s.run(req.command, req.timeoutMs, req.stdin === undefined ? undefined : Buffer.from(req.stdin, 'base64'));
+        const r = await s.run(req.command, req.timeoutMs, req.stdin === undefined ? undefined : Buffer.from(req.stdin, 'base64'), req.merge === true);
         if (!r.alive) this.sessions.delete(req.session);
         return {
           stdout: r.stdout.toString('base64'),

@@ -1,24 +1,22 @@
 // One persistent shell, driven the way the NixOS test driver drives its guest
-// shell: each command is written to the shell's stdin followed by a marker that
-// reports `$?`, so `cd`, variables and functions carry over between commands.
+// shell: each command is written to the shell's stdin, so `cd`, variables and
+// functions carry over between commands. The framing is described once, with the
+// wire protocol, in protocol.ts ("The shell session"); in short:
 //
-// What the shell reads for one run (MARK is random per session, N counts runs):
+//   fd 0  the script the agent writes          fd 3  the command's stdout (CMD_OUT_FD)
+//   fd 1  the shell's own stdout (discarded)   fd 4  the command's stderr (CMD_ERR_FD)
+//   fd 2  the shell's own stderr (kept for errors at start-up)
 //
-//     command eval '<command, single-quote escaped>' </dev/null   (or < the stdin file)
-//     printf '%s %d\n' MARKN "$?"; printf '%s\n' MARKN >&2
-//
-// stdout and stderr are separate pipes; a run is complete when MARKN has been
-// seen on both. Everything before the marker on each pipe is the command's exact
-// output (no trimming). `eval` keeps a syntax error in the command from eating the
-// marker lines (`command` stops a syntax error in a special builtin from exiting
-// a POSIX shell); stdin redirection keeps the command from reading the shell's script.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+// A run is complete when the end marker has been read on both fd 3 and fd 4.
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PINNED_ENV } from '../machine.ts';
-import { signalCommand } from './processes.ts';
+import { CMD_ERR_FD, CMD_OUT_FD, runScript } from './protocol.ts';
+import { killSession, signalCommand } from './processes.ts';
 import { lookupUser } from './users.ts';
 
 export interface ShellOptions {
@@ -38,14 +36,8 @@ export interface ShellRunResult {
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-/** After a timeout, how long the shell gets to report back once its children are killed. */
-const KILL_GRACE_MS = 5000;
-/** While waiting for that report, how often to kill what the command may have started since. */
-const REKILL_MS = 250;
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+/** How much of the shell's own stderr is kept, to explain a shell that did not start. */
+const NOISE_KEPT = 4096;
 
 /** A growing byte buffer that finds a marker without rescanning what it already scanned. */
 class Pipe {
@@ -93,8 +85,11 @@ class Pipe {
   }
 }
 
+type ShellChild = ChildProcessByStdio<Writable, Readable, Readable>;
+
 export class ShellSession {
-  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly child: ShellChild;
+  private noise = '';
   private readonly mark = `__ONIX_${randomBytes(8).toString('hex')}_`;
   private readonly out = new Pipe();
   private readonly err = new Pipe();
@@ -125,17 +120,22 @@ export class ShellSession {
     this.child = spawn(shell, options.login === false ? [] : ['-l'], {
       cwd: options.cwd ?? user.home,
       env,
-      detached: true, // own process group: the command's processes can be found and killed
-      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // own session and process group: everything a command starts can be found and killed
+      stdio: ['pipe', 'ignore', 'pipe', 'pipe', 'pipe'],
       ...(asOther ? { uid: user.uid, gid: user.gid } : {}),
-    });
-    this.child.stdout.on('data', (b: Buffer) => {
+    }) as unknown as ShellChild;
+    const cmdOut = this.child.stdio[CMD_OUT_FD] as Readable;
+    const cmdErr = this.child.stdio[CMD_ERR_FD] as Readable;
+    cmdOut.on('data', (b: Buffer) => {
       this.out.push(b);
       this.wake?.();
     });
-    this.child.stderr.on('data', (b: Buffer) => {
+    cmdErr.on('data', (b: Buffer) => {
       this.err.push(b);
       this.wake?.();
+    });
+    this.child.stderr.on('data', (b: Buffer) => {
+      this.noise = (this.noise + b.toString('utf8')).slice(-NOISE_KEPT);
     });
     this.child.stdin.on('error', () => {}); // EPIPE after the shell died: reported through `exit`
     this.child.on('error', () => {
@@ -155,7 +155,7 @@ export class ShellSession {
     const first = await s.runNow(':', 30_000, undefined);
     if (!first.alive || first.status !== 0) {
       s.kill();
-      throw new Error(`shell did not start: status ${first.status}: ${first.stderr.toString('utf8').trim().slice(-500)}`);
+      throw new Error(`shell did not start: status ${first.status}: ${(first.stderr.toString('utf8') + s.noise).trim().slice(-500)}`);
     }
     return s;
   }
@@ -168,8 +168,9 @@ export class ShellSession {
     return this.child.pid ?? -1;
   }
 
-  run(command: string, timeoutMs: number, stdin?: Buffer): Promise<ShellRunResult> {
-    const p = this.queue.then(() => this.runNow(command, timeoutMs, stdin));
+  /** Run one command; `merge` sends its stderr into its stdout, so the two interleave in time order. */
+  run(command: string, timeoutMs: number, stdin?: Buffer, merge = false): Promise<ShellRunResult> {
+    const p = this.queue.then(() => this.runNow(command, timeoutMs, stdin, merge));
     this.queue = p.catch(() => {});
     return p;
   }
@@ -185,55 +186,41 @@ export class ShellSession {
     return file;
   }
 
-  private async runNow(command: string, timeoutMs: number, stdin: Buffer | undefined): Promise<ShellRunResult> {
+  private async runNow(command: string, timeoutMs: number, stdin: Buffer | undefined, merge = false): Promise<ShellRunResult> {
     if (this.exited) return { stdout: Buffer.alloc(0), stderr: Buffer.from('session has ended\n'), status: -1, timedOut: false, alive: false };
     const n = ++this.counter;
     const marker = `${this.mark}${n}`;
     const markerBuf = Buffer.from(marker);
-    const input = stdin ? shellQuote(this.stdinFile(stdin)) : '/dev/null';
-    this.child.stdin.write(
-      `command eval ${shellQuote(command)} <${input}\nprintf '%s %d\\n' ${marker} "$?"; printf '%s\\n' ${marker} >&2\n`,
-    );
+    this.child.stdin.write(runScript(command, marker, stdin ? this.stdinFile(stdin) : '/dev/null', merge));
 
     let timedOut = false;
-    let killedAt = 0;
-    let lastKill = 0;
-    let shellKilled = false;
     const timer = setTimeout(() => {
+      // Everything the command started goes, and the shell with it: a builtin after a killed
+      // child (`sleep 30; echo x > f`) must not run on. The session ends.
       timedOut = true;
-      killedAt = lastKill = Date.now();
-      signalCommand(this.pid, 'SIGKILL');
+      this.kill(true);
       this.wake?.();
     }, timeoutMs);
     try {
       for (;;) {
         const o = this.out.find(markerBuf);
         const e = o ? this.err.find(markerBuf) : null;
-        if (o && e) {
+        if (o && e && !timedOut) {
           const stdout = this.out.take(o.at, o.end);
           const stderr = this.err.take(e.at, e.end);
-          const status = timedOut ? -1 : Number(o.rest.trim());
-          return { stdout, stderr, status, timedOut, alive: !shellKilled };
+          return { stdout, stderr, status: Number(o.rest.trim()), timedOut, alive: true };
         }
         if (this.exited) {
           const { code, signal } = this.exited;
           const status = timedOut ? -1 : code ?? (signal ? 128 + signalNumber(signal) : -1);
-          return { stdout: this.out.takeAll(), stderr: this.err.takeAll(), status, timedOut, alive: false };
-        }
-        if (timedOut && !shellKilled) {
-          const now = Date.now();
-          if (now - killedAt > KILL_GRACE_MS) {
-            // The shell itself is busy (a builtin loop): end the session.
-            shellKilled = true;
-            this.kill();
-          } else if (now - lastKill >= REKILL_MS) {
-            lastKill = now;
-            signalCommand(this.pid, 'SIGKILL'); // anything started since the last round
-          }
+          const cut = (p: Pipe) => {
+            const f = p.find(markerBuf);
+            return f ? p.take(f.at, f.end) : p.takeAll();
+          };
+          return { stdout: cut(this.out), stderr: cut(this.err), status, timedOut, alive: false };
         }
         await new Promise<void>((resolve) => {
           this.wake = resolve;
-          if (timedOut) setTimeout(resolve, REKILL_MS);
         });
         this.wake = null;
       }
@@ -247,14 +234,12 @@ export class ShellSession {
     signalCommand(this.pid, signal);
   }
 
-  /** Ends the shell and everything it started. */
-  kill(): void {
-    signalCommand(this.pid, 'SIGKILL');
-    try {
-      process.kill(-this.pid, 'SIGKILL');
-    } catch {
-      // group already gone
-    }
+  /**
+   * Ends the shell and everything it started: its descendants and process group, and with
+   * `thorough` also the rest of its session (a scan of /proc: slow under TCG, so only at a timeout).
+   */
+  kill(thorough = false): void {
+    killSession(this.pid, thorough);
     try {
       this.child.kill('SIGKILL');
     } catch {

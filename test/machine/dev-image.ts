@@ -10,21 +10,18 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync
 import { execFileSync } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { agentBundle, MACHINE_CACHE } from './agent-bundle.ts';
-import { cpioFromDir } from './cpio.ts';
-import { MachineError } from './machine.ts';
-import { moduleOrder } from '../image/recipes/kernel.ts';
-import { publishDir } from '../image/stone-cache.ts';
+import { agentBundle, MACHINE_CACHE } from '../../onix/machine/agent-bundle.ts';
+import { cpioFromDir } from '../../onix/image/cpio.ts';
+import type { MachineImage } from '../../onix/machine/image.ts';
+import { MachineError } from '../../onix/machine/machine.ts';
+import { moduleOrder } from '../../onix/image/recipes/kernel.ts';
+import { publishDir } from '../../onix/image/stone-cache.ts';
 
 export const DEV_KERNEL_PACKAGE = 'linux-image-6.1.0-50-amd64';
 const BUSYBOX_PACKAGE = 'busybox-static';
 /** Modules the initramfs loads (with their dependencies): disk, filesystem, agent port, entropy. */
 const INITRD_MODULES = ['crc32c_generic', 'virtio_pci', 'virtio_blk', 'virtio_console', 'virtio_rng', 'ext4', 'overlay'];
 
-export interface BuiltImage {
-  imageId: string;
-  rootfs: string;
-}
 
 const INITTAB = `::sysinit:/etc/init.d/rcS
 ::respawn:/usr/bin/onix-agent --virtio org.onix.agent
@@ -78,10 +75,10 @@ function imageIdFor(parts: string[]): string {
   return h.digest('hex').slice(0, 20);
 }
 
-let building: Promise<BuiltImage> | null = null;
+let building: Promise<MachineImage> | null = null;
 
 /** Builds (or reuses from .cache/machine/dev-image/) the development image. */
-export function buildDevImage(onProgress: (line: string) => void = () => {}): Promise<BuiltImage> {
+export function buildDevImage(onProgress: (line: string) => void = () => {}): Promise<MachineImage> {
   building ??= build(onProgress).catch((e: unknown) => {
     building = null;
     throw e;
@@ -89,8 +86,8 @@ export function buildDevImage(onProgress: (line: string) => void = () => {}): Pr
   return building;
 }
 
-async function build(onProgress: (line: string) => void): Promise<BuiltImage> {
-  const { fetchDebs, unpackDeb } = await import('../image/debs.ts');
+async function build(onProgress: (line: string) => void): Promise<MachineImage> {
+  const { fetchDebs, unpackDeb } = await import('../../onix/image/debs.ts');
   const debs = await fetchDebs([DEV_KERNEL_PACKAGE, BUSYBOX_PACKAGE], { onProgress });
   const kernelDeb = debs.get(DEV_KERNEL_PACKAGE)!;
   const busyboxDeb = debs.get(BUSYBOX_PACKAGE)!;

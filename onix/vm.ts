@@ -1,48 +1,46 @@
 // `npm run vm -- <command>`: the ONIX test machine from a terminal.
 //
-//   shell [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME] [--image auto|dev|real]
+//   shell [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME]
 //         [--ssh-port PORT [--ssh-key FILE.pub]]
 //       boot the machine and give a shell on it (default target: vm); a reboot (typed, or
 //       started by a command) really reboots it and the shell continues on the rebooted
 //       machine. --ssh-port forwards 127.0.0.1:PORT to the VM's SSH server and authorizes
 //       the key (default: ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub) for root, so
 //       `npm run spec -- --target ssh://root@127.0.0.1:PORT` runs against it meanwhile
-//   run   [--target ...] [--user NAME] [--image ...] -- COMMAND...
+//   run   [--target ...] [--user NAME] -- COMMAND...
 //       boot, run one command, print its stdout/stderr, exit with its status
 //
 // Exit status: the command's own for `run`; 2 when the machine could not be run
 // (one line on stderr, the console tail after it).
+//
+// This is where the machine layer meets the image builder: the VM and the sandbox boot
+// the test image (onix/image/provider.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { MachineError, type Machine, type Session } from './machine.ts';
+import { testImage } from './image/provider.ts';
 import { sweepLeftovers } from './leftovers.ts';
-import { createMachine } from './targets.ts';
-import type { ImageChoice } from './image-source.ts';
-import type { AgentSession } from './agent-client.ts';
+import { task } from './task.ts';
+import type { AgentSession } from './machine/agent-client.ts';
+import { MachineError, type Machine, type Session } from './machine/machine.ts';
+import { createMachine } from './machine/targets.ts';
 
 class UsageError extends Error {}
 
-const USAGE = 'usage: npm run vm -- shell|run [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME] [--image auto|dev|real] [--ssh-port PORT [--ssh-key FILE.pub]] [-- COMMAND...]';
+const USAGE = 'usage: npm run vm -- shell|run [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME] [--ssh-port PORT [--ssh-key FILE.pub]] [-- COMMAND...]';
 
 function progress(line: string): void {
   process.stderr.write(`\x1b[2m· ${line}\x1b[0m\n`);
 }
 
-async function task<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  progress(`${name}...`);
-  const r = await fn();
-  progress(`${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return r;
-}
 
-function machineFor(target: string, image: ImageChoice, sshPort?: number): Machine {
+function machineFor(target: string, sshPort?: number): Machine {
   return createMachine(target, {
-    vm: { imageChoice: image, onProgress: progress, sshPort },
-    sandbox: { imageChoice: image, onProgress: progress },
+    image: testImage,
+    vm: { onProgress: progress, sshPort },
+    sandbox: { onProgress: progress },
   });
 }
 
@@ -72,11 +70,11 @@ async function shell(m: Machine, user: string | undefined, target: string): Prom
       continue;
     }
     if (command === 'reboot') {
-      await task('rebooting', () => m.reboot());
+      await task(progress, 'rebooting', () => m.reboot());
       s = await m.session({ user });
     } else {
       // A command rebooted the machine (`... && reboot`): go on in a session on the rebooted one.
-      if (!s.alive && m.capabilities.reboot) s = await task('the machine rebooted; a new session', () => m.session({ user }));
+      if (!s.alive && m.capabilities.reboot) s = await task(progress, 'the machine rebooted; a new session', () => m.session({ user }));
       running = true;
       let r;
       try {
@@ -84,7 +82,7 @@ async function shell(m: Machine, user: string | undefined, target: string): Prom
       } catch (e) {
         if (!(e instanceof MachineError) || !m.capabilities.reboot) throw e;
         process.stderr.write(`vm: the machine went down while this ran (${e.message})\n`);
-        s = await task('waiting for it to come back', () => m.session({ user }));
+        s = await task(progress, 'waiting for it to come back', () => m.session({ user }));
       } finally {
         running = false;
       }
@@ -157,7 +155,6 @@ async function main(argv: string[]): Promise<number> {
       options: {
         target: { type: 'string', default: 'vm' },
         user: { type: 'string' },
-        image: { type: 'string', default: 'auto' },
         'ssh-port': { type: 'string' },
         'ssh-key': { type: 'string' },
       },
@@ -166,15 +163,14 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const { target, user, image } = parsed.values;
-  if (!['auto', 'dev', 'real'].includes(image!)) throw new UsageError(`--image must be auto, dev or real, not ${image}`);
+  const { target, user } = parsed.values;
   if (command === 'run' && parsed.positionals.length === 0) throw new UsageError('run needs a command after --');
   const ssh = sshOptions(parsed.values['ssh-port'], parsed.values['ssh-key'], target!);
   const swept = await sweepLeftovers();
   if (swept) process.stderr.write(`vm: ${swept}\n`);
-  const m = machineFor(target!, image as ImageChoice, ssh?.port);
+  const m = machineFor(target!, ssh?.port);
   try {
-    await task(`booting ${target}`, () => m.boot());
+    await task(progress, `booting ${target}`, () => m.boot());
     if (ssh) await authorize(m, ssh);
     if (command === 'run') return await runOne(await m.session({ user }), parsed.positionals.join(' '));
     return await shell(m, user, target!);

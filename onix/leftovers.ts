@@ -4,8 +4,8 @@
 // nothing to free.
 
 import { basename, dirname, join, resolve } from 'node:path';
-import { IMAGE_CACHE } from '../image/debs.ts';
-import { MACHINE_CACHE } from './agent-bundle.ts';
+import { IMAGE_CACHE } from './image/debs.ts';
+import { MACHINE_CACHE } from './machine/agent-bundle.ts';
 import { addSweep, describeSweep, isSiteStaging, sweepImageStaging, sweepMachineDirs, sweepOrphans } from './owned-dirs.ts';
 
 export interface LeftoverPlaces {

@@ -8,10 +8,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildSite } from '../../generator/site/build.ts';
-import { describeSweep, isAlive, makeOwnedDir, OWNER_FILE, ownerOf, sweepMachineDirs, sweepOrphans, thisProcess } from '../../onix/machine/owned-dirs.ts';
+import { buildSite } from '../generator/site/build.ts';
+import { describeSweep, isAlive, makeOwnedDir, OWNER_FILE, ownerOf, sweepMachineDirs, sweepOrphans, thisProcess } from '../onix/owned-dirs.ts';
 
-const ownedDirs = new URL('../../onix/machine/owned-dirs.ts', import.meta.url).href;
+const ownedDirs = new URL('../onix/owned-dirs.ts', import.meta.url).href;
 
 /** A directory made and claimed by another process that then exits without cleaning up. */
 function orphanOf(parent: string, prefix: string, bytes = 0): string {
