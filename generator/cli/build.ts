@@ -12,6 +12,8 @@ import { defaultTarget } from '../../onix/machine/default-target.ts';
 import { ContentError } from '../markdown/parse.ts';
 import { BuildError, buildSite } from '../site/build.ts';
 import { loadPages } from '../site/pages.ts';
+import type { ImageManifest } from '../../onix/image/manifest.ts';
+import { readImageManifest } from '../site/image-manifest.ts';
 import { loadReport, reportFreshness } from '../spec/report.ts';
 import { DEFAULT_REPORT_DIR, type SpecReport } from '../spec/report-types.ts';
 
@@ -38,7 +40,13 @@ async function main(): Promise<number> {
     report = null; // unreadable: verifying writes a new one
   }
   if (!values['no-verify'] && !values['no-report']) report = await verifiedReport(values.content, reportDir, report, values.target);
-  const result = await buildSite({ contentDir: values.content, outDir: values.out, report, reportDir });
+  let manifest: ImageManifest | null = null;
+  try {
+    manifest = report?.machine.imageId ? await readImageManifest(report.machine.imageId) : null;
+  } catch (error) {
+    throw new UserError(`build failed: ${(error as Error).message}`);
+  }
+  const result = await buildSite({ contentDir: values.content, outDir: values.out, report, reportDir, manifest });
   const { rendered, cached } = result.rendered;
   console.log(
     `built ${result.pages} pages (${result.files.length} files) into ${values.out}/ in ${Math.round(result.durationMs)} ms; ` +

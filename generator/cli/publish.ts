@@ -8,6 +8,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import { readImageManifest } from '../site/image-manifest.ts';
 import { buildSite } from '../site/build.ts';
 import { publishSite, type BuildInput } from '../publish/publish.ts';
 import { PublishFailure, PublishRefusal, oneLine } from '../publish/refusal.ts';
@@ -21,6 +22,8 @@ async function buildDist({ report, root, reportDir }: BuildInput): Promise<strin
     outDir: join(root, 'dist'),
     report,
     reportDir,
+    // The test machine page describes the image the gated report ran on.
+    manifest: report?.machine.imageId ? await readImageManifest(report.machine.imageId) : null,
     rootDir: root,
     cacheDir: join(root, '.cache', 'site'),
   });

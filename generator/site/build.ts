@@ -7,7 +7,7 @@
 // was. Two builds of one commit are byte-identical, whatever the cache and thread count.
 
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { h } from 'hastscript';
 import { claimDir, isSiteStaging, releaseDir, sweepOrphans } from '../../onix/owned-dirs.ts';
@@ -15,6 +15,7 @@ import type { SpecReport } from '../spec/report-types.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
 import type { PageFacts, PageProblem } from './analyze.ts';
 import { loadSiteAssets } from './assets.ts';
+import { type ArtifactImages, pairKey, prepareArtifactImages } from './artifact-images.ts';
 import { BuildCache, hashOf } from './build-cache.ts';
 import { defaultSiteConfig, type SiteConfig } from './config.ts';
 import { lastCommitDates } from './git-dates.ts';
@@ -27,7 +28,13 @@ import { BuildError, navOf, siteProblems } from './site-model.ts';
 import { SEARCH_SCRIPT, writeSearchIndex } from './search-index.ts';
 import { renderRobots, renderSitemap } from './sitemap.ts';
 import { CARD_DIR, cardFileForUrl } from './social-card.ts';
+import type { SpecialPage } from './render-page.ts';
 import { indexSpecResults } from './spec-results.ts';
+import { MACHINE_PAGE_URL, RUN_PAGE_URL } from './proof-urls.ts';
+import { renderMachinePage } from './machine-page.ts';
+import type { ImageManifest } from '../../onix/image/manifest.ts';
+import { renderRunPage, RUN_FILES } from './run-page.ts';
+import { renderJUnit } from '../spec/render/junit.ts';
 import { defaultWorkerCount, forEachShare, LocalOwner, WorkerOwner, type PageOwner } from './worker-pool.ts';
 
 export { BuildError } from './site-model.ts';
@@ -39,6 +46,8 @@ export interface BuildOptions {
   outDir?: string;
   /** Spec report whose results the pages show (default: none, every block "not run"). */
   report?: SpecReport | null;
+  /** Manifest of the image the report's machine ran (onix/image/manifest.ts), for the test machine page (default: none). */
+  manifest?: ImageManifest | null;
   /** Folder the report's artifact paths are relative to (default: ".spec"). */
   reportDir?: string;
   /** Folder holding CNAME, copied into the output (default: the current directory). */
@@ -125,7 +134,11 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
       highlighted.tokenized += r.highlighted.tokenized;
       highlighted.cached += r.highlighted.cached;
     };
-    const body: BodyContext = { key: hashOf(JSON.stringify([report, reportDir])), report, reportDir, highlightCache: cacheDir ? join(cacheDir, 'highlight.json') : null };
+    const { facts: images, published: artifactBytes } = await prepareArtifactImages(await reportArtifacts(report, reportDir));
+    const pageHashes = Object.fromEntries(items.map((item) => [displayPath(item.abs), sha256(item.source)]));
+    const body: BodyContext = {
+      key: hashOf(JSON.stringify([report, reportDir, images, pageHashes])), report, reportDir, highlightCache: cacheDir ? join(cacheDir, 'highlight.json') : null, images, pageHashes,
+    };
     await forEachShare(ownersFor(toLoad.length), toLoad, 50, (owner, share) => owner.load(body, share.map((i) => items[i]!)), (share, r) => {
       count(r);
       r.results.forEach((result, k) => {
@@ -147,7 +160,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     const urls = { ...assets.urls, search: SEARCH_SCRIPT };
     const siteKey = hashOf(JSON.stringify([config, nav, urls]));
     const site: SiteContext = { config, nav, assets: urls, dates: Object.fromEntries(dates) };
-    const shown = resultsShown(report, reportDir);
+    const shown = resultsShown(report, reportDir, images, pages, pageHashes);
     // Staging folders of killed builds go first; this one names its owner until it is dist/.
     await sweepOrphans(dirname(outDir), isSiteStaging(basename(outDir)));
     await rm(staging, { recursive: true, force: true });
@@ -183,7 +196,28 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     // 3. The rest: 404 page, sitemap, robots.txt, assets, artifacts, CNAME.
     const other = new Map<string, string | Buffer>();
     other.set('404.html', await local.store.special(body, site, notFoundPage()));
-    other.set('sitemap.xml', renderSitemap(config, pages.map((s) => ({ url: s.url, lastmod: dates.get(s.rel) ?? null }))));
+    // The run that gated this build: its page, its report (JSON, JUnit) and console logs.
+    const consoleLogs = await readConsoleLogs(report, reportDir);
+    const run = renderRunPage({ report, pages, consoleLogs, pageHashes });
+    const runPage: SpecialPage = {
+      title: 'The spec run', kicker: 'what this build proves', description: run.description, url: RUN_PAGE_URL, body: run.body,
+      toc: report ? [{ id: 'cases', text: 'Cases', depth: 2 }, { id: 'console-logs', text: 'Console logs', depth: 2 }] : [],
+    };
+    other.set(outputFileForUrl(RUN_PAGE_URL), await local.store.special(body, site, runPage));
+    if (report) {
+      other.set(RUN_FILES.json, `${JSON.stringify(report, null, 2)}\n`);
+      other.set(RUN_FILES.junit, renderJUnit(report));
+      for (const [path, text] of consoleLogs) other.set(RUN_FILES.consoleLog(path), text);
+    }
+    // The machine it ran on, from the image's manifest.
+    const machine = renderMachinePage(options.manifest ?? null, report);
+    const machinePage: SpecialPage = {
+      title: 'The test machine', kicker: 'what the spec runs on', description: machine.description, url: MACHINE_PAGE_URL, body: machine.body, toc: machine.toc,
+    };
+    other.set(outputFileForUrl(MACHINE_PAGE_URL), await local.store.special(body, site, machinePage));
+    const generated = [RUN_PAGE_URL, MACHINE_PAGE_URL];
+    const generatedCards: CardSubject[] = [runPage, machinePage].map((p) => ({ ...p, kicker: p.kicker ?? '' }));
+    other.set('sitemap.xml', renderSitemap(config, [...pages.map((s) => ({ url: s.url, lastmod: dates.get(s.rel) ?? null })), ...generated.map((url) => ({ url, lastmod: null }))]));
     other.set('robots.txt', renderRobots(config));
     other.set('.nojekyll', '');
     for (const [path, data] of assets.files) other.set(path, data);
@@ -196,19 +230,19 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
       await mkdir(dirname(join(staging, path)), { recursive: true });
       await writeFile(join(staging, path), data);
     }
-    const results = indexSpecResults(report, reportDir);
+    // Artifacts the pages show, PNGs re-encoded compressed (artifact-images.ts).
     const artifacts = new Set<string>();
     for (const f of pages) {
       for (const path of f.artifacts) {
-        const source = results.artifact(path);
-        if (!source || artifacts.has(artifactTarget(path))) continue;
+        const data = artifactBytes.get(path);
+        if (!data || artifacts.has(artifactTarget(path))) continue;
         artifacts.add(artifactTarget(path));
         await mkdir(dirname(join(staging, artifactTarget(path))), { recursive: true });
-        await copyFile(source, join(staging, artifactTarget(path)));
+        await writeFile(join(staging, artifactTarget(path)), data);
       }
     }
     const cardsStarted = performance.now();
-    const cards = await writeCards(staging, outDir, pages, config, assets.files.get('assets/logo.svg')!.toString('utf8'), cache, ownersFor);
+    const cards = await writeCards(staging, outDir, [...pages, ...generatedCards], config, assets.files.get('assets/logo.svg')!.toString('utf8'), cache, ownersFor);
     const searchStarted = performance.now();
     const searchKey = hashOf(...pages.map((f, i) => `${f.url}\0${pageKeys[i]}`));
     const search = await writeSearchIndex(staging, searchKey, cache, outDir);
@@ -242,13 +276,16 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
   }
 }
 
+/** What a social card shows, for a content page (its facts) or a generated one. */
+type CardSubject = Pick<PageFacts, 'url' | 'title' | 'kicker' | 'description'>;
+
 /**
  * Each page's social card, from the cache (keyed by what it shows and the generator, whose
  * version covers the card's template and renderer) or drawn now by the page owners, and
  * hard-linked from the cache into og/. When the og/ of `previous` (the dist/ this build
  * replaces) holds exactly these cards, nothing is written and `reuse` names that folder.
  */
-async function writeCards(staging: string, previous: string, pages: PageFacts[], config: SiteConfig, logo: string, cache: BuildCache, ownersFor: (n: number) => PageOwner[]): Promise<{ files: string[]; rendered: number; reuse: string | null }> {
+async function writeCards(staging: string, previous: string, pages: CardSubject[], config: SiteConfig, logo: string, cache: BuildCache, ownersFor: (n: number) => PageOwner[]): Promise<{ files: string[]; rendered: number; reuse: string | null }> {
   const files = pages.map((f) => cardFileForUrl(f.url));
   const host = new URL(config.origin).host;
   const texts = pages.map((f) => ({ title: f.title, kicker: f.kicker, description: f.description, siteName: config.name, host }));
@@ -288,27 +325,59 @@ async function readPages(contentRoot: string, files: string[]): Promise<PageItem
   return items;
 }
 
+/** The report's artifacts that exist: path in the report -> file. */
+async function reportArtifacts(report: SpecReport | null, reportDir: string): Promise<Map<string, string>> {
+  const results = indexSpecResults(report, reportDir);
+  const found = new Map<string, string>();
+  for (const path of new Set(report?.cases.flatMap((c) => c.artifacts) ?? [])) {
+    const file = results.artifact(path);
+    if (file && (await stat(file).then((s) => s.isFile(), () => false))) found.set(path, file);
+  }
+  return found;
+}
+
+/** The console logs the report names, by their path in the report (missing files are left out). */
+async function readConsoleLogs(report: SpecReport | null, reportDir: string): Promise<Map<string, string>> {
+  const logs = new Map<string, string>();
+  for (const c of report?.cases ?? []) {
+    if (!c.consoleLog || logs.has(c.consoleLog)) continue;
+    try {
+      logs.set(c.consoleLog, await readFile(join(reportDir, c.consoleLog), 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return logs;
+}
+
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
 /**
  * What of the spec report a page shows, as a string for its cache key: nothing for a page
- * without transcripts, contract tables or artifacts; else the results of its blocks.
+ * without transcripts, contract tables or artifacts; else the results of its cases and blocks.
  */
-function resultsShown(report: SpecReport | null, reportDir: string): (f: PageFacts) => string {
+function resultsShown(report: SpecReport | null, reportDir: string, images: ArtifactImages, pages: PageFacts[], pageHashes: Record<string, string>): (f: PageFacts) => string {
+  const fileByUrl = new Map(pages.map((p) => [p.url, p.file]));
   const byFile = new Map<string, unknown[]>();
   for (const c of report?.cases ?? []) {
     for (const file of new Set(c.blocks.map((b) => b.id.slice(0, b.id.lastIndexOf(':'))))) {
       if (!byFile.has(file)) byFile.set(file, []);
-      byFile.get(file)!.push(c.blocks);
+      byFile.get(file)!.push(c); // the case's line under its heading, and its blocks' output
     }
   }
   const pageHash = new Map((report?.pages ?? []).map((p) => [p.file, p.contentHash]));
   const artifacts = new Set(report?.cases.flatMap((c) => c.artifacts) ?? []);
   const run = report ? [report.machine, report.finishedAt.slice(0, 10)] : null;
   return (f) => {
-    if (!f.showsResults && f.artifacts.length === 0) return '';
-    return JSON.stringify([run, pageHash.get(f.file) ?? null, byFile.get(f.file) ?? [], reportDir, f.artifacts.map((a) => artifacts.has(a))]);
+    // Links to procedures on other pages show those cases' results (the Roadmap).
+    const linked = f.links.flatMap((l) => {
+      const file = l.target?.fragment ? fileByUrl.get(l.target.url) : undefined;
+      return file && byFile.has(file) ? [[file, l.target!.fragment, pageHashes[file] ?? null, pageHash.get(file) ?? null, byFile.get(file)]] : [];
+    });
+    if (!f.showsResults && f.artifacts.length === 0 && linked.length === 0) return '';
+    const pictured = f.artifacts.map((a) => [artifacts.has(a), images.images[a] ?? null, f.artifacts.map((b) => images.differing[pairKey(a, b)] ?? null)]);
+    return JSON.stringify([run, pageHash.get(f.file) ?? null, byFile.get(f.file) ?? [], reportDir, pictured, linked]);
   };
 }

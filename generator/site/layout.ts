@@ -124,7 +124,9 @@ export function renderLayout(site: LayoutSite, page: LayoutPage): Root {
       ])
     : null;
 
-  const article = h('article.content', { dataPagefindBody: page.noindex ? undefined : '' }, [
+  // Only content pages are searched: the generated ones (404, the run, the test machine) change
+  // with every report, and the search index is cached by the content pages' keys.
+  const article = h('article.content', { dataPagefindBody: page.rel === null || page.noindex ? undefined : '' }, [
     h('header.page-head', [
       page.kicker ? h('p.kicker', page.kicker) : null,
       h('h1', page.title),

@@ -2,17 +2,8 @@
 // kept out of search engines and the site search and has no canonical URL: it has no address
 // of its own.
 
-import type { ElementContent } from 'hast';
+import type { SpecialPage } from './render-page.ts';
 import { h } from 'hastscript';
-
-export interface SpecialPage {
-  title: string;
-  description: string;
-  url: string;
-  body: ElementContent[];
-  /** (default: false) */
-  noindex?: boolean;
-}
 
 export function notFoundPage(): SpecialPage {
   return {

@@ -8,6 +8,7 @@
 import { ContentError, parseMarkdown, type ParsedPage } from '../markdown/parse.ts';
 import type { SpecReport } from '../spec/report-types.ts';
 import { analyzePage, factsOf, type PageFacts, type PageProblem } from './analyze.ts';
+import type { ArtifactImages } from './artifact-images.ts';
 import { defaultSiteConfig, type SiteConfig } from './config.ts';
 import { createCodeHighlighter, type CodeHighlighter } from './highlight.ts';
 import type { AssetUrls, NavItem } from './layout.ts';
@@ -33,6 +34,10 @@ export interface BodyContext {
   reportDir: string;
   /** The highlighter's disk cache (main thread only: worker threads would race on it). */
   highlightCache: string | null;
+  /** Sizes and pixel comparisons of the report's PNG artifacts (default: none known). */
+  images?: ArtifactImages;
+  /** sha256 of every page's current text by file, so a page linking to another page's case knows whether that result is current (default: unknown). */
+  pageHashes?: Record<string, string>;
 }
 
 /** What the document around a page's content is rendered with (known once every page's facts are). */
@@ -143,7 +148,7 @@ export class PageStore {
     if (this.renderer?.key === context.key) return this.renderer;
     await this.close();
     const highlighter = await createCodeHighlighter(context.highlightCache ? { cacheFile: context.highlightCache } : {});
-    const results = indexSpecResults(context.report, context.reportDir);
+    const results = indexSpecResults(context.report, context.reportDir, context.pageHashes);
     // The layout's part of the site is filled in by rendererFor(), once the nav is known.
     const site: RenderSite = {
       config: defaultSiteConfig,
@@ -152,6 +157,7 @@ export class PageStore {
       lastUpdated: () => null,
       highlighter,
       results,
+      images: context.images,
       artifactUrl: (path) => (results.artifact(path) ? `/${artifactTarget(path)}` : null),
     };
     this.renderer = { key: context.key, renderer: createPageRenderer(site), highlighter, site };

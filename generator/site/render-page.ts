@@ -13,11 +13,14 @@ import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { ContentError } from '../markdown/parse.ts';
 import { ARTIFACT_SCHEME, type PageFacts, type PageSummary } from './analyze.ts';
+import type { ArtifactImages } from './artifact-images.ts';
+import { linkedCase, renderCaseResult, renderLinkedResult, renderPageTally } from './case-result.ts';
 import { renderCodeBlock } from './code-block.ts';
 import type { CodeHighlighter } from './highlight.ts';
+import { joinRestarts } from './join-restarts.ts';
+import { artifactImagesOf, renderRenders } from './renders.ts';
 import { renderLayout, type LayoutSite } from './layout.ts';
 import { parseRawHtml, sanitizeBody } from './sanitize-body.ts';
-import type { SpecialPage } from './not-found.ts';
 import type { BlockResult, SpecResults } from './spec-results.ts';
 
 /** Where renderDocument() puts the body. */
@@ -26,6 +29,8 @@ const BODY_MARK = 'onix:body';
 export interface RenderSite extends LayoutSite {
   highlighter: CodeHighlighter;
   results: SpecResults;
+  /** Sizes and pixel comparisons of the report's PNG artifacts (default: none known). */
+  images?: ArtifactImages;
   /** Public URL of a report artifact that the build copies, or null when absent. */
   artifactUrl(path: string): string | null;
 }
@@ -35,6 +40,20 @@ interface Current {
   summary: PageSummary;
   headingIds: Map<Heading, string>;
   linkTargets: Map<Link | Image, string>;
+}
+
+/** A generated page (404, the run page, the test machine page): the layout around `body`. */
+export interface SpecialPage {
+  title: string;
+  description: string;
+  url: string;
+  body: ElementContent[];
+  /** The monospace line above the title (default: none). */
+  kicker?: string;
+  /** Table of contents entries (default: none). */
+  toc?: Array<{ id: string; text: string; depth: number }>;
+  /** Keep search engines away, with no canonical URL (default: false). */
+  noindex?: boolean;
 }
 
 export interface PageRenderer {
@@ -74,21 +93,27 @@ export function createPageRenderer(site: RenderSite, options: PageRendererOption
       state.patch(node, result);
       return result;
     },
-    heading(state: State, node: Heading): Element {
-      const id = cur().headingIds.get(node) ?? '';
+    heading(state: State, node: Heading): ElementContent[] {
+      const c = cur();
+      const id = c.headingIds.get(node) ?? '';
       const text = ([] as ElementContent[]).concat(state.all(node));
       const result = h(`h${node.depth}`, { id }, [
         ...text,
         h('a.anchor', { href: `#${id}`, ariaLabel: `Link to this section` }, '#'),
       ]);
       state.patch(node, result);
-      return result;
+      const { file, contentHash } = c.summary.page;
+      const caseResult = site.results.caseAt(`${file}:${node.position?.start.line ?? 0}`, file, contentHash);
+      return caseResult ? [result, renderCaseResult(caseResult)] : [result];
     },
-    link(state: State, node: Link): Element {
-      const href = cur().linkTargets.get(node) ?? node.url;
+    link(state: State, node: Link): ElementContent[] {
+      const c = cur();
+      const href = c.linkTargets.get(node) ?? node.url;
       const result = h('a', { href, title: node.title ?? undefined }, state.all(node));
       state.patch(node, result);
-      return result;
+      // A link to a procedure (a case's heading on a spec page) carries that case's last result.
+      const proof = linkedCase(node.url, c.summary.page.file, site.results);
+      return proof ? [result, { type: 'text', value: ' ' }, renderLinkedResult(proof)] : [result];
     },
     /** Tables scroll inside their own focusable region on narrow screens. */
     table(state: State, node: import('mdast').Table): Element {
@@ -99,6 +124,21 @@ export function createPageRenderer(site: RenderSite, options: PageRendererOption
       let caption: Element | null = null;
       if (contract) caption = markContractRows(table, node, (line) => site.results.block(`${c.summary.page.file}:${line}`, c.summary.page.file, c.summary.page.contentHash));
       return h('div.table-scroll', { className: contract ? ['contract'] : undefined, tabIndex: 0, role: 'region', ariaLabel: `Table: ${head.join(', ')}` }, [table, caption]);
+    },
+    /** A paragraph of renders from the spec run: figures with captions and the pixel comparison. */
+    paragraph(state: State, node: import('mdast').Paragraph): Element {
+      const images = artifactImagesOf(node.children, ARTIFACT_SCHEME);
+      if (!images) return defaultHandlers.paragraph(state, node);
+      const c = cur();
+      const { file, contentHash } = c.summary.page;
+      const result = renderRenders(images, ARTIFACT_SCHEME, {
+        codeBlocks: c.summary.codeBlocks,
+        resultAt: (line) => site.results.block(`${file}:${line}`, file, contentHash),
+        artifactUrl: site.artifactUrl,
+        images: site.images,
+      });
+      state.patch(node, result);
+      return result;
     },
     image(state: State, node: Image): Element {
       let result: Element;
@@ -117,6 +157,15 @@ export function createPageRenderer(site: RenderSite, options: PageRendererOption
 
   const processor = unified()
     .use(remarkRehype, { handlers, allowDangerousHtml: true })
+    // A lone `$ reboot` joins its neighbour (join-restarts.ts) before the sanitiser drops the
+    // mark that finds it; a spec page opens with the summary of its results. Both go through
+    // the sanitiser like the rest of the body.
+    .use(() => (tree: HastRoot) => {
+      joinRestarts(tree);
+      const { summary } = cur();
+      const tally = summary.showsResults ? renderPageTally(site.results.page(summary.page.file, summary.page.contentHash)) : null;
+      if (tally) tree.children.unshift(tally, { type: 'text', value: '\n' });
+    })
     .use(() => (options.sanitize === false ? parseRawHtml : sanitizeBody))
     .use(rehypeStringify);
 
@@ -159,7 +208,7 @@ export function createPageRenderer(site: RenderSite, options: PageRendererOption
   }
 
   function renderSpecial(options: SpecialPage): string {
-    return processor.stringify(renderLayout(site, { ...options, kicker: '', rel: null, toc: [] }));
+    return processor.stringify(renderLayout(site, { kicker: '', toc: [], ...options, rel: null }));
   }
 
   return { render, renderBody, renderDocument, renderSpecial };

@@ -56,9 +56,17 @@ const statusClass = /^spec-(?:passed|failed|not-run)$/;
  * - div.table-scroll (.contract) with role region and an aria-label: a table scrolls in its
  *   own focusable region; p.table-note (spec-*) under the contract table; tr.spec-row
  *   (spec-*) with data-status for each contract row's result.
+ * - What the machine printed (code-block.ts): span.varies (.capture, data-capture) around what a
+ *   matcher covered, with a span.visually-hidden saying so; details.elided for the lines a `...`
+ *   stood for; p.transcript-legend (span.legend-head) explaining the notation.
+ * - Results (case-result.ts): div.spec-summary (spec-*, p.spec-summary-links) at the top of a
+ *   spec page; p.case-result (spec-*, span.case-note) under a case's heading; span.proof-result
+ *   after a link to a procedure.
+ * - Renders (renders.ts): div.renders, div.render-row, figure.render with span.render-title and
+ *   span.render-facts in its caption, p.render-compare.
  */
 const siteAttributes: Attributes = {
-  figure: [['className', 'code-block', 'transcript'], 'dataLang', 'dataBlock', ['dataStatus', 'passed', 'failed', 'not-run']],
+  figure: [['className', 'code-block', 'transcript', 'render'], 'dataLang', 'dataBlock', ['dataStatus', 'passed', 'failed', 'not-run']],
   figcaption: [['className', 'code-head']],
   span: [
     [
@@ -77,18 +85,27 @@ const siteAttributes: Attributes = {
       'spec-status',
       statusClass,
       'spec-artifact-missing',
+      'varies',
+      'visually-hidden',
+      'legend-head',
+      'case-note',
+      'proof-result',
+      'render-title',
+      'render-facts',
     ],
     ['role', 'img'],
     'ariaLabel',
+    'dataCapture',
   ],
+  details: [['className', 'elided']],
   pre: [['className', 'code']],
   a: [['className', 'anchor']],
   img: [
     ['className', 'spec-artifact'],
     ['loading', 'lazy'],
   ],
-  div: [['className', 'table-scroll', 'contract'], ['role', 'region'], 'ariaLabel'],
-  p: [['className', 'table-note', statusClass]],
+  div: [['className', 'table-scroll', 'contract', 'renders', 'render-row', 'spec-summary', statusClass], ['role', 'region'], 'ariaLabel'],
+  p: [['className', 'table-note', 'transcript-legend', 'case-result', 'render-compare', 'spec-summary-links', statusClass]],
   tr: [
     ['className', 'spec-row', statusClass],
     ['dataStatus', 'passed', 'failed', 'not-run'],

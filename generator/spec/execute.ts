@@ -67,6 +67,9 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
   const started = performance.now();
   const skip = missingCapability(c, machine.capabilities, target);
   if (skip) return uniformOutcome(c, 'skipped', skip);
+  // The machine's console log runs on from case to case; this case's part is what follows it
+  // (all of the driver's tail when the log outgrew it).
+  const consoleBefore = machine.consoleLog();
   const sessions = new Sessions(machine, env);
   const validator = new CaseValidator();
   const blocks: BlockOutcome[] = [];
@@ -145,11 +148,11 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
   const status = worstStatus(blocks.map((b) => b.status));
   const outcome: CaseOutcome = { spec: c, status, blocks, durationMs: performance.now() - started, reboots, machine: identity };
   if (artifacts.size) outcome.artifacts = artifacts;
-  if (status === 'failed' || status === 'error') {
-    const log = machine.consoleLog();
-    if (log) outcome.consoleLog = log;
-    outcome.message = blocks.find((b) => b.status === status)?.message;
-  }
+  // Every case keeps its console log: the site's run page shows it for passed cases too.
+  const log = machine.consoleLog();
+  const own = log.startsWith(consoleBefore) ? log.slice(consoleBefore.length) : log;
+  if (own) outcome.consoleLog = own;
+  if (status === 'failed' || status === 'error') outcome.message = blocks.find((b) => b.status === status)?.message;
   return outcome;
 }
 

@@ -3,6 +3,7 @@
 
 import type { MachineIdentity } from '../../onix/machine/machine.ts';
 import type { BlockStatus } from './report-types.ts';
+import type { ShownLine } from './spans.ts';
 import type { SpecBlock, SpecCase, SpecCommand } from './types.ts';
 
 /** One command as it ran. */
@@ -41,6 +42,8 @@ export interface CommandOutcome {
   message?: string;
   /** Not run (or not checked) because this capture was not bound: the line that binds it did not match. */
   unbound?: string;
+  /** A passed command's output as readers see it (spans.ts); absent otherwise. */
+  shown?: ShownLine[];
 }
 
 export interface BlockOutcome {
@@ -62,7 +65,7 @@ export interface CaseOutcome {
   durationMs: number;
   reboots: number;
   machine: MachineIdentity | null;
-  /** The machine's console log, kept for failed and errored cases when there is one. */
+  /** The machine's console log of the case, when the machine has one. */
   consoleLog?: string;
   /** Files copied out of the machine (block option `artifacts=`): file name -> host temp path. */
   artifacts?: Map<string, string>;

@@ -4,6 +4,7 @@
 
 import type { MachineIdentity } from '../../onix/machine/machine.ts';
 import type { Totals } from './counts.ts';
+import type { ShownLine } from './spans.ts';
 
 /** Where `npm run spec` writes its reports by default (ignored by git). */
 export const DEFAULT_REPORT_DIR = '.spec';
@@ -30,6 +31,8 @@ export interface CommandReport {
   merged?: true;
   status: number;
   durationMs: number;
+  /** Passed commands: the output per expected line with the characters matchers covered (spans.ts). */
+  shown?: ShownLine[];
 }
 
 /** One executable block (a console transcript or a contract row). */

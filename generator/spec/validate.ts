@@ -14,6 +14,7 @@ import { structuredPatch } from 'diff';
 import { matchLines } from './match.ts';
 import { outputLines } from './normalize.ts';
 import type { BlockOutcome, CommandObservation, CommandOutcome } from './outcome.ts';
+import { type ShownLine, shownLines } from './spans.ts';
 import { STDERR_MARKER } from './transcript.ts';
 import type { SpecCommand, TranscriptBlock } from './types.ts';
 
@@ -61,6 +62,7 @@ export class CaseValidator {
     const captures: Record<string, string> = {};
     let normalized: string[];
     let ok: boolean;
+    let shown: ShownLine[] | null;
     try {
       if (block.options.stderrSeparate) {
         const out = matchLines(cmd.stdout.map((l) => l.text), stdoutLines, this.bound);
@@ -70,12 +72,16 @@ export class CaseValidator {
         Object.assign(captures, out.used, err.used);
         normalized = [...out.normalized, ...(err.normalized.length ? [STDERR_MARKER, ...err.normalized] : [])];
         ok = out.ok && err.ok;
+        const shownOut = shownLines(cmd.stdout.map((l) => l.text), stdoutLines, out.ops, this.bound);
+        const shownErr = shownLines(cmd.stderr.map((l) => l.text), stderrLines, err.ops, this.bound);
+        shown = shownOut && shownErr ? [...shownOut, ...shownErr] : null;
       } else {
         const all = matchLines(cmd.stdout.map((l) => l.text), [...stdoutLines, ...stderrLines], this.bound);
         this.bind(all.bound);
         Object.assign(captures, all.used);
         normalized = all.normalized;
         ok = all.ok;
+        shown = shownLines(cmd.stdout.map((l) => l.text), [...stdoutLines, ...stderrLines], all.ops, this.bound);
       }
     } catch (error) {
       // A (re) line using a capture that is not bound at run time: the line that binds it did not
@@ -89,7 +95,7 @@ export class CaseValidator {
     if (obs.timedOut) {
       return { spec: cmd, status: 'error', observation: obs, expected, normalized, diff, captures, message: `timed out after ${block.options.timeoutSec} s (output so far in the diff)` };
     }
-    return { spec: cmd, status: passed ? 'passed' : 'failed', observation: obs, expected, normalized, diff, captures };
+    return { spec: cmd, status: passed ? 'passed' : 'failed', observation: obs, expected, normalized, diff, captures, ...(passed && shown ? { shown } : {}) };
   }
 
   private bind(values: Map<string, string>): void {

@@ -154,7 +154,7 @@ const r = await buildSite(${JSON.stringify({ ...opts, outDir: join(dir, 'warm') 
 console.log(JSON.stringify([r.parsed, r.rendered, r.highlighted, r.cards, r.search]));`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), [{ parsed: 0, cached: 3 }, { rendered: 0, cached: 3 }, { tokenized: 0, cached: 0 }, { rendered: 0, cached: 3 }, 'cached']);
+  assert.deepEqual(JSON.parse(r.stdout), [{ parsed: 0, cached: 3 }, { rendered: 0, cached: 3 }, { tokenized: 0, cached: 0 }, { rendered: 0, cached: 5 }, 'cached']);
   for (const f of cold.files) assert.ok((await readFile(join(dir, 'cold', f))).equals(await readFile(join(dir, 'warm', f))), f);
 });
 
@@ -178,10 +178,10 @@ test('the build cache serves nothing stale: an edit, a nav label, a date, a spec
   const nav = await fresh('nav label');
   assert.deepEqual(nav.rendered, { rendered: 3, cached: 0 }, 'every page shows the nav');
   assert.equal(nav.parsed.parsed, 1, 'the edited page is parsed; this process parsed the others before');
-  const report = {
-    version: 1, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-02T00:00:00.000Z', machine: { target: 'vm', fstx: '7' },
-    pages: [], cases: [], summary: { passed: 0, failed: 0, skipped: 0 },
-  } as unknown as import('../../generator/spec/report-types.ts').SpecReport;
+  const report: import('../../generator/spec/report-types.ts').SpecReport = {
+    version: 1, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-02T00:00:00.000Z', machine: { target: 'vm', imageId: null, fstx: '7', host: 'qemu' },
+    commit: null, shard: null, pages: [], cases: [], totals: { passed: 0, failed: 0, skipped: 0, errors: 0 },
+  };
   const withReport = await buildSite({ ...opts, report });
   assert.deepEqual(withReport.rendered, { rendered: 1, cached: 2 }, 'only the page with a transcript shows results');
 });
@@ -197,15 +197,16 @@ test('social cards: a 1200x630 PNG per page, 180 px touch icon, 32 px favicon; a
   const dir = await tempSite(basic);
   const opts = { contentDir: join(dir, 'content'), rootDir: dir, cacheDir: join(dir, 'cache'), gitDates: false, outDir: join(dir, 'dist') };
   const first = await buildSite(opts);
-  assert.deepEqual(first.cards, { rendered: 3, cached: 0 });
-  for (const f of ['og/index.png', 'og/guide.png', 'og/notes/extra.png']) assert.deepEqual(pngSize(await readFile(join(dir, 'dist', f))), [1200, 630], f);
+  // Three pages, the run page and the test machine page.
+  assert.deepEqual(first.cards, { rendered: 5, cached: 0 });
+  for (const f of ['og/index.png', 'og/guide.png', 'og/notes/extra.png', 'og/spec.png', 'og/test-machine.png']) assert.deepEqual(pngSize(await readFile(join(dir, 'dist', f))), [1200, 630], f);
   assert.deepEqual(pngSize(await readFile(join(dir, 'dist/apple-touch-icon.png'))), [180, 180]);
   assert.deepEqual(pngSize(await readFile(join(dir, 'dist/favicon-32.png'))), [32, 32]);
   const guideCard = await readFile(join(dir, 'dist/og/guide.png'));
   const { writeFile } = await import('node:fs/promises');
   await writeFile(join(dir, 'content/guide.md'), basic['content/guide.md'].replace('title: Guide', 'title: Guide to ONIX'));
   const second = await buildSite(opts);
-  assert.deepEqual(second.cards, { rendered: 1, cached: 2 });
+  assert.deepEqual(second.cards, { rendered: 1, cached: 4 });
   assert.equal(second.search, 'indexed', 'a changed page is indexed again');
   assert.ok(!(await readFile(join(dir, 'dist/og/guide.png'))).equals(guideCard), 'the new title is drawn');
 });
@@ -240,5 +241,5 @@ test('a warm build reuses the old dist/\'s og/ and pagefind/ only when they hold
   assert.ok(!third.files.includes('og/stray.png'));
   await assert.rejects(stat(join(out, 'og/stray.png')));
   assert.ok((await stat(join(out, 'pagefind/pagefind.js'))).isFile());
-  assert.deepEqual([third.cards, third.search], [{ rendered: 0, cached: 3 }, 'cached']);
+  assert.deepEqual([third.cards, third.search], [{ rendered: 0, cached: 5 }, 'cached']);
 });

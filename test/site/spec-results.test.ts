@@ -26,6 +26,7 @@ async function fixture(edit = false) {
   const file = join(dir, 'content/cli.md');
   const parsed = await loadPage(file);
   const [first, second] = parsed.tree.children.filter((n) => n.type === 'code').map((n) => n.position!.start.line);
+  const heading = parsed.tree.children.find((n) => n.type === 'heading')!.position!.start.line;
   const report: SpecReport = {
     version: 1,
     startedAt: '2026-11-20T10:00:00Z',
@@ -35,7 +36,7 @@ async function fixture(edit = false) {
     shard: null,
     pages: [{ file: parsed.file, contentHash: edit ? 'old-hash' : parsed.contentHash }],
     cases: [{
-      id: `${parsed.file}:7`, file: parsed.file, line: 7, title: 'Status', status: 'failed', durationMs: 10, reboots: 0,
+      id: `${parsed.file}:${heading}`, file: parsed.file, line: heading, title: 'Status', status: 'failed', durationMs: 10, reboots: 0,
       artifacts: ['case-4/glprobe-before.png'],
       blocks: [block(`${parsed.file}:${first}`, first!, 'passed', { fstx: '6649-a17c' }), block(`${parsed.file}:${second}`, second!, 'failed', {})],
     }],
@@ -50,20 +51,24 @@ async function fixture(edit = false) {
   return { html: await read(out, 'cli/index.html'), out, result };
 }
 
-test('blocks show their result, machine and date; captures show observed values', async () => {
+test('a block without observed output shows the expected text, the legend and no badge; captures show observed values', async () => {
   const { html } = await fixture();
-  const figures = html.split('<figure').slice(1);
+  const figures = html.split('<figure class="code-block').slice(1);
   assert.equal(figures.length, 2);
   assert.match(figures[0]!, /data-status="passed"/);
-  assert.match(figures[0]!, />verified on vm · fstx 12, 2026-11-20/);
-  assert.match(figures[0]!, /active fstx: <span class="capture" title="fstx, as observed on vm · fstx 12">6649-a17c<\/span>/);
-  assert.match(figures[0]!, /boot: <span class="matcher" title="any text">\[\.\.\]<\/span>/);
-  assert.match(figures[0]!, /<span class="line out exit" title="exit status">\[1\]<\/span>/);
+  assert.doesNotMatch(figures[0]!, /spec-status/, 'the case line under the heading says it; no badge per block');
+  assert.match(figures[0]!, /active fstx: <span class="capture" title="fstx, as observed on the ONIX test VM">6649-a17c<\/span>/);
+  assert.match(figures[0]!, /boot: <span class="matcher">\[\.\.\]<\/span>/);
+  assert.match(figures[0]!, /<span class="line out exit">\[1\]<\/span>/);
+  assert.match(figures[0]!, /<p class="transcript-legend">.*<code>\[\.\.\]<\/code>: any text within the line.*<code>\[N\]<\/code>: the command exits with status N/);
   assert.match(figures[1]!, /data-status="failed"/);
-  assert.match(figures[1]!, />failed on vm · fstx 12, 2026-11-20/);
+  assert.match(figures[1]!, /<span class="spec-status spec-failed">failed<\/span>/);
   // A capture bound in an earlier block of the case; one never observed is a placeholder.
   assert.match(figures[1]!, /<span class="capture"[^>]*>6649-a17c<\/span>/);
   assert.match(figures[1]!, /<span class="capture placeholder" title="other: observed when the spec runs">other<\/span>/);
+  assert.match(html, /<h2 id="status">Status<a[^>]*>#<\/a><\/h2>\s*<p class="case-result spec-failed"><span class="spec-status spec-failed">failed on <a href="\/test-machine\/">the ONIX test VM<\/a> · image abc · 2026-11-20 · 10 ms<\/span>/);
+  assert.match(html, /<div class="spec-summary spec-failed"><p><span class="spec-status spec-failed"><strong>0 of 1 procedure passed · 1 of 2 transcripts passed<\/strong>/);
+  assert.match(html, /<a href="\/spec\/">see the run<\/a>/);
 });
 
 test('report artifacts are copied and shown; missing ones show a placeholder', async () => {
@@ -77,7 +82,8 @@ test('report artifacts are copied and shown; missing ones show a placeholder', a
 test('a report for an older version of the page marks its blocks not run', async () => {
   const { html } = await fixture(true);
   assert.equal((html.match(/data-status="not-run"/g) ?? []).length, 2);
-  assert.match(html, /title="page changed since the last spec run"/);
+  assert.match(html, /not run: page changed since the last spec run/);
+  assert.match(html, /<strong>Not verified<\/strong>: page changed since the last spec run/);
   assert.match(html, /<span class="capture placeholder"[^>]*>fstx<\/span>/);
 });
 
@@ -97,9 +103,9 @@ test('contract rows show their results, and a note sums them up', async () => {
   };
   await buildSite({ contentDir: join(dir, 'content'), outDir: join(dir, 'dist'), report, cacheDir: null, rootDir: dir });
   const html = await read(join(dir, 'dist'), 'contract/index.html');
-  assert.match(html, /<tr class="spec-row spec-passed" data-status="passed" title="passed on sandbox · fstx 3, 2026-11-21">\n<td><code>\/usr<\/code>/);
+  assert.match(html, /<tr class="spec-row spec-passed" data-status="passed" title="passed on the ONIX test sandbox \(a namespace, no kernel of its own\), 2026-11-21">\n<td><code>\/usr<\/code>/);
   assert.match(html, /<tr class="spec-row spec-failed" data-status="failed"[^>]*>\n<td><code>\/nix<\/code>/);
-  assert.match(html, /1 of 2 rows verified on sandbox · fstx 3, 2026-11-21; 1 failed/);
+  assert.match(html, /1 of 2 rows verified on the ONIX test sandbox \(a namespace, no kernel of its own\), 2026-11-21; 1 failed/);
   assert.equal((html.match(/spec-row/g) ?? []).length, 2, 'the unmarked table gets no marks');
   assert.doesNotMatch(html, /spec: contract/);
 });

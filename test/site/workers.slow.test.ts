@@ -24,7 +24,8 @@ test('a cold build with 2 workers writes the same bytes as one on the main threa
   assert.equal(parallel.workers, 2);
   assert.equal(serial.workers, 0);
   assert.equal(parallel.highlighted.tokenized, 3 * 240);
-  assert.deepEqual([parallel.cards, serial.cards], [{ rendered: 240, cached: 0 }, { rendered: 240, cached: 0 }], 'social cards drawn in the workers and on the main thread');
+  // A card for each page, the run page and the test machine page.
+  assert.deepEqual([parallel.cards, serial.cards], [{ rendered: 242, cached: 0 }, { rendered: 242, cached: 0 }], 'social cards drawn in the workers and on the main thread');
   assert.deepEqual(parallel.files, serial.files);
   for (const f of parallel.files) assert.ok((await readFile(join(dir, 'a', f))).equals(await readFile(join(dir, 'b', f))), f);
 });

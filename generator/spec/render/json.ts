@@ -45,7 +45,7 @@ export function caseReport(o: CaseOutcome, consoleLog?: string, specError = fals
     line: b.block.line,
     kind: b.block.kind === 'transcript' ? 'transcript' : 'contract-row',
     status: b.status,
-    commands: b.commands.filter((c) => c.observation).map((c) => commandReport(c.spec.line, c.observation!)),
+    commands: b.commands.filter((c) => c.observation).map((c) => ({ ...commandReport(c.spec.line, c.observation!), ...(c.shown ? { shown: c.shown } : {}) })),
     captures: b.captures,
     diff: b.diff,
     ...(b.message ? { message: b.message } : {}),
