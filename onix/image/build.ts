@@ -1,9 +1,10 @@
 // The ONIX test image: a root tree whose machine plane is in moss's format.
 //
 //   stones (cached one by one under .cache/image/stones/)
-//     filesystem, busybox, musl, linux (+ our initramfs), glibc,
-//     mesa 22.3.6 (release 1) and mesa 25.0.7 (release 2), onix-cli, onix-nix-integration,
-//     and onix-hello (in the local repository only, for `moss install`)
+//     filesystem, musl, busybox and dropbear (Debian source built against musl), linux
+//     (+ our initramfs), glibc, mesa 22.3.6 (release 1) and mesa 25.0.7 (release 2), onix-cli,
+//     onix-nix-integration, onix-hello (in the local repository only, for `moss install`),
+//     and onix-manifest (the image manifest, manifest-writer.ts, made from all the others)
 //   assembled (cached under .cache/image/images/<imageId>/rootfs) with the moss library:
 //     state 1 "Install": everything with Mesa 22.3.6          (N-1)
 //     state 2 "Sync":    `moss sync` from the local repo -> Mesa 25.0.7   (N, active)

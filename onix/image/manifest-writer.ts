@@ -28,9 +28,9 @@ export const ISLANDS: GlibcIsland[] = [
   {
     name: 'mesa-bridge',
     prefix: '/usr/lib/x86_64-linux-gnu',
-    loader: '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2',
+    loader: null,
     stones: ['glibc', 'mesa'],
-    why: 'the /run/opengl-driver bridge serves Nix apps, which are glibc programs: ONIX\'s plan expects the bridge Mesa to be a glibc variant. Debian\'s Mesa and its closure stay in the multiarch directory, which is not on musl\'s library path.',
+    why: 'the /run/opengl-driver bridge serves Nix apps, which are glibc programs: ONIX\'s plan expects the bridge Mesa to be a glibc variant. Debian\'s Mesa and the glibc libraries it needs stay in the multiarch directory, which is not on musl\'s library path; they are libraries only, loaded by the Nix app\'s own glibc loader (there is no /lib64/ld-linux-x86-64.so.2 to run a glibc program with).',
   },
 ];
 
@@ -176,7 +176,7 @@ export function libcProblem(name: string, claim: Provenance, elves: { path: stri
       if (!island) return `stone ${name} names island ${claim.island ?? '(none)'}, which is not declared`;
       return (
         bad(`lies outside the island prefix ${island.prefix}`, elves.filter((e) => e.elf.interp !== null && !e.path.startsWith(`${island.prefix}/`))) ??
-        bad(`uses a loader other than the island's ${island.loader}`, elves.filter((e) => e.elf.libc === 'glibc' && e.elf.interp !== island.loader))
+        (island.loader === null ? undefined : bad(`uses a loader other than the island's ${island.loader}`, elves.filter((e) => e.elf.libc === 'glibc' && e.elf.interp !== island.loader)))
       );
     }
   }

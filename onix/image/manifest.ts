@@ -59,8 +59,9 @@ export interface GlibcIsland {
   name: string;
   /** Every glibc ELF of the island lies under this prefix. */
   prefix: string;
-  /** The island's own dynamic loader (never on the base's library path). */
-  loader: string;
+  /** The island's own dynamic loader (never on the base's library path), or null for an island of
+   *  libraries only, which programs bringing their own glibc load (the bridge Mesa: Nix apps). */
+  loader: string | null;
   stones: string[];
   why: string;
 }
@@ -130,7 +131,8 @@ export function parseManifest(text: string): ImageManifest {
   const islands = (m.islands as unknown[]).map((v, i) => {
     const o = obj(v, `islands[${i}]`);
     const w = `islands[${i}]`;
-    return { name: str(o, 'name', w), prefix: str(o, 'prefix', w), loader: str(o, 'loader', w), stones: strings(o, 'stones', w), why: str(o, 'why', w) };
+    const loader = o.loader === null ? null : str(o, 'loader', w);
+    return { name: str(o, 'name', w), prefix: str(o, 'prefix', w), loader, stones: strings(o, 'stones', w), why: str(o, 'why', w) };
   });
   if (!Array.isArray(m.stones) || m.stones.length === 0) fail('stones is not a non-empty list');
   const stones = (m.stones as unknown[]).map((v, i): ManifestStone => {

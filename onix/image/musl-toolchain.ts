@@ -18,6 +18,9 @@ import { join } from 'node:path';
 import { unpackDeb, type DebPin } from './debs.ts';
 import { HOST_TOOLS, ImageBuildError, requireHostTools } from './host-tools.ts';
 
+/** The builder code every musl source build depends on (part of their cache keys). */
+export const MUSL_BUILD_CODE = ['musl-toolchain.ts', 'source-packages.ts', 'debs.ts', 'stone-cache.ts', 'tree.ts'].map((f) => join(import.meta.dirname, f));
+
 /** The dynamic loader musl-gcc writes into PT_INTERP; /lib is the root link into usr/lib, so it is /usr/lib/ld-musl-x86_64.so.1. */
 export const MUSL_INTERP = '/lib/ld-musl-x86_64.so.1';
 

@@ -7,8 +7,9 @@
 // each for a stated reason; the build fails if Kconfig drops one of them.
 import { readFileSync, writeFileSync, mkdirSync, symlinkSync, copyFileSync, chmodSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DebPin } from '../debs.ts';
-import { buildStep, kernelHeaders, muslBuildEnv, type MuslToolchain } from '../musl-toolchain.ts';
+import { buildStep, kernelHeaders, MUSL_BUILD_CODE, muslBuildEnv, type MuslToolchain } from '../musl-toolchain.ts';
 import { sourceDateEpoch, unpackSource } from '../source-packages.ts';
 import type { StoneRecipe } from '../stone-cache.ts';
 import { hashText } from '../stone-cache.ts';
@@ -51,6 +52,7 @@ export function busyboxMuslRecipe(source: { pin: DebPin; dsc: string }, headers:
       licenses: ['GPL-2.0-only'],
       dependencies: ['filesystem', 'musl'],
     },
+    code: [fileURLToPath(import.meta.url), ...MUSL_BUILD_CODE],
     inputs: [hashText(basename(source.dsc), basename(headers.deb), toolchain.id, JSON.stringify(CONFIG_CHANGES))],
     async make(usr, work) {
       const src = join(work, 'busybox');

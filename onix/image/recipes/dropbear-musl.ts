@@ -7,8 +7,9 @@
 // CONFIGURE_CHANGES and LOCAL_OPTIONS; the manifest repeats them.
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DebPin } from '../debs.ts';
-import { buildStep, kernelHeaders, muslBuildEnv, type MuslToolchain } from '../musl-toolchain.ts';
+import { buildStep, kernelHeaders, MUSL_BUILD_CODE, muslBuildEnv, type MuslToolchain } from '../musl-toolchain.ts';
 import { sourceDateEpoch, unpackSource } from '../source-packages.ts';
 import type { StoneRecipe } from '../stone-cache.ts';
 import { hashText } from '../stone-cache.ts';
@@ -46,6 +47,7 @@ export function dropbearMuslRecipe(source: { pin: DebPin; dsc: string }, headers
       licenses: ['MIT'],
       dependencies: ['filesystem', 'musl'],
     },
+    code: [fileURLToPath(import.meta.url), ...MUSL_BUILD_CODE],
     inputs: [hashText(basename(source.dsc), basename(headers.deb), toolchain.id, JSON.stringify(CONFIGURE_CHANGES), JSON.stringify(LOCAL_OPTIONS))],
     async make(usr, work) {
       const src = join(work, 'dropbear');
