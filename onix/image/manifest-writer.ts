@@ -160,7 +160,11 @@ function stoneElves(c: CachedStone): { path: string; elf: ElfInterp }[] {
   return out;
 }
 
-/** Checks a libc claim against the stone's files; returns the problem, if any. */
+/**
+ * Checks a libc claim against the stone's files; returns the problem, if any. glibc's own
+ * libc.so.6 is left out of the loader check: it carries a PT_INTERP (/lib64/...) only so that
+ * running it prints its version; programs load it as a library through their own loader.
+ */
 export function libcProblem(name: string, claim: Provenance, elves: { path: string; elf: ElfInterp }[]): string | undefined {
   const bad = (why: string, found: { path: string; elf: ElfInterp }[]) =>
     found.length ? `stone ${name} is declared ${claim.libc} but ${found[0].path} ${why}${found.length > 1 ? ` (and ${found.length - 1} more)` : ''}` : undefined;
@@ -176,7 +180,7 @@ export function libcProblem(name: string, claim: Provenance, elves: { path: stri
       if (!island) return `stone ${name} names island ${claim.island ?? '(none)'}, which is not declared`;
       return (
         bad(`lies outside the island prefix ${island.prefix}`, elves.filter((e) => e.elf.interp !== null && !e.path.startsWith(`${island.prefix}/`))) ??
-        (island.loader === null ? undefined : bad(`uses a loader other than the island's ${island.loader}`, elves.filter((e) => e.elf.libc === 'glibc' && e.elf.interp !== island.loader)))
+        (island.loader === null ? undefined : bad(`uses a loader other than the island's ${island.loader}`, elves.filter((e) => e.elf.libc === 'glibc' && e.elf.interp !== island.loader && !e.path.endsWith('/libc.so.6'))))
       );
     }
   }

@@ -34,14 +34,11 @@ export interface MuslToolchain {
   jobs: number;
 }
 
-let toolchain: MuslToolchain | undefined;
-
 /**
  * The host's musl toolchain, checked: the musl-dev the binaries link against must be
  * the musl the image runs them on (the musl stone's version).
  */
 export function muslToolchain(runtime: DebPin): MuslToolchain {
-  if (toolchain) return toolchain;
   requireHostTools([HOST_TOOLS.musl, HOST_TOOLS.gcc, HOST_TOOLS.make, HOST_TOOLS.dpkgSource, HOST_TOOLS.bzip2]);
   const versions = new Map(
     execFileSync('dpkg-query', ['-W', '-f', '${Package} ${Version}\\n', ...TOOLCHAIN_PACKAGES], { encoding: 'utf8' })
@@ -56,8 +53,7 @@ export function muslToolchain(runtime: DebPin): MuslToolchain {
       `host musl-dev is ${versions.get('musl-dev')}, the image's musl is ${runtime.version}: binaries must link against the musl they run on (install musl-dev=${runtime.version})`,
     );
   const gcc = execFileSync('gcc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
-  toolchain = { id: [...TOOLCHAIN_PACKAGES.map((p) => `${p} ${versions.get(p)}`), gcc].join(', '), jobs: availableParallelism() };
-  return toolchain;
+  return { id: [...TOOLCHAIN_PACKAGES.map((p) => `${p} ${versions.get(p)}`), gcc].join(', '), jobs: availableParallelism() };
 }
 
 /** Unpacks linux-libc-dev into `dir` and returns an include dir of kernel headers for musl-gcc's -isystem. */

@@ -5,10 +5,11 @@
 // The configuration is Debian's own for busybox-static (debian/config/pkg/static,
 // the applet set the image shipped before) with the changes in CONFIG_CHANGES,
 // each for a stated reason; the build fails if Kconfig drops one of them.
-import { readFileSync, writeFileSync, mkdirSync, symlinkSync, copyFileSync, chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DebPin } from '../debs.ts';
+import { ImageBuildError } from '../host-tools.ts';
 import { buildStep, kernelHeaders, MUSL_BUILD_CODE, muslBuildEnv, type MuslToolchain } from '../musl-toolchain.ts';
 import { sourceDateEpoch, unpackSource } from '../source-packages.ts';
 import type { StoneRecipe } from '../stone-cache.ts';
@@ -66,7 +67,7 @@ export function busyboxMuslRecipe(source: { pin: DebPin; dsc: string }, headers:
       await buildStep('busybox oldconfig', 'sh', ['-c', `yes "" | make ${make.join(' ')} oldconfig`], { cwd: src, env, log });
       const config = readFileSync(join(src, '.config'), 'utf8').split('\n');
       for (const [name, c] of Object.entries(CONFIG_CHANGES))
-        if (!config.includes(configLine(name, c.value))) throw new Error(`busybox Kconfig did not keep ${configLine(name, c.value)}`);
+        if (!config.includes(configLine(name, c.value))) throw new ImageBuildError(`busybox Kconfig did not keep ${configLine(name, c.value)} (a dependency changed upstream?)`);
       await buildStep('busybox build', 'make', [`-j${toolchain.jobs}`, ...make, 'busybox', 'busybox.links'], { cwd: src, env, log });
       mkdirSync(join(usr, 'bin'), { recursive: true });
       copyFileSync(join(src, 'busybox'), join(usr, 'bin/busybox'));
