@@ -31,7 +31,7 @@ export const CONFIGURE_CHANGES: { flags: string[]; why: string }[] = [
 export const LOCAL_OPTIONS: { line: string; why: string }[] = [
   {
     line: '#define DROPBEAR_SVR_PASSWORD_AUTH 0',
-    why: "Debian's musl has no crypt(), so no password logins; the image's server runs with -s (public keys only) in any case",
+    why: "Debian's musl has no crypt(), so no password logins (public keys only; without password support dropbear has no -s option, so files/sshd passes none)",
   },
 ];
 
