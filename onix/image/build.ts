@@ -251,8 +251,9 @@ async function assemble(
   symlinkSync('../usr/lib/os-release', join(etc, 'os-release'));
   const secrets = { root: randomBytes(12).toString('base64url'), alice: randomBytes(12).toString('base64url') };
   // The image's busybox is linked against the image's musl: run it through that loader.
+  // `--`: a base64url password may start with "-" and must not be read as an option.
   const crypt = (pw: string) =>
-    execFileSync(join(rootfs, 'usr/lib/ld-musl-x86_64.so.1'), [join(rootfs, 'usr/bin/busybox'), 'mkpasswd', '-m', 'sha512', pw], { encoding: 'utf8' }).trim();
+    execFileSync(join(rootfs, 'usr/lib/ld-musl-x86_64.so.1'), [join(rootfs, 'usr/bin/busybox'), 'mkpasswd', '-m', 'sha512', '--', pw], { encoding: 'utf8' }).trim();
   writeFileSync(join(etc, 'shadow'), `root:${crypt(secrets.root)}:1::::::\nnobody:!:1::::::\nalice:${crypt(secrets.alice)}:1::::::\n`, { mode: 0o600 });
   writeFileSync(join(work, 'secrets.json'), JSON.stringify(secrets) + '\n', { mode: 0o600 });
 
