@@ -1,9 +1,10 @@
 // The ONIX test image: a root tree whose machine plane is in moss's format.
 //
 //   stones (cached one by one under .cache/image/stones/)
-//     filesystem, busybox, musl, linux (+ our initramfs), glibc,
-//     mesa 22.3.6 (release 1) and mesa 25.0.7 (release 2), onix-cli, onix-nix-integration,
-//     and onix-hello (in the local repository only, for `moss install`)
+//     filesystem, musl, busybox and dropbear (Debian source built against musl), linux
+//     (+ our initramfs), glibc, mesa 22.3.6 (release 1) and mesa 25.0.7 (release 2), onix-cli,
+//     onix-nix-integration, onix-hello (in the local repository only, for `moss install`),
+//     and onix-manifest (the image manifest, manifest-writer.ts, made from all the others)
 //   assembled (cached under .cache/image/images/<imageId>/rootfs) with the moss library:
 //     state 1 "Install": everything with Mesa 22.3.6          (N-1)
 //     state 2 "Sync":    `moss sync` from the local repo -> Mesa 25.0.7   (N, active)
@@ -13,16 +14,20 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyPlan, buildExchange, initRoot, installStones, planSync, StoneRepository, type Stone } from '../moss/index.ts';
+import { applyPlan, buildExchange, initRoot, installStones, planSync, stoneId, StoneRepository, type Stone } from '../moss/index.ts';
+import { describeImage, MANIFEST_STONE, manifestRecipe } from './manifest-writer.ts';
 import { linkOrCopy } from '../moss/store.ts';
 import { fetchDebs, IMAGE_CACHE, readPackageList, type DebPin } from './debs.ts';
 import { REPO_ROOT } from '../repo-root.ts';
 import { HOST_TOOLS, ImageBuildError, requireHostTools } from './host-tools.ts';
 import { buildNixPlane, type NixPlane } from './nix/plane.ts';
 import type { MachineImage } from '../machine/image.ts';
-import { busyboxRecipe, filesystemRecipe, FILES, helloRecipe, muslRecipe } from './recipes/base.ts';
+import { filesystemRecipe, FILES, helloRecipe, muslRecipe } from './recipes/base.ts';
 import { kernelRecipe } from './recipes/kernel.ts';
-import { dropbearRecipe } from './recipes/dropbear.ts';
+import { busyboxMuslRecipe } from './recipes/busybox-musl.ts';
+import { dropbearMuslRecipe } from './recipes/dropbear-musl.ts';
+import { muslToolchain } from './musl-toolchain.ts';
+import { fetchSource } from './source-packages.ts';
 import { glibcRecipe, GLIBC_PACKAGES, mesaRecipe } from './recipes/mesa.ts';
 import { bundleEntryPoints, onixCliRecipe } from './recipes/onix-cli.ts';
 import { seamRecipe } from './recipes/seam.ts';
@@ -67,6 +72,10 @@ function pinsOf(groups: Map<string, DebPin[]>, name: string): DebPin[] {
 
 const req = (pins: DebPin[]) => pins.map((p) => `${p.name}=${p.version}`);
 
+function missingPin(group: string, name: string): never {
+  throw new ImageBuildError(`onix/image/packages.txt [${group}] lacks ${name}`);
+}
+
 /** moss-exchange, built once per source change under .cache/image/bin/. */
 function exchangeBinary(cacheDir: string): string {
   const src = join(REPO_ROOT, 'onix/moss/exchange.c');
@@ -103,13 +112,23 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   if (process.getuid?.() !== 0) throw new ImageBuildError('the image is built as root (files in the tree must be owned by root): run as root');
 
   const groups = readPackageList();
-  const [baseDebs, glibcDebs, mesaOldDebs, mesaNewDebs, sshDebs] = await task(progress, 'Debian packages', async () => [
+  const [baseDebs, glibcDebs, mesaOldDebs, mesaNewDebs, muslBuildDebs] = await task(progress, 'Debian packages', async () => [
     await fetchDebs(req(pinsOf(groups, 'base')), { cacheDir, onProgress: progress }),
     await fetchDebs(req(pinsOf(groups, 'node-runtime')), { cacheDir, onProgress: progress }),
     await fetchDebs(req(pinsOf(groups, `mesa-${MESA_OLD}`)), { cacheDir, onProgress: progress }),
     await fetchDebs(req(pinsOf(groups, `mesa-${MESA_NEW}`)), { cacheDir, onProgress: progress }),
-    await fetchDebs(req(pinsOf(groups, 'ssh')), { cacheDir, onProgress: progress }),
+    await fetchDebs(req(pinsOf(groups, 'musl-build')), { cacheDir, onProgress: progress }),
   ]);
+  const sources = await task(progress, 'Debian source packages', async () => {
+    const out = new Map<string, { pin: DebPin; dsc: string }>();
+    for (const pin of pinsOf(groups, 'source')) out.set(pin.name, { pin, dsc: await fetchSource(pin, { cacheDir, onProgress: progress }) });
+    return out;
+  });
+  const sourceOf = (name: string) => sources.get(name) ?? missingPin('source', name);
+  const musl = pinsOf(groups, 'base').find((p) => p.name === 'musl') ?? missingPin('base', 'musl');
+  const headersPin = pinsOf(groups, 'musl-build').find((p) => p.name === 'linux-libc-dev') ?? missingPin('musl-build', 'linux-libc-dev');
+  const headers = { pin: headersPin, deb: muslBuildDebs.get('linux-libc-dev')! };
+  const toolchain = muslToolchain(musl);
   const kernelPkg = pinsOf(groups, 'base').find((p) => p.name.startsWith('linux-image-'));
   if (!kernelPkg) throw new ImageBuildError('onix/image/packages.txt [base] names no linux-image-* package');
   for (const n of GLIBC_PACKAGES) if (!glibcDebs.has(n)) throw new ImageBuildError(`onix/image/packages.txt [node-runtime] lacks ${n}`);
@@ -126,7 +145,7 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
 
   const recipes = [
     filesystemRecipe(),
-    busyboxRecipe(baseDebs.get('busybox-static')!),
+    busyboxMuslRecipe(sourceOf('busybox'), headers, toolchain),
     muslRecipe(baseDebs.get('musl')!),
     kernelRecipe(baseDebs.get(kernelPkg.name)!, baseDebs.get('busybox-static')!, exchange),
     glibcRecipe(glibcDebs),
@@ -134,7 +153,7 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
     mesaRecipe(MESA_NEW, 2, pinsOf(groups, `mesa-${MESA_NEW}`), mesaNewDebs),
     onixCliRecipe(glibcDebs, bundleDir, bundled, exchange),
     seamRecipe(nix?.defaultsEtcNix),
-    dropbearRecipe(sshDebs),
+    dropbearMuslRecipe(sourceOf('dropbear'), headers, toolchain),
     helloRecipe(),
   ];
   /** Offered by the image's local repository, installed by no state. */
@@ -145,6 +164,19 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
     return out;
   });
   rmSync(bundleDir, { recursive: true, force: true });
+  const manifest = await task(progress, 'image manifest', async () => {
+    const meta = { name: MANIFEST_STONE, version: '1', release: 1, summary: 'the image manifest: every stone, its sources and libc, the glibc islands', licenses: ['MPL-2.0'] };
+    const selfId = stoneId(meta);
+    const described = describeImage(stones, { id: selfId, meta }, {
+      groups,
+      toolchain,
+      states: stateSelections([...stones.map((s) => s.stone), { id: selfId, meta, layout: [] }], repoOnly),
+      node: process.version,
+      betterSqlite3: (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version,
+    });
+    stones.push(await cachedStone(manifestRecipe(meta, described), progress, cacheDir));
+    return described;
+  });
 
   const imageId = hashText(
     ASSEMBLY_VERSION,
@@ -165,11 +197,26 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   claimDir(work);
   const info = await task(progress, `assemble image ${imageId}`, () => assemble(join(work, 'rootfs'), work, stones, repoOnly, nix, imageId, bundled));
   writeFileSync(join(work, 'image.json'), JSON.stringify(info, null, 2) + '\n');
+  writeFileSync(join(work, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   releaseDir(work);
   publishDir(work, dir, 'image.json');
   pruneOldImages(join(cacheDir, 'images'), imageId);
   progress(`image ${imageId} ready: ${rootfs}`);
   return { imageId, rootfs };
+}
+
+/**
+ * The stone ids each state installs, by summary: "Install" is every stone but the
+ * repository-only ones and the newer Mesa; "Sync" swaps the Mesa (assemble() checks
+ * that `moss sync` plans exactly that). The manifest records them before assembly.
+ */
+function stateSelections(stones: Stone[], repoOnly: Set<string>): { summary: string; stones: string[] }[] {
+  const base = stones.filter((s) => !repoOnly.has(s.meta.name) && s.meta.name !== 'mesa').map((s) => s.id);
+  const mesa = (v: string) => stones.filter((s) => s.meta.name === 'mesa' && s.meta.version === v).map((s) => s.id);
+  return [
+    { summary: 'Install', stones: [...base, ...mesa(MESA_OLD)] },
+    { summary: 'Sync', stones: [...base, ...mesa(MESA_NEW)] },
+  ];
 }
 
 async function assemble(
@@ -202,7 +249,10 @@ async function assemble(
   for (const f of ['passwd', 'group']) cpSync(join(rootfs, 'usr/share/onix/accounts', f), join(etc, f));
   symlinkSync('../usr/lib/os-release', join(etc, 'os-release'));
   const secrets = { root: randomBytes(12).toString('base64url'), alice: randomBytes(12).toString('base64url') };
-  const crypt = (pw: string) => execFileSync(join(rootfs, 'usr/bin/busybox'), ['mkpasswd', '-m', 'sha512', pw], { encoding: 'utf8' }).trim();
+  // The image's busybox is linked against the image's musl: run it through that loader.
+  // `--`: a base64url password may start with "-" and must not be read as an option.
+  const crypt = (pw: string) =>
+    execFileSync(join(rootfs, 'usr/lib/ld-musl-x86_64.so.1'), [join(rootfs, 'usr/bin/busybox'), 'mkpasswd', '-m', 'sha512', '--', pw], { encoding: 'utf8' }).trim();
   writeFileSync(join(etc, 'shadow'), `root:${crypt(secrets.root)}:1::::::\nnobody:!:1::::::\nalice:${crypt(secrets.alice)}:1::::::\n`, { mode: 0o600 });
   writeFileSync(join(work, 'secrets.json'), JSON.stringify(secrets) + '\n', { mode: 0o600 });
 

@@ -1,7 +1,8 @@
 // The Debian package fetcher every image part uses.
 //
 // A private apt configuration (its own sources list with bookworm and
-// bookworm-backports from deb.debian.org, its own lists/cache/state dirs under
+// bookworm-backports from deb.debian.org, plus bookworm's deb-src for the
+// packages built from source (source-packages.ts), its own lists/cache/state dirs under
 // .cache/image/apt, an empty dpkg status) drives `apt-get update` and
 // `apt-get download`; the host's apt sources and state are never read or
 // written. Downloaded .debs are cached by name and version under
@@ -30,6 +31,8 @@ export const PACKAGE_LIST = join(REPO_ROOT, 'onix/image/packages.txt');
 
 const MIRROR = 'http://deb.debian.org/debian';
 const SUITES = ['bookworm', 'bookworm-backports'] as const;
+/** The suite whose source packages the musl builds take (deb-src). */
+export const SOURCE_SUITE = 'bookworm';
 
 /** A resolved package: name and exact Debian version. */
 export interface DebPin {
@@ -62,7 +65,9 @@ export function aptConfig(cacheDir = IMAGE_CACHE) {
     mkdirSync(join(p.apt, d), { recursive: true });
   mkdirSync(p.debs, { recursive: true });
   if (!existsSync(join(p.apt, 'state/status'))) writeFileSync(join(p.apt, 'state/status'), '');
-  const sources = SUITES.map((s) => `deb [signed-by=${DEBIAN_KEYRING}] ${MIRROR} ${s} main\n`).join('');
+  const sources =
+    SUITES.map((s) => `deb [signed-by=${DEBIAN_KEYRING}] ${MIRROR} ${s} main\n`).join('') +
+    `deb-src [signed-by=${DEBIAN_KEYRING}] ${MIRROR} ${SOURCE_SUITE} main\n`;
   writeIfChanged(join(p.apt, 'etc/sources.list'), sources);
   const conf = [
     `Dir::Etc "${p.apt}/etc";`,
@@ -92,13 +97,13 @@ function writeIfChanged(file: string, text: string) {
   writeFileSync(file, text);
 }
 
-interface RunResult {
+export interface RunResult {
   stdout: string;
   stderr: string;
   status: number;
 }
 
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -111,7 +116,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
 }
 
 /** Runs apt-get/apt-cache with the private config, serialised by a lock file (several helpers share the cache). */
-async function apt(cacheDir: string, tool: 'apt-get' | 'apt-cache', args: string[], cwd?: string): Promise<RunResult> {
+export async function apt(cacheDir: string, tool: 'apt-get' | 'apt-cache', args: string[], cwd?: string): Promise<RunResult> {
   const p = aptConfig(cacheDir);
   const env = { ...process.env, APT_CONFIG: p.conf, LC_ALL: 'C', DEBIAN_FRONTEND: 'noninteractive' };
   return run('flock', [p.lock, tool, ...args], { cwd, env });
@@ -121,7 +126,10 @@ function listsPresent(cacheDir: string): boolean {
   const { lists } = aptPaths(cacheDir);
   if (!existsSync(lists)) return false;
   const files = readdirSync(lists);
-  return SUITES.every((s) => files.some((f) => f.includes(`_dists_${s}_`) && f.endsWith('_Packages')));
+  return (
+    SUITES.every((s) => files.some((f) => f.includes(`_dists_${s}_`) && f.endsWith('_Packages'))) &&
+    files.some((f) => f.includes(`_dists_${SOURCE_SUITE}_`) && f.endsWith('_Sources'))
+  );
 }
 
 const updatedThisProcess = new Set<string>();
@@ -136,7 +144,7 @@ export async function updateLists(cacheDir = IMAGE_CACHE, force = false): Promis
   updatedThisProcess.add(cacheDir);
 }
 
-function lastLine(text: string): string {
+export function lastLine(text: string): string {
   const lines = text.trim().split('\n').filter(Boolean);
   return lines[lines.length - 1] ?? '(no output)';
 }

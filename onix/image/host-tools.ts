@@ -21,6 +21,11 @@ export const HOST_TOOLS = {
   xz: { command: 'xz', debian: 'xz-utils' },
   musl: { command: 'musl-gcc', debian: 'musl-tools' },
   patchelf: { command: 'patchelf', debian: 'patchelf' },
+  // Source builds against musl (busybox, dropbear): unpack, build.
+  dpkgSource: { command: 'dpkg-source', debian: 'dpkg-dev' },
+  make: { command: 'make', debian: 'make' },
+  bzip2: { command: 'bzip2', debian: 'bzip2' },
+  gcc: { command: 'gcc', debian: 'gcc' },
 } as const satisfies Record<string, HostTool>;
 
 /** The keyring the private apt configuration verifies Debian's archive with. */

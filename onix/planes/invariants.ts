@@ -7,6 +7,7 @@ import { CONTRACT } from '../contract.ts';
 import { OnixError } from '../cli/errors.ts';
 import { entryFor, mesaVersion, openMossDb, readMachine, type MachineView } from './machine.ts';
 import { hostPath } from './root-path.ts';
+import { muslBaseCheck } from './musl-base.ts';
 import { checkNixbld, checkNixConf, checkProfileHook, checkRuntimeDirs, describeBridge, readBridge, type Finding } from './seam.ts';
 import { NIX_DB, nixStorePing, pingDaemonSocket, type NixOptions } from './toolbox.ts';
 
@@ -181,6 +182,7 @@ export async function runInvariants(root: string, nix: NixOptions): Promise<Chec
   }
   checks.push(nixUnderUsr(root));
   checks.push(mossUnderNix(root));
+  checks.push(muslBaseCheck(root));
   return checks;
 }
 

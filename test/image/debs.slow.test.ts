@@ -38,7 +38,7 @@ test('fetchDebs downloads through a private apt config, caches by name and versi
 
 test('the reviewed package list pins both Mesa stacks and the base', () => {
   const groups = readPackageList();
-  assert.deepEqual([...groups.keys()], ['base', 'node-runtime', 'mesa-22.3.6', 'mesa-25.0.7', 'ssh']);
+  assert.deepEqual([...groups.keys()], ['base', 'node-runtime', 'mesa-22.3.6', 'mesa-25.0.7', 'source', 'musl-build']);
   const version = (group: string, name: string) => groups.get(group)!.find((p) => p.name === name)?.version;
   assert.match(version('mesa-22.3.6', 'libegl-mesa0')!, /^22\.3\.6-/);
   assert.match(version('mesa-25.0.7', 'libegl-mesa0')!, /^25\.0\.7-.*bpo12/);

@@ -41,10 +41,10 @@ test('the state database holds N-1 (Install, Mesa 22.3.6) and N (Sync, Mesa 25.0
     const sel = (id: number) => (state.prepare('SELECT package_id FROM state_selections WHERE state_id = ? ORDER BY package_id').all(id) as { package_id: string }[]).map((r) => r.package_id);
     const one = sel(1);
     const two = sel(2);
-    assert.equal(one.length, 9);
+    assert.equal(one.length, 10);
     assert.deepEqual(one.filter((p) => !two.includes(p)), ['mesa-22.3.6-1-x86_64']);
     assert.deepEqual(two.filter((p) => !one.includes(p)), ['mesa-25.0.7-2-x86_64']);
-    for (const name of ['filesystem', 'busybox', 'musl', 'linux', 'glibc', 'onix-cli', 'onix-nix-integration', 'dropbear'])
+    for (const name of ['filesystem', 'busybox', 'musl', 'linux', 'glibc', 'onix-cli', 'onix-nix-integration', 'dropbear', 'onix-manifest'])
       assert.ok(one.some((p) => p.startsWith(`${name}-`)), name);
     assert.ok(!two.some((p) => p.startsWith('onix-hello-')), 'onix-hello is only offered');
   } finally {

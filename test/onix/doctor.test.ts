@@ -30,7 +30,7 @@ describe('onix doctor', () => {
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.deepEqual(failures(r.stdout), []);
     const names = lines(r.stdout).filter((l) => l.startsWith('ok')).map((l) => l.slice(6).split(/ {2,}/)[0]);
-    for (const s of ['/usr', '/.moss', '/boot', '/usr/lib/modules', '/etc/nix', '/nix', '/run/opengl-driver', 'nixbld', 'profile hook', 'runtime dirs', 'nix daemon', 'nix store ping', 'no Nix path under /usr', 'no moss file under /nix']) {
+    for (const s of ['/usr', '/.moss', '/boot', '/usr/lib/modules', '/etc/nix', '/nix', '/run/opengl-driver', 'nixbld', 'profile hook', 'runtime dirs', 'nix daemon', 'nix store ping', 'no Nix path under /usr', 'no moss file under /nix', 'musl base']) {
       assert.ok(names.includes(s), `check ${s} missing from:\n${r.stdout}`);
     }
     assert.equal(lines(r.stdout).at(-1), `${names.length} checks, all passed`);

@@ -1,5 +1,5 @@
 // The base stones: filesystem (skeleton, os-release, /etc defaults, early init
-// scripts), busybox (static: shell, tools, init) and musl (the base libc).
+// scripts) and musl (the base libc; busybox is built against it in busybox-musl.ts).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -32,21 +32,6 @@ export function filesystemRecipe(): StoneRecipe {
       install(join(FILES, 'sysinit'), join(usr, 'libexec/onix/sysinit'), 0o755);
       install(join(FILES, 'shutdown'), join(usr, 'libexec/onix/shutdown'), 0o755);
       install(join(FILES, 'sshd'), join(usr, 'libexec/onix/sshd'), 0o755);
-    },
-  };
-}
-
-export function busyboxRecipe(deb: string): StoneRecipe {
-  return {
-    meta: { name: 'busybox', version: '1.35.0', release: 1, summary: 'static busybox: shell, core tools and init', licenses: ['GPL-2.0-only'], dependencies: ['filesystem'] },
-    inputs: [basename(deb)],
-    async make(usr, work) {
-      const tree = await debTree([deb], join(work, 'deb'));
-      mkdirSync(join(usr, 'bin'), { recursive: true });
-      renameSync(join(tree, 'bin/busybox'), join(usr, 'bin/busybox'));
-      chmodSync(join(usr, 'bin/busybox'), 0o755);
-      const applets = execFileSync(join(usr, 'bin/busybox'), ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
-      for (const a of new Set(applets)) if (a !== 'busybox') symlinkSync('busybox', join(usr, 'bin', a));
     },
   };
 }

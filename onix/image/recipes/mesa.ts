@@ -1,7 +1,6 @@
 // glibc (the Debian glibc closure Mesa is built against, in the Debian
 // multiarch dir) and mesa (one stone per Mesa version: the EGL/GLES/GL stack,
 // DRI/gallium drivers and every library of their closure except glibc's).
-import { symlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DebPin } from '../debs.ts';
 import type { StoneRecipe } from '../stone-cache.ts';
@@ -21,9 +20,9 @@ export function glibcRecipe(debs: Map<string, string>): StoneRecipe {
       const { rmSync } = await import('node:fs');
       rmSync(join(tree, 'lib/x86_64-linux-gnu/gconv'), { recursive: true, force: true });
       rmSync(join(tree, 'share/gcc'), { recursive: true, force: true });
+      // No /lib64/ld-linux-x86-64.so.2: glibc stays in its island (the multiarch dir), so a
+      // glibc program cannot run from the base; Mesa's libraries are loaded by Nix apps' own glibc.
       mergeInto(tree, usr);
-      // /lib64/ld-linux-x86-64.so.2 resolves through /lib64 -> usr/lib64 -> lib.
-      symlinkSync('x86_64-linux-gnu/ld-linux-x86-64.so.2', join(usr, 'lib/ld-linux-x86-64.so.2'));
     },
   };
 }
