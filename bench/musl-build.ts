@@ -39,7 +39,13 @@ function digest(dir: string, rel = ''): Map<string, string> {
   for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
     const r = join(rel, e.name);
     if (e.isDirectory()) for (const [k, v] of digest(dir, r)) out.set(k, v);
-    else if (e.isFile()) out.set(r, createHash('sha256').update(readFileSync(join(dir, r))).digest('hex'));
+    else if (e.isFile())
+      out.set(
+        r,
+        createHash('sha256')
+          .update(readFileSync(join(dir, r)))
+          .digest('hex'),
+      );
   }
   return out;
 }
@@ -60,11 +66,15 @@ try {
     const [a, b] = runs;
     const differ = [...a.files].filter(([f, h]) => b.files.get(f) !== h).map(([f]) => f);
     const size = statSync(join(scratch, `${name}-a/work/usr/bin`, name)).size;
-    console.log(`${name} (musl, from source): ${s(a.ms)} first build, ${s(b.ms)} second build in another directory; /usr/bin/${name} ${size} bytes; ${differ.length === 0 && a.files.size === b.files.size ? 'same bytes' : `DIFFERENT: ${differ.join(', ')}`}`);
+    console.log(
+      `${name} (musl, from source): ${s(a.ms)} first build, ${s(b.ms)} second build in another directory; /usr/bin/${name} ${size} bytes; ${differ.length === 0 && a.files.size === b.files.size ? 'same bytes' : `DIFFERENT: ${differ.join(', ')}`}`,
+    );
   }
   const t = performance.now();
   await unpackDeb(debs.get('busybox-static')!, join(scratch, 'busybox-static'));
-  console.log(`peer: busybox-static (Debian's glibc binary) unpacked in ${s(performance.now() - t)}; /bin/busybox ${statSync(join(scratch, 'busybox-static/bin/busybox')).size} bytes`);
+  console.log(
+    `peer: busybox-static (Debian's glibc binary) unpacked in ${s(performance.now() - t)}; /bin/busybox ${statSync(join(scratch, 'busybox-static/bin/busybox')).size} bytes`,
+  );
   console.log(`load average ${loadavg()[0].toFixed(1)} at the end`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });

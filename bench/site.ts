@@ -33,18 +33,29 @@ function rng(seed: number): () => number {
   };
 }
 
-const words = 'moss nix state rollback profile store daemon seam kernel initrd boot entry mesa bridge plane machine toolbox musl atomic persistent transaction archive prune garbage root user shell flake'.split(' ');
+const words =
+  'moss nix state rollback profile store daemon seam kernel initrd boot entry mesa bridge plane machine toolbox musl atomic persistent transaction archive prune garbage root user shell flake'.split(
+    ' ',
+  );
 
 function code(lang: string, i: number, k: number): string {
   switch (lang) {
-    case 'sh': return `for f in /nix/var/nix/profiles/per-user/*; do\n  echo "profile $f page ${i}" | grep -v tmp-${k} >> /tmp/out-${i}.log\ndone\nexport PATH="$HOME/.nix-profile/bin:$PATH"`;
-    case 'nix': return `{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  name = "page-${i}-${k}";\n  buildInputs = [ pkgs.ripgrep pkgs.jq ]; # ${k}\n  shellHook = ''echo ready ${i}'';\n}`;
-    case 'ts': return `export async function state${i}_${k}(root: string): Promise<number> {\n  const text = await readFile(\`\${root}/usr/.stateID\`, 'utf8');\n  return Number(text.trim()) + ${k}; // page ${i}\n}\ninterface Entry { id: number; title?: string }`;
-    case 'json': return `{\n  "page": ${i},\n  "block": ${k},\n  "states": [${i}, ${i + 1}, ${i + 2}],\n  "active": true,\n  "name": "onix-${i}"\n}`;
-    case 'yaml': return `page: ${i}\nblock: ${k}\nplanes:\n  - name: machine\n    owner: moss\n  - name: toolbox\n    owner: nix\nactive: true`;
-    case 'diff': return `--- a/etc/nix/nix.conf\n+++ b/etc/nix/nix.conf\n@@ -1,3 +1,3 @@\n build-users-group = nixbld\n-sandbox = false\n+sandbox = true\n max-jobs = ${k + i % 7}`;
-    case 'ini': return `[Unit]\nDescription=page ${i} block ${k}\n\n[Service]\nExecStart=/usr/bin/onix-agent --port ${1000 + i}\nRestart=always`;
-    default: return `$ onix status\nactive fstx: ${i}-${k}\nboot entry: onix-${i}.conf\nnix daemon: healthy`;
+    case 'sh':
+      return `for f in /nix/var/nix/profiles/per-user/*; do\n  echo "profile $f page ${i}" | grep -v tmp-${k} >> /tmp/out-${i}.log\ndone\nexport PATH="$HOME/.nix-profile/bin:$PATH"`;
+    case 'nix':
+      return `{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  name = "page-${i}-${k}";\n  buildInputs = [ pkgs.ripgrep pkgs.jq ]; # ${k}\n  shellHook = ''echo ready ${i}'';\n}`;
+    case 'ts':
+      return `export async function state${i}_${k}(root: string): Promise<number> {\n  const text = await readFile(\`\${root}/usr/.stateID\`, 'utf8');\n  return Number(text.trim()) + ${k}; // page ${i}\n}\ninterface Entry { id: number; title?: string }`;
+    case 'json':
+      return `{\n  "page": ${i},\n  "block": ${k},\n  "states": [${i}, ${i + 1}, ${i + 2}],\n  "active": true,\n  "name": "onix-${i}"\n}`;
+    case 'yaml':
+      return `page: ${i}\nblock: ${k}\nplanes:\n  - name: machine\n    owner: moss\n  - name: toolbox\n    owner: nix\nactive: true`;
+    case 'diff':
+      return `--- a/etc/nix/nix.conf\n+++ b/etc/nix/nix.conf\n@@ -1,3 +1,3 @@\n build-users-group = nixbld\n-sandbox = false\n+sandbox = true\n max-jobs = ${k + (i % 7)}`;
+    case 'ini':
+      return `[Unit]\nDescription=page ${i} block ${k}\n\n[Service]\nExecStart=/usr/bin/onix-agent --port ${1000 + i}\nRestart=always`;
+    default:
+      return `$ onix status\nactive fstx: ${i}-${k}\nboot entry: onix-${i}.conf\nnix daemon: healthy`;
   }
 }
 
@@ -68,7 +79,7 @@ function pageMarkdown(i: number): string {
   parts.push(`| Surface | Owner | Reason |\n|---|---|---|\n${Array.from({ length: 4 }, () => `| \`/${pick()}\` | ${pick()} | ${sentence(4)} |`).join('\n')}`);
   const lang = langs[(i + 5) % langs.length]!;
   parts.push(`\`\`\`${lang}\n${code(lang, i, 9)}\n\`\`\``);
-  return parts.join('\n\n') + '\n';
+  return `${parts.join('\n\n')}\n`;
 }
 
 async function writeCorpus(dir: string): Promise<void> {
@@ -76,7 +87,9 @@ async function writeCorpus(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const width = 64;
   for (let i = 0; i < N; i += width) {
-    await Promise.all(Array.from({ length: Math.min(width, N - i) }, (_, k) => writeFile(join(dir, `p${String(i + k).padStart(5, '0')}.md`), pageMarkdown(i + k))));
+    await Promise.all(
+      Array.from({ length: Math.min(width, N - i) }, (_, k) => writeFile(join(dir, `p${String(i + k).padStart(5, '0')}.md`), pageMarkdown(i + k))),
+    );
   }
 }
 
@@ -108,17 +121,30 @@ await writeCorpus(corpus);
 const cache = join(root, 'cache');
 await rm(cache, { recursive: true, force: true });
 const [cold, coldS] = await time(() => buildSite({ contentDir: corpus, outDir: join(root, 'out-onix'), cacheDir: cache, gitDates: false }));
-const phases = (r: typeof cold) => `load ${(r.phasesMs.load / 1000).toFixed(2)} s, render ${(r.phasesMs.render / 1000).toFixed(2)} s, write ${(r.phasesMs.write / 1000).toFixed(2)} s (of which social cards ${(r.phasesMs.cards / 1000).toFixed(2)} s: ${r.cards.rendered} drawn, ${r.cards.cached} from the cache; search index ${(r.phasesMs.search / 1000).toFixed(2)} s, ${r.search})`;
-rows.push({ name: 'onix (cold cache)', seconds: coldS, cpu: lastCpu, note: `${cold.parsed.parsed} pages parsed, ${cold.highlighted.tokenized} blocks highlighted, ${cold.workers} workers; ${phases(cold)}` });
+const phases = (r: typeof cold) =>
+  `load ${(r.phasesMs.load / 1000).toFixed(2)} s, render ${(r.phasesMs.render / 1000).toFixed(2)} s, write ${(r.phasesMs.write / 1000).toFixed(2)} s (of which social cards ${(r.phasesMs.cards / 1000).toFixed(2)} s: ${r.cards.rendered} drawn, ${r.cards.cached} from the cache; search index ${(r.phasesMs.search / 1000).toFixed(2)} s, ${r.search})`;
+rows.push({
+  name: 'onix (cold cache)',
+  seconds: coldS,
+  cpu: lastCpu,
+  note: `${cold.parsed.parsed} pages parsed, ${cold.highlighted.tokenized} blocks highlighted, ${cold.workers} workers; ${phases(cold)}`,
+});
 const [warm, warmS] = await time(() => buildSite({ contentDir: corpus, outDir: join(root, 'out-onix'), cacheDir: cache, gitDates: false }));
-rows.push({ name: 'onix (warm cache)', seconds: warmS, cpu: lastCpu, note: `${warm.parsed.parsed} pages parsed, ${warm.rendered.cached} pages from the cache; ${phases(warm)}` });
+rows.push({
+  name: 'onix (warm cache)',
+  seconds: warmS,
+  cpu: lastCpu,
+  note: `${warm.parsed.parsed} pages parsed, ${warm.rendered.cached} pages from the cache; ${phases(warm)}`,
+});
 
 if (!values['no-eleventy']) {
   // An empty config file, so Eleventy does not look for one in the repository.
   const configPath = join(root, 'eleventy.config.mjs');
   await writeFile(configPath, 'export default function (config) { config.setUseGitIgnore(false); }\n');
   const eleventyModule = '@11ty/eleventy';
-  const { default: Eleventy } = (await import(eleventyModule)) as { default: new (input: string, output: string, options: Record<string, unknown>) => { write(): Promise<unknown> } };
+  const { default: Eleventy } = (await import(eleventyModule)) as {
+    default: new (input: string, output: string, options: Record<string, unknown>) => { write(): Promise<unknown> };
+  };
   const [, s] = await time(async () => {
     const elev = new Eleventy(corpus, join(root, 'out-eleventy'), { quietMode: true, configPath });
     await elev.write();
@@ -130,8 +156,14 @@ if (!values['no-hugo']) {
   const hugoSite = join(root, 'hugo');
   await rm(hugoSite, { recursive: true, force: true });
   await mkdir(join(hugoSite, 'layouts/_default'), { recursive: true });
-  await writeFile(join(hugoSite, 'hugo.toml'), 'baseURL = "https://example.org/"\ndisableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n[markup.highlight]\n  noClasses = false\n');
-  await writeFile(join(hugoSite, 'layouts/_default/single.html'), '<!doctype html><html><head><title>{{ .Title }}</title></head><body><h1>{{ .Title }}</h1>{{ .TableOfContents }}{{ .Content }}</body></html>\n');
+  await writeFile(
+    join(hugoSite, 'hugo.toml'),
+    'baseURL = "https://example.org/"\ndisableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n[markup.highlight]\n  noClasses = false\n',
+  );
+  await writeFile(
+    join(hugoSite, 'layouts/_default/single.html'),
+    '<!doctype html><html><head><title>{{ .Title }}</title></head><body><h1>{{ .Title }}</h1>{{ .TableOfContents }}{{ .Content }}</body></html>\n',
+  );
   await writeFile(join(hugoSite, 'layouts/_default/list.html'), '<!doctype html><html><body>{{ .Content }}</body></html>\n');
   const hugoContent = join(hugoSite, 'content');
   await writeCorpus(hugoContent);
@@ -162,13 +194,21 @@ const ours = rows[0]!.seconds;
 console.log('');
 console.log('generator            wall s   pages/s   CPU s   time vs onix cold   note');
 for (const row of rows) {
-  console.log(`${row.name.padEnd(20)} ${row.seconds.toFixed(2).padStart(6)} ${rate(row.seconds).toFixed(0).padStart(9)} ${row.cpu.toFixed(2).padStart(7)}   ${(row.seconds / ours).toFixed(2).padStart(16)}x   ${row.note}`);
+  console.log(
+    `${row.name.padEnd(20)} ${row.seconds.toFixed(2).padStart(6)} ${rate(row.seconds).toFixed(0).padStart(9)} ${row.cpu.toFixed(2).padStart(7)}   ${(row.seconds / ours).toFixed(2).padStart(16)}x   ${row.note}`,
+  );
 }
-console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (wall times include waiting for a busy CPU; CPU seconds do not)`);
+console.log(
+  `load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (wall times include waiting for a busy CPU; CPU seconds do not)`,
+);
 const eleventy = rows.find((r) => r.name === 'eleventy');
 if (eleventy) {
-  console.log(`\nspeed relative to Eleventy (wall): onix cold ${(eleventy.seconds / ours).toFixed(2)}x, warm ${(eleventy.seconds / rows[1]!.seconds).toFixed(2)}x`);
+  console.log(
+    `\nspeed relative to Eleventy (wall): onix cold ${(eleventy.seconds / ours).toFixed(2)}x, warm ${(eleventy.seconds / rows[1]!.seconds).toFixed(2)}x`,
+  );
   console.log(`CPU relative to Eleventy: onix cold uses ${(rows[0]!.cpu / eleventy.cpu).toFixed(2)}x, warm ${(rows[1]!.cpu / eleventy.cpu).toFixed(2)}x`);
 }
-console.log(`dev rebuild after one edit (${edits} edits, ${N} pages): median ${times[Math.floor(times.length / 2)]!.toFixed(1)} ms, p95 ${times[Math.floor(times.length * 0.95)]!.toFixed(1)} ms, max ${times[times.length - 1]!.toFixed(1)} ms`);
+console.log(
+  `dev rebuild after one edit (${edits} edits, ${N} pages): median ${times[Math.floor(times.length / 2)]!.toFixed(1)} ms, p95 ${times[Math.floor(times.length * 0.95)]!.toFixed(1)} ms, max ${times[times.length - 1]!.toFixed(1)} ms`,
+);
 console.log(`dev rebuild after a title change (nav): ${navMs.toFixed(1)} ms, then each other page on request: ${(navRenderS * 1000).toFixed(1)} ms`);

@@ -29,7 +29,7 @@ const dir = mkdtempSync(join(tmpdir(), 'onix-bench-spec-'));
 const commands = Array.from({ length: N }, (_, i) => `echo ${i}`);
 const page = ['# Bench', '', '```console', ...commands.flatMap((c, i) => [`$ ${c}`, String(i)]), '```', ''].join('\n');
 writeFileSync(join(dir, 'bench.md'), page);
-writeFileSync(join(dir, 'bench.sh'), commands.join('\n') + '\n');
+writeFileSync(join(dir, 'bench.sh'), `${commands.join('\n')}\n`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -40,13 +40,22 @@ const firstFile = join(dir, 'first');
 writeFileSync(join(dir, 'one.md'), ['# One', '', '```console', `$ date +%s%N > ${firstFile}`, '```', ''].join('\n'));
 const cliEnv = { ...process.env };
 delete cliEnv.NODE_EXTRA_CA_CERTS; // as the npm script runs it
-const cli = () => spawnSync(process.execPath, [join(ROOT, 'generator/bin/spec.js'), '--target', 'local', 'one.md', '--out', join(dir, '.spec-one')], { cwd: dir, env: cliEnv, encoding: 'utf8' });
+const cli = () =>
+  spawnSync(process.execPath, [join(ROOT, 'generator/bin/spec.js'), '--target', 'local', 'one.md', '--out', join(dir, '.spec-one')], {
+    cwd: dir,
+    env: cliEnv,
+    encoding: 'utf8',
+  });
 const warm = cli(); // builds the bundle when it is stale, and its code cache
 if (warm.status !== 0) throw new Error(`the one-case page did not pass: ${warm.stdout}${warm.stderr}`);
 /** CPU time of a one-case run and every process it started (bash's `times`: children's user and sys), in ms. */
 function cpuOfRun(): number {
   const script = `"$0" "$@" >/dev/null; times`;
-  const r = spawnSync('bash', ['-c', script, process.execPath, join(ROOT, 'generator/bin/spec.js'), '--target', 'local', 'one.md', '--out', join(dir, '.spec-one')], { cwd: dir, env: cliEnv, encoding: 'utf8' });
+  const r = spawnSync(
+    'bash',
+    ['-c', script, process.execPath, join(ROOT, 'generator/bin/spec.js'), '--target', 'local', 'one.md', '--out', join(dir, '.spec-one')],
+    { cwd: dir, env: cliEnv, encoding: 'utf8' },
+  );
   const children = r.stdout.trim().split('\n').at(-1)!; // "0m0.150s 0m0.030s"
   return children.split(/\s+/).reduce((sum, t) => {
     const m = /^(\d+)m([\d.]+)s$/.exec(t);
@@ -120,8 +129,12 @@ console.log(`  runner, case execution only                               ${fmt(E
 console.log(`  the same commands through LocalMachine Session.run only    ${fmt(M)} ms`);
 console.log(`  plain sh script                                           ${fmt(S)} ms`);
 console.log(`per-command overhead: ${overhead.toFixed(3)} ms end to end, ${((E - S) / N).toFixed(3)} ms in the case (target < ${TARGET_MS} ms)`);
-console.log(`of which the machine round trip: ${((M - S) / N).toFixed(3)} ms; the runner's own work: ${((E - M) / N).toFixed(3)} ms in the case, ${((R - M) / N).toFixed(3)} ms end to end`);
-console.log(`CPU time of this process per command (load-independent): runner ${(median(cpuRunner) / N).toFixed(3)} ms end to end, Session.run alone ${(median(cpuRaw) / N).toFixed(3)} ms`);
+console.log(
+  `of which the machine round trip: ${((M - S) / N).toFixed(3)} ms; the runner's own work: ${((E - M) / N).toFixed(3)} ms in the case, ${((R - M) / N).toFixed(3)} ms end to end`,
+);
+console.log(
+  `CPU time of this process per command (load-independent): runner ${(median(cpuRunner) / N).toFixed(3)} ms end to end, Session.run alone ${(median(cpuRaw) / N).toFixed(3)} ms`,
+);
 console.log(`ratio runner / shell: ${(R / S).toFixed(1)}x end to end, ${(E / S).toFixed(1)}x in the case`);
 const first = median(startFirst);
 console.log(`start-up, one-case page on local (node generator/bin/spec.js, ${START_ROUNDS} runs, medians):`);

@@ -33,12 +33,12 @@ export function normalizeAbsolute(path: string): string {
     if (part === '..') out.pop();
     else out.push(part);
   }
-  return '/' + out.join('/');
+  return `/${out.join('/')}`;
 }
 
 /** True when `path` is `surface` or lies below it (`/usrx` is not below `/usr`). */
 export function isUnder(path: string, surface: string): boolean {
-  return surface === '/' || path === surface || path.startsWith(surface + '/');
+  return surface === '/' || path === surface || path.startsWith(`${surface}/`);
 }
 
 /**

@@ -29,12 +29,12 @@ import { createMachine } from './machine/targets.ts';
 
 class UsageError extends Error {}
 
-const USAGE = 'usage: npm run vm -- shell|run [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME] [--ssh-port PORT [--ssh-key FILE.pub]] [-- COMMAND...]';
+const USAGE =
+  'usage: npm run vm -- shell|run [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME] [--ssh-port PORT [--ssh-key FILE.pub]] [-- COMMAND...]';
 
 function progress(line: string): void {
   process.stderr.write(`\x1b[2m· ${line}\x1b[0m\n`);
 }
-
 
 function machineFor(target: string, sshPort?: number): Machine {
   return createMachine(target, {
@@ -127,7 +127,9 @@ function sshOptions(port: string | undefined, keyFile: string | undefined, targe
 /** Authorizes the key for root on the VM and says how to reach it. */
 async function authorize(m: Machine, ssh: SshOptions): Promise<void> {
   const s = await m.session();
-  const r = await s.run(`mkdir -p -m 700 /root/.ssh && echo '${ssh.key}' >> /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys`, { timeoutMs: 30_000 });
+  const r = await s.run(`mkdir -p -m 700 /root/.ssh && echo '${ssh.key}' >> /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys`, {
+    timeoutMs: 30_000,
+  });
   await s.close();
   if (r.status !== 0) throw new MachineError(`cannot authorize ${ssh.keyFile}: ${r.stderr.trim()}`);
   // The VM makes a new host key each boot: do not record it.

@@ -23,10 +23,13 @@ function isFresh(bundle, manifest) {
   if (!existsSync(bundle)) return false;
   try {
     const { root, inputs } = JSON.parse(readFileSync(manifest, 'utf8'));
-    return root === repo && inputs.every(([path, mtimeMs, size]) => {
-      const st = statSync(join(repo, path));
-      return st.mtimeMs === mtimeMs && st.size === size;
-    });
+    return (
+      root === repo &&
+      inputs.every(([path, mtimeMs, size]) => {
+        const st = statSync(join(repo, path));
+        return st.mtimeMs === mtimeMs && st.size === size;
+      })
+    );
   } catch {
     return false;
   }
@@ -81,7 +84,10 @@ async function build(entry, bundle, manifest, launcher, format = 'cjs') {
     platform: 'node',
     format,
     // CommonJS packages inside an ESM bundle still call require().
-    banner: format === 'esm' ? { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" } : undefined,
+    banner:
+      format === 'esm'
+        ? { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
+        : undefined,
     target: 'node20',
     outfile: tmp,
     metafile: true,
@@ -126,7 +132,11 @@ function runBundle(bundle, launcher) {
   } catch {
     // first run: made at exit
   }
-  const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), {
+    filename: bundle,
+    cachedData,
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {
       try {

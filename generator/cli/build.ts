@@ -64,7 +64,9 @@ async function verifiedReport(contentDir: string, reportDir: string, last: SpecR
   if (last && last.machine.target !== 'local' && (target === undefined || last.machine.target === wanted)) {
     const freshness = reportFreshness(last, pages);
     if (freshness.ok) {
-      console.log(`spec: reusing the green report from ${last.machine.target} (${last.machine.host}, fstx ${last.machine.fstx ?? '-'}, ${last.finishedAt}) for these pages`);
+      console.log(
+        `spec: reusing the green report from ${last.machine.target} (${last.machine.host}, fstx ${last.machine.fstx ?? '-'}, ${last.finishedAt}) for these pages`,
+      );
       return last;
     }
   }
@@ -75,7 +77,14 @@ async function verifiedReport(contentDir: string, reportDir: string, last: SpecR
   try {
     const progress = slowProgress((line) => process.stderr.write(`spec: ${line}\n`));
     try {
-      result = await runSpec({ pages, target: wanted, outDir: reportDir, color, write: (text) => process.stdout.write(text + '\n'), onProgress: progress.line });
+      result = await runSpec({
+        pages,
+        target: wanted,
+        outDir: reportDir,
+        color,
+        write: (text) => process.stdout.write(`${text}\n`),
+        onProgress: progress.line,
+      });
     } finally {
       progress.stop();
     }

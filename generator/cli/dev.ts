@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   const swept = await sweepLeftovers();
   if (swept) console.log(`dev: ${swept}`);
   const server = await startDevServer({ contentDir: values.content, reportDir: values['report-dir'], host: values.host, port: Number(values.port) });
-  console.log(`${pc.bold('onix-os.com dev')}: ${server.dev.model.pages.size} pages ready in ${Math.round(performance.now() - started)} ms at ${pc.cyan(server.url)}`);
+  console.log(
+    `${pc.bold('onix-os.com dev')}: ${server.dev.model.pages.size} pages ready in ${Math.round(performance.now() - started)} ms at ${pc.cyan(server.url)}`,
+  );
   showProblems(server.dev.allProblems());
   const stop = async () => {
     await server.close();

@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   }
   const v = args.values;
   if (v.help) {
-    process.stdout.write(HELP + '\n');
+    process.stdout.write(`${HELP}\n`);
     return 0;
   }
   let jobs: number | undefined;
@@ -83,7 +83,10 @@ async function main(): Promise<number> {
     if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) fail(`--shard wants I/N with 1 <= I <= N, got "${v.shard}"`);
     shard = { index: Number(m[1]), count: Number(m[2]) };
   }
-  const reports = (v.report ?? []).flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
+  const reports = (v.report ?? [])
+    .flatMap((r) => r.split(','))
+    .map((r) => r.trim())
+    .filter(Boolean);
   for (const r of reports) if (!['json', 'junit', 'tap'].includes(r)) fail(`--report wants json, junit or tap, got "${r}"`);
   const color = v['no-color'] ? false : v.color ? true : process.stdout.isTTY === true && pc.isColorSupported;
   // First Ctrl-C: stop the machines, write the report of what ran; second: leave at once.
@@ -113,7 +116,7 @@ async function main(): Promise<number> {
       reports: reports as ReportFormat[],
       outDir: v.out,
       color,
-      write: (text) => process.stdout.write(text + '\n'),
+      write: (text) => process.stdout.write(`${text}\n`),
       onProgress: progress.line,
     });
     return result.exitCode;

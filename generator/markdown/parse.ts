@@ -38,7 +38,11 @@ export interface ParsedPage {
 /** A mistake in a content file, reported as `file:line: message`. */
 export class ContentError extends Error {
   override name = 'ContentError';
-  constructor(readonly file: string, readonly line: number, message: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    message: string,
+  ) {
     super(`${file}:${line}: ${message}`);
   }
 }
@@ -53,7 +57,8 @@ export function parseMarkdown(file: string, source: string): ParsedPage {
   } catch (error) {
     // The parser recurses into containers: quotes or lists nested thousands deep overflow
     // the stack. Where the nesting starts is not known by then; the page is.
-    if (error instanceof RangeError) throw new ContentError(file, 1, 'the page nests too deeply to parse (block quotes or lists inside each other thousands of times)');
+    if (error instanceof RangeError)
+      throw new ContentError(file, 1, 'the page nests too deeply to parse (block quotes or lists inside each other thousands of times)');
     throw error;
   }
   let frontMatter: FrontMatter = {};

@@ -13,7 +13,6 @@ import { PublishRefusal, oneLine } from './refusal.ts';
 /** Where the spec runner writes its report, relative to the project root. */
 export const DEFAULT_REPORT_PATH = join(DEFAULT_REPORT_DIR, REPORT_FILE);
 
-
 /**
  * Read the report at `path` (a `report.json`, or the directory holding one) with the spec
  * runner's loadReport(), then check the fields the gate relies on. `shownPath` names it in

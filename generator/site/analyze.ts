@@ -85,12 +85,21 @@ export interface PageSummary extends PageFacts {
 /** The facts of a summary, without its mdast (what a worker thread hands back). */
 export function factsOf(s: PageSummary): PageFacts {
   return {
-    file: s.file, contentHash: s.contentHash, rel: s.rel, url: s.url, title: s.title, description: s.description,
-    order: s.order, navLabel: s.navLabel, kicker: s.kicker,
+    file: s.file,
+    contentHash: s.contentHash,
+    rel: s.rel,
+    url: s.url,
+    title: s.title,
+    description: s.description,
+    order: s.order,
+    navLabel: s.navLabel,
+    kicker: s.kicker,
     headings: s.headings.map(({ id, depth, text }) => ({ id, depth, text })),
     headingIds: s.headingIds,
     links: s.links.map(({ line, href, target }) => ({ line, href, target })),
-    artifacts: s.artifacts, showsResults: s.showsResults, problems: s.problems,
+    artifacts: s.artifacts,
+    showsResults: s.showsResults,
+    problems: s.problems,
   };
 }
 
@@ -177,7 +186,26 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
   problems.sort((a, b) => a.line - b.line);
 
   const showsResults = contractTables.size > 0 || codeBlocks.some((c) => transcriptLanguages.has(c.lang ?? ''));
-  return { page, file: page.file, contentHash: page.contentHash, rel, url, title, description, order, navLabel, kicker, headings, headingIds, links, artifacts, showsResults, codeBlocks, contractTables, problems };
+  return {
+    page,
+    file: page.file,
+    contentHash: page.contentHash,
+    rel,
+    url,
+    title,
+    description,
+    order,
+    navLabel,
+    kicker,
+    headings,
+    headingIds,
+    links,
+    artifacts,
+    showsResults,
+    codeBlocks,
+    contractTables,
+    problems,
+  };
 }
 
 /** Every node in document order (a plain recursive walk: this runs on every page of a build). */

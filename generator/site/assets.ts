@@ -4,10 +4,8 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { AssetUrls } from './layout.ts';
 import { renderPng, touchIconSvg } from './social-card.ts';
-
 
 export interface SiteAssets {
   urls: AssetUrls;
@@ -35,7 +33,15 @@ export async function loadSiteAssets(): Promise<SiteAssets> {
     ['apple-touch-icon.png', renderPng(touchIconSvg(logo.toString('utf8')))],
   ]);
   return {
-    urls: { css: `/${cssPath}`, js: `/${jsPath}`, logo: '/assets/logo.svg', favicon: '/favicon.svg', faviconPng: '/favicon-32.png', touchIcon: '/apple-touch-icon.png', search: null },
+    urls: {
+      css: `/${cssPath}`,
+      js: `/${jsPath}`,
+      logo: '/assets/logo.svg',
+      favicon: '/favicon.svg',
+      faviconPng: '/favicon-32.png',
+      touchIcon: '/apple-touch-icon.png',
+      search: null,
+    },
     files,
   };
 }

@@ -23,10 +23,27 @@ const require = createRequire(import.meta.url);
 
 /** Packages whose versions shape a page's facts or HTML. */
 const SHAPING_PACKAGES = [
-  'unified', 'remark-parse', 'remark-gfm', 'remark-frontmatter', 'remark-rehype', 'rehype-stringify', 'micromark',
-  'mdast-util-from-markdown', 'mdast-util-to-hast', 'hast-util-to-html', 'hastscript', 'github-slugger', 'yaml', 'shiki',
-  'hast-util-raw', 'hast-util-sanitize', 'hast-util-from-html', 'parse5', 'property-information',
-  'pagefind', '@resvg/resvg-js',
+  'unified',
+  'remark-parse',
+  'remark-gfm',
+  'remark-frontmatter',
+  'remark-rehype',
+  'rehype-stringify',
+  'micromark',
+  'mdast-util-from-markdown',
+  'mdast-util-to-hast',
+  'hast-util-to-html',
+  'hastscript',
+  'github-slugger',
+  'yaml',
+  'shiki',
+  'hast-util-raw',
+  'hast-util-sanitize',
+  'hast-util-from-html',
+  'parse5',
+  'property-information',
+  'pagefind',
+  '@resvg/resvg-js',
 ];
 
 /** What the cache keeps besides facts: a folder each, of files with an extension ('' for folders). */
@@ -43,12 +60,17 @@ export function generatorVersion(): Promise<string> {
       let v = '?';
       try {
         v = (require(`${pkg}/package.json`) as { version: string }).version;
-      } catch { /* not exported: its dependents' versions cover it */ }
+      } catch {
+        /* not exported: its dependents' versions cover it */
+      }
       hash.update(`${pkg}@${v}\n`);
     }
     for (const dir of ['../markdown/', './', './assets/']) {
       const abs = fileURLToPath(new URL(dir, import.meta.url));
-      const names = (await readdir(abs, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+      const names = (await readdir(abs, { withFileTypes: true }))
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+        .sort();
       for (const name of names) hash.update(`${dir}${name}\n`).update(await readFile(join(abs, name)));
     }
     return hash.digest('hex');
@@ -83,7 +105,11 @@ export class BuildCache {
   private readonly used: Record<EntryKind, Set<string>> = { pages: new Set(), cards: new Set(), search: new Set() };
   private factsChanged = false;
 
-  private constructor(private readonly dir: string | null, private readonly version: string, private readonly facts: Map<string, PageFacts>) {}
+  private constructor(
+    private readonly dir: string | null,
+    private readonly version: string,
+    private readonly facts: Map<string, PageFacts>,
+  ) {}
 
   /** Open the cache in `dir` (null: nothing kept between builds). */
   static async open(dir: string | null): Promise<BuildCache> {
@@ -198,9 +224,11 @@ export class BuildCache {
     }
     for (const d of new Set(files.map((f) => dirname(join(targetDir, f))))) await mkdir(d, { recursive: true });
     for (let i = 0; i < files.length; i += 64) {
-      await Promise.all(files.slice(i, i + 64).map(async (f) => {
-        if (!(await linkOrCopy(join(this.entryPath(kind, key), f), join(targetDir, f)))) throw new Error(`build cache: ${kind}/${key} lacks ${f}`);
-      }));
+      await Promise.all(
+        files.slice(i, i + 64).map(async (f) => {
+          if (!(await linkOrCopy(join(this.entryPath(kind, key), f), join(targetDir, f)))) throw new Error(`build cache: ${kind}/${key} lacks ${f}`);
+        }),
+      );
     }
     this.used[kind].add(key);
     return files;
@@ -246,7 +274,9 @@ export class BuildCache {
       let names: string[] = [];
       try {
         names = await readdir(join(this.dir, kind));
-      } catch { /* none kept */ }
+      } catch {
+        /* none kept */
+      }
       const ext = EXTENSIONS[kind] ? `.${EXTENSIONS[kind]}` : '';
       const stale = names.filter((n) => (ext ? n.endsWith(ext) : !n.includes('.')) && !this.used[kind].has(ext ? n.slice(0, -ext.length) : n));
       const remove = (n: string) => (ext ? unlink(join(this.dir!, kind, n)) : rm(join(this.dir!, kind, n), { recursive: true, force: true }));

@@ -9,7 +9,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { h } from 'hastscript';
 import { claimDir, isSiteStaging, releaseDir, sweepOrphans } from '../../onix/owned-dirs.ts';
 import type { SpecReport } from '../spec/report-types.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
@@ -137,18 +136,33 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     const { facts: images, published: artifactBytes } = await prepareArtifactImages(await reportArtifacts(report, reportDir));
     const pageHashes = Object.fromEntries(items.map((item) => [displayPath(item.abs), sha256(item.source)]));
     const body: BodyContext = {
-      key: hashOf(JSON.stringify([report, reportDir, images, pageHashes])), report, reportDir, highlightCache: cacheDir ? join(cacheDir, 'highlight.json') : null, images, pageHashes,
+      key: hashOf(JSON.stringify([report, reportDir, images, pageHashes])),
+      report,
+      reportDir,
+      highlightCache: cacheDir ? join(cacheDir, 'highlight.json') : null,
+      images,
+      pageHashes,
     };
-    await forEachShare(ownersFor(toLoad.length), toLoad, 50, (owner, share) => owner.load(body, share.map((i) => items[i]!)), (share, r) => {
-      count(r);
-      r.results.forEach((result, k) => {
-        const i = share[k]!;
-        if (result.ok) {
-          facts[i] = result.facts;
-          cache.putFacts(keys[i]!, result.facts);
-        } else parseErrors.push(result.problem);
-      });
-    });
+    await forEachShare(
+      ownersFor(toLoad.length),
+      toLoad,
+      50,
+      (owner, share) =>
+        owner.load(
+          body,
+          share.map((i) => items[i]!),
+        ),
+      (share, r) => {
+        count(r);
+        r.results.forEach((result, k) => {
+          const i = share[k]!;
+          if (result.ok) {
+            facts[i] = result.facts;
+            cache.putFacts(keys[i]!, result.facts);
+          } else parseErrors.push(result.problem);
+        });
+      },
+    );
     const pages = facts.filter((f): f is PageFacts => f !== null);
     const problems = siteProblems(pages, parseErrors);
     if (problems.length) throw new BuildError(problems);
@@ -177,20 +191,35 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     // A page parsed now had no cached facts, so it has no cached HTML either: no copy to try.
     const loadedNow = new Set(toLoad);
     for (let k = 0; k < items.length; k += 64) {
-      await Promise.all(items.slice(k, k + 64).map(async (_, j) => {
-        const i = k + j;
-        if (!loadedNow.has(i) && await cache.copyPage(pageKeys[i]!, join(staging, outputFileForUrl(facts[i]!.url)))) copied++;
-        else toRender.push(i);
-      }));
+      await Promise.all(
+        items.slice(k, k + 64).map(async (_, j) => {
+          const i = k + j;
+          if (!loadedNow.has(i) && (await cache.copyPage(pageKeys[i]!, join(staging, outputFileForUrl(facts[i]!.url))))) copied++;
+          else toRender.push(i);
+        }),
+      );
     }
     toRender.sort((a, b) => a - b);
-    await forEachShare(ownersFor(toRender.length), toRender, 40, (owner, share) => owner.render(body, site, share.map((i) => items[i]!)), async (share, r) => {
-      count(r);
-      await Promise.all(share.map(async (i, k) => {
-        await writeFile(join(staging, outputFileForUrl(facts[i]!.url)), r.html[k]!);
-        await cache.putPage(pageKeys[i]!, r.html[k]!);
-      }));
-    });
+    await forEachShare(
+      ownersFor(toRender.length),
+      toRender,
+      40,
+      (owner, share) =>
+        owner.render(
+          body,
+          site,
+          share.map((i) => items[i]!),
+        ),
+      async (share, r) => {
+        count(r);
+        await Promise.all(
+          share.map(async (i, k) => {
+            await writeFile(join(staging, outputFileForUrl(facts[i]!.url)), r.html[k]!);
+            await cache.putPage(pageKeys[i]!, r.html[k]!);
+          }),
+        );
+      },
+    );
     const renderedAt = performance.now();
 
     // 3. The rest: 404 page, sitemap, robots.txt, assets, artifacts, CNAME.
@@ -200,8 +229,17 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     const consoleLogs = await readConsoleLogs(report, reportDir);
     const run = renderRunPage({ report, pages, consoleLogs, pageHashes });
     const runPage: SpecialPage = {
-      title: 'The spec run', kicker: 'what this build proves', description: run.description, url: RUN_PAGE_URL, body: run.body,
-      toc: report ? [{ id: 'cases', text: 'Cases', depth: 2 }, { id: 'console-logs', text: 'Console logs', depth: 2 }] : [],
+      title: 'The spec run',
+      kicker: 'what this build proves',
+      description: run.description,
+      url: RUN_PAGE_URL,
+      body: run.body,
+      toc: report
+        ? [
+            { id: 'cases', text: 'Cases', depth: 2 },
+            { id: 'console-logs', text: 'Console logs', depth: 2 },
+          ]
+        : [],
     };
     other.set(outputFileForUrl(RUN_PAGE_URL), await local.store.special(body, site, runPage));
     if (report) {
@@ -212,12 +250,20 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     // The machine it ran on, from the image's manifest.
     const machine = renderMachinePage(options.manifest ?? null, report);
     const machinePage: SpecialPage = {
-      title: 'The test machine', kicker: 'what the spec runs on', description: machine.description, url: MACHINE_PAGE_URL, body: machine.body, toc: machine.toc,
+      title: 'The test machine',
+      kicker: 'what the spec runs on',
+      description: machine.description,
+      url: MACHINE_PAGE_URL,
+      body: machine.body,
+      toc: machine.toc,
     };
     other.set(outputFileForUrl(MACHINE_PAGE_URL), await local.store.special(body, site, machinePage));
     const generated = [RUN_PAGE_URL, MACHINE_PAGE_URL];
     const generatedCards: CardSubject[] = [runPage, machinePage].map((p) => ({ ...p, kicker: p.kicker ?? '' }));
-    other.set('sitemap.xml', renderSitemap(config, [...pages.map((s) => ({ url: s.url, lastmod: dates.get(s.rel) ?? null })), ...generated.map((url) => ({ url, lastmod: null }))]));
+    other.set(
+      'sitemap.xml',
+      renderSitemap(config, [...pages.map((s) => ({ url: s.url, lastmod: dates.get(s.rel) ?? null })), ...generated.map((url) => ({ url, lastmod: null }))]),
+    );
     other.set('robots.txt', renderRobots(config));
     other.set('.nojekyll', '');
     for (const [path, data] of assets.files) other.set(path, data);
@@ -242,7 +288,15 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
       }
     }
     const cardsStarted = performance.now();
-    const cards = await writeCards(staging, outDir, [...pages, ...generatedCards], config, assets.files.get('assets/logo.svg')!.toString('utf8'), cache, ownersFor);
+    const cards = await writeCards(
+      staging,
+      outDir,
+      [...pages, ...generatedCards],
+      config,
+      assets.files.get('assets/logo.svg')!.toString('utf8'),
+      cache,
+      ownersFor,
+    );
     const searchStarted = performance.now();
     const searchKey = hashOf(...pages.map((f, i) => `${f.url}\0${pageKeys[i]}`));
     const search = await writeSearchIndex(staging, searchKey, cache, outDir);
@@ -265,7 +319,13 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
       search: search.cached ? 'cached' : 'indexed',
       workers: (workers as PageOwner[] | null)?.length ?? 0,
       durationMs: performance.now() - started,
-      phasesMs: { load: loadedAt - started, render: renderedAt - loadedAt, write: performance.now() - renderedAt, cards: searchStarted - cardsStarted, search: searchMs },
+      phasesMs: {
+        load: loadedAt - started,
+        render: renderedAt - loadedAt,
+        write: performance.now() - renderedAt,
+        cards: searchStarted - cardsStarted,
+        search: searchMs,
+      },
     };
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
@@ -285,7 +345,15 @@ type CardSubject = Pick<PageFacts, 'url' | 'title' | 'kicker' | 'description'>;
  * hard-linked from the cache into og/. When the og/ of `previous` (the dist/ this build
  * replaces) holds exactly these cards, nothing is written and `reuse` names that folder.
  */
-async function writeCards(staging: string, previous: string, pages: CardSubject[], config: SiteConfig, logo: string, cache: BuildCache, ownersFor: (n: number) => PageOwner[]): Promise<{ files: string[]; rendered: number; reuse: string | null }> {
+async function writeCards(
+  staging: string,
+  previous: string,
+  pages: CardSubject[],
+  config: SiteConfig,
+  logo: string,
+  cache: BuildCache,
+  ownersFor: (n: number) => PageOwner[],
+): Promise<{ files: string[]; rendered: number; reuse: string | null }> {
   const files = pages.map((f) => cardFileForUrl(f.url));
   const host = new URL(config.origin).host;
   const texts = pages.map((f) => ({ title: f.title, kicker: f.kicker, description: f.description, siteName: config.name, host }));
@@ -298,18 +366,28 @@ async function writeCards(staging: string, previous: string, pages: CardSubject[
   for (const d of new Set(files.map((f) => dirname(join(staging, f))))) await mkdir(d, { recursive: true });
   const toDraw: number[] = [];
   for (let k = 0; k < pages.length; k += 64) {
-    await Promise.all(pages.slice(k, k + 64).map(async (_, j) => {
-      if (!(await cache.linkEntry('cards', keys[k + j]!, join(staging, files[k + j]!)))) toDraw.push(k + j);
-    }));
+    await Promise.all(
+      pages.slice(k, k + 64).map(async (_, j) => {
+        if (!(await cache.linkEntry('cards', keys[k + j]!, join(staging, files[k + j]!)))) toDraw.push(k + j);
+      }),
+    );
   }
   toDraw.sort((a, b) => a - b);
-  await forEachShare(ownersFor(toDraw.length), toDraw, 20, (owner, share) => owner.cards(share.map((i) => ({ text: texts[i]!, logo }))), async (share, pngs) => {
-    await Promise.all(share.map(async (i, k) => {
-      await cache.putEntry('cards', keys[i]!, pngs[k]!);
-      // Linked from the cache where there is one, so the next build can reuse og/ whole.
-      if (!(await cache.linkEntry('cards', keys[i]!, join(staging, files[i]!)))) await writeFile(join(staging, files[i]!), pngs[k]!);
-    }));
-  });
+  await forEachShare(
+    ownersFor(toDraw.length),
+    toDraw,
+    20,
+    (owner, share) => owner.cards(share.map((i) => ({ text: texts[i]!, logo }))),
+    async (share, pngs) => {
+      await Promise.all(
+        share.map(async (i, k) => {
+          await cache.putEntry('cards', keys[i]!, pngs[k]!);
+          // Linked from the cache where there is one, so the next build can reuse og/ whole.
+          if (!(await cache.linkEntry('cards', keys[i]!, join(staging, files[i]!)))) await writeFile(join(staging, files[i]!), pngs[k]!);
+        }),
+      );
+    },
+  );
   return { files, rendered: toDraw.length, reuse: null };
 }
 
@@ -317,10 +395,14 @@ async function writeCards(staging: string, previous: string, pages: CardSubject[
 async function readPages(contentRoot: string, files: string[]): Promise<PageItem[]> {
   const items: PageItem[] = [];
   for (let i = 0; i < files.length; i += 64) {
-    items.push(...(await Promise.all(files.slice(i, i + 64).map(async (abs) => {
-      const rel = relative(contentRoot, abs).split(sep).join('/');
-      return { abs, rel, url: urlForContentPath(rel), source: await readFile(abs, 'utf8') };
-    }))));
+    items.push(
+      ...(await Promise.all(
+        files.slice(i, i + 64).map(async (abs) => {
+          const rel = relative(contentRoot, abs).split(sep).join('/');
+          return { abs, rel, url: urlForContentPath(rel), source: await readFile(abs, 'utf8') };
+        }),
+      )),
+    );
   }
   return items;
 }
@@ -331,7 +413,14 @@ async function reportArtifacts(report: SpecReport | null, reportDir: string): Pr
   const found = new Map<string, string>();
   for (const path of new Set(report?.cases.flatMap((c) => c.artifacts) ?? [])) {
     const file = results.artifact(path);
-    if (file && (await stat(file).then((s) => s.isFile(), () => false))) found.set(path, file);
+    if (
+      file &&
+      (await stat(file).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+    )
+      found.set(path, file);
   }
   return found;
 }
@@ -358,7 +447,13 @@ function sha256(text: string): string {
  * What of the spec report a page shows, as a string for its cache key: nothing for a page
  * without transcripts, contract tables or artifacts; else the results of its cases and blocks.
  */
-function resultsShown(report: SpecReport | null, reportDir: string, images: ArtifactImages, pages: PageFacts[], pageHashes: Record<string, string>): (f: PageFacts) => string {
+function resultsShown(
+  report: SpecReport | null,
+  reportDir: string,
+  images: ArtifactImages,
+  pages: PageFacts[],
+  pageHashes: Record<string, string>,
+): (f: PageFacts) => string {
   const fileByUrl = new Map(pages.map((p) => [p.url, p.file]));
   const byFile = new Map<string, unknown[]>();
   for (const c of report?.cases ?? []) {

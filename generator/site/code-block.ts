@@ -66,10 +66,12 @@ class Segments {
       body.push(h('span.line.out', text));
     });
     const label = `${hidden.length} more line${hidden.length === 1 ? '' : 's'}`;
-    this.parts.push(h('details.elided', [
-      h('summary', [label, h('span.visually-hidden', ' the test left unchecked (shown as printed)')]),
-      h('pre.code', { tabIndex: 0 }, [h('code', { className: ['language-console'] }, body)]),
-    ]));
+    this.parts.push(
+      h('details.elided', [
+        h('summary', [label, h('span.visually-hidden', ' the test left unchecked (shown as printed)')]),
+        h('pre.code', { tabIndex: 0 }, [h('code', { className: ['language-console'] }, body)]),
+      ]),
+    );
   }
 
   flush(): void {
@@ -120,22 +122,34 @@ function renderTranscript(node: Code, ctx: CodeBlockContext): Element {
   segments.flush();
   const after: Element[] = [];
   if (notation.size) {
-    const says = { passed: 'Expected output as the spec writes it. ', failed: 'Expected output. ', 'not-run': 'Expected output (not verified). ' }[result.status];
-    after.push(h('p.transcript-legend', [
-      h('span.legend-head', says),
-      ...NOTATION.filter((n) => notation.has(n.sign)).flatMap((n, k) => [k ? '; ' : '', h('code', n.sign), `: ${n.meaning}`]),
-      '.',
-    ]));
+    const says = { passed: 'Expected output as the spec writes it. ', failed: 'Expected output. ', 'not-run': 'Expected output (not verified). ' }[
+      result.status
+    ];
+    after.push(
+      h('p.transcript-legend', [
+        h('span.legend-head', says),
+        ...NOTATION.filter((n) => notation.has(n.sign)).flatMap((n, k) => [k ? '; ' : '', h('code', n.sign), `: ${n.meaning}`]),
+        '.',
+      ]),
+    );
   }
-  if (passed && varies) after.push(h('p.transcript-legend', [h('span.varies', 'Underlined'), ' text varies from run to run; every line is what the test machine printed.']));
+  if (passed && varies)
+    after.push(h('p.transcript-legend', [h('span.varies', 'Underlined'), ' text varies from run to run; every line is what the test machine printed.']));
   const head: ElementContent[] = [h('span.code-lang', 'console')];
-  if (!passed) head.push(h('span.spec-status', { className: [`spec-${result.status}`] }, result.status === 'failed' ? `failed${result.note ? `: ${result.note}` : ''}` : `not run: ${result.note}`));
-  const restartOnly = RESTART_ONLY.test(node.value.trimEnd() + '\n');
-  return h('figure.code-block.transcript', { dataLang: 'console', dataBlock: `${ctx.file}:${line}`, dataStatus: result.status, dataRestartOnly: restartOnly ? '' : undefined }, [
-    h('figcaption.code-head', head),
-    ...segments.parts,
-    ...after,
-  ]);
+  if (!passed)
+    head.push(
+      h(
+        'span.spec-status',
+        { className: [`spec-${result.status}`] },
+        result.status === 'failed' ? `failed${result.note ? `: ${result.note}` : ''}` : `not run: ${result.note}`,
+      ),
+    );
+  const restartOnly = RESTART_ONLY.test(`${node.value.trimEnd()}\n`);
+  return h(
+    'figure.code-block.transcript',
+    { dataLang: 'console', dataBlock: `${ctx.file}:${line}`, dataStatus: result.status, dataRestartOnly: restartOnly ? '' : undefined },
+    [h('figcaption.code-head', head), ...segments.parts, ...after],
+  );
 }
 
 /** An observed line with the characters a matcher covered marked as varying. */
@@ -145,7 +159,12 @@ function shownLine(s: { text: string; marks?: { from: number; to: number; captur
   for (const m of s.marks ?? []) {
     if (m.from > at) out.push({ type: 'text', value: s.text.slice(at, m.from) });
     const value = s.text.slice(m.from, m.to);
-    out.push(h('span.varies', { className: m.capture ? ['capture'] : undefined, dataCapture: m.capture }, [h('span.visually-hidden', m.capture ? `(${m.capture}, varies from run to run:) ` : '(varies from run to run:) '), value]));
+    out.push(
+      h('span.varies', { className: m.capture ? ['capture'] : undefined, dataCapture: m.capture }, [
+        h('span.visually-hidden', m.capture ? `(${m.capture}, varies from run to run:) ` : '(varies from run to run:) '),
+        value,
+      ]),
+    );
     at = m.to;
   }
   if (at < s.text.length) out.push({ type: 'text', value: s.text.slice(at) });
@@ -153,7 +172,9 @@ function shownLine(s: { text: string; marks?: { from: number; to: number; captur
 }
 
 function commandLine(prompt: string, command: string, ctx: CodeBlockContext, result: BlockResult): Element {
-  const body: ElementContent[] = command.includes('{{') ? withCaptures(command, result) : ctx.highlighter.lines(command, 'sh').flatMap((l) => (l.type === 'element' ? l.children : [l]));
+  const body: ElementContent[] = command.includes('{{')
+    ? withCaptures(command, result)
+    : ctx.highlighter.lines(command, 'sh').flatMap((l) => (l.type === 'element' ? l.children : [l]));
   return h('span.line.cmd', [h('span.prompt', prompt), h('span.command', body)]);
 }
 

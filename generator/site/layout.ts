@@ -99,8 +99,10 @@ export function renderLayout(site: LayoutSite, page: LayoutPage): Root {
   ]);
 
   const nav = h('nav.site-nav#site-nav', { ariaLabel: 'Site' }, [
-    h('ul', site.nav.map((item) =>
-      h('li', [h('a', { href: item.url, ariaCurrent: item.url === page.url ? 'page' : undefined }, item.label)]))),
+    h(
+      'ul',
+      site.nav.map((item) => h('li', [h('a', { href: item.url, ariaCurrent: item.url === page.url ? 'page' : undefined }, item.label)])),
+    ),
   ]);
 
   const header = h('header.site-header', [
@@ -111,16 +113,17 @@ export function renderLayout(site: LayoutSite, page: LayoutPage): Root {
       h('label.menu-button', { htmlFor: 'menu-toggle' }, [h('span.menu-icon', { ariaHidden: 'true' }), h('span.menu-label', 'Menu')]),
       nav,
       site.assets.search ? searchBox(site.assets.search) : null,
-      h('button.theme-toggle', { type: 'button', hidden: true, ariaLabel: 'Theme: system' }, [
-        h('span.theme-icon', { ariaHidden: 'true' }),
-      ]),
+      h('button.theme-toggle', { type: 'button', hidden: true, ariaLabel: 'Theme: system' }, [h('span.theme-icon', { ariaHidden: 'true' })]),
     ]),
   ]);
 
   const toc = showToc
     ? h('nav.toc', { ariaLabelledBy: 'toc-title' }, [
         h('p.toc-title#toc-title', 'On this page'),
-        h('ol', page.toc.map((t) => h('li', { className: [`toc-depth-${t.depth}`] }, [h('a', { href: `#${t.id}` }, t.text)]))),
+        h(
+          'ol',
+          page.toc.map((t) => h('li', { className: [`toc-depth-${t.depth}`] }, [h('a', { href: `#${t.id}` }, t.text)])),
+        ),
       ])
     : null;
 
@@ -151,10 +154,7 @@ export function renderLayout(site: LayoutSite, page: LayoutPage): Root {
     ]),
   ]);
 
-  const main = h('div.page', { className: showToc ? ['has-toc'] : [] }, [
-    toc,
-    h('main#main', [article, pager(site.nav, page.url)]),
-  ]);
+  const main = h('div.page', { className: showToc ? ['has-toc'] : [] }, [toc, h('main#main', [article, pager(site.nav, page.url)])]);
 
   return {
     type: 'root',
@@ -162,12 +162,7 @@ export function renderLayout(site: LayoutSite, page: LayoutPage): Root {
       { type: 'doctype' },
       h('html', { lang: 'en' }, [
         head,
-        h('body', { className: isHome ? ['home'] : undefined }, [
-          h('a.skip-link', { href: '#main' }, 'Skip to content'),
-          header,
-          main,
-          footer,
-        ]),
+        h('body', { className: isHome ? ['home'] : undefined }, [h('a.skip-link', { href: '#main' }, 'Skip to content'), header, main, footer]),
       ]),
     ],
   };
@@ -182,8 +177,13 @@ function searchBox(bundle: string): ElementContent {
   return h('div.site-search', { role: 'search', hidden: true, dataBundle: bundle }, [
     h('label.visually-hidden', { htmlFor: 'search-input' }, 'Search the site'),
     h('input.search-input#search-input', {
-      type: 'search', placeholder: 'Search', autoComplete: 'off', spellCheck: 'false',
-      ariaKeyShortcuts: '/', ariaControls: 'search-results', ariaDescribedBy: 'search-status',
+      type: 'search',
+      placeholder: 'Search',
+      autoComplete: 'off',
+      spellCheck: 'false',
+      ariaKeyShortcuts: '/',
+      ariaControls: 'search-results',
+      ariaDescribedBy: 'search-status',
     }),
     h('kbd.search-key', { ariaHidden: 'true' }, '/'),
     h('div.search-panel', { hidden: true }, [

@@ -97,10 +97,7 @@ export function createPageRenderer(site: RenderSite, options: PageRendererOption
       const c = cur();
       const id = c.headingIds.get(node) ?? '';
       const text = ([] as ElementContent[]).concat(state.all(node));
-      const result = h(`h${node.depth}`, { id }, [
-        ...text,
-        h('a.anchor', { href: `#${id}`, ariaLabel: `Link to this section` }, '#'),
-      ]);
+      const result = h(`h${node.depth}`, { id }, [...text, h('a.anchor', { href: `#${id}`, ariaLabel: `Link to this section` }, '#')]);
       state.patch(node, result);
       const { file, contentHash } = c.summary.page;
       const caseResult = site.results.caseAt(`${file}:${node.position?.start.line ?? 0}`, file, contentHash);
@@ -122,8 +119,14 @@ export function createPageRenderer(site: RenderSite, options: PageRendererOption
       const c = cur();
       const contract = c.summary.contractTables.has(node);
       let caption: Element | null = null;
-      if (contract) caption = markContractRows(table, node, (line) => site.results.block(`${c.summary.page.file}:${line}`, c.summary.page.file, c.summary.page.contentHash));
-      return h('div.table-scroll', { className: contract ? ['contract'] : undefined, tabIndex: 0, role: 'region', ariaLabel: `Table: ${head.join(', ')}` }, [table, caption]);
+      if (contract)
+        caption = markContractRows(table, node, (line) =>
+          site.results.block(`${c.summary.page.file}:${line}`, c.summary.page.file, c.summary.page.contentHash),
+        );
+      return h('div.table-scroll', { className: contract ? ['contract'] : undefined, tabIndex: 0, role: 'region', ariaLabel: `Table: ${head.join(', ')}` }, [
+        table,
+        caption,
+      ]);
     },
     /** A paragraph of renders from the spec run: figures with captions and the pixel comparison. */
     paragraph(state: State, node: import('mdast').Paragraph): Element {
@@ -230,12 +233,19 @@ function markContractRows(table: Element, node: import('mdast').Table, resultAt:
     if (result.status !== 'not-run') last = result;
     const tr = trs[i];
     if (tr) {
-      tr.properties = { ...tr.properties, className: ['spec-row', `spec-${result.status}`], dataStatus: result.status, title: result.status === 'not-run' ? `not run: ${result.note}` : `${result.status} on ${result.machine}, ${result.date}` };
+      tr.properties = {
+        ...tr.properties,
+        className: ['spec-row', `spec-${result.status}`],
+        dataStatus: result.status,
+        title: result.status === 'not-run' ? `not run: ${result.note}` : `${result.status} on ${result.machine}, ${result.date}`,
+      };
     }
   });
   const ran = last as BlockResult | null;
   const text = ran
     ? `${counts.passed} of ${rows.length} rows verified on ${ran.machine}, ${ran.date}${counts.failed ? `; ${counts.failed} failed` : ''}`
     : `${rows.length} rows, not run yet: each row is checked against a machine by the spec`;
-  return h('p.table-note', { className: [`spec-${counts.failed ? 'failed' : ran ? 'passed' : 'not-run'}`] }, [h('span.spec-status', { className: [`spec-${counts.failed ? 'failed' : ran ? 'passed' : 'not-run'}`] }, text)]);
+  return h('p.table-note', { className: [`spec-${counts.failed ? 'failed' : ran ? 'passed' : 'not-run'}`] }, [
+    h('span.spec-status', { className: [`spec-${counts.failed ? 'failed' : ran ? 'passed' : 'not-run'}`] }, text),
+  ]);
 }

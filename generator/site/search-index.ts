@@ -38,7 +38,12 @@ interface BundleFile {
  * from the cache, nothing is written and `reuse` names that folder (the caller moves it in).
  * @returns the bundle's files, relative to `siteDir`, whether it came from the cache, and the folder to reuse.
  */
-export async function writeSearchIndex(siteDir: string, key: string, cache: BuildCache, previous: string): Promise<{ files: string[]; cached: boolean; reuse: string | null }> {
+export async function writeSearchIndex(
+  siteDir: string,
+  key: string,
+  cache: BuildCache,
+  previous: string,
+): Promise<{ files: string[]; cached: boolean; reuse: string | null }> {
   const target = join(siteDir, SEARCH_DIR);
   const list = (files: Iterable<string>) => [...files].map((f) => `${SEARCH_DIR}/${f}`);
   const kept = await cache.folderFiles('search', key);

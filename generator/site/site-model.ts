@@ -12,7 +12,15 @@ import { findMarkdownFiles, forgetPage, loadPage } from './pages.ts';
 import { urlForContentPath } from './routes.ts';
 
 /** URLs the build writes besides pages (links to them are not broken). */
-export const STATIC_URLS: ReadonlySet<string> = new Set(['/404.html', '/sitemap.xml', '/robots.txt', '/favicon.svg', '/favicon-32.png', '/apple-touch-icon.png', '/CNAME']);
+export const STATIC_URLS: ReadonlySet<string> = new Set([
+  '/404.html',
+  '/sitemap.xml',
+  '/robots.txt',
+  '/favicon.svg',
+  '/favicon-32.png',
+  '/apple-touch-icon.png',
+  '/CNAME',
+]);
 
 export class SiteModel {
   /** Summaries by absolute file path, in sorted path order after load(). */
@@ -118,7 +126,7 @@ export function pagesByUrl<P extends PageFacts>(pages: Iterable<P>): Map<string,
 export function navOf(pages: Iterable<PageFacts>): NavItem[] {
   return [...pages]
     .filter((s) => s.order !== null)
-    .sort((a, b) => (a.order! - b.order!) || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0))
+    .sort((a, b) => a.order! - b.order! || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0))
     .map((s) => ({ url: s.url, label: s.navLabel }));
 }
 

@@ -61,8 +61,13 @@ export function cardSvg(text: CardText, logo: string): string {
     text.kicker
       ? `<rect x="80" y="${titleTop - size - 40}" width="40" height="4" fill="${PALETTE.orange}"/><text x="136" y="${titleTop - size - 28}" font-family="DejaVu Sans Mono" font-size="26" letter-spacing="3" fill="${PALETTE.orangeText}">${escapeXml(truncate(text.kicker.toUpperCase(), 56))}</text>`
       : '',
-    ...lines.map((line, i) => `<text x="80" y="${titleTop + i * lineHeight}" font-family="DejaVu Sans" font-weight="bold" font-size="${size}" fill="${PALETTE.blue}">${escapeXml(line)}</text>`),
-    ...description.map((line, i) => `<text x="80" y="${descriptionTop + i * 42}" font-family="DejaVu Sans" font-size="30" fill="${PALETTE.ink}">${escapeXml(line)}</text>`),
+    ...lines.map(
+      (line, i) =>
+        `<text x="80" y="${titleTop + i * lineHeight}" font-family="DejaVu Sans" font-weight="bold" font-size="${size}" fill="${PALETTE.blue}">${escapeXml(line)}</text>`,
+    ),
+    ...description.map(
+      (line, i) => `<text x="80" y="${descriptionTop + i * 42}" font-family="DejaVu Sans" font-size="30" fill="${PALETTE.ink}">${escapeXml(line)}</text>`,
+    ),
     `<rect x="80" y="520" width="${CARD_WIDTH - 160}" height="2" fill="${PALETTE.rule}"/>`,
     `<text x="80" y="572" font-family="DejaVu Sans Mono" font-size="26" fill="${PALETTE.ink}">${escapeXml(text.host)}</text>`,
     '</svg>',
@@ -112,7 +117,7 @@ function wrap(text: string, perLine: number): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && (line + ' ' + word).length > perLine) {
+    if (line && (`${line} ${word}`).length > perLine) {
       lines.push(line);
       line = word;
     } else line = line ? `${line} ${word}` : word;

@@ -69,7 +69,11 @@ export interface SpecResults {
 }
 
 /** Index a report (or none) for rendering. `reportDir` resolves artifact paths. */
-export function indexSpecResults(report: SpecReport | null | undefined, reportDir = DEFAULT_REPORT_DIR, pageHashes?: Readonly<Record<string, string>>): SpecResults {
+export function indexSpecResults(
+  report: SpecReport | null | undefined,
+  reportDir = DEFAULT_REPORT_DIR,
+  pageHashes?: Readonly<Record<string, string>>,
+): SpecResults {
   const blocks = new Map<string, { block: BlockReport; kase: CaseReport }>();
   const pageHash = new Map<string, string>();
   const artifacts = new Set<string>();
@@ -122,7 +126,16 @@ export function indexSpecResults(report: SpecReport | null | undefined, reportDi
     },
     page(file, contentHash) {
       const stale = staleness(file, contentHash);
-      const tally: PageTally = { fresh: !stale, note: stale ?? '', procedures: { passed: 0, total: 0 }, transcripts: { passed: 0, total: 0 }, contractRows: { passed: 0, total: 0 }, machine, image, date };
+      const tally: PageTally = {
+        fresh: !stale,
+        note: stale ?? '',
+        procedures: { passed: 0, total: 0 },
+        transcripts: { passed: 0, total: 0 },
+        contractRows: { passed: 0, total: 0 },
+        machine,
+        image,
+        date,
+      };
       for (const c of report?.cases ?? []) {
         if (c.file !== file) continue;
         const ok = !stale && c.status === 'passed';

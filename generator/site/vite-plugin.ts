@@ -66,7 +66,16 @@ export function onixSitePlugin(dev: DevSite, reportDir: string): Plugin {
         } else if (result.problems.length) {
           showProblems(result.problems);
           const first = result.problems[0]!;
-          server.ws.send({ type: 'error', err: { plugin: 'onix-site', message: result.problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('\n'), id: first.file, loc: { file: first.file, line: first.line, column: 1 }, stack: '' } });
+          server.ws.send({
+            type: 'error',
+            err: {
+              plugin: 'onix-site',
+              message: result.problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('\n'),
+              id: first.file,
+              loc: { file: first.file, line: first.line, column: 1 },
+              stack: '',
+            },
+          });
         } else {
           console.log(`${pc.green('rebuilt')} ${result.url ?? dev.model.rel(abs)} in ${result.ms.toFixed(1)} ms${result.navChanged ? ' (nav changed)' : ''}`);
           server.ws.send({ type: 'full-reload' });
@@ -87,7 +96,10 @@ export function onixSitePlugin(dev: DevSite, reportDir: string): Plugin {
         if (asset) return send(res, 200, types[extname(url)] ?? 'application/octet-stream', asset);
         const artifact = dev.artifactFile(url);
         if (artifact) {
-          readFile(artifact).then((data) => send(res, 200, types[extname(url)] ?? 'application/octet-stream', data), () => send(res, 404, 'text/plain', 'gone'));
+          readFile(artifact).then(
+            (data) => send(res, 200, types[extname(url)] ?? 'application/octet-stream', data),
+            () => send(res, 404, 'text/plain', 'gone'),
+          );
           return;
         }
         if (url === OVERLAY_URL) return send(res, 200, 'text/javascript', overlayScript(dev.allProblems()));
@@ -104,4 +116,3 @@ export function onixSitePlugin(dev: DevSite, reportDir: string): Plugin {
     },
   };
 }
-

@@ -142,19 +142,27 @@ export class WorkerOwner implements PageOwner {
  * owner, so a worker never waits for the main thread to take its last answer. `onBatch`
  * gets each batch's indices with its result, in the order batches finish.
  */
-export async function forEachShare<R>(owners: PageOwner[], indices: number[], batch: number, work: (owner: PageOwner, share: number[]) => Promise<R>, onBatch: (share: number[], result: R) => void | Promise<void>): Promise<void> {
+export async function forEachShare<R>(
+  owners: PageOwner[],
+  indices: number[],
+  batch: number,
+  work: (owner: PageOwner, share: number[]) => Promise<R>,
+  onBatch: (share: number[], result: R) => void | Promise<void>,
+): Promise<void> {
   const shares: number[][] = owners.map(() => []);
   for (const i of indices) shares[i % owners.length]!.push(i);
-  await Promise.all(owners.flatMap((owner, o) => {
-    const parts: number[][] = [];
-    for (let k = 0; k < shares[o]!.length; k += batch) parts.push(shares[o]!.slice(k, k + batch));
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < parts.length) {
-        const part = parts[next++]!;
-        await onBatch(part, await work(owner, part));
-      }
-    };
-    return [lane(), lane()];
-  }));
+  await Promise.all(
+    owners.flatMap((owner, o) => {
+      const parts: number[][] = [];
+      for (let k = 0; k < shares[o]!.length; k += batch) parts.push(shares[o]!.slice(k, k + batch));
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < parts.length) {
+          const part = parts[next++]!;
+          await onBatch(part, await work(owner, part));
+        }
+      };
+      return [lane(), lane()];
+    }),
+  );
 }

@@ -20,7 +20,7 @@ parentPort?.on('message', async (request: WorkerRequest) => {
       else reply = { id: request.id, type: 'render', ...(await store.documents(context, request.site, request.items)) };
     }
   } catch (error) {
-    reply = { id: request.id, type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) };
+    reply = { id: request.id, type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }
   parentPort?.postMessage(reply);
 });

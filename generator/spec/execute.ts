@@ -35,18 +35,26 @@ export function missingCapability(c: SpecCase, caps: MachineCapabilities, target
 /** A case every block of which is reported with one status and message (skipped, not run). */
 export function uniformOutcome(c: SpecCase, status: 'skipped' | 'error', message: string): CaseOutcome {
   return {
-    spec: c, status, message, durationMs: 0, reboots: 0, machine: null,
+    spec: c,
+    status,
+    message,
+    durationMs: 0,
+    reboots: 0,
+    machine: null,
     blocks: c.blocks.map((block) => ({ block, status, commands: [], captures: {}, diff: '', message, durationMs: 0 })),
   };
 }
 
 class Sessions {
   private readonly open = new Map<string, Session>();
-  constructor(private readonly machine: Machine, private readonly env: Record<string, string> | undefined) {}
+  constructor(
+    private readonly machine: Machine,
+    private readonly env: Record<string, string> | undefined,
+  ) {}
   async get(user: string | undefined): Promise<Session> {
     const key = user ?? '';
     let s = this.open.get(key);
-    if (!s || !s.alive) {
+    if (!s?.alive) {
       s = await this.machine.session({ ...(user ? { user } : {}), ...(this.env ? { env: this.env } : {}) });
       this.open.set(key, s);
     }
@@ -109,7 +117,10 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
         const result = await runOne(block, cmd.command, cmd.reboot ? 'reboot' : cmd.crash ? 'crash' : null, machine, sessions, validator);
         if (result.kind === 'unbound') {
           // The line that binds it failed (that is the one failure) or its block was skipped: not a reason to stop.
-          outcomes.push({ ...notRun(cmd, `not run: capture {{${result.name}}} is not bound (the line that binds it did not match, or its block was skipped)`), unbound: result.name });
+          outcomes.push({
+            ...notRun(cmd, `not run: capture {{${result.name}}} is not bound (the line that binds it did not match, or its block was skipped)`),
+            unbound: result.name,
+          });
           continue;
         }
         if (result.kind === 'error') {
@@ -123,7 +134,7 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
         if (result.obs.timedOut) stopped = `not run: an earlier command timed out`;
       }
       const done = blockOutcome(block, outcomes, performance.now() - t0);
-      for (const path of stopped ? [] : block.options.artifacts ?? []) {
+      for (const path of stopped ? [] : (block.options.artifacts ?? [])) {
         try {
           artifactDir ??= mkdtempSync(join(tmpdir(), 'spec-artifacts-'));
           const host = join(artifactDir, basename(path));
@@ -158,7 +169,14 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
 
 type RunOne = { kind: 'ran'; obs: CommandObservation } | { kind: 'unbound'; name: string } | { kind: 'error'; message: string };
 
-async function runOne(block: TranscriptBlock, written: string, restart: 'reboot' | 'crash' | null, machine: Machine, sessions: Sessions, validator: CaseValidator): Promise<RunOne> {
+async function runOne(
+  block: TranscriptBlock,
+  written: string,
+  restart: 'reboot' | 'crash' | null,
+  machine: Machine,
+  sessions: Sessions,
+  validator: CaseValidator,
+): Promise<RunOne> {
   try {
     if (restart) {
       const t0 = performance.now();

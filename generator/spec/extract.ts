@@ -104,9 +104,10 @@ export function extractPage(page: ParsedPage): ExtractedPage {
     }
     if (node.type === 'html' && ANY_SPEC_MARKER.test((node as Html).value.trim())) {
       const line = node.position!.start.line;
-      if (!CONTRACT_MARKER.test((node as Html).value.trim())) return fail(null, line, `unknown spec marker ${(node as Html).value.trim()} (known: <!-- spec: contract -->)`);
+      if (!CONTRACT_MARKER.test((node as Html).value.trim()))
+        return fail(null, line, `unknown spec marker ${(node as Html).value.trim()} (known: <!-- spec: contract -->)`);
       const table = parent.children[index + 1];
-      if (!table || table.type !== 'table') return fail(null, line, 'contract marker is not followed by a table');
+      if (table?.type !== 'table') return fail(null, line, 'contract marker is not followed by a table');
       const c = extractContract(table as Table, file, section?.title ?? pageTitle, fail);
       if (c) cases.push(c);
       return;
@@ -157,7 +158,8 @@ function checkCaptures(c: SpecCase, fail: (line: number, message: string) => voi
           continue;
         }
         for (const name of captureNames(expected.text)) {
-          if (isRegexLine(expected.text) && !bound.has(name)) fail(expected.line, `capture {{${name}}} is used in a regex line before it is bound (bind it in a plain output line first)`);
+          if (isRegexLine(expected.text) && !bound.has(name))
+            fail(expected.line, `capture {{${name}}} is used in a regex line before it is bound (bind it in a plain output line first)`);
           bound.add(name);
         }
       }

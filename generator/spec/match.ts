@@ -126,7 +126,9 @@ export function escapeObserved(line: string): string {
     line.includes('{{') ||
     line.includes('[..]') ||
     /^\[\d{1,3}\]$/.test(line) ||
-    line === '$' || line.startsWith('$ ') || line.startsWith('$\t') ||
+    line === '$' ||
+    line.startsWith('$ ') ||
+    line.startsWith('$\t') ||
     line.startsWith('>') ||
     line === '--- stderr' ||
     FENCE_LIKE.test(line) ||
@@ -290,7 +292,9 @@ export function matchLines(expected: readonly string[], observed: readonly strin
 
   // A matcher line that lost its place (the output moved) is written where its line went, so a
   // line that only moved keeps its `[..]` or ` (re)` instead of turning into literal text.
-  const spare = checked.flatMap((op) => (op.op === 'missing' && !literal[op.p] && compiled[op.p] && compiled[op.p]!.binds.length === 0 && !captureNames(expected[op.p]).length ? [op.p] : []));
+  const spare = checked.flatMap((op) =>
+    op.op === 'missing' && !literal[op.p] && compiled[op.p] && compiled[op.p]!.binds.length === 0 && !captureNames(expected[op.p]).length ? [op.p] : [],
+  );
   const normalized: string[] = [];
   for (const op of checked) {
     if (op.op === 'match') normalized.push(expected[op.p]);

@@ -144,15 +144,20 @@ export function mergeReports(reports: SpecReport[]): SpecReport {
   const cases = reports.flatMap((r) => r.cases).filter((c) => !ids.has(c.id) && !!ids.add(c.id));
   cases.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
   const errorKeys = new Set<string>();
-  const specErrors = reports.flatMap((r) => r.specErrors ?? []).filter((e) => {
-    const key = `${e.file}:${e.line}:${e.message}`;
-    return !errorKeys.has(key) && !!errorKeys.add(key);
-  });
+  const specErrors = reports
+    .flatMap((r) => r.specErrors ?? [])
+    .filter((e) => {
+      const key = `${e.file}:${e.line}:${e.message}`;
+      return !errorKeys.has(key) && !!errorKeys.add(key);
+    });
   const commits = new Set(reports.map((r) => r.commit));
   const merged: SpecReport = {
     version: REPORT_VERSION,
     startedAt: reports.map((r) => r.startedAt).sort()[0],
-    finishedAt: reports.map((r) => r.finishedAt).sort().at(-1)!,
+    finishedAt: reports
+      .map((r) => r.finishedAt)
+      .sort()
+      .at(-1)!,
     machine: reports[0].machine,
     commit: commits.size === 1 ? reports[0].commit : null,
     shard: null,
@@ -178,7 +183,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 export async function writeReport(report: SpecReport, dir: string = DEFAULT_REPORT_DIR, formats: ReportFormat[] = []): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written = [join(dir, REPORT_FILE)];
-  await writeAtomic(written[0], JSON.stringify(report, null, 2) + '\n');
+  await writeAtomic(written[0], `${JSON.stringify(report, null, 2)}\n`);
   if (formats.includes('junit')) {
     written.push(join(dir, JUNIT_FILE));
     await writeAtomic(written.at(-1)!, renderJUnit(report));

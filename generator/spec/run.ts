@@ -157,7 +157,11 @@ async function prepareOutDir(outDir: string, asGiven: string): Promise<void> {
 
 function gitCommit(cwd: string): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || null;
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim() || null
+    );
   } catch {
     return null;
   }
@@ -169,7 +173,11 @@ class Worker {
   private used = false;
   private booted = false;
   identity: MachineIdentity | null = null;
-  constructor(private readonly make: MachineFactory, private readonly target: string, first: Machine | null = null) {
+  constructor(
+    private readonly make: MachineFactory,
+    private readonly target: string,
+    first: Machine | null = null,
+  ) {
     this.machine = first;
   }
 
@@ -238,7 +246,8 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   }
   // Say so when a page named on its own holds nothing to run; a run of files with nothing at all
   // to run fails (pages handed over by the site build may well have no transcripts).
-  for (const p of extracted) if (loaded.named.has(p.file) && p.cases.length === 0 && p.errors.length === 0) write(`note: ${p.file} has no console transcripts or contract table`);
+  for (const p of extracted)
+    if (loaded.named.has(p.file) && p.cases.length === 0 && p.errors.length === 0) write(`note: ${p.file} has no console transcripts or contract table`);
   if (!options.pages && cases.length === 0 && specErrors.length === 0) {
     throw new SpecRunError(`nothing to run: no console transcripts or contract table in ${pages.length === 1 ? pages[0].file : `${pages.length} pages`}`);
   }
@@ -343,11 +352,23 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   }
   const machine: MachineIdentity = firstIdentity ?? { target, imageId: null, fstx: null, host: 'not started' };
   const report = buildReport({
-    outcomes: done, pages, machine, startedAt, finishedAt: new Date(), commit: gitCommit(cwd),
-    shard: options.shard ? `${options.shard.index}/${options.shard.count}` : null, specErrors, consoleLogs, brokenCases: broken,
+    outcomes: done,
+    pages,
+    machine,
+    startedAt,
+    finishedAt: new Date(),
+    commit: gitCommit(cwd),
+    shard: options.shard ? `${options.shard.index}/${options.shard.count}` : null,
+    specErrors,
+    consoleLogs,
+    brokenCases: broken,
   });
   if (options.filter) report.filter = options.filter;
-  const written = await writeReport(report, outDir, (options.reports ?? []).filter((f) => f !== 'json'));
+  const written = await writeReport(
+    report,
+    outDir,
+    (options.reports ?? []).filter((f) => f !== 'json'),
+  );
 
   // Update.
   let updated: UpdateResult | null = null;
@@ -362,7 +383,9 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   const counts = report.totals;
   // With --update, exit 0 when every failure was a transcript mismatch that got rewritten.
   const rewritable = (b: CaseOutcome['blocks'][number]) => b.block.kind === 'transcript' && b.commands.some((c) => c.status === 'failed') && !b.message;
-  const blessed = updated ? done.every((o) => o.blocks.every((b) => b.status !== 'failed' || rewritable(b))) && updated.conflicts.length === 0 && updated.refused.length === 0 : false;
+  const blessed = updated
+    ? done.every((o) => o.blocks.every((b) => b.status !== 'failed' || rewritable(b))) && updated.conflicts.length === 0 && updated.refused.length === 0
+    : false;
   const exitCode: 0 | 1 | 2 = specErrors.length || counts.errors || interrupted ? 2 : counts.failed && !blessed ? 1 : 0;
   if (interrupted) write('interrupted: the report covers what ran');
   if (specErrors.length) write(`${specErrors.length} spec error${specErrors.length === 1 ? '' : 's'} (see above)`);

@@ -34,7 +34,12 @@ export function parseTranscript(text: string, firstLine: number, options: BlockO
   if (!lines.some(isCommandLine)) {
     return { ok: false, line: firstLine - 1, message: 'console block has no "$ " command (use another language for plain text)' };
   }
-  interface Draft { line: number; parts: string[]; last: number; output: ExpectedLine[] }
+  interface Draft {
+    line: number;
+    parts: string[];
+    last: number;
+    output: ExpectedLine[];
+  }
   const drafts: Draft[] = [];
   let continuing = false;
   for (let i = 0; i < lines.length; i++) {

@@ -96,7 +96,11 @@ export interface SpecCase {
 /** A mistake in the spec itself: reported as `file:line: message`; the run exits 2. */
 export class SpecError extends Error {
   override name = 'SpecError';
-  constructor(readonly file: string, readonly line: number, readonly detail: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly detail: string,
+  ) {
     super(`${file}:${line}: ${detail}`);
   }
 }

@@ -43,7 +43,11 @@ export function refusedUpdates(outcomes: CaseOutcome[]): Refusal[] {
       const lost = [...mentions(c)].filter((name) => !kept.has(name) && commands.some((other) => other.c !== c && mentions(other.c).has(name)));
       if (lost.length) {
         const at = c.expected.find((l) => captureNames(l.text).includes(lost[0]))?.line ?? c.spec.line;
-        refused.push({ file, line: at, message: `the line that binds {{${lost[0]}}} no longer matches and the capture is used elsewhere in the case: fix it by hand` });
+        refused.push({
+          file,
+          line: at,
+          message: `the line that binds {{${lost[0]}}} no longer matches and the capture is used elsewhere in the case: fix it by hand`,
+        });
       }
     }
   }
@@ -90,7 +94,7 @@ export function applyEdits(source: string, edits: Edit[]): string {
     lines.splice(e.first - 1, e.last - e.first + 1, ...e.lines);
     endings.splice(e.first - 1, Math.min(e.last - e.first + 1, Math.max(0, endings.length - (e.first - 1))), ...e.lines.map(() => eol));
   }
-  return lines.map((l, i) => l + (i < lines.length - 1 ? endings[i] ?? eol : '')).join('');
+  return lines.map((l, i) => l + (i < lines.length - 1 ? (endings[i] ?? eol) : '')).join('');
 }
 
 export interface UpdateResult {
@@ -103,7 +107,11 @@ export interface UpdateResult {
 }
 
 /** Write the updates. `hashes` are the content hashes the run read; a file that no longer has its hash is not touched. */
-export async function writeUpdates(outcomes: CaseOutcome[], hashes: ReadonlyMap<string, string>, resolvePath: (file: string) => string = (f) => f): Promise<UpdateResult> {
+export async function writeUpdates(
+  outcomes: CaseOutcome[],
+  hashes: ReadonlyMap<string, string>,
+  resolvePath: (file: string) => string = (f) => f,
+): Promise<UpdateResult> {
   const result: UpdateResult = { updated: [], conflicts: [], refused: refusedUpdates(outcomes) };
   for (const [file, edits] of planUpdates(outcomes)) {
     const path = resolvePath(file);

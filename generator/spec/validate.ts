@@ -33,7 +33,7 @@ export function expectedLines(cmd: SpecCommand): { text: string; line: number }[
  */
 export function unifiedDiff(file: string, expected: { text: string; line: number }[], observed: string[], fallbackLine: number): string {
   const a = expected.map((l) => l.text);
-  const text = (lines: string[]) => (lines.length ? lines.join('\n') + '\n' : '');
+  const text = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
   const patch = structuredPatch('expected', 'observed', text(a), text(observed), '', '', { context: 3 });
   const out: string[] = [];
   for (const hunk of patch.hunks) {
@@ -65,35 +65,81 @@ export class CaseValidator {
     let shown: ShownLine[] | null;
     try {
       if (block.options.stderrSeparate) {
-        const out = matchLines(cmd.stdout.map((l) => l.text), stdoutLines, this.bound);
+        const out = matchLines(
+          cmd.stdout.map((l) => l.text),
+          stdoutLines,
+          this.bound,
+        );
         this.bind(out.bound);
-        const err = matchLines(cmd.stderr.map((l) => l.text), stderrLines, this.bound);
+        const err = matchLines(
+          cmd.stderr.map((l) => l.text),
+          stderrLines,
+          this.bound,
+        );
         this.bind(err.bound);
         Object.assign(captures, out.used, err.used);
         normalized = [...out.normalized, ...(err.normalized.length ? [STDERR_MARKER, ...err.normalized] : [])];
         ok = out.ok && err.ok;
-        const shownOut = shownLines(cmd.stdout.map((l) => l.text), stdoutLines, out.ops, this.bound);
-        const shownErr = shownLines(cmd.stderr.map((l) => l.text), stderrLines, err.ops, this.bound);
+        const shownOut = shownLines(
+          cmd.stdout.map((l) => l.text),
+          stdoutLines,
+          out.ops,
+          this.bound,
+        );
+        const shownErr = shownLines(
+          cmd.stderr.map((l) => l.text),
+          stderrLines,
+          err.ops,
+          this.bound,
+        );
         shown = shownOut && shownErr ? [...shownOut, ...shownErr] : null;
       } else {
-        const all = matchLines(cmd.stdout.map((l) => l.text), [...stdoutLines, ...stderrLines], this.bound);
+        const all = matchLines(
+          cmd.stdout.map((l) => l.text),
+          [...stdoutLines, ...stderrLines],
+          this.bound,
+        );
         this.bind(all.bound);
         Object.assign(captures, all.used);
         normalized = all.normalized;
         ok = all.ok;
-        shown = shownLines(cmd.stdout.map((l) => l.text), [...stdoutLines, ...stderrLines], all.ops, this.bound);
+        shown = shownLines(
+          cmd.stdout.map((l) => l.text),
+          [...stdoutLines, ...stderrLines],
+          all.ops,
+          this.bound,
+        );
       }
     } catch (error) {
       // A (re) line using a capture that is not bound at run time: the line that binds it did not
       // match (that failure is reported there) or its block was skipped. This one cannot be checked.
       const name = /\{\{(\w+)\}\}/.exec((error as Error).message)?.[1] ?? '?';
-      return { spec: cmd, status: 'not-run', observation: obs, expected, normalized: [], diff: '', captures, unbound: name, message: `not checked: capture {{${name}}} is not bound (the line that binds it did not match, or its block was skipped)` };
+      return {
+        spec: cmd,
+        status: 'not-run',
+        observation: obs,
+        expected,
+        normalized: [],
+        diff: '',
+        captures,
+        unbound: name,
+        message: `not checked: capture {{${name}}} is not bound (the line that binds it did not match, or its block was skipped)`,
+      };
     }
     if (!obs.timedOut && obs.status !== 0) normalized.push(`[${obs.status}]`);
     const passed = ok && !obs.timedOut && obs.status === cmd.status;
     const diff = passed ? '' : unifiedDiff(block.file, expected, normalized, cmd.lastCommandLine + 1);
     if (obs.timedOut) {
-      return { spec: cmd, status: 'error', observation: obs, expected, normalized, diff, captures, message: `timed out after ${block.options.timeoutSec} s (output so far in the diff)` };
+      return {
+        spec: cmd,
+        status: 'error',
+        observation: obs,
+        expected,
+        normalized,
+        diff,
+        captures,
+        message: `timed out after ${block.options.timeoutSec} s (output so far in the diff)`,
+      };
     }
     return { spec: cmd, status: passed ? 'passed' : 'failed', observation: obs, expected, normalized, diff, captures, ...(passed && shown ? { shown } : {}) };
   }
@@ -115,8 +161,19 @@ export function blockOutcome(block: TranscriptBlock, commands: CommandOutcome[],
   const statuses = commands.map((c) => c.status);
   // Commands left out for an unbound capture count as skipped: the failure is where it was to be bound.
   const unboundOnly = commands.every((c) => c.status === 'passed' || c.unbound);
-  const status = statuses.includes('error') ? 'error' : statuses.includes('failed') ? 'failed' : statuses.every((s) => s === 'passed') ? 'passed' : unboundOnly ? 'skipped' : 'error';
-  const diff = commands.filter((c) => c.diff).map((c) => `$ ${c.spec.command.split('\n').join('\n> ')}\n${c.diff}`).join('\n');
+  const status = statuses.includes('error')
+    ? 'error'
+    : statuses.includes('failed')
+      ? 'failed'
+      : statuses.every((s) => s === 'passed')
+        ? 'passed'
+        : unboundOnly
+          ? 'skipped'
+          : 'error';
+  const diff = commands
+    .filter((c) => c.diff)
+    .map((c) => `$ ${c.spec.command.split('\n').join('\n> ')}\n${c.diff}`)
+    .join('\n');
   const message = commands.find((c) => c.message && c.status !== 'passed' && (status === 'skipped' || !c.unbound))?.message;
   return { block, status, commands, captures, diff, message, durationMs };
 }

@@ -29,13 +29,18 @@ function plural(n: number, one: string, many: string): string {
  */
 export function planPrune(m: MachineView, keep: number): { doomed: number[]; kept: number[] } {
   const ids = m.states.map((s) => s.id);
-  const doomed = olderNewestFirst(m).slice(Math.max(0, keep - 1)).sort((a, b) => a - b);
+  const doomed = olderNewestFirst(m)
+    .slice(Math.max(0, keep - 1))
+    .sort((a, b) => a - b);
   return { doomed, kept: ids.filter((id) => !doomed.includes(id)) };
 }
 
 /** States older than the active one, newest created first. */
 function olderNewestFirst(m: MachineView): number[] {
-  return m.states.filter((s) => s.id < m.activeId).sort((a, b) => b.created - a.created || b.id - a.id).map((s) => s.id);
+  return m.states
+    .filter((s) => s.id < m.activeId)
+    .sort((a, b) => b.created - a.created || b.id - a.id)
+    .map((s) => s.id);
 }
 
 /**
@@ -70,22 +75,34 @@ export async function gc(ctx: CommandContext): Promise<number> {
   const plan = planPrune(m, keep);
   const needed = keepForBooted(m, keep);
   if (needed !== null) {
-    throw new OnixError(`gc: moss state prune -k ${keep} would reach state ${m.bootedId}, which the machine booted; reboot into the active state ${m.activeId} first, or pass --keep ${needed}. Nothing was pruned`, EXIT.refused);
+    throw new OnixError(
+      `gc: moss state prune -k ${keep} would reach state ${m.bootedId}, which the machine booted; reboot into the active state ${m.activeId} first, or pass --keep ${needed}. Nothing was pruned`,
+      EXIT.refused,
+    );
   }
   if (m.bootedId !== null && m.bootedId !== m.activeId && !m.archivedIds.includes(m.bootedId)) {
-    throw new OnixError(`gc: the booted state ${m.bootedId} has no tree left; reboot into the active state ${m.activeId} first. Nothing was pruned`, EXIT.refused);
+    throw new OnixError(
+      `gc: the booted state ${m.bootedId} has no tree left; reboot into the active state ${m.activeId} first. Nothing was pruned`,
+      EXIT.refused,
+    );
   }
 
   if (dryRun) {
     const dead = await nixDeadPaths({ nix: ctx.nix, root: ctx.root });
-    const deadUsage = diskUsage(ctx.root, dead.map((p) => `/nix/store/${p}`));
+    const deadUsage = diskUsage(
+      ctx.root,
+      dead.map((p) => `/nix/store/${p}`),
+    );
     const result = { dryRun: true, moss: { prune: plan.doomed, kept: plan.kept }, nix: { delete: dead, bytes: deadUsage.bytes } };
-    if (ctx.json) ctx.print(JSON.stringify(result, null, 2) + '\n');
-    else ctx.print([
-      field('moss', `would prune ${plural(plan.doomed.length, 'state', 'states')}${plan.doomed.length ? ` (${plan.doomed.join(', ')})` : ''}`),
-      field('nix', `would delete ${plural(dead.length, 'store path', 'store paths')} (${formatBytes(deadUsage.bytes)})`),
-      field('kept', keptLine(m, plan.kept)),
-    ].join('\n') + '\n');
+    if (ctx.json) ctx.print(`${JSON.stringify(result, null, 2)}\n`);
+    else
+      ctx.print(
+        `${[
+          field('moss', `would prune ${plural(plan.doomed.length, 'state', 'states')}${plan.doomed.length ? ` (${plan.doomed.join(', ')})` : ''}`),
+          field('nix', `would delete ${plural(dead.length, 'store path', 'store paths')} (${formatBytes(deadUsage.bytes)})`),
+          field('kept', keptLine(m, plan.kept)),
+        ].join('\n')}\n`,
+      );
     return EXIT.ok;
   }
 
@@ -95,39 +112,57 @@ export async function gc(ctx: CommandContext): Promise<number> {
     const mossBefore = diskUsage(ctx.root, ['/.moss', '/boot']);
     const run = runMoss({ moss: ctx.moss, root: ctx.root }, ['state', 'prune', '-k', String(keep)], ctx.env);
     if (run.status !== 0) {
-      throw new OnixError(`gc: moss state prune failed: ${firstLine(run.stderr) || firstLine(run.stdout) || `exit ${run.status}`}; stopped before nix store gc`, EXIT.failed);
+      throw new OnixError(
+        `gc: moss state prune failed: ${firstLine(run.stderr) || firstLine(run.stdout) || `exit ${run.status}`}; stopped before nix store gc`,
+        EXIT.failed,
+      );
     }
     const after = readMachine(ctx.root);
-    if (after.activeId !== m.activeId) throw new OnixError(`gc: the active state changed during moss state prune (${m.activeId} -> ${after.activeId}); stopped before nix store gc`, EXIT.failed);
+    if (after.activeId !== m.activeId)
+      throw new OnixError(
+        `gc: the active state changed during moss state prune (${m.activeId} -> ${after.activeId}); stopped before nix store gc`,
+        EXIT.failed,
+      );
     if (m.bootedId !== null && m.bootedId !== m.activeId && !after.archivedIds.includes(m.bootedId)) {
       throw new OnixError(`gc: moss state prune removed the booted state ${m.bootedId}; stopped before nix store gc`, EXIT.failed);
     }
     const pruned = m.states.map((s) => s.id).filter((id) => !after.states.some((s) => s.id === id));
     const mossFreed = mossBefore.bytes - diskUsage(ctx.root, ['/.moss', '/boot']).bytes;
-    const mossLine = field('moss', `pruned ${plural(pruned.length, 'state', 'states')}${pruned.length ? ` (${pruned.join(', ')})` : ''}, freed ${formatBytes(mossFreed)}`);
+    const mossLine = field(
+      'moss',
+      `pruned ${plural(pruned.length, 'state', 'states')}${pruned.length ? ` (${pruned.join(', ')})` : ''}, freed ${formatBytes(mossFreed)}`,
+    );
 
     const nixBefore = diskUsage(ctx.root, ['/nix/store']);
     let nixResult;
     try {
       nixResult = await nixStoreGc({ nix: ctx.nix, root: ctx.root });
     } catch (error) {
-      if (!ctx.json) ctx.print(mossLine + '\n');
+      if (!ctx.json) ctx.print(`${mossLine}\n`);
       throw error;
     }
     const nixFreed = nixBefore.bytes - diskUsage(ctx.root, ['/nix/store']).bytes;
     const kept = after.states.map((s) => s.id);
     if (ctx.json) {
-      ctx.print(JSON.stringify({
-        dryRun: false,
-        moss: { pruned, freedBytes: mossFreed, kept },
-        nix: { deleted: nixResult.deleted, freedBytes: nixFreed, summary: nixResult.summary },
-      }, null, 2) + '\n');
+      ctx.print(
+        `${JSON.stringify(
+          {
+            dryRun: false,
+            moss: { pruned, freedBytes: mossFreed, kept },
+            nix: { deleted: nixResult.deleted, freedBytes: nixFreed, summary: nixResult.summary },
+          },
+          null,
+          2,
+        )}\n`,
+      );
     } else {
-      ctx.print([
-        mossLine,
-        field('nix', `deleted ${plural(nixResult.deleted.length, 'store path', 'store paths')}, freed ${formatBytes(nixFreed)}`),
-        field('kept', keptLine(after, kept)),
-      ].join('\n') + '\n');
+      ctx.print(
+        `${[
+          mossLine,
+          field('nix', `deleted ${plural(nixResult.deleted.length, 'store path', 'store paths')}, freed ${formatBytes(nixFreed)}`),
+          field('kept', keptLine(after, kept)),
+        ].join('\n')}\n`,
+      );
     }
     return EXIT.ok;
   } finally {

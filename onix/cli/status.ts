@@ -27,17 +27,28 @@ export async function status(ctx: CommandContext): Promise<number> {
   const daemon = await daemonCheck;
 
   if (ctx.json) {
-    ctx.print(JSON.stringify({
-      root: ctx.root,
-      activeFstx: machine.activeId,
-      bootedFstx: machine.bootedId,
-      bootEntry: entry?.file ?? null,
-      loaderDefault: machine.loaderDefault,
-      nixDaemon: { healthy: daemon.healthy, detail: daemon.detail },
-      etcDrift: drift.map((d) => d.path),
-      opengl: { state: bridge.state, mesa, builtFor: bridge.builtFor, links: bridge.links, bad: bridge.bad },
-      states: machine.states.map((s) => ({ ...s, active: s.id === machine.activeId, archived: machine.archivedIds.includes(s.id), bootEntry: entryFor(machine, s.id)?.file ?? null })),
-    }, null, 2) + '\n');
+    ctx.print(
+      `${JSON.stringify(
+        {
+          root: ctx.root,
+          activeFstx: machine.activeId,
+          bootedFstx: machine.bootedId,
+          bootEntry: entry?.file ?? null,
+          loaderDefault: machine.loaderDefault,
+          nixDaemon: { healthy: daemon.healthy, detail: daemon.detail },
+          etcDrift: drift.map((d) => d.path),
+          opengl: { state: bridge.state, mesa, builtFor: bridge.builtFor, links: bridge.links, bad: bridge.bad },
+          states: machine.states.map((s) => ({
+            ...s,
+            active: s.id === machine.activeId,
+            archived: machine.archivedIds.includes(s.id),
+            bootEntry: entryFor(machine, s.id)?.file ?? null,
+          })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
     return EXIT.ok;
   }
 
@@ -53,6 +64,6 @@ export async function status(ctx: CommandContext): Promise<number> {
   if (verbose) for (const d of drift) lines.push(`  ${d.path}`);
   lines.push(field('opengl', describeBridge(bridge, machine.activeId, mesa)));
   if (verbose) for (const b of bridge.bad) lines.push(`  ${b}`);
-  ctx.print(lines.join('\n') + '\n');
+  ctx.print(`${lines.join('\n')}\n`);
   return EXIT.ok;
 }

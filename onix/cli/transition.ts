@@ -18,7 +18,9 @@ import { field, type CommandContext } from './context.ts';
 
 /** A fingerprint of the seam's surfaces as written: bridge links, its stamp, /etc overrides. */
 function seamFingerprint(root: string): string {
-  return createHash('sha256').update(JSON.stringify(seamSnapshot(root))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(seamSnapshot(root)))
+    .digest('hex');
 }
 
 export interface TransitionReport {
@@ -33,7 +35,12 @@ export interface TransitionReport {
 }
 
 /** Runs `moss ARGS`, then reports. `expect` checks the new active id (throws OnixError when wrong). */
-export async function transition(ctx: CommandContext, mossArgs: string[], what: string, expect: (before: MachineView, after: MachineView) => void): Promise<number> {
+export async function transition(
+  ctx: CommandContext,
+  mossArgs: string[],
+  what: string,
+  expect: (before: MachineView, after: MachineView) => void,
+): Promise<number> {
   const before = readMachine(ctx.root);
   const nixBefore = fingerprintNix(ctx.root);
   const seamBefore = seamFingerprint(ctx.root);
@@ -64,17 +71,24 @@ export async function transition(ctx: CommandContext, mossArgs: string[], what: 
     mesa: { from: mesaVersion(ctx.root, before.activeId), to: mesaVersion(ctx.root, after.activeId) },
   };
   if (ctx.json) {
-    ctx.print(JSON.stringify(report, null, 2) + '\n');
+    ctx.print(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     const lines = [
       field('plane', planes.length ? planes.join(', ') : 'none'),
       field('/nix', report.nix === 'untouched' ? 'untouched' : `CHANGED: ${nixChanges.join('; ')}`),
       field('fstx', report.from === report.to ? `${report.to} (unchanged)` : `${report.from} -> ${report.to}`),
-      field('boot entry', entry ? (after.defaultEntry === entry.file ? `${entry.file} (default)` : `${entry.file} (not the default: ${after.defaultEntry ?? 'none'})`) : `none (no entry has moss.fstx=${after.activeId})`),
+      field(
+        'boot entry',
+        entry
+          ? after.defaultEntry === entry.file
+            ? `${entry.file} (default)`
+            : `${entry.file} (not the default: ${after.defaultEntry ?? 'none'})`
+          : `none (no entry has moss.fstx=${after.activeId})`,
+      ),
     ];
     if (report.mesa.from !== report.mesa.to) lines.push(field('mesa', `${report.mesa.from ?? 'unknown'} -> ${report.mesa.to ?? 'unknown'}`));
     lines.push(field('reboot', report.reboot ? `needed: the kernel and the graphics bridge are still those of fstx ${bootedNow}` : 'not needed'));
-    ctx.print(lines.join('\n') + '\n');
+    ctx.print(`${lines.join('\n')}\n`);
   }
   if (nixChanges.length > 0) {
     process.stderr.write(`onix: /nix changed during the ${what}: ${nixChanges.join('; ')}\n`);

@@ -165,15 +165,25 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   });
   rmSync(bundleDir, { recursive: true, force: true });
   const manifest = await task(progress, 'image manifest', async () => {
-    const meta = { name: MANIFEST_STONE, version: '1', release: 1, summary: 'the image manifest: every stone, its sources and libc, the glibc islands', licenses: ['MPL-2.0'] };
+    const meta = {
+      name: MANIFEST_STONE,
+      version: '1',
+      release: 1,
+      summary: 'the image manifest: every stone, its sources and libc, the glibc islands',
+      licenses: ['MPL-2.0'],
+    };
     const selfId = stoneId(meta);
-    const described = describeImage(stones, { id: selfId, meta }, {
-      groups,
-      toolchain,
-      states: stateSelections([...stones.map((s) => s.stone), { id: selfId, meta, layout: [] }], repoOnly),
-      node: process.version,
-      betterSqlite3: (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version,
-    });
+    const described = describeImage(
+      stones,
+      { id: selfId, meta },
+      {
+        groups,
+        toolchain,
+        states: stateSelections([...stones.map((s) => s.stone), { id: selfId, meta, layout: [] }], repoOnly),
+        node: process.version,
+        betterSqlite3: (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version,
+      },
+    );
     stones.push(await cachedStone(manifestRecipe(meta, described), progress, cacheDir));
     return described;
   });
@@ -196,8 +206,8 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   mkdirSync(work, { recursive: true });
   claimDir(work);
   const info = await task(progress, `assemble image ${imageId}`, () => assemble(join(work, 'rootfs'), work, stones, repoOnly, nix, imageId, bundled));
-  writeFileSync(join(work, 'image.json'), JSON.stringify(info, null, 2) + '\n');
-  writeFileSync(join(work, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writeFileSync(join(work, 'image.json'), `${JSON.stringify(info, null, 2)}\n`);
+  writeFileSync(join(work, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   releaseDir(work);
   publishDir(work, dir, 'image.json');
   pruneOldImages(join(cacheDir, 'images'), imageId);
@@ -252,13 +262,26 @@ async function assemble(
   // The image's busybox is linked against the image's musl: run it through that loader.
   // `--`: a base64url password may start with "-" and must not be read as an option.
   const crypt = (pw: string) =>
-    execFileSync(join(rootfs, 'usr/lib/ld-musl-x86_64.so.1'), [join(rootfs, 'usr/bin/busybox'), 'mkpasswd', '-m', 'sha512', '--', pw], { encoding: 'utf8' }).trim();
+    execFileSync(join(rootfs, 'usr/lib/ld-musl-x86_64.so.1'), [join(rootfs, 'usr/bin/busybox'), 'mkpasswd', '-m', 'sha512', '--', pw], {
+      encoding: 'utf8',
+    }).trim();
   writeFileSync(join(etc, 'shadow'), `root:${crypt(secrets.root)}:1::::::\nnobody:!:1::::::\nalice:${crypt(secrets.alice)}:1::::::\n`, { mode: 0o600 });
-  writeFileSync(join(work, 'secrets.json'), JSON.stringify(secrets) + '\n', { mode: 0o600 });
+  writeFileSync(join(work, 'secrets.json'), `${JSON.stringify(secrets)}\n`, { mode: 0o600 });
 
   for (const [d, mode] of [
-    ['proc', 0o555], ['sys', 0o555], ['dev', 0o755], ['run', 0o755], ['tmp', 0o1777], ['root', 0o700], ['home', 0o755],
-    ['mnt', 0o755], ['var', 0o755], ['var/empty', 0o755], ['var/log', 0o755], ['var/tmp', 0o1777], ['nix', 0o755],
+    ['proc', 0o555],
+    ['sys', 0o555],
+    ['dev', 0o755],
+    ['run', 0o755],
+    ['tmp', 0o1777],
+    ['root', 0o700],
+    ['home', 0o755],
+    ['mnt', 0o755],
+    ['var', 0o755],
+    ['var/empty', 0o755],
+    ['var/log', 0o755],
+    ['var/tmp', 0o1777],
+    ['nix', 0o755],
   ] as const) {
     mkdirSync(join(rootfs, d), { recursive: true });
     chmodSync(join(rootfs, d), mode);
@@ -266,7 +289,15 @@ async function assemble(
   mkdirSync(join(rootfs, 'home/alice'), { recursive: true });
   chownSync(join(rootfs, 'home/alice'), 1000, 100);
   if (nix) cpSync(nix.nixDir, join(rootfs, 'nix'), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-  for (const d of ['store', 'var/nix/daemon-socket', 'var/nix/gcroots/per-user', 'var/nix/profiles/per-user', 'var/nix/temproots', 'var/nix/db', 'var/log/nix/drvs'])
+  for (const d of [
+    'store',
+    'var/nix/daemon-socket',
+    'var/nix/gcroots/per-user',
+    'var/nix/profiles/per-user',
+    'var/nix/temproots',
+    'var/nix/db',
+    'var/log/nix/drvs',
+  ])
     mkdirSync(join(rootfs, 'nix', d), { recursive: true });
 
   const kernel = readdirSync(join(rootfs, 'usr/lib/kernel'))[0];

@@ -16,8 +16,7 @@
 //   "libegl-mesa0/bookworm-backports"    that suite's version
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { DEBIAN_KEYRING, HOST_TOOLS, ImageBuildError, requireHostTools } from './host-tools.ts';
 import { REPO_ROOT } from '../repo-root.ts';
 
@@ -164,8 +163,7 @@ export function readPackageList(file = PACKAGE_LIST): Map<string, DebPin[]> {
       return;
     }
     const [name, version, extra] = line.split(/\s+/);
-    if (!current || !name || !version || extra !== undefined)
-      throw new ImageBuildError(`${file}:${i + 1}: expected "name version" under a [group] heading`);
+    if (!current || !name || !version || extra !== undefined) throw new ImageBuildError(`${file}:${i + 1}: expected "name version" under a [group] heading`);
     groups.get(current)!.push({ name, version });
   });
   return groups;
@@ -312,7 +310,10 @@ export interface ClosureOptions extends FetchDebsOptions {
 function fakeStatus(cacheDir: string, pins: DebPin[]): string {
   const file = join(aptPaths(cacheDir).apt, `state/status-assume-${process.pid}`);
   const text = pins
-    .map((p) => `Package: ${p.name}\nStatus: install ok installed\nVersion: ${p.version}\nArchitecture: amd64\nMulti-Arch: allowed\nMaintainer: onix\nDescription: assumed present\n`)
+    .map(
+      (p) =>
+        `Package: ${p.name}\nStatus: install ok installed\nVersion: ${p.version}\nArchitecture: amd64\nMulti-Arch: allowed\nMaintainer: onix\nDescription: assumed present\n`,
+    )
     .join('\n');
   writeFileSync(file, text);
   return file;
@@ -344,4 +345,3 @@ export async function resolveClosure(names: string[], options: ClosureOptions = 
   }
   return out;
 }
-

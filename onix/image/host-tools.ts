@@ -46,7 +46,5 @@ export function requireHostTools(tools: readonly HostTool[], files: { path: stri
   for (const f of files) if (!existsSync(f.path)) missing.push({ what: f.path, debian: f.debian });
   if (missing.length === 0) return;
   const pkgs = [...new Set(missing.map((m) => m.debian))].join(' ');
-  throw new ImageBuildError(
-    `missing host tools: ${missing.map((m) => m.what).join(', ')} (install with: apt-get install ${pkgs})`,
-  );
+  throw new ImageBuildError(`missing host tools: ${missing.map((m) => m.what).join(', ')} (install with: apt-get install ${pkgs})`);
 }

@@ -17,16 +17,36 @@ interface Group {
 }
 
 /** mesa-vulkan-drivers depends on python3 for a script the image never runs. */
-const ASSUME = [{ name: 'python3', version: '3.11.2-1+b1' }, { name: 'python3-minimal', version: '3.11.2-1+b1' }];
+const ASSUME = [
+  { name: 'python3', version: '3.11.2-1+b1' },
+  { name: 'python3-minimal', version: '3.11.2-1+b1' },
+];
 
 const MESA_ROOTS = ['libegl1', 'libegl-mesa0', 'libgles2', 'libgl1', 'libglx-mesa0', 'libgl1-mesa-dri', 'libgbm1', 'mesa-vulkan-drivers'];
 
 const GROUPS: Group[] = [
   { name: 'base', comment: 'static busybox (shell, tools, init), musl, the kernel', roots: ['busybox-static', 'musl', 'linux-image-amd64'], closure: false },
-  { name: 'node-runtime', comment: "glibc closure of the host's node and better-sqlite3 (private under /usr/lib/onix)", roots: ['libc6', 'libstdc++6', 'libgcc-s1'], closure: true },
+  {
+    name: 'node-runtime',
+    comment: "glibc closure of the host's node and better-sqlite3 (private under /usr/lib/onix)",
+    roots: ['libc6', 'libstdc++6', 'libgcc-s1'],
+    closure: true,
+  },
   { name: 'mesa-22.3.6', comment: 'state N-1: bookworm Mesa and its closure (glibc-built)', roots: MESA_ROOTS, closure: true, targetRelease: 'bookworm' },
-  { name: 'mesa-25.0.7', comment: 'state N: bookworm-backports Mesa and its closure (glibc-built)', roots: MESA_ROOTS, closure: true, targetRelease: 'bookworm-backports' },
-  { name: 'source', comment: 'Debian source packages built against musl for the base (bookworm deb-src)', roots: ['busybox', 'dropbear'], closure: false, source: true },
+  {
+    name: 'mesa-25.0.7',
+    comment: 'state N: bookworm-backports Mesa and its closure (glibc-built)',
+    roots: MESA_ROOTS,
+    closure: true,
+    targetRelease: 'bookworm-backports',
+  },
+  {
+    name: 'source',
+    comment: 'Debian source packages built against musl for the base (bookworm deb-src)',
+    roots: ['busybox', 'dropbear'],
+    closure: false,
+    source: true,
+  },
   { name: 'musl-build', comment: 'kernel headers for the musl source builds (musl-gcc searches no /usr/include)', roots: ['linux-libc-dev'], closure: false },
 ];
 

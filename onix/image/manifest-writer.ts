@@ -23,14 +23,14 @@ export const ISLANDS: GlibcIsland[] = [
     prefix: '/usr/lib/onix',
     loader: '/usr/lib/onix/lib/ld-linux-x86-64.so.2',
     stones: ['onix-cli'],
-    why: 'Node.js runs onix, the moss stand-in and onix-agent; Debian ships no musl Node, so the host\'s glibc Node and better-sqlite3\'s native module run with a private glibc (interpreter and RUNPATH point into the prefix). Upstream moss is a Rust program built for musl and would need none of it.',
+    why: "Node.js runs onix, the moss stand-in and onix-agent; Debian ships no musl Node, so the host's glibc Node and better-sqlite3's native module run with a private glibc (interpreter and RUNPATH point into the prefix). Upstream moss is a Rust program built for musl and would need none of it.",
   },
   {
     name: 'mesa-bridge',
     prefix: '/usr/lib/x86_64-linux-gnu',
     loader: null,
     stones: ['glibc', 'mesa'],
-    why: 'the /run/opengl-driver bridge serves Nix apps, which are glibc programs: ONIX\'s plan expects the bridge Mesa to be a glibc variant. Debian\'s Mesa and the glibc libraries it needs stay in the multiarch directory, which is not on musl\'s library path; they are libraries only, loaded by the Nix app\'s own glibc loader (there is no /lib64/ld-linux-x86-64.so.2 to run a glibc program with).',
+    why: "the /run/opengl-driver bridge serves Nix apps, which are glibc programs: ONIX's plan expects the bridge Mesa to be a glibc variant. Debian's Mesa and the glibc libraries it needs stay in the multiarch directory, which is not on musl's library path; they are libraries only, loaded by the Nix app's own glibc loader (there is no /lib64/ld-linux-x86-64.so.2 to run a glibc program with).",
   },
 ];
 
@@ -73,15 +73,29 @@ function provenance(stone: CachedStone['stone'], inputs: ManifestInputs): Proven
   const built = `built with ${inputs.toolchain.id}; kernel headers from ${headers.name} ${headers.version}`;
   switch (name) {
     case 'filesystem':
-      return { sources: [repo('onix/image/files', version)], libc: 'none', software: 'onix', notes: ['layout, os-release, /etc defaults and the init scripts (busybox sh)'] };
+      return {
+        sources: [repo('onix/image/files', version)],
+        libc: 'none',
+        software: 'onix',
+        notes: ['layout, os-release, /etc defaults and the init scripts (busybox sh)'],
+      };
     case 'musl':
-      return { sources: debs('debian-binary', [pin(inputs, 'base', 'musl')]), libc: 'musl', software: 'upstream', notes: ['the base C library and its loader, /usr/lib/ld-musl-x86_64.so.1'] };
+      return {
+        sources: debs('debian-binary', [pin(inputs, 'base', 'musl')]),
+        libc: 'musl',
+        software: 'upstream',
+        notes: ['the base C library and its loader, /usr/lib/ld-musl-x86_64.so.1'],
+      };
     case 'busybox':
       return {
         sources: [...debs('debian-source', [pin(inputs, 'source', 'busybox')]), ...debs('debian-binary', [headers])],
         libc: 'musl',
         software: 'upstream',
-        notes: [built, "configuration: Debian's busybox-static (debian/config/pkg/static) with these changes", ...Object.entries(CONFIG_CHANGES).map(([k, c]) => `${k} ${c.value === false ? 'off' : c.value}: ${c.why}`)],
+        notes: [
+          built,
+          "configuration: Debian's busybox-static (debian/config/pkg/static) with these changes",
+          ...Object.entries(CONFIG_CHANGES).map(([k, c]) => `${k} ${c.value === false ? 'off' : c.value}: ${c.why}`),
+        ],
       };
     case 'dropbear':
       return {
@@ -94,15 +108,24 @@ function provenance(stone: CachedStone['stone'], inputs: ManifestInputs): Proven
       const kernel = inputs.groups.get('base')?.find((p) => p.name.startsWith('linux-image-'));
       if (!kernel) throw new ImageBuildError('onix/image/packages.txt [base] names no linux-image-* package');
       return {
-        sources: [...debs('debian-binary', [kernel, pin(inputs, 'base', 'busybox-static')]), repo('onix/image/files/initramfs-init', version), repo('onix/moss/exchange.c', version)],
+        sources: [
+          ...debs('debian-binary', [kernel, pin(inputs, 'base', 'busybox-static')]),
+          repo('onix/image/files/initramfs-init', version),
+          repo('onix/moss/exchange.c', version),
+        ],
         libc: 'static',
         software: 'upstream',
-        notes: ["the kernel has no libc; its initramfs holds Debian's busybox-static (glibc, statically linked) and moss-exchange (static), neither of them in the base's /usr/bin"],
+        notes: [
+          "the kernel has no libc; its initramfs holds Debian's busybox-static (glibc, statically linked) and moss-exchange (static), neither of them in the base's /usr/bin",
+        ],
       };
     }
     case 'glibc':
       return {
-        sources: debs('debian-binary', GLIBC_PACKAGES.map((n) => pin(inputs, 'node-runtime', n))),
+        sources: debs(
+          'debian-binary',
+          GLIBC_PACKAGES.map((n) => pin(inputs, 'node-runtime', n)),
+        ),
         libc: 'glibc-island',
         island: 'mesa-bridge',
         software: 'upstream',
@@ -112,7 +135,10 @@ function provenance(stone: CachedStone['stone'], inputs: ManifestInputs): Proven
       const group = inputs.groups.get(`mesa-${version}`);
       if (!group) throw new ImageBuildError(`onix/image/packages.txt has no [mesa-${version}] group`);
       return {
-        sources: debs('debian-binary', group.filter((p) => !GLIBC_PACKAGES.includes(p.name))),
+        sources: debs(
+          'debian-binary',
+          group.filter((p) => !GLIBC_PACKAGES.includes(p.name)),
+        ),
         libc: 'glibc-island',
         island: 'mesa-bridge',
         software: 'upstream',
@@ -127,21 +153,29 @@ function provenance(stone: CachedStone['stone'], inputs: ManifestInputs): Proven
           repo('onix/machine/agent', version),
           { kind: 'host', package: 'node', version: inputs.node },
           { kind: 'host', package: 'better-sqlite3 (npm)', version: inputs.betterSqlite3 },
-          ...debs('debian-binary', GLIBC_PACKAGES.map((n) => pin(inputs, 'node-runtime', n))),
+          ...debs(
+            'debian-binary',
+            GLIBC_PACKAGES.map((n) => pin(inputs, 'node-runtime', n)),
+          ),
         ],
         libc: 'glibc-island',
         island: 'onix-runtime',
         software: 'stand-in',
         notes: [
-          '/usr/bin/moss is a stand-in for upstream moss (AerynOS os-tools, Rust): it keeps moss\'s on-disk format and command shape',
-          '/usr/bin/onix and /usr/bin/onix-agent are this project\'s own; all three are shell scripts that start the island\'s Node',
+          "/usr/bin/moss is a stand-in for upstream moss (AerynOS os-tools, Rust): it keeps moss's on-disk format and command shape",
+          "/usr/bin/onix and /usr/bin/onix-agent are this project's own; all three are shell scripts that start the island's Node",
           '/usr/libexec/moss/moss-exchange is static (renameat2 for the stand-in)',
         ],
       };
     case 'onix-nix-integration':
       return { sources: [repo('onix/image/files/seam', version)], libc: 'none', software: 'onix', notes: ['the seam: shell scripts and /etc/nix defaults'] };
     case 'onix-hello':
-      return { sources: [repo('onix/image/recipes/base.ts', version)], libc: 'none', software: 'onix', notes: ['offered by the local repository for `moss install`; no state installs it'] };
+      return {
+        sources: [repo('onix/image/recipes/base.ts', version)],
+        libc: 'none',
+        software: 'onix',
+        notes: ['offered by the local repository for `moss install`; no state installs it'],
+      };
     case MANIFEST_STONE:
       return { sources: [repo('onix/image/manifest-writer.ts', version)], libc: 'none', software: 'onix', notes: ['this manifest'] };
     default:
@@ -167,20 +201,36 @@ function stoneElves(c: CachedStone): { path: string; elf: ElfInterp }[] {
  */
 export function libcProblem(name: string, claim: Provenance, elves: { path: string; elf: ElfInterp }[]): string | undefined {
   const bad = (why: string, found: { path: string; elf: ElfInterp }[]) =>
-    found.length ? `stone ${name} is declared ${claim.libc} but ${found[0].path} ${why}${found.length > 1 ? ` (and ${found.length - 1} more)` : ''}` : undefined;
+    found.length
+      ? `stone ${name} is declared ${claim.libc} but ${found[0].path} ${why}${found.length > 1 ? ` (and ${found.length - 1} more)` : ''}`
+      : undefined;
   switch (claim.libc) {
     case 'none':
       return bad('is an ELF program or library', elves);
     case 'static':
-      return bad(`has a dynamic loader`, elves.filter((e) => e.elf.interp !== null));
+      return bad(
+        `has a dynamic loader`,
+        elves.filter((e) => e.elf.interp !== null),
+      );
     case 'musl':
-      return bad('does not use the musl loader', elves.filter((e) => e.elf.interp !== null && e.elf.libc !== 'musl'));
+      return bad(
+        'does not use the musl loader',
+        elves.filter((e) => e.elf.interp !== null && e.elf.libc !== 'musl'),
+      );
     case 'glibc-island': {
       const island = ISLANDS.find((i) => i.name === claim.island);
       if (!island) return `stone ${name} names island ${claim.island ?? '(none)'}, which is not declared`;
       return (
-        bad(`lies outside the island prefix ${island.prefix}`, elves.filter((e) => e.elf.interp !== null && !e.path.startsWith(`${island.prefix}/`))) ??
-        (island.loader === null ? undefined : bad(`uses a loader other than the island's ${island.loader}`, elves.filter((e) => e.elf.libc === 'glibc' && e.elf.interp !== island.loader && !e.path.endsWith('/libc.so.6'))))
+        bad(
+          `lies outside the island prefix ${island.prefix}`,
+          elves.filter((e) => e.elf.interp !== null && !e.path.startsWith(`${island.prefix}/`)),
+        ) ??
+        (island.loader === null
+          ? undefined
+          : bad(
+              `uses a loader other than the island's ${island.loader}`,
+              elves.filter((e) => e.elf.libc === 'glibc' && e.elf.interp !== island.loader && !e.path.endsWith('/libc.so.6')),
+            ))
       );
     }
   }
@@ -201,11 +251,26 @@ export function describeImage(stones: CachedStone[], self: { id: string; meta: C
     entries.push({ id: c.stone.id, name: meta.name, version: meta.version, release: meta.release, summary: meta.summary, ...p, states: statesOf(c.stone.id) });
   }
   const own = provenance({ id: self.id, meta: self.meta, layout: [] }, inputs);
-  entries.push({ id: self.id, name: self.meta.name, version: self.meta.version, release: self.meta.release, summary: self.meta.summary, ...own, states: statesOf(self.id) });
+  entries.push({
+    id: self.id,
+    name: self.meta.name,
+    version: self.meta.version,
+    release: self.meta.release,
+    summary: self.meta.summary,
+    ...own,
+    states: statesOf(self.id),
+  });
   const musl = pin(inputs, 'base', 'musl');
   return {
     schema: MANIFEST_SCHEMA,
-    base: { libc: 'musl', version: musl.version, loader: '/usr/lib/ld-musl-x86_64.so.1', interp: MUSL_INTERP, libraryPath: MUSL_LIBRARY_PATH, toolchain: inputs.toolchain.id },
+    base: {
+      libc: 'musl',
+      version: musl.version,
+      loader: '/usr/lib/ld-musl-x86_64.so.1',
+      interp: MUSL_INTERP,
+      libraryPath: MUSL_LIBRARY_PATH,
+      toolchain: inputs.toolchain.id,
+    },
     stones: entries,
     islands: ISLANDS,
   };
@@ -213,7 +278,7 @@ export function describeImage(stones: CachedStone[], self: { id: string; meta: C
 
 /** The manifest stone: /usr/share/onix/manifest.json. */
 export function manifestRecipe(meta: CachedStone['stone']['meta'], manifest: ImageManifest): StoneRecipe {
-  const text = JSON.stringify(manifest, null, 2) + '\n';
+  const text = `${JSON.stringify(manifest, null, 2)}\n`;
   return {
     meta,
     inputs: [hashText(text)],

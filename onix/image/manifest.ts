@@ -126,7 +126,14 @@ export function parseManifest(text: string): ImageManifest {
   if (m.schema !== MANIFEST_SCHEMA) fail(`schema is ${JSON.stringify(m.schema)}, this reader knows ${MANIFEST_SCHEMA}`);
   const b = obj(m.base, 'base');
   if (b.libc !== 'musl') fail('base.libc is not "musl"');
-  const base = { libc: 'musl' as const, version: str(b, 'version', 'base'), loader: str(b, 'loader', 'base'), interp: str(b, 'interp', 'base'), libraryPath: strings(b, 'libraryPath', 'base'), toolchain: str(b, 'toolchain', 'base') };
+  const base = {
+    libc: 'musl' as const,
+    version: str(b, 'version', 'base'),
+    loader: str(b, 'loader', 'base'),
+    interp: str(b, 'interp', 'base'),
+    libraryPath: strings(b, 'libraryPath', 'base'),
+    toolchain: str(b, 'toolchain', 'base'),
+  };
   if (!Array.isArray(m.islands)) fail('islands is not a list');
   const islands = (m.islands as unknown[]).map((v, i) => {
     const o = obj(v, `islands[${i}]`);
@@ -142,7 +149,11 @@ export function parseManifest(text: string): ImageManifest {
     if (!Array.isArray(o.sources) || o.sources.length === 0) fail(`${w}.sources is not a non-empty list`);
     const sources = (o.sources as unknown[]).map((s, j) => {
       const so = obj(s, `${w}.sources[${j}]`);
-      return { kind: oneOf(SOURCE_KINDS, so.kind, `${w}.sources[${j}].kind`), package: str(so, 'package', `${w}.sources[${j}]`), version: str(so, 'version', `${w}.sources[${j}]`) };
+      return {
+        kind: oneOf(SOURCE_KINDS, so.kind, `${w}.sources[${j}].kind`),
+        package: str(so, 'package', `${w}.sources[${j}]`),
+        version: str(so, 'version', `${w}.sources[${j}]`),
+      };
     });
     const libc = oneOf(LIBCS, o.libc, `${w}.libc`);
     const stone: ManifestStone = {

@@ -34,7 +34,8 @@ export async function fetchSource(pin: DebPin, options: SourceOptions = {}): Pro
   mkdirSync(tmp, { recursive: true });
   try {
     const r = await apt(cacheDir, 'apt-get', ['-q', 'source', '--download-only', `${pin.name}=${pin.version}`], tmp);
-    if (r.status !== 0) throw new ImageBuildError(`apt-get source ${pin.name}=${pin.version} failed (${SOURCE_SUITE} deb-src): ${lastLine(r.stderr || r.stdout)}`);
+    if (r.status !== 0)
+      throw new ImageBuildError(`apt-get source ${pin.name}=${pin.version} failed (${SOURCE_SUITE} deb-src): ${lastLine(r.stderr || r.stdout)}`);
     if (!readdirSync(tmp).includes(dscName(pin))) throw new ImageBuildError(`apt-get source gave no ${dscName(pin)}`);
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);

@@ -104,7 +104,10 @@ export interface Machine {
  */
 export class MachineError extends Error {
   override name = 'MachineError';
-  constructor(message: string, readonly consoleTail: string = '') {
+  constructor(
+    message: string,
+    readonly consoleTail: string = '',
+  ) {
     super(message);
     // Test reporters print the stack, not extra fields: carry the machine's last words there.
     const tail = consoleTail.trim().split('\n').slice(-25).join('\n');

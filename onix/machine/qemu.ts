@@ -17,7 +17,7 @@
 //  - crash: QMP system_reset (QEMU exits the same way, the guest got no clean
 //    shutdown); snapshot/restore: savevm/loadvm internal snapshots in the overlay,
 //    RAM included, with the agent channel resynced.
-import { type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readSync, closeSync, fstatSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -33,7 +33,6 @@ import { describeSweep, makeOwnedDir, sweepMachineDirs } from '../owned-dirs.ts'
 import { spawnGuarded } from './process-guard.ts';
 import { QmpClient } from './qmp.ts';
 import { within } from './within.ts';
-
 
 /**
  * Added to the boot entry's options under TCG only (the entry itself stays as moss writes it).
@@ -140,26 +139,43 @@ export class QemuMachine implements Machine {
   private qemuArgs(files: BootFiles, loadvm?: string): string[] {
     const p = this.paths;
     const args = [
-      '-name', 'onix-vm',
-      '-machine', `pc,accel=${this.accel}`,
-      '-cpu', this.accel === 'kvm' ? 'host' : 'max',
-      '-m', String(this.options.memoryMiB ?? 512),
-      '-smp', '1',
-      '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-      ...(this.options.sshPort
-        ? ['-nic', `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${this.options.sshPort}-:22`]
-        : ['-nic', 'none']),
-      '-kernel', files.kernel,
+      '-name',
+      'onix-vm',
+      '-machine',
+      `pc,accel=${this.accel}`,
+      '-cpu',
+      this.accel === 'kvm' ? 'host' : 'max',
+      '-m',
+      String(this.options.memoryMiB ?? 512),
+      '-smp',
+      '1',
+      '-nodefaults',
+      '-no-user-config',
+      '-display',
+      'none',
+      '-no-reboot',
+      ...(this.options.sshPort ? ['-nic', `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${this.options.sshPort}-:22`] : ['-nic', 'none']),
+      '-kernel',
+      files.kernel,
       ...(files.initrd ? ['-initrd', files.initrd] : []),
-      '-append', this.accel === 'tcg' ? `${files.options} ${TCG_KERNEL_OPTIONS}` : files.options,
-      '-drive', `file=${p.overlay},if=virtio,format=qcow2`,
-      '-chardev', `file,id=console,path=${p.console},append=on`,
-      '-serial', 'chardev:console',
-      '-chardev', `socket,id=agent,path=${p.agent},server=on,wait=off`,
-      '-device', 'virtio-serial-pci',
-      '-device', `virtserialport,chardev=agent,name=${VIRTIO_PORT_NAME}`,
-      '-device', 'virtio-rng-pci',
-      '-qmp', `unix:${p.qmp},server=on,wait=off`,
+      '-append',
+      this.accel === 'tcg' ? `${files.options} ${TCG_KERNEL_OPTIONS}` : files.options,
+      '-drive',
+      `file=${p.overlay},if=virtio,format=qcow2`,
+      '-chardev',
+      `file,id=console,path=${p.console},append=on`,
+      '-serial',
+      'chardev:console',
+      '-chardev',
+      `socket,id=agent,path=${p.agent},server=on,wait=off`,
+      '-device',
+      'virtio-serial-pci',
+      '-device',
+      `virtserialport,chardev=agent,name=${VIRTIO_PORT_NAME}`,
+      '-device',
+      'virtio-rng-pci',
+      '-qmp',
+      `unix:${p.qmp},server=on,wait=off`,
     ];
     if (loadvm) args.push('-loadvm', loadvm);
     return args;
@@ -216,7 +232,11 @@ export class QemuMachine implements Machine {
         c.once('error', reject);
       });
     });
-    const conn: AgentConnection = new AgentConnection(sock, sock, { label: 'vm', consoleTail: () => this.consoleTail(), onGoingDown: () => this.goingDown(conn) });
+    const conn: AgentConnection = new AgentConnection(sock, sock, {
+      label: 'vm',
+      consoleTail: () => this.consoleTail(),
+      onGoingDown: () => this.goingDown(conn),
+    });
     this.conn = conn;
     if (gone) conn.fail('the VM stopped');
     await conn.waitReady(this.bootTimeoutMs, 500);
@@ -248,7 +268,11 @@ export class QemuMachine implements Machine {
   /** Starts QEMU again after a reboot the guest started; a failure stays for boot() to report. */
   private async comeBack(next: Promise<BootFiles>, proc: ChildProcess, exited: Promise<void>, qmp: QmpClient | null): Promise<void> {
     const files = await next;
-    const down = await within(exited.then(() => true), this.bootTimeoutMs, () => false);
+    const down = await within(
+      exited.then(() => true),
+      this.bootTimeoutMs,
+      () => false,
+    );
     if (this.proc !== proc) return; // shut down or restored meanwhile
     if (!down) {
       const err = this.error('the guest said it was going down but did not stop');
@@ -330,7 +354,11 @@ export class QemuMachine implements Machine {
     conn.dropSessions();
     const s = await conn.open({ login: false, shell: '/bin/sh' });
     void s.run('reboot', { timeoutMs: 10_000 }).catch(() => {}); // the machine goes down before it answers
-    const down = await within(this.exited.then(() => true), this.bootTimeoutMs, () => false);
+    const down = await within(
+      this.exited.then(() => true),
+      this.bootTimeoutMs,
+      () => false,
+    );
     if (!down) {
       const err = this.error('the guest did not go down after `reboot`');
       await this.stopQemu();
@@ -358,7 +386,11 @@ export class QemuMachine implements Machine {
     } catch {
       // QMP gone: kill below
     }
-    const down = await within(this.exited.then(() => true), 10_000, () => false);
+    const down = await within(
+      this.exited.then(() => true),
+      10_000,
+      () => false,
+    );
     if (!down) await this.stopQemu();
     this.proc = null;
     await this.startQemu(next);

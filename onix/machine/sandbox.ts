@@ -14,7 +14,7 @@
 //    machine keeps one standby instance already booted from the last snapshot used
 //    (same semantics: a fresh boot from that snapshot's disk); restore swaps it in
 //    and starts the next standby in the background.
-import { type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentConnection } from './agent-client.ts';
@@ -156,21 +156,25 @@ export class SandboxMachine implements Machine {
     const work = join(dir, 'work');
     const root = join(dir, 'root');
     mkdirSync(upper, { recursive: true });
-    if (!this.overlay && !existsSync(join(upper, 'usr'))) await this.copyTree(this.image!.rootfs + '/.', upper);
+    if (!this.overlay && !existsSync(join(upper, 'usr'))) await this.copyTree(`${this.image!.rootfs}/.`, upper);
     rmSync(work, { recursive: true, force: true });
     mkdirSync(work);
     mkdirSync(root, { recursive: true });
-    const proc = spawnGuarded('unshare', ['--mount', '--pid', '--fork', '--uts', '--ipc', '--net', '--kill-child', '--propagation', 'private', '/bin/sh', '-c', SETUP], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: {
-        PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-        ONIX_ROOT: root,
-        ONIX_LOWER: this.overlay ? this.image!.rootfs : '',
-        ONIX_UPPER: upper,
-        ONIX_WORK: work,
-        ONIX_INIT: INIT,
+    const proc = spawnGuarded(
+      'unshare',
+      ['--mount', '--pid', '--fork', '--uts', '--ipc', '--net', '--kill-child', '--propagation', 'private', '/bin/sh', '-c', SETUP],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: {
+          PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+          ONIX_ROOT: root,
+          ONIX_LOWER: this.overlay ? this.image!.rootfs : '',
+          ONIX_UPPER: upper,
+          ONIX_WORK: work,
+          ONIX_INIT: INIT,
+        },
       },
-    });
+    );
     proc.stderr!.on('data', (b: Buffer) => {
       this.log = (this.log + b.toString()).slice(-64 * 1024);
     });
@@ -214,7 +218,12 @@ export class SandboxMachine implements Machine {
     const s = await this.session();
     const r = await s.run('cat /usr/.stateID 2>/dev/null', { timeoutMs: 30_000 });
     await s.close();
-    return { target: 'sandbox', imageId: this.image!.imageId, fstx: r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null, host: `sandbox (namespaces${this.overlay ? ', overlayfs' : ', copied root'})` };
+    return {
+      target: 'sandbox',
+      imageId: this.image!.imageId,
+      fstx: r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null,
+      host: `sandbox (namespaces${this.overlay ? ', overlayfs' : ', copied root'})`,
+    };
   }
 
   async session(options: SessionOptions = {}): Promise<Session> {
@@ -250,7 +259,11 @@ export class SandboxMachine implements Machine {
   private async dropStandby(): Promise<void> {
     const sb = this.standby;
     this.standby = null;
-    if (sb) await sb.instance.then((i) => this.stop(i, true), () => {});
+    if (sb)
+      await sb.instance.then(
+        (i) => this.stop(i, true),
+        () => {},
+      );
   }
 
   async snapshot(name = 'base'): Promise<void> {
@@ -274,7 +287,7 @@ export class SandboxMachine implements Machine {
       const sb = this.standby;
       this.standby = null;
       next = await sb.instance.catch(() => null);
-      if (next && next.conn.closed) {
+      if (next?.conn.closed) {
         await this.stop(next, true);
         next = null;
       }

@@ -63,7 +63,7 @@ export function initrds(usr: string, version: string): string[] {
 export function entryText(os: OsIdentity, version: string, initrdFiles: string[], options: string): string {
   const title = `${os.prettyName ?? os.name} (${version})`;
   const dir = `/EFI/${os.id}/${version}`;
-  const initrd = initrdFiles.length === 0 ? '\n' : '\n' + initrdFiles.map((f) => `\ninitrd ${dir}/${f}`).join('');
+  const initrd = initrdFiles.length === 0 ? '\n' : `\n${initrdFiles.map((f) => `\ninitrd ${dir}/${f}`).join('')}`;
   return `title ${title}\nlinux ${dir}/vmlinuz${initrd}\noptions ${options}\n`;
 }
 

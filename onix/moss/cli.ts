@@ -137,7 +137,10 @@ function stateCommand(sub: string | undefined, rest: string[], args: Args, io: C
         io.out(autoprintColumns(doomed.map((s) => stateColumn(s.id))));
         io.out('\n');
         confirm(io, args.yes);
-        const r = applyPrune(root, doomed.map((s) => s.id));
+        const r = applyPrune(
+          root,
+          doomed.map((s) => s.id),
+        );
         io.out('\n');
         for (const dir of r.archives) io.out(`Removed ${JSON.stringify(dir)}\n`);
         return 0;
@@ -178,7 +181,7 @@ function formatSelections(root: string, id: number): string {
     });
     const size = (r: { name: string; version: string; release: number }) => r.name.length + r.version.length + String(r.release).length;
     const max = Math.max(0, ...rows.map(size)) + 2;
-    return rows.map((r) => `${r.name} ${' '.repeat(Math.max(1, max - size(r) + 2))} ${r.version}-${r.release}\n`).join('') + '\n';
+    return `${rows.map((r) => `${r.name} ${' '.repeat(Math.max(1, max - size(r) + 2))} ${r.version}-${r.release}\n`).join('')}\n`;
   } finally {
     db.close();
   }
@@ -288,8 +291,18 @@ export function runMoss(argv: string[], io: CliIo): number {
   }
   if (cmd === 'state') return stateCommand(sub, rest, args, io);
   if (cmd === 'sync') return syncCommand(args, io);
-  if (cmd === 'install' || cmd === 'it') return installCommand([sub, ...rest].filter((x): x is string => !!x), args, io);
-  if (cmd === 'remove' || cmd === 'rm') return removeCommand([sub, ...rest].filter((x): x is string => !!x), args, io);
+  if (cmd === 'install' || cmd === 'it')
+    return installCommand(
+      [sub, ...rest].filter((x): x is string => !!x),
+      args,
+      io,
+    );
+  if (cmd === 'remove' || cmd === 'rm')
+    return removeCommand(
+      [sub, ...rest].filter((x): x is string => !!x),
+      args,
+      io,
+    );
   if (cmd === 'list' && sub === 'installed') return listInstalled(args, io);
   if (cmd === 'repo' && sub === 'add') return repoAdd(rest[0], rest[1], args, io);
   throw new MossError(`unknown command: ${[cmd, sub].filter(Boolean).join(' ')}\n${USAGE}`);

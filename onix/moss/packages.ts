@@ -38,9 +38,9 @@ export function installedPackages(root: string): Installed[] {
     const state = active === undefined ? undefined : getState(db, active);
     if (!state) return [];
     return state.selections.map((s) => {
-      const row = db.install.prepare('SELECT name, version_identifier AS version, source_release AS release, summary FROM meta WHERE package = ?').get(s.packageId) as
-        | { name: string; version: string; release: number; summary: string }
-        | undefined;
+      const row = db.install
+        .prepare('SELECT name, version_identifier AS version, source_release AS release, summary FROM meta WHERE package = ?')
+        .get(s.packageId) as { name: string; version: string; release: number; summary: string } | undefined;
       return { ...s, name: row?.name ?? s.packageId, version: row?.version ?? '', release: row?.release ?? 0, summary: row?.summary ?? '' };
     });
   } finally {
@@ -104,7 +104,13 @@ export function planSync(root: string, repos = rootRepositories(mossPaths(root).
     if (current && current.packageId === found.stone.id) return;
     if (changes.some((c) => c.name === name)) return;
     if (!current && names.has(name)) return;
-    changes.push({ name, from: current?.packageId, fromVersion: current && { version: current.version, release: current.release }, to: versionOf(found.stone), ...found });
+    changes.push({
+      name,
+      from: current?.packageId,
+      fromVersion: current && { version: current.version, release: current.release },
+      to: versionOf(found.stone),
+      ...found,
+    });
     selections.set(name, { packageId: found.stone.id, explicit, reason: current?.reason ?? (explicit ? null : 'dependency') });
     for (const d of found.stone.meta.dependencies ?? []) if (!names.has(d)) visit(d, false);
   };
@@ -134,7 +140,13 @@ export function planRemove(root: string, names: string[], repos = rootRepositori
   if (missing.length) throw new MossError(`Missing packages in lookup: ${missing.join(', ')}`);
   const keep = installed.filter((i) => !names.includes(i.name));
   // Dependencies come from the repositories' metadata; a kept package keeps what it needs.
-  const deps = (name: string) => repos.flatMap((r) => r.stones().filter((s) => s.meta.name === name).flatMap((s) => s.meta.dependencies ?? []));
+  const deps = (name: string) =>
+    repos.flatMap((r) =>
+      r
+        .stones()
+        .filter((s) => s.meta.name === name)
+        .flatMap((s) => s.meta.dependencies ?? []),
+    );
   const needed = new Set<string>();
   const visit = (name: string) => {
     if (needed.has(name)) return;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { syncBootEntries } from './boot.ts';
 import { openMossDb } from './db.ts';
 import { MossError } from './errors.ts';
-import { archivedUsr, mossPaths } from './paths.ts';
+import { mossPaths } from './paths.ts';
 import { activeStateId, listStates, type MossState } from './state.ts';
 import { assetName } from './xxh3.ts';
 
@@ -38,7 +38,10 @@ export function planPrune(root: string, strategy: PruneStrategy): MossState[] {
     if (!Number.isInteger(keep) || keep < 1) throw new MossError(`keep must be a whole number of at least 1 (got ${keep})`);
     const candidates = states.filter((s) => (includeNewer ? s.id !== active : s.id < active));
     const numToRemove = Math.max(0, candidates.length - (keep - 1));
-    return [...candidates].sort((a, b) => a.created - b.created).slice(0, numToRemove).sort((a, b) => a.id - b.id);
+    return [...candidates]
+      .sort((a, b) => a.created - b.created)
+      .slice(0, numToRemove)
+      .sort((a, b) => a.id - b.id);
   } finally {
     db.close();
   }
@@ -61,8 +64,7 @@ export function applyPrune(root: string, ids: number[]): PruneResult {
     if (ids.includes(active ?? -1)) throw new MossError('cannot prune the currently active state');
     // Packages whose count over all states drops to zero (prune.rs `packages_counts`).
     const counts = new Map<string, number>();
-    for (const s of listStates(db))
-      for (const sel of s.selections) counts.set(sel.packageId, (counts.get(sel.packageId) ?? 0) + (ids.includes(s.id) ? 0 : 1));
+    for (const s of listStates(db)) for (const sel of s.selections) counts.set(sel.packageId, (counts.get(sel.packageId) ?? 0) + (ids.includes(s.id) ? 0 : 1));
     const orphans = [...counts].filter(([, n]) => n === 0).map(([pkg]) => pkg);
     db.state.transaction(() => {
       for (const id of ids) db.state.prepare('DELETE FROM state WHERE id = ?').run(id);
@@ -107,4 +109,3 @@ function removeOrphanedFiles(dir: string, keep: Set<string>): number {
   }
   return removed;
 }
-

@@ -26,7 +26,8 @@ export class StoneRepository {
     const index = join(dir, INDEX);
     if (existsSync(index)) {
       const data = JSON.parse(readFileSync(index, 'utf8')) as { version?: number; stones: Stone[] };
-      if (data.version !== INDEX_VERSION) throw new MossError(`stone repository ${dir} has index version ${data.version ?? '(none)'}, expected ${INDEX_VERSION}: rebuild it`);
+      if (data.version !== INDEX_VERSION)
+        throw new MossError(`stone repository ${dir} has index version ${data.version ?? '(none)'}, expected ${INDEX_VERSION}: rebuild it`);
       for (const s of data.stones) repo.stonesById.set(s.id, s);
     } else if (create) {
       mkdirSync(join(dir, 'assets'), { recursive: true });
@@ -83,8 +84,7 @@ export class StoneRepository {
 
   /** Adds a stone from metadata and a layout whose assets are already in this repository. */
   add(meta: StoneMeta, layout: LayoutEntry[]): Stone {
-    for (const e of layout)
-      if (e.type === 'regular' && !existsSync(this.assetPath(e.hash))) throw new MossError(`stone ${meta.name}: missing asset ${e.hash}`);
+    for (const e of layout) if (e.type === 'regular' && !existsSync(this.assetPath(e.hash))) throw new MossError(`stone ${meta.name}: missing asset ${e.hash}`);
     const stone: Stone = { id: stoneId(meta), meta, layout };
     this.stonesById.set(stone.id, stone);
     this.save();

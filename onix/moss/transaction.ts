@@ -5,7 +5,20 @@
 // first renames /.moss/root/<id> to /.moss/root/staging, then does the same two steps.
 // Every operation holds the lock on /.moss/.moss-lockfile (installation.rs).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { syncBootEntries } from './boot.ts';
 import { runTriggers } from './triggers.ts';
@@ -15,7 +28,7 @@ import { acquireLock, exchange } from './exchange.ts';
 import { archivedUsr, assetPath, mossPaths, type MossPaths } from './paths.ts';
 import type { StoneRepository } from './repository.ts';
 import { STATE_KIND } from './schema.ts';
-import { activeStateId, getState, listStates, type Selection } from './state.ts';
+import { activeStateId, getState, type Selection } from './state.ts';
 import { linkOrCopy } from './store.ts';
 import type { Stone } from './stone.ts';
 
@@ -85,7 +98,18 @@ export function ingestStone(p: MossPaths, db: MossDb, repo: StoneRepository, sto
         `INSERT INTO meta (package, name, version_identifier, source_release, build_release, architecture, summary, description, source_id, homepage, uri, hash, download_size)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)`,
       )
-      .run(stone.id, m.name, m.version, m.release, m.buildRelease ?? 1, m.architecture ?? 'x86_64', m.summary, m.description ?? m.summary, m.sourceId ?? m.name, m.homepage ?? '');
+      .run(
+        stone.id,
+        m.name,
+        m.version,
+        m.release,
+        m.buildRelease ?? 1,
+        m.architecture ?? 'x86_64',
+        m.summary,
+        m.description ?? m.summary,
+        m.sourceId ?? m.name,
+        m.homepage ?? '',
+      );
     for (const l of m.licenses ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_licenses VALUES (?, ?)').run(stone.id, l);
     for (const d of m.dependencies ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_dependencies VALUES (?, ?)').run(stone.id, `name(${d})`);
     for (const pr of m.providers ?? [`name(${m.name})`]) db.install.prepare('INSERT OR IGNORE INTO meta_providers VALUES (?, ?)').run(stone.id, pr);
@@ -193,7 +217,11 @@ export function commitState(root: string, selections: Selection[], options: NewS
       // Not upstream (which would swap such a /usr into staging and archive nothing): the
       // stand-in refuses to take over a populated /usr that no state describes.
       if (old === undefined && readdirSyncSafe(p.usr).length > 0) throw new MossError(`${p.usr} has no .stateID: not a moss-managed /usr`);
-      buildStaging(p, db, selections.map((s) => s.packageId));
+      buildStaging(
+        p,
+        db,
+        selections.map((s) => s.packageId),
+      );
       const id = db.state.transaction(() => {
         const info = db.state
           .prepare(`INSERT INTO state (type, created, summary, description) VALUES (?, COALESCE(?, unixepoch()), ?, ?)`)
@@ -235,7 +263,7 @@ function readdirSyncSafe(dir: string): string[] {
  */
 function faultPoint(point: string): void {
   const spec = process.env.MOSS_PAUSE_AT;
-  if (!spec || !spec.startsWith(`${point}:`)) return;
+  if (!spec?.startsWith(`${point}:`)) return;
   execFileSync('sync');
   writeFileSync(spec.slice(point.length + 1), `${point}\n`);
   for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_600_000);

@@ -39,7 +39,10 @@ function compilePattern(pattern: string): { re: RegExp; names: string[] } {
     const cap = /^\((\w+):([^)]*)\)/.exec(pattern.slice(i));
     if (cap) {
       names.push(cap[1]);
-      src += `(${cap[2].replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')})`;
+      src += `(${cap[2]
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')})`;
       i += cap[0].length;
       continue;
     }
@@ -71,7 +74,9 @@ export function compileTriggers(triggerDir: string, usr: string): CompiledTrigge
   const paths = treePaths(usr);
   const seen = new Set<string>();
   const out: CompiledTrigger[] = [];
-  for (const file of readdirSync(triggerDir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(triggerDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const t = parse(readFileSync(join(triggerDir, file), 'utf8')) as TriggerFile;
     for (const [pattern, link] of Object.entries(t.paths ?? {})) {
       const { re, names } = compilePattern(pattern);
@@ -102,7 +107,12 @@ export function triggerDir(scope: TriggerScope, p: MossPaths): string {
 }
 
 /** Runs a scope's triggers (see the header for what the stand-in leaves out). Returns what ran. */
-export function runTriggers(scope: TriggerScope, p: MossPaths, root: string, warn: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): CompiledTrigger[] {
+export function runTriggers(
+  scope: TriggerScope,
+  p: MossPaths,
+  root: string,
+  warn: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): CompiledTrigger[] {
   if (scope === 'transaction' || root !== '/') return [];
   const commands = compileTriggers(triggerDir(scope, p), p.usr);
   for (const c of commands) {

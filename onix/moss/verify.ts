@@ -24,11 +24,15 @@ export function verifyRoot(p: MossPaths, db: MossDb): string[] {
   const issues: string[] = [];
   const rows = db.layout.prepare('SELECT package_id, entry_type, entry_value1, entry_value2 FROM layout').all() as Row[];
   const byHash = new Map<string, Set<string>>();
-  for (const r of rows) if (r.entry_type === 'regular') (byHash.get(r.entry_value1) ?? byHash.set(r.entry_value1, new Set()).get(r.entry_value1)!).add(r.entry_value2!);
+  for (const r of rows)
+    if (r.entry_type === 'regular') (byHash.get(r.entry_value1) ?? byHash.set(r.entry_value1, new Set()).get(r.entry_value1)!).add(r.entry_value2!);
   for (const [hash, files] of [...byHash].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const file = assetPath(p, hash);
     // Rust's Debug of a BTreeSet<AStr>: {"a", "b"}.
-    const shown = `${assetName(hash).padStart(32, '0')} - {${[...files].sort().map((f) => JSON.stringify(f)).join(', ')}}`;
+    const shown = `${assetName(hash).padStart(32, '0')} - {${[...files]
+      .sort()
+      .map((f) => JSON.stringify(f))
+      .join(', ')}}`;
     if (!existsSync(file)) issues.push(`Missing asset ${shown}`);
     else if (xxh3File(file) !== hash) issues.push(`Corrupt asset ${shown}`);
   }

@@ -96,7 +96,10 @@ function keyValues(text: string): Array<[string, string]> {
 export function parseBootEntry(file: string, text: string): BootEntry {
   const kv = keyValues(text);
   const first = (key: string) => kv.find(([k]) => k === key)?.[1] ?? null;
-  const options = kv.filter(([k]) => k === 'options').map(([, v]) => v).join(' ');
+  const options = kv
+    .filter(([k]) => k === 'options')
+    .map(([, v]) => v)
+    .join(' ');
   return {
     file,
     title: first('title'),

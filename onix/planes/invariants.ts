@@ -30,7 +30,12 @@ function usrCheck(m: MachineView): Check {
   const known = m.states.some((s) => s.id === m.activeId);
   return known
     ? { name: '/usr', ok: true, detail: `moss: active fstx ${m.activeId} is a state in /.moss/db/state` }
-    : { name: '/usr', ok: false, detail: `/usr/.stateID says ${m.activeId}, which /.moss/db/state does not know`, fix: 'activate a known state with `moss state activate ID` (see `moss state list`)' };
+    : {
+        name: '/usr',
+        ok: false,
+        detail: `/usr/.stateID says ${m.activeId}, which /.moss/db/state does not know`,
+        fix: 'activate a known state with `moss state activate ID` (see `moss state list`)',
+      };
 }
 
 function mossCheck(root: string, m: MachineView): Check {
@@ -39,13 +44,21 @@ function mossCheck(root: string, m: MachineView): Check {
     let stamp = '';
     try {
       stamp = readFileSync(hostPath(root, `/.moss/root/${id}/usr/.stateID`), 'utf8').trim();
-    } catch { /* missing */ }
+    } catch {
+      /* missing */
+    }
     if (stamp !== String(id)) problems.push(`/.moss/root/${id}/usr holds state ${stamp || '(no .stateID)'}`);
     if (!m.states.some((s) => s.id === id)) problems.push(`archived tree ${id} has no row in /.moss/db/state`);
   }
   const staging = hostPath(root, '/.moss/root/staging/usr');
   if (existsSync(staging) && readdirSync(staging).length > 0) problems.push('a staged /usr is left over from an interrupted transaction');
-  if (problems.length > 0) return { name: '/.moss', ok: false, detail: problems.join('; '), fix: 'an interrupted moss activation: reboot; ONIX\'s early-boot step puts a staged tree back under its id and moss activates the default entry\'s state' };
+  if (problems.length > 0)
+    return {
+      name: '/.moss',
+      ok: false,
+      detail: problems.join('; '),
+      fix: "an interrupted moss activation: reboot; ONIX's early-boot step puts a staged tree back under its id and moss activates the default entry's state",
+    };
   return { name: '/.moss', ok: true, detail: `moss: ${m.states.length} states, ${m.archivedIds.length} archived trees, no interrupted transaction` };
 }
 
@@ -53,13 +66,24 @@ function bootCheck(root: string, m: MachineView): Check {
   const entry = entryFor(m, m.activeId);
   const problems: string[] = [];
   if (!entry) problems.push(`no boot entry has moss.fstx=${m.activeId}`);
-  else if (m.defaultEntry !== entry.file) problems.push(`the loader boots ${m.defaultEntry ?? '(none)'} (default ${m.loaderDefault ?? 'unset'}), not ${entry.file}`);
+  else if (m.defaultEntry !== entry.file)
+    problems.push(`the loader boots ${m.defaultEntry ?? '(none)'} (default ${m.loaderDefault ?? 'unset'}), not ${entry.file}`);
   for (const e of m.entries) {
-    if (e.fstx === null) { problems.push(`${e.file} has no moss.fstx= option`); continue; }
+    if (e.fstx === null) {
+      problems.push(`${e.file} has no moss.fstx= option`);
+      continue;
+    }
     if (e.fstx !== m.activeId && !m.archivedIds.includes(e.fstx)) problems.push(`${e.file} boots fstx ${e.fstx}, which has no tree`);
-    for (const f of [e.linux, ...e.initrd]) if (f && !existsSync(hostPath(root, '/boot/' + f))) problems.push(`${e.file}: /boot${f.startsWith('/') ? '' : '/'}${f} is missing`);
+    for (const f of [e.linux, ...e.initrd])
+      if (f && !existsSync(hostPath(root, `/boot/${f}`))) problems.push(`${e.file}: /boot${f.startsWith('/') ? '' : '/'}${f} is missing`);
   }
-  if (problems.length > 0) return { name: '/boot', ok: false, detail: problems.join('; '), fix: `re-activate the state so moss rewrites its entries: \`moss state activate\` another state and back, or reinstall the kernel` };
+  if (problems.length > 0)
+    return {
+      name: '/boot',
+      ok: false,
+      detail: problems.join('; '),
+      fix: `re-activate the state so moss rewrites its entries: \`moss state activate\` another state and back, or reinstall the kernel`,
+    };
   return { name: '/boot', ok: true, detail: `moss: ${entry!.file} boots fstx ${m.activeId} and is the default; ${m.entries.length} entries, kernels present` };
 }
 
@@ -78,7 +102,10 @@ function modulesCheck(root: string): Check {
     return {
       name: '/usr/lib/modules',
       ok: false,
-      detail: kernels.length === 0 ? 'the active /usr carries no kernel (/usr/lib/kernel/<version>/vmlinuz)' : missing.map((v) => `/usr/lib/modules/${v} is missing for kernel ${v}`).join('; '),
+      detail:
+        kernels.length === 0
+          ? 'the active /usr carries no kernel (/usr/lib/kernel/<version>/vmlinuz)'
+          : missing.map((v) => `/usr/lib/modules/${v} is missing for kernel ${v}`).join('; '),
       fix: 'reinstall the kernel with moss: its modules come only from the kernel package',
     };
   return { name: '/usr/lib/modules', ok: true, detail: `moss: modules for kernel ${kernels.join(', ')} in the active /usr` };
@@ -88,7 +115,8 @@ function nixStoreCheck(root: string): Check {
   const problems: string[] = [];
   if (!existsSync(hostPath(root, '/nix/store'))) problems.push('/nix/store is missing');
   if (!existsSync(hostPath(root, NIX_DB))) problems.push(`${NIX_DB} is missing`);
-  if (problems.length) return { name: '/nix', ok: false, detail: problems.join('; '), fix: 'restore /nix from backup; the image ships it, moss never writes it' };
+  if (problems.length)
+    return { name: '/nix', ok: false, detail: problems.join('; '), fix: 'restore /nix from backup; the image ships it, moss never writes it' };
   return { name: '/nix', ok: true, detail: 'Nix: store and database present' };
 }
 
@@ -98,7 +126,11 @@ function nixUnderUsr(root: string): Check {
   if (existsSync(hostPath(root, '/usr/nix'))) found.push('/usr/nix exists');
   const walk = (dir: string): void => {
     let names: string[];
-    try { names = readdirSync(hostPath(root, dir)); } catch { return; }
+    try {
+      names = readdirSync(hostPath(root, dir));
+    } catch {
+      return;
+    }
     for (const name of names) {
       const path = `${dir}/${name}`;
       const st = lstatSync(hostPath(root, path));
@@ -111,13 +143,23 @@ function nixUnderUsr(root: string): Check {
   try {
     const db = openMossDb(root, 'layout');
     try {
-      const rows = db.prepare("SELECT entry_value2 AS path FROM layout WHERE entry_type = 'symlink' AND (entry_value1 = '/nix' OR entry_value1 LIKE '/nix/%')").all() as { path: string }[];
+      const rows = db
+        .prepare("SELECT entry_value2 AS path FROM layout WHERE entry_type = 'symlink' AND (entry_value1 = '/nix' OR entry_value1 LIKE '/nix/%')")
+        .all() as { path: string }[];
       for (const r of rows) found.push(`layout: /usr/${r.path}`);
-    } finally { db.close(); }
+    } finally {
+      db.close();
+    }
   } catch (error) {
     if (!(error instanceof OnixError)) throw error;
   }
-  if (found.length) return { name: 'no Nix path under /usr', ok: false, detail: `${found.length} found: ${found.slice(0, 3).join(', ')}${found.length > 3 ? ', ...' : ''}`, fix: 'the machine plane must not depend on /nix: remove the package that ships them from the moss state' };
+  if (found.length)
+    return {
+      name: 'no Nix path under /usr',
+      ok: false,
+      detail: `${found.length} found: ${found.slice(0, 3).join(', ')}${found.length > 3 ? ', ...' : ''}`,
+      fix: 'the machine plane must not depend on /nix: remove the package that ships them from the moss state',
+    };
   return { name: 'no Nix path under /usr', ok: true, detail: 'no link from /usr into /nix' };
 }
 
@@ -126,7 +168,11 @@ function mossUnderNix(root: string): Check {
   const assets = new Set<string>();
   const walkAssets = (dir: string): void => {
     let names: string[];
-    try { names = readdirSync(hostPath(root, dir)); } catch { return; }
+    try {
+      names = readdirSync(hostPath(root, dir));
+    } catch {
+      return;
+    }
     for (const name of names) {
       const st = lstatSync(hostPath(root, `${dir}/${name}`));
       if (st.isDirectory()) walkAssets(`${dir}/${name}`);
@@ -137,17 +183,30 @@ function mossUnderNix(root: string): Check {
   const found: string[] = [];
   const walk = (dir: string): void => {
     let names: string[];
-    try { names = readdirSync(hostPath(root, dir)); } catch { return; }
+    try {
+      names = readdirSync(hostPath(root, dir));
+    } catch {
+      return;
+    }
     for (const name of names) {
       const path = `${dir}/${name}`;
-      if (name === '.moss' || name === '.stateID') { found.push(path); continue; }
+      if (name === '.moss' || name === '.stateID') {
+        found.push(path);
+        continue;
+      }
       const st = lstatSync(hostPath(root, path));
       if (st.isDirectory()) walk(path);
       else if (st.isFile() && st.nlink > 1 && assets.has(`${st.dev}:${st.ino}`)) found.push(path);
     }
   };
   walk('/nix');
-  if (found.length) return { name: 'no moss file under /nix', ok: false, detail: `${found.length} found: ${found.slice(0, 3).join(', ')}${found.length > 3 ? ', ...' : ''}`, fix: 'remove them: /nix is Nix\'s, and a moss prune would change files Nix still uses' };
+  if (found.length)
+    return {
+      name: 'no moss file under /nix',
+      ok: false,
+      detail: `${found.length} found: ${found.slice(0, 3).join(', ')}${found.length > 3 ? ', ...' : ''}`,
+      fix: "remove them: /nix is Nix's, and a moss prune would change files Nix still uses",
+    };
   return { name: 'no moss file under /nix', ok: true, detail: 'no moss asset or state marker in /nix' };
 }
 
@@ -158,24 +217,40 @@ export async function runInvariants(root: string, nix: NixOptions): Promise<Chec
   const bridge = readBridge(root, m.activeId);
   const mesa = bridge.state === 'missing' ? null : mesaVersion(root, bridge.builtFor ?? m.activeId);
   const checks: Check[] = [usrCheck(m), mossCheck(root, m), bootCheck(root, m), modulesCheck(root)];
-  checks.push(fromFindings('/etc/nix', checkNixConf(root), 'onix-nix-integration: nix.conf carries the seam\'s defaults'));
+  checks.push(fromFindings('/etc/nix', checkNixConf(root), "onix-nix-integration: nix.conf carries the seam's defaults"));
   checks.push(nixStoreCheck(root));
-  checks.push(bridge.state === 'coherent'
-    ? { name: '/run/opengl-driver', ok: true, detail: `ONIX seam: ${describeBridge(bridge, m.activeId, mesa)}; ${bridge.links} links into the active /usr` }
-    : { name: '/run/opengl-driver', ok: false, detail: describeBridge(bridge, m.activeId, mesa), fix: 'reboot: the seam rebuilds the bridge from the active /usr at every boot' });
+  checks.push(
+    bridge.state === 'coherent'
+      ? { name: '/run/opengl-driver', ok: true, detail: `ONIX seam: ${describeBridge(bridge, m.activeId, mesa)}; ${bridge.links} links into the active /usr` }
+      : {
+          name: '/run/opengl-driver',
+          ok: false,
+          detail: describeBridge(bridge, m.activeId, mesa),
+          fix: 'reboot: the seam rebuilds the bridge from the active /usr at every boot',
+        },
+  );
   if (checks.length !== CONTRACT.length) throw new Error('doctor checks out of step with the contract');
   checks.push(fromFindings('nixbld', checkNixbld(root), 'group nixbld is GID 6649 with nixbld1..32'));
   checks.push(fromFindings('profile hook', checkProfileHook(root), '/etc/profile.d/onix-nix.sh puts the Nix profiles on PATH'));
   checks.push(fromFindings('runtime dirs', checkRuntimeDirs(root), 'daemon-socket, gcroots and profiles/per-user exist'));
   const handshake = await socket;
-  checks.push(handshake.healthy
-    ? { name: 'nix daemon', ok: true, detail: `answers on its socket (${handshake.detail})` }
-    : { name: 'nix daemon', ok: false, detail: `down: ${handshake.detail}`, fix: 'start it: /nix/var/nix/profiles/default/bin/nix-daemon (init does this at boot)' });
+  checks.push(
+    handshake.healthy
+      ? { name: 'nix daemon', ok: true, detail: `answers on its socket (${handshake.detail})` }
+      : {
+          name: 'nix daemon',
+          ok: false,
+          detail: `down: ${handshake.detail}`,
+          fix: 'start it: /nix/var/nix/profiles/default/bin/nix-daemon (init does this at boot)',
+        },
+  );
   try {
     const ping = await nixStorePing(nix);
-    checks.push(ping.healthy
-      ? { name: 'nix store ping', ok: true, detail: ping.detail }
-      : { name: 'nix store ping', ok: false, detail: ping.detail, fix: 'start nix-daemon; check /etc/nix/nix.conf and that your user is in allowed-users' });
+    checks.push(
+      ping.healthy
+        ? { name: 'nix store ping', ok: true, detail: ping.detail }
+        : { name: 'nix store ping', ok: false, detail: ping.detail, fix: 'start nix-daemon; check /etc/nix/nix.conf and that your user is in allowed-users' },
+    );
   } catch (error) {
     if (!(error instanceof OnixError)) throw error;
     checks.push({ name: 'nix store ping', ok: false, detail: error.message, fix: 'put nix on PATH (the default profile carries it) or pass --nix PATH' });
@@ -185,5 +260,3 @@ export async function runInvariants(root: string, nix: NixOptions): Promise<Chec
   checks.push(muslBaseCheck(root));
   return checks;
 }
-
-

@@ -45,17 +45,22 @@ export function readActiveId(root: string): number {
 
 function dbError(file: string, error: unknown): OnixError {
   const e = error as { code?: string; message?: string };
-  const why = e.code === 'SQLITE_NOTADB' ? 'file is not a database'
-    : e.code === 'SQLITE_CANTOPEN' ? 'cannot open it (missing or unreadable)'
-    : e.code === 'SQLITE_CORRUPT' ? 'database is corrupt'
-    : e.code === 'EACCES' ? 'permission denied'
-    : (e.message ?? String(error)).split('\n')[0];
+  const why =
+    e.code === 'SQLITE_NOTADB'
+      ? 'file is not a database'
+      : e.code === 'SQLITE_CANTOPEN'
+        ? 'cannot open it (missing or unreadable)'
+        : e.code === 'SQLITE_CORRUPT'
+          ? 'database is corrupt'
+          : e.code === 'EACCES'
+            ? 'permission denied'
+            : (e.message ?? String(error)).split('\n')[0];
   return new OnixError(`cannot read moss state database ${file}: ${why}`, EXIT.root);
 }
 
 /** Opens a moss database read-only; throws OnixError(root) naming the file when it cannot. */
 export function openMossDb(root: string, which: keyof typeof MOSS_DB): Database.Database {
-  const file = hostPath(root, '/' + MOSS_DB[which]);
+  const file = hostPath(root, `/${MOSS_DB[which]}`);
   if (!existsSync(file)) throw new OnixError(`not an ONIX root: ${file} does not exist`, EXIT.root);
   try {
     return new Database(file, { readonly: true, fileMustExist: true });
@@ -66,7 +71,7 @@ export function openMossDb(root: string, which: keyof typeof MOSS_DB): Database.
 
 /** Every state row, oldest first. */
 export function readStates(root: string): StateRow[] {
-  const file = hostPath(root, '/' + MOSS_DB.state);
+  const file = hostPath(root, `/${MOSS_DB.state}`);
   const db = openMossDb(root, 'state');
   try {
     return db.prepare('SELECT id, type, created, summary, description FROM state ORDER BY id').all() as StateRow[];
@@ -104,7 +109,9 @@ export function readBootEntries(root: string): BootEntry[] {
   const dir = hostPath(root, '/boot/loader/entries');
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.conf')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.conf'))
+      .sort();
   } catch {
     return [];
   }
@@ -142,7 +149,11 @@ export function readMachine(root: string): MachineView {
     archivedIds: readArchivedIds(root),
     entries,
     loaderDefault,
-    defaultEntry: resolveDefault(loaderDefault, entries.map((e) => e.file)) ?? null,
+    defaultEntry:
+      resolveDefault(
+        loaderDefault,
+        entries.map((e) => e.file),
+      ) ?? null,
     bootedId: readBootedId(root),
   };
 }
@@ -163,19 +174,21 @@ function bootOrderOf(entries: BootEntry[]): BootEntry[] {
 
 /** The version of the Mesa package selected in state `id`, from /.moss/db/install; null when unknown. */
 export function mesaVersion(root: string, id: number): string | null {
-  const installFile = hostPath(root, '/' + MOSS_DB.install);
-  const stateFile = hostPath(root, '/' + MOSS_DB.state);
+  const installFile = hostPath(root, `/${MOSS_DB.install}`);
+  const stateFile = hostPath(root, `/${MOSS_DB.state}`);
   if (!existsSync(installFile) || !existsSync(stateFile)) return null;
   let db: Database.Database | undefined;
   try {
     db = new Database(stateFile, { readonly: true, fileMustExist: true });
     db.prepare('ATTACH DATABASE ? AS install').run(installFile);
-    const row = db.prepare(
-      `SELECT m.name, m.version_identifier AS version FROM state_selections s
+    const row = db
+      .prepare(
+        `SELECT m.name, m.version_identifier AS version FROM state_selections s
        JOIN install.meta m ON m.package = s.package_id
        WHERE s.state_id = ? AND (m.name = 'mesa' OR m.name LIKE 'mesa-%' OR m.name LIKE 'mesa%')
        ORDER BY (m.name = 'mesa') DESC, m.name LIMIT 1`,
-    ).get(id) as { version: string } | undefined;
+      )
+      .get(id) as { version: string } | undefined;
     return row?.version ?? null;
   } catch {
     return null;
@@ -218,19 +231,28 @@ export function requireExecutable(command: string, what: string, hint: string): 
   if (command.includes('/')) {
     try {
       if (statSync(command).isFile()) return;
-    } catch { /* fall through */ }
+    } catch {
+      /* fall through */
+    }
     throw new OnixError(`${what} not found: ${command} (${hint})`, EXIT.tool);
   }
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (!dir) continue;
     try {
       if (statSync(`${dir}/${command}`).isFile()) return;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   throw new OnixError(`${what} not found: ${command} is not on PATH (${hint})`, EXIT.tool);
 }
 
 /** First non-empty line of a tool's output, for one-line error messages. */
 export function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ?? ''
+  );
 }

@@ -68,7 +68,9 @@ function basePrograms(root: string): Program[] {
       let isFile = false;
       try {
         isFile = statSync(hostPath(root, real)).isFile();
-      } catch { /* dangling link */ }
+      } catch {
+        /* dangling link */
+      }
       const elf = isFile ? readElfInterp(hostPath(root, real)) : undefined;
       if (elf) seen.set(real, { path: real, elf });
     }
@@ -101,18 +103,35 @@ export function muslBaseCheck(root: string): Check {
   try {
     ({ islands, manifest } = declaredIslands(root));
   } catch (e) {
-    return { name, ok: false, detail: `/${MANIFEST_PATH}: ${(e as Error).message}`, fix: 'the image manifest is written by the image builder: rebuild the image, or restore the file from its stone' };
+    return {
+      name,
+      ok: false,
+      detail: `/${MANIFEST_PATH}: ${(e as Error).message}`,
+      fix: 'the image manifest is written by the image builder: rebuild the image, or restore the file from its stone',
+    };
   }
   const programs = basePrograms(root);
   const problems: string[] = [];
   const foreign = programs.filter((p) => p.elf.libc !== 'musl' && p.elf.libc !== 'static' && !inIsland(p.path, islands));
-  if (foreign.length) problems.push(`${foreign.length} program(s) outside the glibc islands use another loader: ${foreign.slice(0, 3).map((p) => `${p.path} (${p.elf.interp})`).join(', ')}${foreign.length > 3 ? ', ...' : ''}`);
+  if (foreign.length)
+    problems.push(
+      `${foreign.length} program(s) outside the glibc islands use another loader: ${foreign
+        .slice(0, 3)
+        .map((p) => `${p.path} (${p.elf.interp})`)
+        .join(', ')}${foreign.length > 3 ? ', ...' : ''}`,
+    );
   const shell = programs.find((p) => p.path === resolveInRoot(root, '/usr/bin/sh'));
-  if (shell && shell.elf.libc !== 'musl') problems.push(`the base shell ${shell.path} is ${shell.elf.libc === 'static' ? 'static' : `on ${shell.elf.interp}`}, not a musl program`);
+  if (shell && shell.elf.libc !== 'musl')
+    problems.push(`the base shell ${shell.path} is ${shell.elf.libc === 'static' ? 'static' : `on ${shell.elf.interp}`}, not a musl program`);
   const stray = glibcOnLibraryPath(root);
   if (stray.length) problems.push(`glibc on the base's library path: ${stray.join(', ')}`);
   if (problems.length)
-    return { name, ok: false, detail: problems.join('; '), fix: 'build base programs against musl (onix/image, musl-gcc); glibc programs belong under a glibc island the image manifest declares, with their own loader' };
+    return {
+      name,
+      ok: false,
+      detail: problems.join('; '),
+      fix: 'build base programs against musl (onix/image, musl-gcc); glibc programs belong under a glibc island the image manifest declares, with their own loader',
+    };
   const musl = programs.filter((p) => p.elf.libc === 'musl');
   const interps = [...new Set(musl.map((p) => p.elf.interp))].join(', ');
   const statics = programs.filter((p) => p.elf.libc === 'static').length;

@@ -25,7 +25,11 @@ describe('content/ against the ONIX VM', () => {
       r = await runSpec({ files: ['content/*.md'], target: 'vm', jobs: 2, outDir: out, write: (t) => lines.push(t) });
     }
     const bad = r.report.cases.filter((c) => c.status !== 'passed');
-    assert.deepEqual(bad.map((c) => `${c.id} ${c.title}: ${c.status}`), [], lines.join('\n'));
+    assert.deepEqual(
+      bad.map((c) => `${c.id} ${c.title}: ${c.status}`),
+      [],
+      lines.join('\n'),
+    );
     assert.equal(r.exitCode, 0, lines.join('\n'));
     assert.equal(r.report.machine.target, 'vm');
 

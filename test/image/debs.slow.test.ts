@@ -18,17 +18,27 @@ test('fetchDebs downloads through a private apt config, caches by name and versi
     assert.ok(deb.startsWith(join(cacheDir, 'debs')));
     const conf = readFileSync(aptConfig(cacheDir).conf, 'utf8');
     assert.match(conf, new RegExp(`^Dir::State "${cacheDir}/apt/state";$`, 'm'));
-    assert.match(readFileSync(join(cacheDir, 'apt/etc/sources.list'), 'utf8'), /^deb \[signed-by=\S+\] http:\/\/deb\.debian\.org\/debian bookworm-backports main$/m);
+    assert.match(
+      readFileSync(join(cacheDir, 'apt/etc/sources.list'), 'utf8'),
+      /^deb \[signed-by=\S+\] http:\/\/deb\.debian\.org\/debian bookworm-backports main$/m,
+    );
     // Cached by name+version: with the lists gone, a pinned request needs no apt at all.
     const version = basename(deb).split('_')[1].replace('%3a', ':');
     rmSync(join(cacheDir, 'apt/state/lists'), { recursive: true });
     const again = await fetchDebs([`hello=${version}`], { cacheDir });
     assert.equal(again.get('hello'), deb);
-    assert.deepEqual(readdirSync(join(cacheDir, 'apt/state/lists')).filter((f) => f.endsWith('_Packages')), [], 'no apt-get update for a cached pin');
+    assert.deepEqual(
+      readdirSync(join(cacheDir, 'apt/state/lists')).filter((f) => f.endsWith('_Packages')),
+      [],
+      'no apt-get update for a cached pin',
+    );
     const dir = join(cacheDir, 'unpacked');
     await unpackDeb(deb, dir);
     assert.ok(statSync(join(dir, 'usr/bin/hello')).isFile());
-    await assert.rejects(fetchDebs(['no-such-package-onix'], { cacheDir }), (e: unknown) => e instanceof ImageBuildError && /no Debian package "no-such-package-onix"/.test(e.message));
+    await assert.rejects(
+      fetchDebs(['no-such-package-onix'], { cacheDir }),
+      (e: unknown) => e instanceof ImageBuildError && /no Debian package "no-such-package-onix"/.test(e.message),
+    );
     await assert.rejects(fetchDebs(['Bad Name'], { cacheDir }), ImageBuildError);
     assert.equal(existsSync('/var/lib/apt/lists') ? statSync('/var/lib/apt/lists').mtimeMs : 0, hostLists, "the host's apt lists are untouched");
   } finally {

@@ -21,7 +21,11 @@ before(() => {
   scratch = mkdtempSync(join(tmpdir(), 'onix-musl-base-'));
   const src = join(scratch, 'hello.c');
   writeFileSync(src, '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n');
-  for (const [kind, cc, extra] of [['musl', 'musl-gcc', []], ['glibc', 'gcc', []], ['static', 'musl-gcc', ['-static']]] as const) {
+  for (const [kind, cc, extra] of [
+    ['musl', 'musl-gcc', []],
+    ['glibc', 'gcc', []],
+    ['static', 'musl-gcc', ['-static']],
+  ] as const) {
     bins[kind] = join(scratch, `hello-${kind}`);
     execFileSync(cc, [...extra, '-O1', '-o', bins[kind], src]);
   }
@@ -34,7 +38,13 @@ function root(files: Record<string, string> = {}): string {
   const r = join(scratch, `root-${n++}`);
   for (const d of ['usr/bin', 'usr/lib']) mkdirSync(join(r, d), { recursive: true });
   symlinkSync('bin', join(r, 'usr/sbin'));
-  for (const [link, target] of [['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib']]) symlinkSync(target, join(r, link));
+  for (const [link, target] of [
+    ['bin', 'usr/bin'],
+    ['sbin', 'usr/sbin'],
+    ['lib', 'usr/lib'],
+    ['lib64', 'usr/lib'],
+  ])
+    symlinkSync(target, join(r, link));
   copyFileSync(bins.musl, join(r, 'usr/bin/busybox'));
   symlinkSync('busybox', join(r, 'usr/bin/sh'));
   for (const [path, what] of Object.entries(files)) {
@@ -48,8 +58,29 @@ function root(files: Record<string, string> = {}): string {
 function manifestWith(islands: ImageManifest['islands']): string {
   const m: ImageManifest = {
     schema: 1,
-    base: { libc: 'musl', version: '1.2.3-1', loader: '/usr/lib/ld-musl-x86_64.so.1', interp: '/lib/ld-musl-x86_64.so.1', libraryPath: ['/lib', '/usr/local/lib', '/usr/lib'], toolchain: 'test' },
-    stones: [{ id: 'x-1-1-x86_64', name: 'x', version: '1', release: 1, summary: 'x', sources: [{ kind: 'this-repository', package: 'x', version: '1' }], libc: 'glibc-island', island: islands[0]?.name, software: 'onix', states: [], notes: [] }],
+    base: {
+      libc: 'musl',
+      version: '1.2.3-1',
+      loader: '/usr/lib/ld-musl-x86_64.so.1',
+      interp: '/lib/ld-musl-x86_64.so.1',
+      libraryPath: ['/lib', '/usr/local/lib', '/usr/lib'],
+      toolchain: 'test',
+    },
+    stones: [
+      {
+        id: 'x-1-1-x86_64',
+        name: 'x',
+        version: '1',
+        release: 1,
+        summary: 'x',
+        sources: [{ kind: 'this-repository', package: 'x', version: '1' }],
+        libc: 'glibc-island',
+        island: islands[0]?.name,
+        software: 'onix',
+        states: [],
+        notes: [],
+      },
+    ],
     islands,
   };
   const file = join(scratch, `manifest-${n++}.json`);
@@ -134,12 +165,55 @@ describe('onix doctor: musl base', () => {
 
 describe('image manifest parser', () => {
   it('rejects a stone that names an undeclared island', () => {
-    const text = JSON.stringify({ ...JSON.parse(JSON.stringify(parseManifest(JSON.stringify({
-      schema: 1,
-      base: { libc: 'musl', version: '1', loader: '/usr/lib/ld-musl-x86_64.so.1', interp: '/lib/ld-musl-x86_64.so.1', libraryPath: ['/lib'], toolchain: 't' },
-      stones: [{ id: 'a-1-1-x86_64', name: 'a', version: '1', release: 1, summary: 'a', sources: [{ kind: 'host', package: 'a', version: '1' }], libc: 'musl', software: 'upstream', states: ['Install'], notes: [] }],
-      islands: [],
-    })))), stones: [{ id: 'n-1-1-x86_64', name: 'n', version: '1', release: 1, summary: 'n', sources: [{ kind: 'host', package: 'n', version: '1' }], libc: 'glibc-island', island: 'nowhere', software: 'upstream', states: [], notes: [] }] });
+    const text = JSON.stringify({
+      ...JSON.parse(
+        JSON.stringify(
+          parseManifest(
+            JSON.stringify({
+              schema: 1,
+              base: {
+                libc: 'musl',
+                version: '1',
+                loader: '/usr/lib/ld-musl-x86_64.so.1',
+                interp: '/lib/ld-musl-x86_64.so.1',
+                libraryPath: ['/lib'],
+                toolchain: 't',
+              },
+              stones: [
+                {
+                  id: 'a-1-1-x86_64',
+                  name: 'a',
+                  version: '1',
+                  release: 1,
+                  summary: 'a',
+                  sources: [{ kind: 'host', package: 'a', version: '1' }],
+                  libc: 'musl',
+                  software: 'upstream',
+                  states: ['Install'],
+                  notes: [],
+                },
+              ],
+              islands: [],
+            }),
+          ),
+        ),
+      ),
+      stones: [
+        {
+          id: 'n-1-1-x86_64',
+          name: 'n',
+          version: '1',
+          release: 1,
+          summary: 'n',
+          sources: [{ kind: 'host', package: 'n', version: '1' }],
+          libc: 'glibc-island',
+          island: 'nowhere',
+          software: 'upstream',
+          states: [],
+          notes: [],
+        },
+      ],
+    });
     assert.throws(() => parseManifest(text), /stones\[0\] \(n\) names island "nowhere", which is not declared/);
     assert.throws(() => parseManifest('{'), /image manifest: not JSON/);
   });

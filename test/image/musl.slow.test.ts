@@ -23,7 +23,7 @@ before(async () => {
   manifest = parseManifest(readFileSync(join(rootfs, MANIFEST_PATH), 'utf8'));
 });
 
-test('busybox and dropbear are musl programs and run on the image\'s musl loader', () => {
+test("busybox and dropbear are musl programs and run on the image's musl loader", () => {
   for (const bin of ['busybox', 'dropbear', 'dropbearkey'])
     assert.deepEqual(readElfInterp(join(rootfs, 'usr/bin', bin)), { interp: '/lib/ld-musl-x86_64.so.1', libc: 'musl' }, bin);
   assert.equal(readlinkSync(join(rootfs, 'lib')), 'usr/lib');
@@ -35,7 +35,10 @@ test('busybox and dropbear are musl programs and run on the image\'s musl loader
   assert.doesNotMatch(maps, /ld-linux/);
   const key = join(mkdtempSync(join(tmpdir(), 'onix-dropbearkey-')), 'host_key');
   try {
-    assert.match(execFileSync(loader, [join(rootfs, 'usr/bin/dropbearkey'), '-t', 'ed25519', '-f', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }), /^ssh-ed25519 AAAA/m);
+    assert.match(
+      execFileSync(loader, [join(rootfs, 'usr/bin/dropbearkey'), '-t', 'ed25519', '-f', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+      /^ssh-ed25519 AAAA/m,
+    );
   } finally {
     rmSync(join(key, '..'), { recursive: true, force: true });
   }
@@ -51,11 +54,29 @@ test('the manifest lists every stone the states install, inside and beside the i
   assert.equal(readFileSync(join(rootfs, '../manifest.json'), 'utf8'), readFileSync(join(rootfs, MANIFEST_PATH), 'utf8'));
   const state = new Database(join(rootfs, '.moss/db/state'), { readonly: true, fileMustExist: true });
   try {
-    const selected = (id: number) => (state.prepare('SELECT package_id FROM state_selections WHERE state_id = ? ORDER BY package_id').all(id) as { package_id: string }[]).map((r) => r.package_id);
-    const byState = new Map([['Install', selected(1)], ['Sync', selected(2)]]);
-    for (const [summary, ids] of byState) assert.deepEqual(manifest.stones.filter((s) => s.states.includes(summary)).map((s) => s.id).sort(), ids, summary);
+    const selected = (id: number) =>
+      (state.prepare('SELECT package_id FROM state_selections WHERE state_id = ? ORDER BY package_id').all(id) as { package_id: string }[]).map(
+        (r) => r.package_id,
+      );
+    const byState = new Map([
+      ['Install', selected(1)],
+      ['Sync', selected(2)],
+    ]);
+    for (const [summary, ids] of byState)
+      assert.deepEqual(
+        manifest.stones
+          .filter((s) => s.states.includes(summary))
+          .map((s) => s.id)
+          .sort(),
+        ids,
+        summary,
+      );
     const installed = new Set([...byState.values()].flat());
-    for (const id of installed) assert.ok(manifest.stones.some((s) => s.id === id), `${id} missing from the manifest`);
+    for (const id of installed)
+      assert.ok(
+        manifest.stones.some((s) => s.id === id),
+        `${id} missing from the manifest`,
+      );
   } finally {
     state.close();
   }
@@ -64,6 +85,12 @@ test('the manifest lists every stone the states install, inside and beside the i
   assert.equal(libc['dropbear 2022.83'], 'musl');
   assert.equal(libc['onix-cli 0.1.0'], 'glibc-island');
   assert.equal(manifest.stones.find((s) => s.name === 'onix-cli')!.software, 'stand-in');
-  assert.deepEqual(manifest.stones.find((s) => s.name === 'busybox')!.sources.map((s) => `${s.kind} ${s.package}`), ['debian-source busybox', 'debian-binary linux-libc-dev']);
-  assert.deepEqual(manifest.islands.map((i) => i.prefix), ['/usr/lib/onix', '/usr/lib/x86_64-linux-gnu']);
+  assert.deepEqual(
+    manifest.stones.find((s) => s.name === 'busybox')!.sources.map((s) => `${s.kind} ${s.package}`),
+    ['debian-source busybox', 'debian-binary linux-libc-dev'],
+  );
+  assert.deepEqual(
+    manifest.islands.map((i) => i.prefix),
+    ['/usr/lib/onix', '/usr/lib/x86_64-linux-gnu'],
+  );
 });

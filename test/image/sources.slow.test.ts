@@ -32,8 +32,14 @@ test('a source package comes through the private deb-src line, once, and unpacks
     assert.ok(existsSync(join(src, 'configure')));
     const epoch = Number(await sourceDateEpoch(src));
     assert.ok(epoch > 1_600_000_000 && epoch < Date.now() / 1000, String(epoch));
-    await assert.rejects(resolveSourceVersion('no-such-source-onix', cacheDir), (e: unknown) => e instanceof ImageBuildError && /no source package "no-such-source-onix"/.test(e.message));
-    await assert.rejects(fetchSource({ name: 'hello', version: '0.0-0' }, { cacheDir }), (e: unknown) => e instanceof ImageBuildError && /apt-get source hello=0\.0-0 failed/.test(e.message));
+    await assert.rejects(
+      resolveSourceVersion('no-such-source-onix', cacheDir),
+      (e: unknown) => e instanceof ImageBuildError && /no source package "no-such-source-onix"/.test(e.message),
+    );
+    await assert.rejects(
+      fetchSource({ name: 'hello', version: '0.0-0' }, { cacheDir }),
+      (e: unknown) => e instanceof ImageBuildError && /apt-get source hello=0\.0-0 failed/.test(e.message),
+    );
     assert.deepEqual(hostState(), host, "the host's apt sources and lists are untouched");
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });

@@ -38,14 +38,26 @@ test('the state database holds N-1 (Install, Mesa 22.3.6) and N (Sync, Mesa 25.0
       // Upstream sync records the summary "Sync" and no description (os-tools moss/src/client/sync.rs:205).
       { id: 2, type: 'transaction', summary: 'Sync', description: null },
     ]);
-    const sel = (id: number) => (state.prepare('SELECT package_id FROM state_selections WHERE state_id = ? ORDER BY package_id').all(id) as { package_id: string }[]).map((r) => r.package_id);
+    const sel = (id: number) =>
+      (state.prepare('SELECT package_id FROM state_selections WHERE state_id = ? ORDER BY package_id').all(id) as { package_id: string }[]).map(
+        (r) => r.package_id,
+      );
     const one = sel(1);
     const two = sel(2);
     assert.equal(one.length, 10);
-    assert.deepEqual(one.filter((p) => !two.includes(p)), ['mesa-22.3.6-1-x86_64']);
-    assert.deepEqual(two.filter((p) => !one.includes(p)), ['mesa-25.0.7-2-x86_64']);
+    assert.deepEqual(
+      one.filter((p) => !two.includes(p)),
+      ['mesa-22.3.6-1-x86_64'],
+    );
+    assert.deepEqual(
+      two.filter((p) => !one.includes(p)),
+      ['mesa-25.0.7-2-x86_64'],
+    );
     for (const name of ['filesystem', 'busybox', 'musl', 'linux', 'glibc', 'onix-cli', 'onix-nix-integration', 'dropbear', 'onix-manifest'])
-      assert.ok(one.some((p) => p.startsWith(`${name}-`)), name);
+      assert.ok(
+        one.some((p) => p.startsWith(`${name}-`)),
+        name,
+      );
     assert.ok(!two.some((p) => p.startsWith('onix-hello-')), 'onix-hello is only offered');
   } finally {
     state.close();
@@ -62,11 +74,13 @@ test('the state database holds N-1 (Install, Mesa 22.3.6) and N (Sync, Mesa 25.0
   }
   assert.equal(info.activeState, 2);
   const index = JSON.parse(readFileSync(join(rootfs, '.moss/repo/local/stone.index'), 'utf8')) as { stones: { id: string }[] };
-  assert.deepEqual(index.stones.map((s) => s.id).filter((id) => id.startsWith('mesa-') || id.startsWith('onix-hello-')).sort(), [
-    'mesa-22.3.6-1-x86_64',
-    'mesa-25.0.7-2-x86_64',
-    'onix-hello-1.0-1-x86_64',
-  ]);
+  assert.deepEqual(
+    index.stones
+      .map((s) => s.id)
+      .filter((id) => id.startsWith('mesa-') || id.startsWith('onix-hello-'))
+      .sort(),
+    ['mesa-22.3.6-1-x86_64', 'mesa-25.0.7-2-x86_64', 'onix-hello-1.0-1-x86_64'],
+  );
 });
 
 test('the active /usr is state 2 and state 1 is archived with its own Mesa', () => {
@@ -107,7 +121,11 @@ test('boot entries: the active state and the older one, named as blsforme names 
   const name = (id: number) => `onix-${info.kernel}-${id}.conf`;
   assert.deepEqual(readdirSync(entries).sort(), [name(1), name(2)]);
   const os = { id: 'onix', name: 'ONIX', prettyName: 'ONIX (test machine)' };
-  for (const id of [1, 2]) assert.equal(readFileSync(join(entries, name(id)), 'utf8'), entryText(os, info.kernel, ['10-onix.initrd'], `root=/dev/vda rw console=ttyS0 quiet moss.fstx=${id}`));
+  for (const id of [1, 2])
+    assert.equal(
+      readFileSync(join(entries, name(id)), 'utf8'),
+      entryText(os, info.kernel, ['10-onix.initrd'], `root=/dev/vda rw console=ttyS0 quiet moss.fstx=${id}`),
+    );
   assert.match(readFileSync(join(entries, name(2)), 'utf8'), /^options root=\/dev\/vda rw console=ttyS0 quiet moss\.fstx=2$/m);
   assert.equal(readFileSync(join(rootfs, 'boot/loader/loader.conf'), 'utf8'), 'default "onix*"\n');
   for (const f of ['vmlinuz', '10-onix.initrd'])
@@ -115,7 +133,14 @@ test('boot entries: the active state and the older one, named as blsforme names 
 });
 
 test('root links, os-release, musl, and /etc holding only what was seeded from defaults', () => {
-  for (const [link, target] of [['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib'], ['lib32', 'usr/lib32']]) assert.equal(readlinkSync(join(rootfs, link)), target);
+  for (const [link, target] of [
+    ['bin', 'usr/bin'],
+    ['sbin', 'usr/sbin'],
+    ['lib', 'usr/lib'],
+    ['lib64', 'usr/lib'],
+    ['lib32', 'usr/lib32'],
+  ])
+    assert.equal(readlinkSync(join(rootfs, link)), target);
   assert.match(readFileSync(join(rootfs, 'usr/lib/os-release'), 'utf8'), /^NAME="ONIX"$/m);
   assert.equal(readlinkSync(join(rootfs, 'etc/os-release')), '../usr/lib/os-release');
   assert.ok(statSync(join(rootfs, 'usr/lib/ld-musl-x86_64.so.1')).isFile());
@@ -157,15 +182,26 @@ test('the seam seeds /etc/nix when absent, keeps a local override, and is idempo
     cpSync(join(rootfs, 'etc'), join(scratch, 'etc'), { recursive: true, verbatimSymlinks: true });
     for (const l of ['bin', 'sbin', 'lib', 'lib64']) execFileSync('ln', ['-s', readlinkSync(join(rootfs, l)), join(scratch, l)]);
     const seam = (extra = '') =>
-      spawnSync('unshare', ['-m', 'sh', '-c', `mount --bind -o ro "${rootfs}/usr" "${scratch}/usr" && chroot "${scratch}" /usr/libexec/onix-nix-integration/boot ${extra}`], {
-        encoding: 'utf8',
-        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-      });
+      spawnSync(
+        'unshare',
+        ['-m', 'sh', '-c', `mount --bind -o ro "${rootfs}/usr" "${scratch}/usr" && chroot "${scratch}" /usr/libexec/onix-nix-integration/boot ${extra}`],
+        {
+          encoding: 'utf8',
+          env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+        },
+      );
     let r = seam();
     assert.equal(r.status, 0, r.stderr);
     const etc = (f: string) => readFileSync(join(scratch, 'etc', f), 'utf8');
     assert.equal(etc('nix/nix.conf'), readFileSync(join(rootfs, 'usr/share/defaults/etc/nix/nix.conf'), 'utf8'));
-    for (const line of ['build-users-group = nixbld', 'sandbox = true', 'auto-optimise-store = true', 'allowed-users = @users', 'trusted-users = root', 'experimental-features = nix-command flakes'])
+    for (const line of [
+      'build-users-group = nixbld',
+      'sandbox = true',
+      'auto-optimise-store = true',
+      'allowed-users = @users',
+      'trusted-users = root',
+      'experimental-features = nix-command flakes',
+    ])
       assert.match(etc('nix/nix.conf'), new RegExp(`^${line}$`, 'm'));
     assert.match(etc('group'), /^nixbld:x:6649:nixbld1,.*,nixbld32$/m);
     assert.match(etc('group'), /^users:x:100:alice$/m);
@@ -198,6 +234,9 @@ test('a second build with the same inputs reuses the cache', async () => {
   const again = await buildImage({ nixPlane: false, onProgress: (l) => lines.push(l) });
   assert.equal(again.rootfs, first.rootfs);
   assert.equal(again.imageId, first.imageId);
-  assert.ok(lines.some((l) => l.includes('is up to date')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.includes('is up to date')),
+    lines.join('\n'),
+  );
   assert.ok(!lines.some((l) => l.startsWith('building stone')), lines.join('\n'));
 });

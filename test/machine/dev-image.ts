@@ -22,7 +22,6 @@ const BUSYBOX_PACKAGE = 'busybox-static';
 /** Modules the initramfs loads (with their dependencies): disk, filesystem, agent port, entropy. */
 const INITRD_MODULES = ['crc32c_generic', 'virtio_pci', 'virtio_blk', 'virtio_console', 'virtio_rng', 'ext4', 'overlay'];
 
-
 const INITTAB = `::sysinit:/etc/init.d/rcS
 ::respawn:/usr/bin/onix-agent --virtio org.onix.agent
 ::ctrlaltdel:/sbin/reboot

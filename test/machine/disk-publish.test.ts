@@ -36,7 +36,7 @@ test('within: the answer or the fallback, and no timer left running either way',
   assert.equal(timers(), before);
 });
 
-test('a base disk is made in an owned staging folder: a killed build\'s folder is removed by the next, this one\'s after publishing', async () => {
+test("a base disk is made in an owned staging folder: a killed build's folder is removed by the next, this one's after publishing", async () => {
   const disks = join(MACHINE_CACHE, 'disks');
   const imageId = `test-staging-${process.pid}`;
   const out = join(disks, `${imageId}.qcow2`);
@@ -50,8 +50,12 @@ test('a base disk is made in an owned staging folder: a killed build\'s folder i
   try {
     assert.equal(await baseDisk(imageId, rootfs, { freeMiB: 8 }), out);
     assert.ok(statSync(out).size > 0);
-    assert.equal(existsSync(killed), false, 'the killed build\'s staging folder is gone');
-    assert.deepEqual(readdirSync(disks).filter((n) => n.startsWith(`staging-${imageId}`)), [], 'no staging folder of this build is left');
+    assert.equal(existsSync(killed), false, "the killed build's staging folder is gone");
+    assert.deepEqual(
+      readdirSync(disks).filter((n) => n.startsWith(`staging-${imageId}`)),
+      [],
+      'no staging folder of this build is left',
+    );
   } finally {
     rmSync(out, { force: true });
     rmSync(killed, { recursive: true, force: true });

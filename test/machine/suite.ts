@@ -90,7 +90,9 @@ export function machineSuite(name: string, create: () => Machine, opts: SuiteOpt
       const o = await busy;
       assert.equal(o.stdout, 'other-done\n', 'the other session was not touched');
       await new Promise((resolve) => setTimeout(resolve, 3500));
-      const left = await other.run(`ls ${flag} ${flag}.bg 2>/dev/null | wc -l; for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done | grep -c '^sleep 600' || true`);
+      const left = await other.run(
+        `ls ${flag} ${flag}.bg 2>/dev/null | wc -l; for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done | grep -c '^sleep 600' || true`,
+      );
       assert.equal(left.stdout, '0\n0\n', 'nothing it started runs on or ran on');
       const loop = await other.run('while :; do :; done', { timeoutMs: 500 });
       assert.equal(loop.timedOut, true, 'a builtin loop times out too');
@@ -172,8 +174,6 @@ export function machineSuite(name: string, create: () => Machine, opts: SuiteOpt
       }
       await s.close();
     });
-
-    {
       it('snapshot then restore undoes a change', async () => {
         if (!m.capabilities.snapshot) {
           await assert.rejects(m.snapshot('suite'), MachineError);
@@ -193,28 +193,28 @@ export function machineSuite(name: string, create: () => Machine, opts: SuiteOpt
         assert.equal(r.stdout, 'before\ngone\n');
         await s.close();
       });
-    }
 
-    if (opts.testReboot !== false) it('reboots for real, keeping persistent files and clearing /run', async () => {
-      if (!m.capabilities.reboot) {
-        await assert.rejects(m.reboot(), MachineError);
-        return;
-      }
-      let s = await m.session();
-      const dir = opts.persistentDir ?? '$HOME';
-      await s.run(`echo kept > ${dir}/onix-suite-persist; mkdir -p /run/onix-suite; echo x > /run/onix-suite/flag`);
-      if (opts.hasNix) await s.run('echo kept > /nix/onix-suite-persist');
-      const bootId = (await s.run('cat /proc/sys/kernel/random/boot_id 2>/dev/null; echo $$; cat /proc/1/stat | cut -d" " -f22')).stdout;
-      await m.reboot();
-      assert.equal(s.alive, false, 'the reboot ended the old session');
-      s = await m.session();
-      const after = await s.run(`cat ${dir}/onix-suite-persist; ls /run/onix-suite 2>&1 >/dev/null | grep -c "No such" `);
-      assert.equal(after.stdout, 'kept\n1\n');
-      if (opts.hasNix) assert.equal((await s.run('cat /nix/onix-suite-persist')).stdout, 'kept\n');
-      const bootId2 = (await s.run('cat /proc/sys/kernel/random/boot_id 2>/dev/null; echo $$; cat /proc/1/stat | cut -d" " -f22')).stdout;
-      assert.notEqual(bootId2, bootId, 'a new boot (init started again)');
-      await s.close();
-    });
+    if (opts.testReboot !== false)
+      it('reboots for real, keeping persistent files and clearing /run', async () => {
+        if (!m.capabilities.reboot) {
+          await assert.rejects(m.reboot(), MachineError);
+          return;
+        }
+        let s = await m.session();
+        const dir = opts.persistentDir ?? '$HOME';
+        await s.run(`echo kept > ${dir}/onix-suite-persist; mkdir -p /run/onix-suite; echo x > /run/onix-suite/flag`);
+        if (opts.hasNix) await s.run('echo kept > /nix/onix-suite-persist');
+        const bootId = (await s.run('cat /proc/sys/kernel/random/boot_id 2>/dev/null; echo $$; cat /proc/1/stat | cut -d" " -f22')).stdout;
+        await m.reboot();
+        assert.equal(s.alive, false, 'the reboot ended the old session');
+        s = await m.session();
+        const after = await s.run(`cat ${dir}/onix-suite-persist; ls /run/onix-suite 2>&1 >/dev/null | grep -c "No such" `);
+        assert.equal(after.stdout, 'kept\n1\n');
+        if (opts.hasNix) assert.equal((await s.run('cat /nix/onix-suite-persist')).stdout, 'kept\n');
+        const bootId2 = (await s.run('cat /proc/sys/kernel/random/boot_id 2>/dev/null; echo $$; cat /proc/1/stat | cut -d" " -f22')).stdout;
+        assert.notEqual(bootId2, bootId, 'a new boot (init started again)');
+        await s.close();
+      });
 
     it('crashes (hard reset) and boots again', async () => {
       if (!m.capabilities.crash) {

@@ -309,7 +309,15 @@ async function withChecker(fn: (check: (source: string) => Outcome) => Promise<v
   const site: RenderSite = {
     config: defaultSiteConfig,
     nav: [],
-    assets: { css: '/assets/style.css', js: '/assets/site.js', logo: '/assets/logo.svg', favicon: '/favicon.svg', faviconPng: '/favicon-32.png', touchIcon: '/apple-touch-icon.png', search: null },
+    assets: {
+      css: '/assets/style.css',
+      js: '/assets/site.js',
+      logo: '/assets/logo.svg',
+      favicon: '/favicon.svg',
+      faviconPng: '/favicon-32.png',
+      touchIcon: '/apple-touch-icon.png',
+      search: null,
+    },
     lastUpdated: () => null,
     highlighter,
     results: indexSpecResults(null),

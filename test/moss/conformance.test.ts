@@ -41,7 +41,12 @@ test('each database is at PRAGMA user_version 1 with upstream v1 tables, meta_co
   try {
     const tables = (f: string) => {
       const db = sqlite(join(s.root, '.moss/db', f));
-      const r = { version: db.pragma('user_version', { simple: true }), tables: (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((t) => t.name) };
+      const r = {
+        version: db.pragma('user_version', { simple: true }),
+        tables: (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map(
+          (t) => t.name,
+        ),
+      };
       db.close();
       return r;
     };
@@ -59,7 +64,10 @@ test('layout rows: regular = (decimal XXH3-128, path), directory = (path, NULL) 
     const { base } = baseStones(s.repo);
     installStones(s.root, s.repo, [base]);
     const db = sqlite(join(s.root, '.moss/db/layout'));
-    const sh = db.prepare("SELECT entry_value1 AS v1, entry_value2 AS v2 FROM layout WHERE entry_type = 'regular' AND entry_value2 = 'bin/sh'").get() as { v1: string; v2: string };
+    const sh = db.prepare("SELECT entry_value1 AS v1, entry_value2 AS v2 FROM layout WHERE entry_type = 'regular' AND entry_value2 = 'bin/sh'").get() as {
+      v1: string;
+      v2: string;
+    };
     // XXH3-128 of the file's bytes, as u128 `to_string()` (decimal).
     assert.equal(sh.v1, BigInt(`0x${xxh3Hex(Buffer.from('#!/bin/sh\necho base\n'))}`).toString(10));
     const dir = db.prepare("SELECT entry_value1 AS v1, entry_value2 AS v2 FROM layout WHERE entry_type = 'directory' AND entry_value1 = 'bin'").get();
@@ -85,7 +93,12 @@ d=sys.stdin.buffer.read(); h=l.XXH3_128bits(d,len(d)); print('%016x%016x'%(h.hi,
 test('the content hash is XXH3-128: reference vectors and the reference C library agree with it', () => {
   // xxHash's own vectors for XXH3_128bits, seed 0: "" and "abc".
   assert.equal(BigInt(xxh3Bytes(new Uint8Array(0))).toString(16), '99aa06d3014798d86001c324468d497f');
-  assert.equal(BigInt(xxh3Bytes(Buffer.from('abc'))).toString(16).padStart(32, '0'), '06b05ab6733a618578af5f94892f3950');
+  assert.equal(
+    BigInt(xxh3Bytes(Buffer.from('abc')))
+      .toString(16)
+      .padStart(32, '0'),
+    '06b05ab6733a618578af5f94892f3950',
+  );
   for (const len of [1, 16, 17, 128, 129, 240, 241, 1024, 70_000]) {
     const buf = Buffer.alloc(len, 0).map((_, i) => (i * 31 + len) & 0xff);
     assert.equal(BigInt(xxh3Bytes(buf)).toString(16).padStart(32, '0'), xxh3Hex(Buffer.from(buf)), `length ${len}`);
@@ -103,7 +116,8 @@ test('assets live at .moss/assets/v2/aa/bb/cc/<hex>, named format!("{:02x}") (cl
     for (const r of rows) {
       const hex = BigInt(r.h).toString(16);
       assert.equal(assetName(r.h), hex.length < 2 ? hex.padStart(2, '0') : hex);
-      const file = hex.length >= 10 ? join(s.root, '.moss/assets/v2', hex.slice(0, 2), hex.slice(2, 4), hex.slice(4, 6), hex) : join(s.root, '.moss/assets/v2', hex);
+      const file =
+        hex.length >= 10 ? join(s.root, '.moss/assets/v2', hex.slice(0, 2), hex.slice(2, 4), hex.slice(4, 6), hex) : join(s.root, '.moss/assets/v2', hex);
       assert.equal(statSync(file).ino, statSync(join(s.root, 'usr', r.path)).ino, r.path);
     }
   } finally {
@@ -133,7 +147,13 @@ test('activation: root/<new> -> staging, exchange with /usr, staging/usr -> root
 test('root links: sbin, bin, lib -> usr/*, lib64 -> usr/lib, lib32 -> usr/lib32 (client/mod.rs:936-943)', () => {
   const s = scratchRoot();
   try {
-    for (const [link, target] of [['sbin', 'usr/sbin'], ['bin', 'usr/bin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib'], ['lib32', 'usr/lib32']])
+    for (const [link, target] of [
+      ['sbin', 'usr/sbin'],
+      ['bin', 'usr/bin'],
+      ['lib', 'usr/lib'],
+      ['lib64', 'usr/lib'],
+      ['lib32', 'usr/lib32'],
+    ])
       assert.equal(readlinkSync(join(s.root, link)), target, link);
   } finally {
     s.dispose();
@@ -153,7 +173,10 @@ test('boot entries: <os-id>-<kver>-<fstx>.conf for the active state and at most 
     assert.deepEqual(readdirSync(p.entries).sort(), names([4, 3, 2, 1]));
     const text = readFileSync(join(p.entries, 'onix-6.1.0-test-4.conf'), 'utf8');
     // blsforme systemd_boot/mod.rs:346-350: title, linux, blank line, initrd, options; only *.initrd files are initrds (kernel.rs:321-337).
-    assert.equal(text, 'title ONIX (6.1.0-test)\nlinux /EFI/onix/6.1.0-test/vmlinuz\n\ninitrd /EFI/onix/6.1.0-test/10-onix.initrd\noptions root=/dev/vda rw console=ttyS0 quiet moss.fstx=4\n');
+    assert.equal(
+      text,
+      'title ONIX (6.1.0-test)\nlinux /EFI/onix/6.1.0-test/vmlinuz\n\ninitrd /EFI/onix/6.1.0-test/10-onix.initrd\noptions root=/dev/vda rw console=ttyS0 quiet moss.fstx=4\n',
+    );
   } finally {
     s.dispose();
   }
@@ -164,8 +187,14 @@ test('prune: only states older than the active one, keep - 1 of them stay; nothi
   try {
     const ids = withStates(s, 4);
     activateState(s.root, ids[2]);
-    assert.deepEqual(planPrune(s.root, { keepRecent: 2 }).map((x) => x.id), [ids[0]]);
-    assert.deepEqual(planPrune(s.root, { keepRecent: 2, includeNewer: true }).map((x) => x.id), [ids[0], ids[1]]);
+    assert.deepEqual(
+      planPrune(s.root, { keepRecent: 2 }).map((x) => x.id),
+      [ids[0]],
+    );
+    assert.deepEqual(
+      planPrune(s.root, { keepRecent: 2, includeNewer: true }).map((x) => x.id),
+      [ids[0], ids[1]],
+    );
     assert.equal(moss(s.root, '-y', 'state', 'prune', '-k', '3'), '');
     // The list of states is upstream's column printer over "State <id>" (prune.rs:149-152; crates/tui/src/pretty.rs:44-76).
     assert.equal(autoprintColumns([1, 2, 10].map(stateColumn)), 'State 1  State 2  State 10 \n');
@@ -216,7 +245,10 @@ test('triggers: sys.d YAML handlers match tree paths with captures (crates/trigg
     const dir = join(s.root, 'trig');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'depmod.yaml'), 'name: depmod\nhandlers:\n  depmod:\n    run: /sbin/depmod\n    args: ["-a", "$(version)"]\npaths:\n  "/usr/lib/kernel/(version:*)":\n    handlers: [depmod]\n    type: directory\n');
+    writeFileSync(
+      join(dir, 'depmod.yaml'),
+      'name: depmod\nhandlers:\n  depmod:\n    run: /sbin/depmod\n    args: ["-a", "$(version)"]\npaths:\n  "/usr/lib/kernel/(version:*)":\n    handlers: [depmod]\n    type: directory\n',
+    );
     assert.deepEqual(compileTriggers(dir, join(s.root, 'usr')), [{ trigger: 'depmod', run: '/sbin/depmod', args: ['-a', '6.1.0-test'] }]);
   } finally {
     s.dispose();
@@ -254,7 +286,10 @@ test('sync drops dependencies the new selection no longer needs: "orphaned packa
     moss(s.root, '-y', 'install', 'hello');
     addStone(s.repo, { name: 'hello', release: 2 }, { 'bin/hello': '#!/bin/sh\necho hello, alone\n' });
     const out = moss(s.root, '-y', 'sync');
-    assert.equal(out, 'The following packages will be updated: \n\nhello  1-1 -> 1-2   \n\nThe following orphaned packages will be removed: \n\nlibhello  1-1   \n\n');
+    assert.equal(
+      out,
+      'The following packages will be updated: \n\nhello  1-1 -> 1-2   \n\nThe following orphaned packages will be removed: \n\nlibhello  1-1   \n\n',
+    );
     assert.ok(!existsSync(join(s.root, 'usr/lib/libhello.so')));
     // cli/list.rs:119-145: size = name + version + release, max = largest + 2, then
     // "{name} {:width$} " with width = max - size + 2: "base" + 7 spaces, "hello" + 6.

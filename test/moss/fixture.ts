@@ -40,22 +40,34 @@ export function scratchRoot(): ScratchRoot {
 }
 
 export function baseStones(repo: StoneRepository) {
-  const base = addStone(repo, { name: 'base' }, {
-    'bin/sh': '#!/bin/sh\necho base\n',
-    'lib/os-release': 'NAME=ONIX\nID=onix\n',
-    'lib/kernel/6.1.0-test/vmlinuz': 'kernel',
-    'lib/kernel/6.1.0-test/10-onix.initrd': 'initrd',
-    'lib/kernel/6.1.0-test/config': 'CONFIG_X=y',
-    'lib64': '->lib',
-  });
-  const mesa22 = addStone(repo, { name: 'mesa', version: '22.3.6', release: 1 }, {
-    'lib/libGL.so.1': 'mesa 22.3.6',
-    'lib/libLLVM-15.so.1': 'llvm 15 (shared by both mesas)',
-  });
-  const mesa25 = addStone(repo, { name: 'mesa', version: '25.0.7', release: 2 }, {
-    'lib/libGL.so.1': 'mesa 25.0.7',
-    'lib/libLLVM-15.so.1': 'llvm 15 (shared by both mesas)',
-  });
+  const base = addStone(
+    repo,
+    { name: 'base' },
+    {
+      'bin/sh': '#!/bin/sh\necho base\n',
+      'lib/os-release': 'NAME=ONIX\nID=onix\n',
+      'lib/kernel/6.1.0-test/vmlinuz': 'kernel',
+      'lib/kernel/6.1.0-test/10-onix.initrd': 'initrd',
+      'lib/kernel/6.1.0-test/config': 'CONFIG_X=y',
+      lib64: '->lib',
+    },
+  );
+  const mesa22 = addStone(
+    repo,
+    { name: 'mesa', version: '22.3.6', release: 1 },
+    {
+      'lib/libGL.so.1': 'mesa 22.3.6',
+      'lib/libLLVM-15.so.1': 'llvm 15 (shared by both mesas)',
+    },
+  );
+  const mesa25 = addStone(
+    repo,
+    { name: 'mesa', version: '25.0.7', release: 2 },
+    {
+      'lib/libGL.so.1': 'mesa 25.0.7',
+      'lib/libLLVM-15.so.1': 'llvm 15 (shared by both mesas)',
+    },
+  );
   const hello = addStone(repo, { name: 'hello', dependencies: ['libhello'] }, { 'bin/hello': '#!/bin/sh\necho hello\n' });
   const libhello = addStone(repo, { name: 'libhello' }, { 'lib/libhello.so': 'libhello' });
   return { base, mesa22, mesa25, hello, libhello };

@@ -78,7 +78,10 @@ test('a new state is built from hard links into the content store and the old /u
     assert.ok(!sameFile(join(s.root, 'usr/lib/libGL.so.1'), join(archived, 'lib/libGL.so.1')));
     // Boot entries for the active state and the older one, loader.conf a glob over them.
     assert.deepEqual(readdirSync(p.entries).sort(), [`onix-6.1.0-test-${one}.conf`, `onix-6.1.0-test-${two}.conf`]);
-    assert.match(readFileSync(join(p.entries, `onix-6.1.0-test-${two}.conf`), 'utf8'), new RegExp(`options root=/dev/vda rw console=ttyS0 quiet moss.fstx=${two}\\n`));
+    assert.match(
+      readFileSync(join(p.entries, `onix-6.1.0-test-${two}.conf`), 'utf8'),
+      new RegExp(`options root=/dev/vda rw console=ttyS0 quiet moss.fstx=${two}\\n`),
+    );
     assert.match(readFileSync(join(p.entries, `onix-6.1.0-test-${two}.conf`), 'utf8'), /^linux \/EFI\/onix\/6\.1\.0-test\/vmlinuz$/m);
     assert.equal(readFileSync(join(s.root, 'boot/EFI/onix/6.1.0-test/vmlinuz'), 'utf8'), 'kernel');
     assert.equal(readFileSync(p.loaderConf, 'utf8'), 'default "onix*"\n');
@@ -134,7 +137,7 @@ test('activating a bad id, the active id, or garbage changes nothing', () => {
   }
 });
 
-test('moss state list prints every state newest first in moss\'s shape', () => {
+test("moss state list prints every state newest first in moss's shape", () => {
   const s = scratchRoot();
   try {
     withStates(s, 2);
@@ -143,8 +146,7 @@ test('moss state list prints every state newest first in moss\'s shape', () => {
     // TZ=UTC (set above): chrono's %Z on a local time prints the offset.
     assert.equal(
       r.stdout,
-      'State #2 - Install\nCreated: 2023-11-14 22:13:21 +00:00\nPackages: 2\n\n' +
-        'State #1 - Install\nCreated: 2023-11-14 22:13:20 +00:00\nPackages: 2\n\n',
+      'State #2 - Install\nCreated: 2023-11-14 22:13:21 +00:00\nPackages: 2\n\n' + 'State #1 - Install\nCreated: 2023-11-14 22:13:20 +00:00\nPackages: 2\n\n',
     );
     assert.equal(moss(s.root, 'state', 'active').stdout.split('\n')[0], 'State #2 - Install');
     assert.equal(moss(s.root, 'state', 'query', '1').stdout.split('\n')[0], 'State #1 - Install');
@@ -158,7 +160,10 @@ test('prune removes only states older than the active one, keeping keep - 1 of t
   const s = scratchRoot();
   try {
     const ids = withStates(s, 5);
-    assert.deepEqual(planPrune(s.root, { keepRecent: 2 }).map((st) => st.id), [ids[0], ids[1], ids[2]]);
+    assert.deepEqual(
+      planPrune(s.root, { keepRecent: 2 }).map((st) => st.id),
+      [ids[0], ids[1], ids[2]],
+    );
     const r = moss(s.root, 'state', 'prune', '-k', '2');
     assert.equal(r.status, 1, 'no -y and no terminal: refuses');
     assert.match(r.stderr, /rerun with -y/);
@@ -221,7 +226,10 @@ test('moss install and moss sync create states from the local repository', () =>
     assert.equal(sync.status, 0, sync.stderr);
     assert.equal(sync.stdout, 'The following packages will be updated: \n\nmesa  22.3.6-1 -> 25.0.7-2   \n\n');
     assert.equal(readFileSync(join(s.root, 'usr/lib/libGL.so.1'), 'utf8'), 'mesa 25.0.7');
-    assert.equal(moss(s.root, 'state', 'active').stdout, `State #3 - Sync\nCreated: ${moss(s.root, 'state', 'active').stdout.split('\n')[1].slice(9)}\nPackages: 4\n\n`);
+    assert.equal(
+      moss(s.root, 'state', 'active').stdout,
+      `State #3 - Sync\nCreated: ${moss(s.root, 'state', 'active').stdout.split('\n')[1].slice(9)}\nPackages: 4\n\n`,
+    );
     assert.equal(moss(s.root, '-y', 'sync').stdout, 'No packages to sync\n');
     const rm = moss(s.root, '-y', 'remove', 'hello');
     assert.equal(rm.status, 0, rm.stderr);

@@ -27,7 +27,10 @@ async function stopAt(root: string, point: string): Promise<void> {
   assert.ok(existsSync(flag), `moss never reached ${point}`);
 }
 
-for (const [point, live] of [['activate:before-exchange', '2'], ['activate:after-exchange', '1']] as const) {
+for (const [point, live] of [
+  ['activate:before-exchange', '2'],
+  ['activate:after-exchange', '1'],
+] as const) {
   test(`stopped at ${point}: recovery re-archives the staged tree, then moss activates again`, async () => {
     const s = scratchRoot();
     try {

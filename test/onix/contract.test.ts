@@ -12,15 +12,18 @@ import type { Fixture } from '../../onix/fixture/build.ts';
 
 describe('the contract', () => {
   it('carries the seed rows, in the seed words, and the kernel modules the seed implies', () => {
-    assert.deepEqual(CONTRACT.map((r) => [r.surface, r.owner, r.reason]), [
-      ['/usr', 'moss', 'stateless machine payload'],
-      ['/.moss', 'moss', 'content store and transaction history'],
-      ['/boot', 'moss', 'kernel, initrd, BLS entries'],
-      ['/usr/lib/modules', 'moss', 'kernel modules, only from moss'],
-      ['/etc/nix', 'onix-nix-integration', 'declared defaults, no installer drift'],
-      ['/nix', 'Nix', 'persistent store, daemon, profiles'],
-      ['/run/opengl-driver', 'ONIX seam', 'host graphics bridge for Nix apps'],
-    ]);
+    assert.deepEqual(
+      CONTRACT.map((r) => [r.surface, r.owner, r.reason]),
+      [
+        ['/usr', 'moss', 'stateless machine payload'],
+        ['/.moss', 'moss', 'content store and transaction history'],
+        ['/boot', 'moss', 'kernel, initrd, BLS entries'],
+        ['/usr/lib/modules', 'moss', 'kernel modules, only from moss'],
+        ['/etc/nix', 'onix-nix-integration', 'declared defaults, no installer drift'],
+        ['/nix', 'Nix', 'persistent store, daemon, profiles'],
+        ['/run/opengl-driver', 'ONIX seam', 'host graphics bridge for Nix apps'],
+      ],
+    );
   });
 
   it('picks the longest surface by whole path components', () => {
@@ -49,7 +52,14 @@ describe('onix contract and onix owner', () => {
     const rows = lines(text.stdout);
     assert.match(rows[0], /^\| Surface +\| Owner +\| Reason +\|$/);
     assert.equal(rows.length, CONTRACT.length + 2);
-    for (const [i, r] of CONTRACT.entries()) assert.deepEqual(rows[i + 2].split('|').slice(1, -1).map((c) => c.trim()), [r.surface, r.owner, r.reason]);
+    for (const [i, r] of CONTRACT.entries())
+      assert.deepEqual(
+        rows[i + 2]
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim()),
+        [r.surface, r.owner, r.reason],
+      );
     const json = onix(['contract', '--json']);
     assert.deepEqual(JSON.parse(json.stdout), CONTRACT);
   });
@@ -76,7 +86,7 @@ describe('onix contract and onix owner', () => {
     const json = JSON.parse(profile.stdout);
     assert.equal(json.owner, 'Nix');
     assert.match(json.resolved, /^\/nix\/store\/[0-9a-z]{32}-jq-1.7.1\/bin\/jq$/);
-    assert.ok(json.via.length >= 3, `followed ${json.via.join(", ")}`);
+    assert.ok(json.via.length >= 3, `followed ${json.via.join(', ')}`);
   });
 
   it('an unowned path says so and exits 1; a relative path is a usage error', () => {

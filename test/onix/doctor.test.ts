@@ -9,7 +9,9 @@ import { cleanup, lines, makeRoot, onix, startDaemon, treeDigest, skipRuntime } 
 import type { Fixture } from '../../onix/fixture/build.ts';
 
 function failures(stdout: string): string[] {
-  return lines(stdout).filter((l) => l.startsWith('FAIL')).map((l) => l.slice(6).split(/ {2,}/)[0]);
+  return lines(stdout)
+    .filter((l) => l.startsWith('FAIL'))
+    .map((l) => l.slice(6).split(/ {2,}/)[0]);
 }
 
 describe('onix doctor', () => {
@@ -29,8 +31,26 @@ describe('onix doctor', () => {
     const r = onix(['--root', fx.root, 'doctor']);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.deepEqual(failures(r.stdout), []);
-    const names = lines(r.stdout).filter((l) => l.startsWith('ok')).map((l) => l.slice(6).split(/ {2,}/)[0]);
-    for (const s of ['/usr', '/.moss', '/boot', '/usr/lib/modules', '/etc/nix', '/nix', '/run/opengl-driver', 'nixbld', 'profile hook', 'runtime dirs', 'nix daemon', 'nix store ping', 'no Nix path under /usr', 'no moss file under /nix', 'musl base']) {
+    const names = lines(r.stdout)
+      .filter((l) => l.startsWith('ok'))
+      .map((l) => l.slice(6).split(/ {2,}/)[0]);
+    for (const s of [
+      '/usr',
+      '/.moss',
+      '/boot',
+      '/usr/lib/modules',
+      '/etc/nix',
+      '/nix',
+      '/run/opengl-driver',
+      'nixbld',
+      'profile hook',
+      'runtime dirs',
+      'nix daemon',
+      'nix store ping',
+      'no Nix path under /usr',
+      'no moss file under /nix',
+      'musl base',
+    ]) {
       assert.ok(names.includes(s), `check ${s} missing from:\n${r.stdout}`);
     }
     assert.equal(lines(r.stdout).at(-1), `${names.length} checks, all passed`);
@@ -49,7 +69,10 @@ describe('onix doctor', () => {
     symlinkSync(`/nix/store/${jq}/bin/jq`, join(bad.root, 'usr/bin/jq'));
     const r = onix(['--root', bad.root, 'doctor']);
     assert.equal(r.status, 1);
-    assert.deepEqual(failures(r.stdout).sort(), ['/etc/nix', '/run/opengl-driver', 'nix daemon', 'nix store ping', 'nixbld', 'no Nix path under /usr', 'no moss file under /nix'].sort());
+    assert.deepEqual(
+      failures(r.stdout).sort(),
+      ['/etc/nix', '/run/opengl-driver', 'nix daemon', 'nix store ping', 'nixbld', 'no Nix path under /usr', 'no moss file under /nix'].sort(),
+    );
     const out = lines(r.stdout);
     for (const [i, l] of out.entries()) if (l.startsWith('FAIL')) assert.match(out[i + 1], /^ +fix: \S/, `no fix after: ${l}`);
     assert.match(r.stdout, /sandbox is "false", the seam declares "true"/);

@@ -132,4 +132,3 @@ export const skipRuntime = (rel: string): boolean => /daemon-socket\/socket$|big
 export function lines(text: string): string[] {
   return text.replace(/\n$/, '').split('\n');
 }
-

@@ -65,7 +65,10 @@ describe('onix rollback', () => {
   it('fails when /nix changed during the rollback, naming what changed', () => {
     const fx = makeRoot();
     const store = join(fx.root, 'nix/store');
-    const meddling = script('moss', `"${MOSS}" "$@" && mkdir "${store}/00000000000000000000000000000000-intruder" && ln -sfn default-1-link "${fx.root}/nix/var/nix/profiles/other"`);
+    const meddling = script(
+      'moss',
+      `"${MOSS}" "$@" && mkdir "${store}/00000000000000000000000000000000-intruder" && ln -sfn default-1-link "${fx.root}/nix/var/nix/profiles/other"`,
+    );
     const r = onix(['--root', fx.root, '--moss', meddling, 'rollback']);
     assert.equal(r.status, 1);
     assert.match(r.stdout, /^plane: {7}machine, toolbox$/m);
@@ -129,7 +132,12 @@ describe('onix rollback', () => {
     const fx = makeRoot();
     const profiles = join(fx.root, 'nix/var/nix/profiles/per-user/alice');
     mkdirSync(profiles, { recursive: true });
-    symlinkSync(readdirSync(join(fx.root, 'nix/store')).map((n) => `/nix/store/${n}`).find((p) => p.endsWith('-user-environment'))!, join(profiles, 'profile-3-link'));
+    symlinkSync(
+      readdirSync(join(fx.root, 'nix/store'))
+        .map((n) => `/nix/store/${n}`)
+        .find((p) => p.endsWith('-user-environment'))!,
+      join(profiles, 'profile-3-link'),
+    );
     const r = onix(['--root', fx.root, '--moss', MOSS, 'rollback']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^\/nix: {8}untouched$/m);

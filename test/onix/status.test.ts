@@ -29,7 +29,7 @@ describe('onix status', () => {
     }
     const down = onix(['--root', fx.root, 'status']);
     assert.equal(down.status, 0);
-    assert.match(lines(down.stdout)[2], /^nix daemon:  down \(\/nix\/var\/nix\/daemon-socket\/socket: (connection refused|no socket)\)$/);
+    assert.match(lines(down.stdout)[2], /^nix daemon: {2}down \(\/nix\/var\/nix\/daemon-socket\/socket: (connection refused|no socket)\)$/);
   });
 
   it('--verbose names each drifted /etc file; identical copies and absent files are not drift', () => {
@@ -46,9 +46,9 @@ describe('onix status', () => {
 
   it('finds the boot entry by its moss.fstx= option, whatever the file is called', () => {
     const fx = makeRoot({ entryName: (id) => `zz-custom-${id * 7}.conf` });
-    assert.match(onix(['--root', fx.root, 'status']).stdout, /^boot entry:  zz-custom-21\.conf$/m);
+    assert.match(onix(['--root', fx.root, 'status']).stdout, /^boot entry: {2}zz-custom-21\.conf$/m);
     const none = makeRoot({ entries: [1, 2] });
-    assert.match(onix(['--root', none.root, 'status']).stdout, /^boot entry:  none \(no entry has moss\.fstx=3\)$/m);
+    assert.match(onix(['--root', none.root, 'status']).stdout, /^boot entry: {2}none \(no entry has moss\.fstx=3\)$/m);
   });
 
   it('reports a bridge built for another state as stale, and dangling links as broken', () => {
@@ -76,6 +76,13 @@ describe('onix status', () => {
     assert.deepEqual(j.etcDrift, fx.overrides);
     assert.equal(j.opengl.state, 'coherent');
     assert.equal(j.opengl.mesa, '22.3.6');
-    assert.deepEqual(j.states.map((s: { id: number; active: boolean; archived: boolean }) => [s.id, s.active, s.archived]), [[1, false, true], [2, true, false], [3, false, true]]);
+    assert.deepEqual(
+      j.states.map((s: { id: number; active: boolean; archived: boolean }) => [s.id, s.active, s.archived]),
+      [
+        [1, false, true],
+        [2, true, false],
+        [3, false, true],
+      ],
+    );
   });
 });

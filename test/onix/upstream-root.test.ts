@@ -61,7 +61,9 @@ function writeMachinePlane(root: string, trees: string[]): void {
     meta.prepare('INSERT OR IGNORE INTO meta VALUES (?, ?, ?, 1, 1, ?, ?, ?, ?, ?, NULL, NULL, NULL)').run(pkg, name, version, 'x86_64', name, name, name, '');
   trees.forEach((usr, i) => {
     const id = i + 1;
-    state.prepare('INSERT INTO state (id, type, created, summary, description) VALUES (?, ?, ?, ?, NULL)').run(id, 'transaction', 1_764_000_000 + id * 3600, summaries[i]);
+    state
+      .prepare('INSERT INTO state (id, type, created, summary, description) VALUES (?, ?, ?, ?, NULL)')
+      .run(id, 'transaction', 1_764_000_000 + id * 3600, summaries[i]);
     const base = `base-${id}-1-x86_64`;
     const mesaPkg = `mesa-${mesa[i]}-1-x86_64`;
     addMeta(base, 'base', String(id));
@@ -81,7 +83,9 @@ function writeMachinePlane(root: string, trees: string[]): void {
     walk(usr);
     const files = entries.filter((e) => e.kind === 'file');
     const hashes = xxh3Decimal(files.map((f) => f.full));
-    const insert = layout.prepare('INSERT INTO layout (package_id, uid, gid, mode, tag, entry_type, entry_value1, entry_value2) VALUES (?, 0, 0, ?, 0, ?, ?, ?)');
+    const insert = layout.prepare(
+      'INSERT INTO layout (package_id, uid, gid, mode, tag, entry_type, entry_value1, entry_value2) VALUES (?, 0, 0, ?, 0, ?, ?, ?)',
+    );
     for (const e of entries) {
       if (e.kind === 'dir') insert.run(base, e.mode, 'directory', e.rel, null);
       else if (e.kind === 'link') insert.run(base, e.mode, 'symlink', spawnSync('readlink', [e.full], { encoding: 'utf8' }).stdout.trim(), e.rel);
@@ -129,7 +133,10 @@ describe('onix on a machine plane written by hand in upstream format', () => {
     const trees = [1, 2].map((id) => join(root, '.moss/root', String(id), 'usr')).concat(join(root, 'usr'));
     trees.forEach((t, i) => cpSync(t, join(copies, String(i + 1)), { recursive: true, verbatimSymlinks: true }));
     for (const d of ['.moss', 'boot', 'usr']) rmSync(join(root, d), { recursive: true, force: true });
-    writeMachinePlane(root, [1, 2, 3].map((i) => join(copies, String(i))));
+    writeMachinePlane(
+      root,
+      [1, 2, 3].map((i) => join(copies, String(i))),
+    );
     daemon = await startDaemon(root);
   });
   after(async () => {
@@ -137,7 +144,7 @@ describe('onix on a machine plane written by hand in upstream format', () => {
     cleanup();
   });
 
-  it('onix status reads the active state, the glob default entry and the install db\'s Mesa', () => {
+  it("onix status reads the active state, the glob default entry and the install db's Mesa", () => {
     const r = onix(['--root', root, 'status']);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(lines(r.stdout), [
@@ -148,11 +155,25 @@ describe('onix on a machine plane written by hand in upstream format', () => {
       'opengl:      coherent, Mesa 25.0.7',
     ]);
     const j = JSON.parse(onix(['--root', root, '--json', 'status']).stdout);
-    assert.deepEqual(j.states.map((s: { id: number; type: string; archived: boolean }) => [s.id, s.type, s.archived]), [[1, 'transaction', true], [2, 'transaction', true], [3, 'transaction', false]]);
+    assert.deepEqual(
+      j.states.map((s: { id: number; type: string; archived: boolean }) => [s.id, s.type, s.archived]),
+      [
+        [1, 'transaction', true],
+        [2, 'transaction', true],
+        [3, 'transaction', false],
+      ],
+    );
   });
 
   it('onix owner names moss for its surfaces', () => {
-    for (const p of ['/usr/lib', '/.moss/assets/v2', '/boot/EFI/onix']) assert.equal(lines(onix(['--root', root, 'owner', p]).stdout)[0].split(/\s+/).includes('moss'), true, p);
+    for (const p of ['/usr/lib', '/.moss/assets/v2', '/boot/EFI/onix'])
+      assert.equal(
+        lines(onix(['--root', root, 'owner', p]).stdout)[0]
+          .split(/\s+/)
+          .includes('moss'),
+        true,
+        p,
+      );
   });
 
   it('onix doctor passes every check', () => {

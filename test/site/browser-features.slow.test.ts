@@ -49,7 +49,9 @@ async function results(page: Page): Promise<string[]> {
 test('search finds "ripgrep" and goes to the validation procedure that installs it', async () => {
   const page = await open('/');
   const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   await page.locator('.search-input').waitFor({ state: 'visible' });
   await page.locator('.search-input').fill('ripgrep');
@@ -147,19 +149,21 @@ test('the contract table at 390 px scrolls sideways in its box, says so, and cli
       clipped: cells.filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent),
       firstColumnWraps: getComputedStyle(el.querySelector('td:first-child code')!).overflowWrap,
       // No word of the Reason column broken: every cell is at least as wide as its longest word.
-      brokenWords: [...el.querySelectorAll('td:last-child')].filter((td) => {
-        const range = document.createRange();
-        return td.textContent!.split(/\s+/).some((word) => {
-          const probe = document.createElement('span');
-          probe.textContent = word;
-          probe.style.whiteSpace = 'nowrap';
-          td.appendChild(probe);
-          range.selectNodeContents(probe);
-          const wide = range.getBoundingClientRect().width > td.clientWidth;
-          probe.remove();
-          return wide;
-        });
-      }).map((td) => td.textContent),
+      brokenWords: [...el.querySelectorAll('td:last-child')]
+        .filter((td) => {
+          const range = document.createRange();
+          return td.textContent!.split(/\s+/).some((word) => {
+            const probe = document.createElement('span');
+            probe.textContent = word;
+            probe.style.whiteSpace = 'nowrap';
+            td.appendChild(probe);
+            range.selectNodeContents(probe);
+            const wide = range.getBoundingClientRect().width > td.clientWidth;
+            probe.remove();
+            return wide;
+          });
+        })
+        .map((td) => td.textContent),
     };
   });
   assert.deepEqual(m, { scrolls: true, overflowX: 'auto', shadow: 'right', clipped: [], firstColumnWraps: 'anywhere', brokenWords: [] });
@@ -174,7 +178,10 @@ test('the contract table at 390 px scrolls sideways in its box, says so, and cli
   assert.equal(edgeShadows(edges.shadow), 'left');
   // At 1280 px the table fits: no shadow at all.
   const wide = await open('/contract/');
-  assert.equal(await wide.locator('.table-scroll.contract').evaluate((el) => [el.scrollWidth > el.clientWidth, getComputedStyle(el).boxShadow].join()), 'false,none');
+  assert.equal(
+    await wide.locator('.table-scroll.contract').evaluate((el) => [el.scrollWidth > el.clientWidth, getComputedStyle(el).boxShadow].join()),
+    'false,none',
+  );
   await wide.context().close();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0, 'the page itself does not scroll sideways');
@@ -192,11 +199,16 @@ function edgeShadows(boxShadow: string): string {
 
 test('code-block headers stay on one line at 390 px ("Copy" beside the status)', async () => {
   const page = await open('/validation/', { width: 390 });
-  const wrapped = await page.locator('.code-head').evaluateAll((heads) => heads.filter((h) => {
-    const tops = [...h.children].filter((c) => !c.classList.contains('visually-hidden')).map((c) => Math.round(c.getBoundingClientRect().top + c.getBoundingClientRect().height / 2));
-    return new Set(tops).size > 1;
-  }).length);
-  assert.equal(await page.locator('.copy-button').count() > 0, true);
+  const wrapped = await page.locator('.code-head').evaluateAll(
+    (heads) =>
+      heads.filter((h) => {
+        const tops = [...h.children]
+          .filter((c) => !c.classList.contains('visually-hidden'))
+          .map((c) => Math.round(c.getBoundingClientRect().top + c.getBoundingClientRect().height / 2));
+        return new Set(tops).size > 1;
+      }).length,
+  );
+  assert.equal((await page.locator('.copy-button').count()) > 0, true);
   assert.equal(wrapped, 0);
   await page.context().close();
 });
@@ -236,14 +248,16 @@ test('the table of contents marks the section in view', async () => {
   const page = await open('/validation/');
   const current = () => page.locator('.toc a[aria-current="location"]').getAttribute('href');
   await page.evaluate(() => document.getElementById('3-both-garbage-collectors-back-to-back')!.scrollIntoView());
-  await page.waitForFunction(() => document.querySelector('.toc a[aria-current="location"]')?.getAttribute('href') === '#3-both-garbage-collectors-back-to-back');
+  await page.waitForFunction(
+    () => document.querySelector('.toc a[aria-current="location"]')?.getAttribute('href') === '#3-both-garbage-collectors-back-to-back',
+  );
   await page.evaluate(() => document.getElementById('1-profiles-survive-a-reboot')!.scrollIntoView());
   await page.waitForFunction(() => document.querySelector('.toc a[aria-current="location"]')?.getAttribute('href') === '#1-profiles-survive-a-reboot');
   assert.equal(await current(), '#1-profiles-survive-a-reboot');
   await page.context().close();
 });
 
-test('every page\'s og:image is a 1200x630 PNG that exists; the 404 page is noindex without canonical', async () => {
+test("every page's og:image is a 1200x630 PNG that exists; the 404 page is noindex without canonical", async () => {
   const sitemap = await readFile(join(out, 'sitemap.xml'), 'utf8');
   const urls = [...sitemap.matchAll(/<loc>https:\/\/onix-os\.com(\/[^<]*)<\/loc>/g)].map((m) => m[1]!);
   const page = await open('/');

@@ -46,16 +46,22 @@ const reportViolations = `document.addEventListener('securitypolicyviolation', (
 async function watchedPage(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
   const page = await context.newPage();
   const problems: string[] = [];
-  await page.exposeBinding('onixCspViolation', (_source, text: string) => { problems.push(`CSP violation: ${text}`); });
+  await page.exposeBinding('onixCspViolation', (_source, text: string) => {
+    problems.push(`CSP violation: ${text}`);
+  });
   await page.addInitScript(reportViolations);
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => {
     // The browser fetches a page's icon on its own and drops the fetch when a click leaves the page first.
     if (r.failure()?.errorText === 'net::ERR_ABORTED' && /\/favicon[^/]*$/.test(r.url())) return;
     problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
   });
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
   return { page, problems };
 }
 
@@ -80,7 +86,10 @@ test('the Content-Security-Policy holds: an inline script or a javascript: URL s
   const context = await browser.newContext();
   const { page, problems } = await watchedPage(context);
   await page.goto(`${server.url}/cli/`, { waitUntil: 'networkidle' });
-  assert.match((await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '', /script-src 'self' 'sha256-[^']+' 'wasm-unsafe-eval'/);
+  assert.match(
+    (await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '',
+    /script-src 'self' 'sha256-[^']+' 'wasm-unsafe-eval'/,
+  );
   // The inline theme bootstrap is allowed by its hash: a remembered theme applies before paint.
   await page.evaluate(() => localStorage.setItem('onix-theme', 'dark'));
   await page.reload({ waitUntil: 'networkidle' });
@@ -222,7 +231,10 @@ test('axe-core finds no accessibility violations, light and dark, desktop and mo
 
 test('screenshots of the home page: light and dark, desktop and mobile', async () => {
   for (const colorScheme of ['light', 'dark'] as const) {
-    for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['mobile', { width: 390, height: 844 }]] as const) {
+    for (const [name, viewport] of [
+      ['desktop', { width: 1280, height: 900 }],
+      ['mobile', { width: 390, height: 844 }],
+    ] as const) {
       const context = await browser.newContext({ colorScheme, viewport, deviceScaleFactor: 1 });
       const page = await context.newPage();
       await page.goto(`${server.url}/`);

@@ -19,13 +19,16 @@ test('npm run build: one line per problem, non-zero exit, no stack trace', async
   const dir = await tempSite({ 'content/index.md': page(null, 'A [gone](gone.md) link.\n\n```klingon\nx\n```') });
   const r = runBuild(dir);
   assert.equal(r.status, 1);
-  assert.equal(r.stderr, [
-    'content/index.md:1: page has no title (add `title:` to the front matter)',
-    'content/index.md:4: broken link "gone.md": no page at /gone/',
-    `content/index.md:6: code block in unknown language "klingon" (known: ${r.stderr.split('(known: ')[1]!.split(')')[0]})`,
-    'build failed: 3 problems',
-    '',
-  ].join('\n'));
+  assert.equal(
+    r.stderr,
+    [
+      'content/index.md:1: page has no title (add `title:` to the front matter)',
+      'content/index.md:4: broken link "gone.md": no page at /gone/',
+      `content/index.md:6: code block in unknown language "klingon" (known: ${r.stderr.split('(known: ')[1]!.split(')')[0]})`,
+      'build failed: 3 problems',
+      '',
+    ].join('\n'),
+  );
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   assert.equal(existsSync(join(dir, 'dist')), false);
 });

@@ -7,14 +7,21 @@ import { page, read, tempSite } from './helpers.ts';
 
 const basic = {
   'content/index.md': page('Home', 'Welcome. See [the guide](guide.md#second-part) and [abs](/guide/).\n\n## One\n\ntext', 'order: 0\nkicker: a kicker line\n'),
-  'content/guide.md': page('Guide', [
-    '## First part', 'Is a < b & "c"? Raw <kbd>HTML</kbd> that GitHub allows is kept.',
-    '## Second part', '```nix\n{ pkgs }: pkgs.hello\n```',
-    '### Detail', '```console\n$ echo hi\nhi\n```',
-    '<!-- spec: contract -->\n\n| Surface | Owner | Reason |\n|---|---|---|\n| `/usr` | moss | payload |',
-  ].join('\n\n'), 'order: 1\ndescription: The guide.\nnav: The guide\n'),
+  'content/guide.md': page(
+    'Guide',
+    [
+      '## First part',
+      'Is a < b & "c"? Raw <kbd>HTML</kbd> that GitHub allows is kept.',
+      '## Second part',
+      '```nix\n{ pkgs }: pkgs.hello\n```',
+      '### Detail',
+      '```console\n$ echo hi\nhi\n```',
+      '<!-- spec: contract -->\n\n| Surface | Owner | Reason |\n|---|---|---|\n| `/usr` | moss | payload |',
+    ].join('\n\n'),
+    'order: 1\ndescription: The guide.\nnav: The guide\n',
+  ),
   'content/notes/extra.md': page('Extra', 'Back [home](../index.md).'),
-  'CNAME': 'example.org\n',
+  CNAME: 'example.org\n',
 };
 
 async function build(files: Record<string, string>) {
@@ -26,7 +33,24 @@ async function build(files: Record<string, string>) {
 test('builds pages, 404, sitemap, robots, .nojekyll, CNAME and assets', async () => {
   const { out, result } = await build(basic);
   assert.equal(result.pages, 3);
-  for (const f of ['index.html', 'guide/index.html', 'notes/extra/index.html', '404.html', 'sitemap.xml', 'robots.txt', '.nojekyll', 'CNAME', 'favicon.svg', 'favicon-32.png', 'apple-touch-icon.png', 'assets/logo.svg', 'og/index.png', 'og/guide.png', 'og/notes/extra.png', 'pagefind/pagefind.js']) {
+  for (const f of [
+    'index.html',
+    'guide/index.html',
+    'notes/extra/index.html',
+    '404.html',
+    'sitemap.xml',
+    'robots.txt',
+    '.nojekyll',
+    'CNAME',
+    'favicon.svg',
+    'favicon-32.png',
+    'apple-touch-icon.png',
+    'assets/logo.svg',
+    'og/index.png',
+    'og/guide.png',
+    'og/notes/extra.png',
+    'pagefind/pagefind.js',
+  ]) {
     assert.ok(result.files.includes(f), `missing ${f}`);
   }
   assert.equal(await read(out, 'CNAME'), 'example.org\n');
@@ -54,7 +78,11 @@ test('pages carry meta, nav with the current page, anchors, TOC only on long pag
   const notFound = await read(out, '404.html');
   assert.match(notFound, /<meta name="robots" content="noindex">/);
   assert.doesNotMatch(notFound, /rel="canonical"|og:url|data-pagefind-body/);
-  assert.equal(notFound.slice(notFound.indexOf('<body')).split('There is no page at this address.').length - 1, 1, 'the 404 text once (the lead), not again in the body');
+  assert.equal(
+    notFound.slice(notFound.indexOf('<body')).split('There is no page at this address.').length - 1,
+    1,
+    'the 404 text once (the lead), not again in the body',
+  );
   assert.match(guide, /<a href="\/guide\/" aria-current="page">The guide<\/a>/);
   assert.match(guide, /<a href="\/">Home<\/a>/);
   assert.doesNotMatch(guide, /notes\/extra/, 'a page without order is not in the nav');
@@ -75,7 +103,10 @@ test('escapes text, hides the contract marker, highlights code and renders trans
   assert.doesNotMatch(guide, /spec: contract/);
   assert.match(guide, /<div class="table-scroll contract" tabindex="0" role="region" aria-label="Table: Surface, Owner, Reason"><table>/);
   assert.match(guide, /<code class="language-nix"><span class="line">.*<span class="tk-/);
-  assert.match(guide, /<span class="line cmd"><span class="prompt">\$ <\/span><span class="command">.*echo.*<\/span><\/span>\n<span class="line out">hi<\/span>/);
+  assert.match(
+    guide,
+    /<span class="line cmd"><span class="prompt">\$ <\/span><span class="command">.*echo.*<\/span><\/span>\n<span class="line out">hi<\/span>/,
+  );
   assert.match(guide, /data-block="[^"]*content\/guide\.md:\d+" data-status="not-run"/);
   assert.doesNotMatch(guide, /prism|shiki|<script[^>]*(prism|shiki)/i, 'no highlighter in the browser');
 });
@@ -114,7 +145,7 @@ test('build fails naming file and line: broken link, broken anchor', async () =>
   });
   assert.deepEqual(problems, [
     'content/index.md:7: broken link "nowhere.md": no page at /nowhere/',
-    'content/index.md:9: broken anchor "other.md#nope": ' + problems[1]!.split(': ')[2]!.split(' has')[0] + ' has no heading with id "nope"',
+    `content/index.md:9: broken anchor "other.md#nope": ${problems[1]!.split(': ')[2]!.split(' has')[0]} has no heading with id "nope"`,
   ]);
   assert.match(problems[1]!, /content\/other\.md has no heading with id "nope"$/);
 });
@@ -144,7 +175,13 @@ test('the build cache: a warm build in a new process parses and renders nothing 
   const dir = await tempSite(basic);
   const opts = { contentDir: join(dir, 'content'), rootDir: dir, cacheDir: join(dir, 'cache'), gitDates: false };
   const cold = await buildSite({ ...opts, outDir: join(dir, 'cold') });
-  assert.deepEqual([cold.parsed, cold.rendered], [{ parsed: 3, cached: 0 }, { rendered: 3, cached: 0 }]);
+  assert.deepEqual(
+    [cold.parsed, cold.rendered],
+    [
+      { parsed: 3, cached: 0 },
+      { rendered: 3, cached: 0 },
+    ],
+  );
   assert.ok(cold.highlighted.tokenized > 0);
   // A fresh process would not have the in-memory parses: run the warm build in one.
   const { spawnSync } = await import('node:child_process');
@@ -152,9 +189,18 @@ test('the build cache: a warm build in a new process parses and renders nothing 
   const script = `import { buildSite } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../generator/site/build.ts')).href)};
 const r = await buildSite(${JSON.stringify({ ...opts, outDir: join(dir, 'warm') })});
 console.log(JSON.stringify([r.parsed, r.rendered, r.highlighted, r.cards, r.search]));`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: join(import.meta.dirname, '../..'),
+  });
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), [{ parsed: 0, cached: 3 }, { rendered: 0, cached: 3 }, { tokenized: 0, cached: 0 }, { rendered: 0, cached: 5 }, 'cached']);
+  assert.deepEqual(JSON.parse(r.stdout), [
+    { parsed: 0, cached: 3 },
+    { rendered: 0, cached: 3 },
+    { tokenized: 0, cached: 0 },
+    { rendered: 0, cached: 5 },
+    'cached',
+  ]);
   for (const f of cold.files) assert.ok((await readFile(join(dir, 'cold', f))).equals(await readFile(join(dir, 'warm', f))), f);
 });
 
@@ -179,8 +225,15 @@ test('the build cache serves nothing stale: an edit, a nav label, a date, a spec
   assert.deepEqual(nav.rendered, { rendered: 3, cached: 0 }, 'every page shows the nav');
   assert.equal(nav.parsed.parsed, 1, 'the edited page is parsed; this process parsed the others before');
   const report: import('../../generator/spec/report-types.ts').SpecReport = {
-    version: 1, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-02T00:00:00.000Z', machine: { target: 'vm', imageId: null, fstx: '7', host: 'qemu' },
-    commit: null, shard: null, pages: [], cases: [], totals: { passed: 0, failed: 0, skipped: 0, errors: 0 },
+    version: 1,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-02T00:00:00.000Z',
+    machine: { target: 'vm', imageId: null, fstx: '7', host: 'qemu' },
+    commit: null,
+    shard: null,
+    pages: [],
+    cases: [],
+    totals: { passed: 0, failed: 0, skipped: 0, errors: 0 },
   };
   const withReport = await buildSite({ ...opts, report });
   assert.deepEqual(withReport.rendered, { rendered: 1, cached: 2 }, 'only the page with a transcript shows results');
@@ -199,7 +252,8 @@ test('social cards: a 1200x630 PNG per page, 180 px touch icon, 32 px favicon; a
   const first = await buildSite(opts);
   // Three pages, the run page and the test machine page.
   assert.deepEqual(first.cards, { rendered: 5, cached: 0 });
-  for (const f of ['og/index.png', 'og/guide.png', 'og/notes/extra.png', 'og/spec.png', 'og/test-machine.png']) assert.deepEqual(pngSize(await readFile(join(dir, 'dist', f))), [1200, 630], f);
+  for (const f of ['og/index.png', 'og/guide.png', 'og/notes/extra.png', 'og/spec.png', 'og/test-machine.png'])
+    assert.deepEqual(pngSize(await readFile(join(dir, 'dist', f))), [1200, 630], f);
   assert.deepEqual(pngSize(await readFile(join(dir, 'dist/apple-touch-icon.png'))), [180, 180]);
   assert.deepEqual(pngSize(await readFile(join(dir, 'dist/favicon-32.png'))), [32, 32]);
   const guideCard = await readFile(join(dir, 'dist/og/guide.png'));
@@ -214,7 +268,10 @@ test('social cards: a 1200x630 PNG per page, 180 px touch icon, 32 px favicon; a
 test('search index: Pagefind indexes the pages (not the 404 page), deterministically', async () => {
   const { out } = await build(basic);
   const entry = JSON.parse(await read(out, 'pagefind/pagefind-entry.json')) as { languages: Record<string, { page_count: number }> };
-  assert.deepEqual(Object.values(entry.languages).map((l) => l.page_count), [3]);
+  assert.deepEqual(
+    Object.values(entry.languages).map((l) => l.page_count),
+    [3],
+  );
   const again = await build(basic);
   const list = async (d: string) => (await readdir(d, { recursive: true })).sort();
   assert.deepEqual(await list(join(again.out, 'pagefind')), await list(join(out, 'pagefind')));
@@ -223,7 +280,7 @@ test('search index: Pagefind indexes the pages (not the 404 page), deterministic
   }
 });
 
-test('a warm build reuses the old dist/\'s og/ and pagefind/ only when they hold exactly the cached files', async () => {
+test("a warm build reuses the old dist/'s og/ and pagefind/ only when they hold exactly the cached files", async () => {
   const { stat, writeFile: write, unlink } = await import('node:fs/promises');
   const dir = await tempSite(basic);
   const out = join(dir, 'dist');

@@ -38,7 +38,9 @@ test('saving a page reloads the browser; an error shows the overlay; a fix clear
   tab.on('pageerror', (e) => errors.push(e.message));
   // The pages' Content-Security-Policy holds in the dev server too: Vite's client, its
   // overlay (styled under a nonce) and the problems script all run without a violation.
-  tab.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) errors.push(m.text()); });
+  tab.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
   await tab.goto(server.url);
   assert.equal(await tab.locator('.content > p').first().textContent(), 'First words.');
   // Wait for Vite's client to connect before editing.

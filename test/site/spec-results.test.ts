@@ -35,11 +35,19 @@ async function fixture(edit = false) {
     commit: null,
     shard: null,
     pages: [{ file: parsed.file, contentHash: edit ? 'old-hash' : parsed.contentHash }],
-    cases: [{
-      id: `${parsed.file}:${heading}`, file: parsed.file, line: heading, title: 'Status', status: 'failed', durationMs: 10, reboots: 0,
-      artifacts: ['case-4/glprobe-before.png'],
-      blocks: [block(`${parsed.file}:${first}`, first!, 'passed', { fstx: '6649-a17c' }), block(`${parsed.file}:${second}`, second!, 'failed', {})],
-    }],
+    cases: [
+      {
+        id: `${parsed.file}:${heading}`,
+        file: parsed.file,
+        line: heading,
+        title: 'Status',
+        status: 'failed',
+        durationMs: 10,
+        reboots: 0,
+        artifacts: ['case-4/glprobe-before.png'],
+        blocks: [block(`${parsed.file}:${first}`, first!, 'passed', { fstx: '6649-a17c' }), block(`${parsed.file}:${second}`, second!, 'failed', {})],
+      },
+    ],
     totals: { passed: 1, failed: 1, skipped: 0, errors: 0 },
   };
   const reportDir = join(dir, '.spec');
@@ -47,7 +55,14 @@ async function fixture(edit = false) {
   await writeFile(join(reportDir, 'report.json'), JSON.stringify(report));
   await writeFile(join(reportDir, 'case-4/glprobe-before.png'), 'not really a png');
   const out = join(dir, 'dist');
-  const result = await buildSite({ contentDir: join(dir, 'content'), outDir: out, report: await loadReport(reportDir), reportDir, cacheDir: null, rootDir: dir });
+  const result = await buildSite({
+    contentDir: join(dir, 'content'),
+    outDir: out,
+    report: await loadReport(reportDir),
+    reportDir,
+    cacheDir: null,
+    rootDir: dir,
+  });
   return { html: await read(out, 'cli/index.html'), out, result };
 }
 
@@ -60,14 +75,23 @@ test('a block without observed output shows the expected text, the legend and no
   assert.match(figures[0]!, /active fstx: <span class="capture" title="fstx, as observed on the ONIX test VM">6649-a17c<\/span>/);
   assert.match(figures[0]!, /boot: <span class="matcher">\[\.\.\]<\/span>/);
   assert.match(figures[0]!, /<span class="line out exit">\[1\]<\/span>/);
-  assert.match(figures[0]!, /<p class="transcript-legend">.*<code>\[\.\.\]<\/code>: any text within the line.*<code>\[N\]<\/code>: the command exits with status N/);
+  assert.match(
+    figures[0]!,
+    /<p class="transcript-legend">.*<code>\[\.\.\]<\/code>: any text within the line.*<code>\[N\]<\/code>: the command exits with status N/,
+  );
   assert.match(figures[1]!, /data-status="failed"/);
   assert.match(figures[1]!, /<span class="spec-status spec-failed">failed<\/span>/);
   // A capture bound in an earlier block of the case; one never observed is a placeholder.
   assert.match(figures[1]!, /<span class="capture"[^>]*>6649-a17c<\/span>/);
   assert.match(figures[1]!, /<span class="capture placeholder" title="other: observed when the spec runs">other<\/span>/);
-  assert.match(html, /<h2 id="status">Status<a[^>]*>#<\/a><\/h2>\s*<p class="case-result spec-failed"><span class="spec-status spec-failed">failed on <a href="\/test-machine\/">the ONIX test VM<\/a> · image abc · 2026-11-20 · 10 ms<\/span>/);
-  assert.match(html, /<div class="spec-summary spec-failed"><p><span class="spec-status spec-failed"><strong>0 of 1 procedure passed · 1 of 2 transcripts passed<\/strong>/);
+  assert.match(
+    html,
+    /<h2 id="status">Status<a[^>]*>#<\/a><\/h2>\s*<p class="case-result spec-failed"><span class="spec-status spec-failed">failed on <a href="\/test-machine\/">the ONIX test VM<\/a> · image abc · 2026-11-20 · 10 ms<\/span>/,
+  );
+  assert.match(
+    html,
+    /<div class="spec-summary spec-failed"><p><span class="spec-status spec-failed"><strong>0 of 1 procedure passed · 1 of 2 transcripts passed<\/strong>/,
+  );
   assert.match(html, /<a href="\/spec\/">see the run<\/a>/);
 });
 
@@ -88,22 +112,44 @@ test('a report for an older version of the page marks its blocks not run', async
 });
 
 test('contract rows show their results, and a note sums them up', async () => {
-  const source = page('Contract', '<!-- spec: contract -->\n\n| Surface | Owner | Reason |\n|---|---|---|\n| `/usr` | moss | payload |\n| `/nix` | Nix | store |\n\n| A | B |\n|---|---|\n| plain | table |');
+  const source = page(
+    'Contract',
+    '<!-- spec: contract -->\n\n| Surface | Owner | Reason |\n|---|---|---|\n| `/usr` | moss | payload |\n| `/nix` | Nix | store |\n\n| A | B |\n|---|---|\n| plain | table |',
+  );
   const dir = await tempSite({ 'content/contract.md': source });
   const parsed = await loadPage(join(dir, 'content/contract.md'));
   const table = parsed.tree.children.find((n) => n.type === 'table')!;
   const [usr, nix] = table.type === 'table' ? table.children.slice(1).map((r) => r.position!.start.line) : [];
   const row = (line: number, status: BlockReport['status']): BlockReport => ({ ...block(`${parsed.file}:${line}`, line, status, {}), kind: 'contract-row' });
   const report: SpecReport = {
-    version: 1, startedAt: '2026-11-21T10:00:00Z', finishedAt: '2026-11-21T10:01:00Z',
-    machine: { target: 'sandbox', imageId: 'x', fstx: '3', host: 'ns' }, commit: null, shard: null,
+    version: 1,
+    startedAt: '2026-11-21T10:00:00Z',
+    finishedAt: '2026-11-21T10:01:00Z',
+    machine: { target: 'sandbox', imageId: 'x', fstx: '3', host: 'ns' },
+    commit: null,
+    shard: null,
     pages: [{ file: parsed.file, contentHash: parsed.contentHash }],
-    cases: [{ id: `${parsed.file}:1`, file: parsed.file, line: 1, title: 'contract', status: 'failed', durationMs: 1, reboots: 0, artifacts: [], blocks: [row(usr!, 'passed'), row(nix!, 'failed')] }],
+    cases: [
+      {
+        id: `${parsed.file}:1`,
+        file: parsed.file,
+        line: 1,
+        title: 'contract',
+        status: 'failed',
+        durationMs: 1,
+        reboots: 0,
+        artifacts: [],
+        blocks: [row(usr!, 'passed'), row(nix!, 'failed')],
+      },
+    ],
     totals: { passed: 1, failed: 1, skipped: 0, errors: 0 },
   };
   await buildSite({ contentDir: join(dir, 'content'), outDir: join(dir, 'dist'), report, cacheDir: null, rootDir: dir });
   const html = await read(join(dir, 'dist'), 'contract/index.html');
-  assert.match(html, /<tr class="spec-row spec-passed" data-status="passed" title="passed on the ONIX test sandbox \(a namespace, no kernel of its own\), 2026-11-21">\n<td><code>\/usr<\/code>/);
+  assert.match(
+    html,
+    /<tr class="spec-row spec-passed" data-status="passed" title="passed on the ONIX test sandbox \(a namespace, no kernel of its own\), 2026-11-21">\n<td><code>\/usr<\/code>/,
+  );
   assert.match(html, /<tr class="spec-row spec-failed" data-status="failed"[^>]*>\n<td><code>\/nix<\/code>/);
   assert.match(html, /1 of 2 rows verified on the ONIX test sandbox \(a namespace, no kernel of its own\), 2026-11-21; 1 failed/);
   assert.equal((html.match(/spec-row/g) ?? []).length, 2, 'the unmarked table gets no marks');

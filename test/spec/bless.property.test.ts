@@ -16,7 +16,26 @@ const lineArb = fc.oneof(
   { weight: 6, arbitrary: fc.stringMatching(/^[a-z][a-z0-9 :./-]{0,12}[a-z0-9]$/) },
   {
     weight: 2,
-    arbitrary: fc.constantFrom('...', '```', '~~~', '> quoted', '$ ls', '[3]', '--- stderr', 'x (re)', 'a {{b}}', '[..]', '', 'tab\there', '\tlead', 'cr\rhere', 'nul\u0000', '😀 é ß', '  indented', '>'),
+    arbitrary: fc.constantFrom(
+      '...',
+      '```',
+      '~~~',
+      '> quoted',
+      '$ ls',
+      '[3]',
+      '--- stderr',
+      'x (re)',
+      'a {{b}}',
+      '[..]',
+      '',
+      'tab\there',
+      '\tlead',
+      'cr\rhere',
+      'nul\u0000',
+      '😀 é ß',
+      '  indented',
+      '>',
+    ),
   },
 );
 
@@ -108,7 +127,10 @@ describe('--update never weakens a spec (property)', () => {
           for (const [p, b] of spec.literalOf) if (kept.has(b) && spec.expected[p] !== '') need.set(spec.expected[p], (need.get(spec.expected[p]) ?? 0) + 1);
           for (const [text, count] of need) {
             const have = written.filter((l) => l === text).length;
-            assert.ok(have >= Math.min(count, observed.filter((o) => o === text).length), `literal ${JSON.stringify(text)} kept (${have} of ${count}):\n${source}\n--- blessed:\n${blessed}`);
+            assert.ok(
+              have >= Math.min(count, observed.filter((o) => o === text).length),
+              `literal ${JSON.stringify(text)} kept (${have} of ${count}):\n${source}\n--- blessed:\n${blessed}`,
+            );
           }
           assert.equal(written.filter((l) => l === '...').length, spec.expected.filter((l) => l === '...').length, `every ... kept:\n${blessed}`);
           assert.equal(blessPage(blessed, [output]), blessed, 'blessing a green page changes nothing');
@@ -126,12 +148,19 @@ describe('--update never weakens a spec (property)', () => {
     assert.deepEqual(around.normalized, ['...', 'status: FAIL', '...']);
     const wild = matchLines(['started [..]', 'done in 5s'], ['started now', 'done in 6s'], none);
     assert.deepEqual(wild.normalized, ['started [..]', 'done in 6s']);
-    assert.deepEqual(wild.ops.map((o) => o.op), ['match', 'replace']);
+    assert.deepEqual(
+      wild.ops.map((o) => o.op),
+      ['match', 'replace'],
+    );
   });
 
   it('a matcher line whose output moved keeps its matcher in the new place (nix store gc, in time order)', () => {
     const none = new Map<string, string>();
-    const r = matchLines(['3 store paths deleted, [..] MiB freed', 'finding garbage collector roots...', 'deleting garbage...'], ['finding garbage collector roots...', 'deleting garbage...', '3 store paths deleted, 0.00 MiB freed'], none);
+    const r = matchLines(
+      ['3 store paths deleted, [..] MiB freed', 'finding garbage collector roots...', 'deleting garbage...'],
+      ['finding garbage collector roots...', 'deleting garbage...', '3 store paths deleted, 0.00 MiB freed'],
+      none,
+    );
     assert.equal(r.ok, false);
     assert.deepEqual(r.normalized, ['finding garbage collector roots...', 'deleting garbage...', '3 store paths deleted, [..] MiB freed']);
   });

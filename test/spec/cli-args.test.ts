@@ -25,20 +25,29 @@ describe('spec command line arguments', () => {
     const dir = project();
     const r = await run(['docs'], { cwd: dir, outDir: join(dir, '.spec') });
     assert.equal(r.exitCode, 0, r.output.join('\n'));
-    assert.deepEqual(r.report.pages.map((p) => p.file), ['docs/a.md', 'docs/deep/b.md']);
+    assert.deepEqual(
+      r.report.pages.map((p) => p.file),
+      ['docs/a.md', 'docs/deep/b.md'],
+    );
   });
 
   it('runs a page once however it is named (x.md, ./x.md, an absolute path, a glob)', async () => {
     const dir = project();
     const r = await run(['docs/a.md', './docs/a.md', join(dir, 'docs/a.md'), 'docs/*.md'], { cwd: dir, outDir: join(dir, '.spec') });
-    assert.deepEqual(r.report.pages.map((p) => p.file), ['docs/a.md']);
+    assert.deepEqual(
+      r.report.pages.map((p) => p.file),
+      ['docs/a.md'],
+    );
     assert.equal(r.output.at(-1), '1 passed, 0 failed, 0 errors');
   });
 
   it('resolves paths and --out against where they were typed, names pages from the project root', async () => {
     const dir = project();
     const r = await run(['a.md', 'deep'], { cwd: dir, argsCwd: join(dir, 'docs'), outDir: 'out' });
-    assert.deepEqual(r.report.pages.map((p) => p.file), ['docs/a.md', 'docs/deep/b.md']);
+    assert.deepEqual(
+      r.report.pages.map((p) => p.file),
+      ['docs/a.md', 'docs/deep/b.md'],
+    );
     assert.deepEqual(readdirSync(join(dir, 'docs/out')), ['report.json']);
   });
 
@@ -47,7 +56,14 @@ describe('spec command line arguments', () => {
     writeFileSync(join(dir, 'taken'), 'a file\n');
     let made = 0;
     await assert.rejects(
-      run(['docs'], { cwd: dir, outDir: join(dir, 'taken'), createMachine: () => { made++; throw new Error('no machine wanted'); } }),
+      run(['docs'], {
+        cwd: dir,
+        outDir: join(dir, 'taken'),
+        createMachine: () => {
+          made++;
+          throw new Error('no machine wanted');
+        },
+      }),
       (e: Error) => e instanceof SpecRunError && /--out .*taken: exists and is not a directory/.test(e.message),
     );
     assert.equal(made, 0);
@@ -66,7 +82,11 @@ describe('spec command line arguments', () => {
     const dir = project();
     writeFileSync(join(dir, 'taken'), 'a file\n');
     const cli = (args: string[], initCwd: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'generator/cli/spec.ts'), '--target', 'local', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, INIT_CWD: initCwd, npm_lifecycle_event: 'spec' } });
+      spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'generator/cli/spec.ts'), '--target', 'local', ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, INIT_CWD: initCwd, npm_lifecycle_event: 'spec' },
+      });
     const ok = cli(['deep', '--out', join(dir, '.spec')], join(dir, 'docs'));
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /docs\/deep\/b\.md:1/);
@@ -84,7 +104,12 @@ describe('spec command line arguments', () => {
     const dir = project();
     const cache = join(dir, 'bundles');
     const env = { ...process.env, ONIX_BUNDLE_DIR: cache };
-    const bin = () => spawnSync(process.execPath, [join(ROOT, 'generator/bin/spec.js'), '--target', 'local', 'docs/a.md', '--out', join(dir, '.spec')], { cwd: dir, encoding: 'utf8', env });
+    const bin = () =>
+      spawnSync(process.execPath, [join(ROOT, 'generator/bin/spec.js'), '--target', 'local', 'docs/a.md', '--out', join(dir, '.spec')], {
+        cwd: dir,
+        encoding: 'utf8',
+        env,
+      });
     const first = bin();
     assert.equal(first.status, 0, first.stderr);
     const bundle = join(cache, 'spec/spec.cjs');

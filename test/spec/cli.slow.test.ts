@@ -54,7 +54,7 @@ describe('npm run spec', () => {
     ] as const) {
       const r = spec([...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
-      if (typeof message === 'string') assert.equal(r.stderr, message + '\n');
+      if (typeof message === 'string') assert.equal(r.stderr, `${message}\n`);
       else assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at /, 'no stack trace');
     }
@@ -63,7 +63,10 @@ describe('npm run spec', () => {
   it('documents the exit codes in --help', () => {
     const r = spec(['--help']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /Exit status:\n {2}0 {2}every block passed[\s\S]*\n {2}1 {2}some block ran and its output did not match\n {2}2 {2}the spec has errors/);
+    assert.match(
+      r.stdout,
+      /Exit status:\n {2}0 {2}every block passed[\s\S]*\n {2}1 {2}some block ran and its output did not match\n {2}2 {2}the spec has errors/,
+    );
   });
 
   it('on Ctrl-C stops the machines, writes the report of what ran, and exits 2', async () => {
@@ -78,11 +81,14 @@ describe('npm run spec', () => {
     const t0 = Date.now();
     const sleeping = () => {
       // Is a `sleep 60` among the descendants of our child (not some other process on the host)?
-      const rows = spawnSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+      const rows = spawnSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/));
       const tree = new Set([child.pid]);
       for (let grew = true; grew; ) {
         grew = false;
-        for (const [pid, ppid] of rows) if (tree.has(Number(ppid)) && !tree.has(Number(pid))) (tree.add(Number(pid)), (grew = true));
+        for (const [pid, ppid] of rows) if (tree.has(Number(ppid)) && !tree.has(Number(pid))) tree.add(Number(pid)), (grew = true);
       }
       return rows.some(([pid, cmd, arg]) => tree.has(Number(pid)) && cmd === 'sleep' && arg === '60');
     };
@@ -94,6 +100,9 @@ describe('npm run spec', () => {
     assert.match(stderr, /spec: interrupted, stopping the machines/);
     assert.match(stdout, /interrupted: the report covers what ran\n0 passed, 0 failed, 1 error, 1 skipped\n$/);
     const written = JSON.parse(readFileSync(report, 'utf8'));
-    assert.deepEqual(written.cases.map((c: { status: string }) => c.status), ['error', 'skipped']);
+    assert.deepEqual(
+      written.cases.map((c: { status: string }) => c.status),
+      ['error', 'skipped'],
+    );
   });
 });

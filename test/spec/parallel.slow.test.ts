@@ -24,7 +24,10 @@ describe('parallel and sharded runs', () => {
     const shards: Awaited<ReturnType<typeof run>>[] = [];
     for (let i = 1; i <= 3; i++) shards.push(await run(FILES, { jobs: 2, shard: { index: i, count: 3 } }));
     const ids = shards.map((s) => s.report.cases.map((c) => c.id));
-    assert.ok(ids.every((list) => list.length > 0), 'each shard got some cases');
+    assert.ok(
+      ids.every((list) => list.length > 0),
+      'each shard got some cases',
+    );
     assert.deepEqual(ids.flat().sort(), serial.report.cases.map((c) => c.id).sort(), 'disjoint, and together everything');
     for (const s of shards) for (const c of s.report.cases) assert.equal(shardOf(c.id, 3), Number(s.report.shard!.split('/')[0]));
 

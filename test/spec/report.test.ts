@@ -20,10 +20,16 @@ describe('report API', () => {
     const page = await parsePage(join(ROOT, FIX, 'pass.md'));
     const asRun = { file: `${FIX}/pass.md`, contentHash: page.contentHash };
     assert.deepEqual(reportFreshness(loaded, [asRun]), {
-      fresh: true, green: true, ok: true, stale: [], extra: [], failing: [],
-      skipped: [`${FIX}/pass.md:132`], reasons: [],
+      fresh: true,
+      green: true,
+      ok: true,
+      stale: [],
+      extra: [],
+      failing: [],
+      skipped: [`${FIX}/pass.md:132`],
+      reasons: [],
     });
-    const edited = parseMarkdown(`${FIX}/pass.md`, page.source + '\nedited\n');
+    const edited = parseMarkdown(`${FIX}/pass.md`, `${page.source}\nedited\n`);
     const stale = reportFreshness(loaded, [edited]);
     assert.deepEqual([stale.fresh, stale.green, stale.ok, stale.stale], [false, true, false, [`${FIX}/pass.md`]]);
     assert.deepEqual(stale.reasons, [`${FIX}/pass.md changed since the spec ran`]);
@@ -41,7 +47,10 @@ describe('report API', () => {
   it('writes JUnit and TAP on request, from the same results', async () => {
     const out = tempDir();
     const r = await run([`${FIX}/fail.md`, `${FIX}/reboot.md`, `${FIX}/ok.md`], { outDir: out, reports: ['junit', 'tap'] });
-    assert.deepEqual(r.written.map((p) => p.slice(out.length + 1)), ['report.json', 'junit.xml', 'report.tap']);
+    assert.deepEqual(
+      r.written.map((p) => p.slice(out.length + 1)),
+      ['report.json', 'junit.xml', 'report.tap'],
+    );
     const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
     assert.match(junit, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="onix spec" tests="14" failures="9" errors="0" skipped="3"/);
     assert.equal(junit.match(/<failure /g)!.length, 9);
@@ -58,13 +67,51 @@ describe('report API', () => {
     const dir = tempDir();
     const out = join(dir, '.spec');
     const page = [
-      '# Counts', '',
-      '## Passes', '', '```console', '$ echo ok', 'ok', '```', '',
-      '## Fails', '', '```console', '$ echo no', 'yes', '```', '',
-      '## Binary', '', '```console', "$ printf 'bad\\377\\000nul\\r\\033x\\n'", 'text', '```', '',
-      '## Times out', '', '```console timeout=1', '$ sleep 5', '```', '',
-      '## Skipped', '', '```console skip=later', '$ true', '```', '',
-      '## Broken', '', '```console', '$ echo a', '```', '', '```console nosuch=1', '$ echo b', '```', '',
+      '# Counts',
+      '',
+      '## Passes',
+      '',
+      '```console',
+      '$ echo ok',
+      'ok',
+      '```',
+      '',
+      '## Fails',
+      '',
+      '```console',
+      '$ echo no',
+      'yes',
+      '```',
+      '',
+      '## Binary',
+      '',
+      '```console',
+      "$ printf 'bad\\377\\000nul\\r\\033x\\n'",
+      'text',
+      '```',
+      '',
+      '## Times out',
+      '',
+      '```console timeout=1',
+      '$ sleep 5',
+      '```',
+      '',
+      '## Skipped',
+      '',
+      '```console skip=later',
+      '$ true',
+      '```',
+      '',
+      '## Broken',
+      '',
+      '```console',
+      '$ echo a',
+      '```',
+      '',
+      '```console nosuch=1',
+      '$ echo b',
+      '```',
+      '',
     ].join('\n');
     writeFileSync(join(dir, 'page.md'), page);
     const r = await run(['page.md'], { cwd: dir, outDir: out, reports: ['junit', 'tap'] });
@@ -83,7 +130,10 @@ describe('report API', () => {
     assert.deepEqual(root.slice(1).map(Number), [t.passed + t.failed + t.errors + t.skipped, t.failed, t.errors, t.skipped]);
     for (const suite of junit.matchAll(/<testsuite [^>]*tests="(\d+)" failures="(\d+)" errors="(\d+)" skipped="(\d+)"[^>]*>([\s\S]*?)<\/testsuite>/g)) {
       const body = suite[5];
-      assert.deepEqual(suite.slice(1, 5).map(Number), [/<testcase /g, /<failure /g, /<error /g, /<skipped /g].map((re) => (body.match(re) ?? []).length));
+      assert.deepEqual(
+        suite.slice(1, 5).map(Number),
+        [/<testcase /g, /<failure /g, /<error /g, /<skipped /g].map((re) => (body.match(re) ?? []).length),
+      );
     }
     assert.doesNotMatch(junit, /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/, 'no character XML 1.0 forbids');
 
@@ -91,11 +141,14 @@ describe('report API', () => {
     assert.match(tap, /^TAP version 14\n/);
     assert.equal(Number(/^1\.\.(\d+)$/m.exec(tap)![1]), t.passed + t.failed + t.errors + t.skipped);
     assert.equal(tap.match(/^not ok /gm)!.length, t.failed + t.errors);
-    const yamlBlocks = [...tap.matchAll(/^  ---\n([\s\S]*?)^  \.\.\.$/gm)].map((m) => m[1].replace(/^  /gm, ''));
+    const yamlBlocks = [...tap.matchAll(/^ {2}---\n([\s\S]*?)^ {2}\.\.\.$/gm)].map((m) => m[1].replace(/^ {2}/gm, ''));
     assert.equal(yamlBlocks.length, t.failed + t.errors);
     const diagnostics = yamlBlocks.map((y) => parseYaml(y) as { diff?: string; message?: string });
     const binary = r.report.cases.find((c) => c.title === 'Binary')!.blocks[0];
-    assert.ok(diagnostics.some((d) => d.diff === binary.diff), 'the diff with control characters survives the YAML exactly');
+    assert.ok(
+      diagnostics.some((d) => d.diff === binary.diff),
+      'the diff with control characters survives the YAML exactly',
+    );
 
     // The exact bytes are kept: base64 beside the text, which shows U+FFFD for the invalid byte.
     const cmd = json.cases.find((c) => c.title === 'Binary')!.blocks[0].commands[0];

@@ -13,8 +13,12 @@ import { applyEdits, type Edit } from '../../generator/spec/update.ts';
 import { FIX, ROOT, run, tempDir } from './helpers.ts';
 
 const pages = [
-  ...readdirSync(join(ROOT, 'content')).filter((f) => f.endsWith('.md')).map((f) => `content/${f}`),
-  ...readdirSync(join(ROOT, FIX)).filter((f) => f.endsWith('.md')).map((f) => `${FIX}/${f}`),
+  ...readdirSync(join(ROOT, 'content'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `content/${f}`),
+  ...readdirSync(join(ROOT, FIX))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `${FIX}/${f}`),
   ...readdirSync(join(ROOT, FIX, 'errors')).map((f) => `${FIX}/errors/${f}`),
   'test/spec/selftest.md',
 ];
@@ -24,11 +28,22 @@ function meaning(page: ExtractedPage): unknown {
   return {
     errors: page.errors.map((e) => e.detail),
     cases: page.cases.map((c) => ({
-      title: c.title, kind: c.kind, needs: c.needs,
+      title: c.title,
+      kind: c.kind,
+      needs: c.needs,
       blocks: c.blocks.map((b) =>
         b.kind === 'contract-row'
           ? { surface: b.surface, owner: b.owner }
-          : { options: b.options, commands: b.commands.map((cmd) => ({ command: cmd.command, stdout: cmd.stdout.map((l) => l.text), stderr: cmd.stderr.map((l) => l.text), status: cmd.status, reboot: cmd.reboot })) },
+          : {
+              options: b.options,
+              commands: b.commands.map((cmd) => ({
+                command: cmd.command,
+                stdout: cmd.stdout.map((l) => l.text),
+                stderr: cmd.stderr.map((l) => l.text),
+                status: cmd.status,
+                reboot: cmd.reboot,
+              })),
+            },
       ),
     })),
   };
@@ -66,9 +81,9 @@ describe('round trip', () => {
     const plain = meaning(extractPage(parseMarkdown('p.md', source)));
     const variants = {
       crlf: source.replace(/\n/g, '\r\n'),
-      bom: '\ufeff' + source,
+      bom: `\ufeff${source}`,
       'no final newline': source.replace(/\n+$/, ''),
-      'CRLF, BOM, no final newline': '\ufeff' + source.replace(/\n+$/, '').replace(/\n/g, '\r\n'),
+      'CRLF, BOM, no final newline': `\ufeff${source.replace(/\n+$/, '').replace(/\n/g, '\r\n')}`,
     };
     for (const [name, text] of Object.entries(variants)) assert.deepEqual(meaning(extractPage(parseMarkdown('p.md', text))), plain, name);
     const tabs = extractPage(parseMarkdown('t.md', '# T\n\n```console\n$\tprintf "a\\tb\\n"\na\tb\n```\n'));
@@ -86,6 +101,9 @@ describe('round trip', () => {
     const r = await run(files, { cwd: dir, update: true, outDir: join(dir, '.spec') });
     assert.equal(r.exitCode, 0, r.output.join('\n'));
     assert.deepEqual(r.updated?.updated, []);
-    assert.deepEqual(files.map((f) => readFileSync(join(dir, f), 'utf8')), before);
+    assert.deepEqual(
+      files.map((f) => readFileSync(join(dir, f), 'utf8')),
+      before,
+    );
   });
 });

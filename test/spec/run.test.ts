@@ -10,7 +10,10 @@ describe('runSpec on local', () => {
   it('passes every matcher, exit status, stderr rule, capture, cd and variable carry-over', async () => {
     const r = await run([`${FIX}/pass.md`]);
     const failures = r.outcomes.filter((o) => o.status !== 'passed' && o.status !== 'skipped');
-    assert.deepEqual(failures.map((o) => `${o.spec.id}\n${o.blocks.map((b) => b.diff || b.message).join('\n')}`), []);
+    assert.deepEqual(
+      failures.map((o) => `${o.spec.id}\n${o.blocks.map((b) => b.diff || b.message).join('\n')}`),
+      [],
+    );
     assert.equal(r.exitCode, 0);
     assert.equal(r.output.at(-1), '13 passed, 0 failed, 0 errors, 1 skipped');
     // The report on disk: captures with observed values, machine identity, page hash.
@@ -31,8 +34,11 @@ describe('runSpec on local', () => {
   it('fails each broken matcher with page:line and a unified diff (fixtures/fail.expected.txt)', async () => {
     const r = await run([`${FIX}/fail.md`], { jobs: 3 });
     assert.equal(r.exitCode, 1);
-    assert.deepEqual(r.outcomes.map((o) => o.status), Array(9).fill('failed'));
-    const text = maskDurations(r.output.join('\n')) + '\n';
+    assert.deepEqual(
+      r.outcomes.map((o) => o.status),
+      Array(9).fill('failed'),
+    );
+    const text = `${maskDurations(r.output.join('\n'))}\n`;
     const expectedFile = join(ROOT, FIX, 'fail.expected.txt');
     if (process.env.UPDATE === '1') writeFileSync(expectedFile, text);
     assert.equal(text, readFileSync(expectedFile, 'utf8'));
@@ -56,11 +62,14 @@ describe('runSpec on local', () => {
   it('skips a case that needs a reboot or a kernel on a target without them, saying why', async () => {
     const r = await run([`${FIX}/reboot.md`]);
     assert.equal(r.exitCode, 0);
-    assert.deepEqual(r.outcomes.map((o) => [o.status, o.message]), [
-      ['skipped', 'target local cannot reboot'],
-      ['skipped', 'target local cannot boot its own kernel'],
-      ['skipped', 'target local cannot crash'],
-    ]);
+    assert.deepEqual(
+      r.outcomes.map((o) => [o.status, o.message]),
+      [
+        ['skipped', 'target local cannot reboot'],
+        ['skipped', 'target local cannot boot its own kernel'],
+        ['skipped', 'target local cannot crash'],
+      ],
+    );
     assert.equal(r.output.at(-1), '0 passed, 0 failed, 0 errors, 3 skipped');
   });
 
@@ -71,7 +80,10 @@ describe('runSpec on local', () => {
       const r = await run([`${FIX}/contract.md`]);
       assert.equal(r.exitCode, 1);
       const rows = r.outcomes[0].blocks;
-      assert.deepEqual(rows.map((b) => b.status), ['passed', 'passed', 'failed']);
+      assert.deepEqual(
+        rows.map((b) => b.status),
+        ['passed', 'passed', 'failed'],
+      );
       assert.equal(rows[2].message, 'contract says moss, machine says user');
       assert.equal(rows[2].diff, `$ onix owner /home\n@@ ${FIX}/contract.md:9 @@\n-moss\n+user`);
       assert.equal(r.output.at(-1), '2 passed, 1 failed, 0 errors');
@@ -85,10 +97,13 @@ describe('runSpec on local', () => {
     assert.equal(r.exitCode, 2);
     assert.equal(r.specErrors.length, 4);
     assert.match(r.output[0], /^spec error test\/spec\/fixtures\/errors\/options\.md:3: unknown block option "colour"/);
-    assert.deepEqual(r.outcomes.map((o) => [o.spec.id, o.status]), [
-      [`${FIX}/errors/options.md:1`, 'error'],
-      [`${FIX}/ok.md:1`, 'passed'],
-    ]);
+    assert.deepEqual(
+      r.outcomes.map((o) => [o.spec.id, o.status]),
+      [
+        [`${FIX}/errors/options.md:1`, 'error'],
+        [`${FIX}/ok.md:1`, 'passed'],
+      ],
+    );
     assert.equal(r.report.specErrors!.length, 4);
     assert.equal(r.output.at(-1), '1 passed, 0 failed, 4 errors');
   });
@@ -101,10 +116,16 @@ describe('runSpec on local', () => {
     assert.equal(r.exitCode, 0, r.output.join('\n'));
     assert.deepEqual(r.report.cases[0].artifacts, ['artifacts/made.txt']);
     assert.equal(readFileSync(join(out, 'artifacts/made.txt'), 'utf8'), 'hello\n');
-    writeFileSync(join(dir, 'twice.md'), `# A\n\n\`\`\`console artifacts=/a/x.png\n$ true\n\`\`\`\n\n# B\n\n\`\`\`console artifacts=/b/x.png\n$ true\n\`\`\`\n`);
+    writeFileSync(
+      join(dir, 'twice.md'),
+      `# A\n\n\`\`\`console artifacts=/a/x.png\n$ true\n\`\`\`\n\n# B\n\n\`\`\`console artifacts=/b/x.png\n$ true\n\`\`\`\n`,
+    );
     const twice = await run(['twice.md'], { cwd: dir, outDir: out });
     assert.equal(twice.exitCode, 2);
-    assert.deepEqual(twice.specErrors.map((e) => e.message), ['twice.md:9: artifact name x.png is also declared at twice.md:3 (artifacts are saved by file name)']);
+    assert.deepEqual(
+      twice.specErrors.map((e) => e.message),
+      ['twice.md:9: artifact name x.png is also declared at twice.md:3 (artifacts are saved by file name)'],
+    );
   });
 
   it('--fail-fast starts no case after the first failure; --filter picks cases by id or title', async () => {
@@ -113,10 +134,16 @@ describe('runSpec on local', () => {
     assert.equal(r.outcomes[0].status, 'failed');
     assert.deepEqual(new Set(r.outcomes.slice(1).map((o) => `${o.status}: ${o.message}`)), new Set(['skipped: not run (--fail-fast)']));
     const f = await run([`${FIX}/fail.md`, `${FIX}/ok.md`], { filter: 'ONE PASSING' });
-    assert.deepEqual(f.outcomes.map((o) => o.spec.id), [`${FIX}/ok.md:1`]);
+    assert.deepEqual(
+      f.outcomes.map((o) => o.spec.id),
+      [`${FIX}/ok.md:1`],
+    );
     assert.equal(f.report.filter, 'ONE PASSING');
     const byId = await run([`${FIX}/fail.md`], { filter: 'fail.md:57' });
-    assert.deepEqual(byId.outcomes.map((o) => o.spec.title), ['Wrong exit status']);
+    assert.deepEqual(
+      byId.outcomes.map((o) => o.spec.title),
+      ['Wrong exit status'],
+    );
     await assert.rejects(run([`${FIX}/ok.md`], { filter: 'nothing like this' }), /--filter nothing like this matches no case/);
   });
 });

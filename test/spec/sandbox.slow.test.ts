@@ -12,12 +12,18 @@ describe('runSpec on the sandbox target', () => {
   it('intercepts `reboot` and `crash`: the machine restarts (/run is empty), a new session continues the case', async () => {
     const r = await run([`${FIX}/reboot.md`, `${FIX}/ok.md`], { target: 'sandbox', jobs: 1, createMachine: onDevImage });
     const [ok, rebooting, kernel, crashing] = r.outcomes; // files run in sorted order: ok.md, reboot.md
-    assert.deepEqual(rebooting.blocks.map((b) => b.diff || b.message || b.status), ['passed']);
+    assert.deepEqual(
+      rebooting.blocks.map((b) => b.diff || b.message || b.status),
+      ['passed'],
+    );
     assert.equal(rebooting.reboots, 1);
     assert.equal(rebooting.machine?.target, 'sandbox');
     assert.deepEqual([kernel.status, kernel.message], ['skipped', 'target sandbox cannot boot its own kernel']);
     assert.equal(ok.status, 'passed');
-    assert.deepEqual(crashing.blocks.map((b) => b.diff || b.message || b.status), ['passed']);
+    assert.deepEqual(
+      crashing.blocks.map((b) => b.diff || b.message || b.status),
+      ['passed'],
+    );
     assert.equal(crashing.reboots, 1, 'a crash counts as a restart');
     assert.equal(r.report.cases[1].reboots, 1);
     assert.equal(r.report.cases[1].blocks[0].commands[1].command, 'reboot');

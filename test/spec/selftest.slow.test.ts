@@ -6,7 +6,10 @@ import { ROOT, run } from './helpers.ts';
 describe('selftest.md', () => {
   it('passes: the runner checks its own terminal output and exit codes', async () => {
     const r = await run(['test/spec/selftest.md'], { env: { SPEC_ROOT: ROOT } });
-    assert.deepEqual(r.outcomes.filter((o) => o.status !== 'passed').map((o) => `${o.spec.id}\n${o.blocks.map((b) => b.diff || b.message).join('\n')}`), []);
+    assert.deepEqual(
+      r.outcomes.filter((o) => o.status !== 'passed').map((o) => `${o.spec.id}\n${o.blocks.map((b) => b.diff || b.message).join('\n')}`),
+      [],
+    );
     assert.equal(r.output.at(-1), '4 passed, 0 failed, 0 errors');
   });
 });

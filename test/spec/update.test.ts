@@ -35,10 +35,13 @@ describe('--update', () => {
 
     copyFileSync(join(ROOT, FIX, 'fail.md'), join(dir, 'fail.md'));
     const changed = await run(['fail.md'], {
-      cwd: dir, update: true, outDir: join(dir, '.spec'), filter: 'exact mismatch',
+      cwd: dir,
+      update: true,
+      outDir: join(dir, '.spec'),
+      filter: 'exact mismatch',
       createMachine: async (target) => {
         // The contributor saves the page while the spec runs.
-        writeFileSync(join(dir, 'fail.md'), readFileSync(join(dir, 'fail.md'), 'utf8') + '\nedited\n');
+        writeFileSync(join(dir, 'fail.md'), `${readFileSync(join(dir, 'fail.md'), 'utf8')}\nedited\n`);
         const { createMachine } = await import('../../onix/machine/targets.ts');
         return createMachine(target);
       },
@@ -51,10 +54,25 @@ describe('--update', () => {
   it('replaces the changed line next to ... instead of deleting the assertion (finding 1), and the diff shows both sides', async () => {
     const dir = tempDir();
     const page = [
-      '# Elided', '', '## Build', '',
-      '```console', "$ printf 'Compiling a\\nCompiling b\\nFinished in 6s\\n'", '...', 'Finished in 5s', '```', '',
-      '## Status', '',
-      '```console', "$ printf 'status: FAIL\\n'", '...', 'status: ok', '...', '```', '',
+      '# Elided',
+      '',
+      '## Build',
+      '',
+      '```console',
+      "$ printf 'Compiling a\\nCompiling b\\nFinished in 6s\\n'",
+      '...',
+      'Finished in 5s',
+      '```',
+      '',
+      '## Status',
+      '',
+      '```console',
+      "$ printf 'status: FAIL\\n'",
+      '...',
+      'status: ok',
+      '...',
+      '```',
+      '',
     ].join('\n');
     writeFileSync(join(dir, 'page.md'), page);
     const first = await run(['page.md'], { cwd: dir, outDir: join(dir, '.spec') });
@@ -76,10 +94,22 @@ describe('--update', () => {
   it('writes output that would read as markup in an escape that reads back (finding 2): fences, a leading >, CR, NUL', async () => {
     const dir = tempDir();
     const page = [
-      '# Markup', '', '## Fences', '',
-      '```console', "$ printf '```\\n~~~\\n> quoted\\na\\rb\\nnul\\000x\\n\\tlead\\n'", 'old', '```', '',
-      '## Later', '',
-      '```console', '$ echo later', 'later', '```', '',
+      '# Markup',
+      '',
+      '## Fences',
+      '',
+      '```console',
+      "$ printf '```\\n~~~\\n> quoted\\na\\rb\\nnul\\000x\\n\\tlead\\n'",
+      'old',
+      '```',
+      '',
+      '## Later',
+      '',
+      '```console',
+      '$ echo later',
+      'later',
+      '```',
+      '',
     ].join('\n');
     writeFileSync(join(dir, 'page.md'), page);
     const blessed = await run(['page.md'], { cwd: dir, update: true, outDir: join(dir, '.spec') });
@@ -89,13 +119,23 @@ describe('--update', () => {
     const again = await run(['page.md'], { cwd: dir, outDir: join(dir, '.spec') });
     assert.deepEqual(again.specErrors, []);
     assert.equal(again.exitCode, 0, again.output.join('\n'));
-    assert.deepEqual(again.report.cases.map((c) => c.blocks.length), [1, 1], 'the later case is still a test');
+    assert.deepEqual(
+      again.report.cases.map((c) => c.blocks.length),
+      [1, 1],
+      'the later case is still a test',
+    );
     assert.equal(again.report.cases[0].blocks[0].commands.length, 1, 'no escaped line is read as a command');
   });
 
   it('applies edits bottom-up, inserting and replacing line ranges', () => {
     const src = 'a\nb\nc\nd\n';
-    assert.equal(applyEdits(src, [{ first: 2, last: 2, lines: ['B1', 'B2'] }, { first: 4, last: 3, lines: ['ins'] }]), 'a\nB1\nB2\nc\nins\nd\n');
+    assert.equal(
+      applyEdits(src, [
+        { first: 2, last: 2, lines: ['B1', 'B2'] },
+        { first: 4, last: 3, lines: ['ins'] },
+      ]),
+      'a\nB1\nB2\nc\nins\nd\n',
+    );
     assert.equal(applyEdits(src, [{ first: 1, last: 3, lines: [] }]), 'd\n');
   });
 });

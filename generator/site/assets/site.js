@@ -2,8 +2,8 @@
 // toggle (light, dark, or the system's), copy buttons, closes the small-screen menu on Escape
 // and marks the section in view in the table of contents. (The remembered theme is applied
 // before first paint by an inline script in <head>.)
-(function () {
-  'use strict';
+(() => {
+  
   var root = document.documentElement;
   var media = window.matchMedia('(prefers-color-scheme: dark)');
 
@@ -13,26 +13,30 @@
     try {
       var t = localStorage.getItem('onix-theme');
       return t === 'light' || t === 'dark' ? t : 'system';
-    } catch (e) { return 'system'; }
+    } catch (e) {
+      return 'system';
+    }
   }
   var toggle = document.querySelector('.theme-toggle');
   function syncToggle() {
     if (!toggle) return;
     var choice = storedTheme();
     var next = THEMES[(THEMES.indexOf(choice) + 1) % THEMES.length];
-    var shown = choice === 'system' ? 'system (' + (media.matches ? 'dark' : 'light') + ')' : choice;
+    var shown = choice === 'system' ? `system (${media.matches ? 'dark' : 'light'})` : choice;
     toggle.dataset.choice = choice;
-    toggle.setAttribute('aria-label', 'Theme: ' + shown + '. Press for ' + next + '.');
-    toggle.title = 'Theme: ' + shown + ' (press for ' + next + ')';
+    toggle.setAttribute('aria-label', `Theme: ${shown}. Press for ${next}.`);
+    toggle.title = `Theme: ${shown} (press for ${next})`;
   }
   if (toggle) {
     toggle.hidden = false;
-    toggle.addEventListener('click', function () {
+    toggle.addEventListener('click', () => {
       var next = THEMES[(THEMES.indexOf(storedTheme()) + 1) % THEMES.length];
       try {
         if (next === 'system') localStorage.removeItem('onix-theme');
         else localStorage.setItem('onix-theme', next);
-      } catch (e) { /* private mode: not remembered */ }
+      } catch (e) {
+        /* private mode: not remembered */
+      }
       if (next === 'system') delete root.dataset.theme;
       else root.dataset.theme = next;
       syncToggle();
@@ -44,7 +48,7 @@
   // Small screens: the nav folds behind a checkbox (works without JS); Escape closes it.
   var menu = document.getElementById('menu-toggle');
   if (menu) {
-    document.addEventListener('keydown', function (event) {
+    document.addEventListener('keydown', (event) => {
       if (event.key === 'Escape' && menu.checked) {
         menu.checked = false;
         menu.focus();
@@ -54,24 +58,33 @@
 
   // The table of contents marks the section in view: the last heading above the top fifth.
   var tocLinks = Array.prototype.slice.call(document.querySelectorAll('.toc a[href^="#"]'));
-  var sections = tocLinks.map(function (a) { return document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1))); });
+  var sections = tocLinks.map((a) => document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1))));
   var tocPending = false;
   function markSection() {
     tocPending = false;
     var line = window.innerHeight / 5;
     var current = -1;
-    sections.forEach(function (heading, i) { if (heading && heading.getBoundingClientRect().top <= line) current = i; });
+    sections.forEach((heading, i) => {
+      if (heading && heading.getBoundingClientRect().top <= line) current = i;
+    });
     // At the very bottom the last sections may never reach the line: mark the last one.
     if (window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 2 && sections.length) current = sections.length - 1;
-    tocLinks.forEach(function (a, i) {
+    tocLinks.forEach((a, i) => {
       if (i === current) a.setAttribute('aria-current', 'location');
       else a.removeAttribute('aria-current');
     });
   }
   if (tocLinks.length) {
-    window.addEventListener('scroll', function () {
-      if (!tocPending) { tocPending = true; window.requestAnimationFrame(markSection); }
-    }, { passive: true });
+    window.addEventListener(
+      'scroll',
+      () => {
+        if (!tocPending) {
+          tocPending = true;
+          window.requestAnimationFrame(markSection);
+        }
+      },
+      { passive: true },
+    );
     markSection();
   }
 
@@ -89,25 +102,34 @@
     var ready = null;
     var asked = 0;
     var timer = 0;
-    import(box.getAttribute('data-bundle')).then(function (pagefind) {
-      engine = pagefind;
-      box.hidden = false;
-    }, function () { /* no index: no search box */ });
+    import(box.getAttribute('data-bundle')).then(
+      (pagefind) => {
+        engine = pagefind;
+        box.hidden = false;
+      },
+      () => {
+        /* no index: no search box */
+      },
+    );
 
     function init() {
       if (!ready) {
-        ready = Promise.resolve(engine.options({ excerptLength: 22 })).then(function () { return engine.init(); });
+        ready = Promise.resolve(engine.options({ excerptLength: 22 })).then(() => engine.init());
       }
       return ready;
     }
-    function links() { return Array.prototype.slice.call(list.querySelectorAll('a')); }
-    function open(on) { panel.hidden = !on; }
+    function links() {
+      return Array.prototype.slice.call(list.querySelectorAll('a'));
+    }
+    function open(on) {
+      panel.hidden = !on;
+    }
 
     /** A Pagefind excerpt as nodes: its text, with the matches in <mark> (nothing else is kept). */
     function excerptNodes(html) {
-      var doc = new DOMParser().parseFromString('<p>' + html + '</p>', 'text/html');
+      var doc = new DOMParser().parseFromString(`<p>${html}</p>`, 'text/html');
       var out = document.createDocumentFragment();
-      doc.body.firstChild.childNodes.forEach(function (node) {
+      doc.body.firstChild.childNodes.forEach((node) => {
         if (node.nodeType === 1 && node.nodeName === 'MARK') {
           var mark = document.createElement('mark');
           mark.textContent = node.textContent;
@@ -119,10 +141,10 @@
 
     function show(results, query) {
       list.textContent = '';
-      results.forEach(function (r) {
+      results.forEach((r) => {
         // The section with the most matches (a heading with an id), else the page.
         var sub = null;
-        (r.sub_results || []).forEach(function (s) {
+        (r.sub_results || []).forEach((s) => {
           if (s.url !== r.url && (!sub || (s.locations || []).length > (sub.locations || []).length)) sub = s;
         });
         var best = sub || r;
@@ -131,9 +153,9 @@
         a.href = best.url;
         var title = document.createElement('span');
         title.className = 'search-title';
-        title.textContent = r.meta && r.meta.title ? r.meta.title : r.url;
+        title.textContent = r.meta?.title ? r.meta.title : r.url;
         a.appendChild(title);
-        if (sub && sub.title) {
+        if (sub?.title) {
           var heading = document.createElement('span');
           heading.className = 'search-heading';
           heading.textContent = sub.title;
@@ -146,46 +168,82 @@
         li.appendChild(a);
         list.appendChild(li);
       });
-      status.textContent = results.length ? results.length + (results.length === 1 ? ' result' : ' results') + ' for \u201c' + query + '\u201d' : 'No results for \u201c' + query + '\u201d';
+      status.textContent = results.length
+        ? `${results.length + (results.length === 1 ? ' result' : ' results')} for \u201c${query}\u201d`
+        : `No results for \u201c${query}\u201d`;
       open(true);
     }
 
     function run() {
       var query = input.value.trim();
       var ticket = ++asked;
-      if (!query) { list.textContent = ''; status.textContent = ''; open(false); return; }
-      init().then(function () { return engine.search(query); }).then(function (found) {
-        return Promise.all(found.results.slice(0, 8).map(function (r) { return r.data(); }));
-      }).then(function (results) {
-        if (ticket === asked) show(results, query);
-      }, function () {
-        if (ticket === asked) { list.textContent = ''; status.textContent = 'Search failed to load'; open(true); }
-      });
+      if (!query) {
+        list.textContent = '';
+        status.textContent = '';
+        open(false);
+        return;
+      }
+      init()
+        .then(() => engine.search(query))
+        .then((found) => Promise.all(
+            found.results.slice(0, 8).map((r) => r.data()),
+          ))
+        .then(
+          (results) => {
+            if (ticket === asked) show(results, query);
+          },
+          () => {
+            if (ticket === asked) {
+              list.textContent = '';
+              status.textContent = 'Search failed to load';
+              open(true);
+            }
+          },
+        );
     }
 
-    input.addEventListener('focus', function () { if (engine) init(); if (list.firstChild) open(true); });
-    input.addEventListener('input', function () {
+    input.addEventListener('focus', () => {
+      if (engine) init();
+      if (list.firstChild) open(true);
+    });
+    input.addEventListener('input', () => {
       window.clearTimeout(timer);
       timer = window.setTimeout(run, 80);
     });
-    input.addEventListener('keydown', function (event) {
+    input.addEventListener('keydown', (event) => {
       var all = links();
-      if (event.key === 'ArrowDown' && all.length) { event.preventDefault(); all[0].focus(); }
-      else if (event.key === 'Enter' && all.length) { event.preventDefault(); window.location.href = all[0].href; }
-      else if (event.key === 'Escape') { input.value = ''; run(); }
+      if (event.key === 'ArrowDown' && all.length) {
+        event.preventDefault();
+        all[0].focus();
+      } else if (event.key === 'Enter' && all.length) {
+        event.preventDefault();
+        window.location.href = all[0].href;
+      } else if (event.key === 'Escape') {
+        input.value = '';
+        run();
+      }
     });
-    list.addEventListener('keydown', function (event) {
+    list.addEventListener('keydown', (event) => {
       var all = links();
       var at = all.indexOf(document.activeElement);
-      if (event.key === 'ArrowDown') { event.preventDefault(); if (at < all.length - 1) all[at + 1].focus(); }
-      else if (event.key === 'ArrowUp') { event.preventDefault(); if (at > 0) all[at - 1].focus(); else input.focus(); }
-      else if (event.key === 'Escape') { event.preventDefault(); open(false); input.focus(); }
+      if (event.key === 'ArrowDown') {
+        event.preventDefault();
+        if (at < all.length - 1) all[at + 1].focus();
+      } else if (event.key === 'ArrowUp') {
+        event.preventDefault();
+        if (at > 0) all[at - 1].focus();
+        else input.focus();
+      } else if (event.key === 'Escape') {
+        event.preventDefault();
+        open(false);
+        input.focus();
+      }
     });
-    box.addEventListener('focusout', function (event) {
+    box.addEventListener('focusout', (event) => {
       if (!box.contains(event.relatedTarget)) open(false);
     });
     // "/" anywhere but in a field focuses the search box.
-    document.addEventListener('keydown', function (event) {
+    document.addEventListener('keydown', (event) => {
       if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey || box.hidden) return;
       var t = event.target;
       if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
@@ -199,7 +257,9 @@
   function textToCopy(figure) {
     if (figure.classList.contains('transcript')) {
       var lines = [];
-      figure.querySelectorAll('.line.cmd .command').forEach(function (c) { lines.push(c.textContent); });
+      figure.querySelectorAll('.line.cmd .command').forEach((c) => {
+        lines.push(c.textContent);
+      });
       return lines.join('\n');
     }
     var code = figure.querySelector('pre code');
@@ -207,7 +267,7 @@
   }
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
-    return new Promise(function (resolve, reject) {
+    return new Promise((resolve, reject) => {
       var area = document.createElement('textarea');
       area.value = text;
       area.setAttribute('readonly', '');
@@ -220,7 +280,7 @@
       ok ? resolve() : reject(new Error('copy failed'));
     });
   }
-  document.querySelectorAll('figure.code-block').forEach(function (figure) {
+  document.querySelectorAll('figure.code-block').forEach((figure) => {
     var head = figure.querySelector('.code-head');
     if (!head) return;
     var button = document.createElement('button');
@@ -231,15 +291,23 @@
     var status = document.createElement('span');
     status.className = 'visually-hidden';
     status.setAttribute('role', 'status');
-    button.addEventListener('click', function () {
-      copyText(textToCopy(figure)).then(function () {
-        button.textContent = 'Copied';
-        status.textContent = 'Copied to clipboard';
-      }, function () {
-        button.textContent = 'Copy failed';
-      }).then(function () {
-        setTimeout(function () { button.textContent = 'Copy'; status.textContent = ''; }, 1600);
-      });
+    button.addEventListener('click', () => {
+      copyText(textToCopy(figure))
+        .then(
+          () => {
+            button.textContent = 'Copied';
+            status.textContent = 'Copied to clipboard';
+          },
+          () => {
+            button.textContent = 'Copy failed';
+          },
+        )
+        .then(() => {
+          setTimeout(() => {
+            button.textContent = 'Copy';
+            status.textContent = '';
+          }, 1600);
+        });
     });
     head.appendChild(button);
     head.appendChild(status);

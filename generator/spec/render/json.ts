@@ -29,7 +29,14 @@ function exactBytes(text: string, bytes: Buffer | undefined): string | undefined
 }
 
 function commandReport(line: number, obs: CommandObservation): CommandReport {
-  const out: CommandReport = { line, command: obs.command, stdout: obs.stdout, stderr: obs.stderr, status: obs.status, durationMs: Math.round(obs.durationMs * 1000) / 1000 };
+  const out: CommandReport = {
+    line,
+    command: obs.command,
+    stdout: obs.stdout,
+    stderr: obs.stderr,
+    status: obs.status,
+    durationMs: Math.round(obs.durationMs * 1000) / 1000,
+  };
   const stdoutBase64 = exactBytes(obs.stdout, obs.bytes?.stdout);
   const stderrBase64 = exactBytes(obs.stderr, obs.bytes?.stderr);
   if (stdoutBase64) out.stdoutBase64 = stdoutBase64;

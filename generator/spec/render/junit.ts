@@ -20,7 +20,9 @@ export function renderJUnit(report: SpecReport): string {
   for (const c of report.cases.filter((c) => !c.specError)) {
     const blocks = countedBlocks([c]).map(({ b }) => b);
     const count = (s: string) => blocks.filter((b) => b.status === s).length;
-    out.push(`  <testsuite name="${esc(`${c.id} ${c.title}`)}" tests="${blocks.length}" failures="${count('failed')}" errors="${count('error')}" skipped="${count('skipped')}" time="${sec(c.durationMs)}" timestamp="${report.startedAt}">`);
+    out.push(
+      `  <testsuite name="${esc(`${c.id} ${c.title}`)}" tests="${blocks.length}" failures="${count('failed')}" errors="${count('error')}" skipped="${count('skipped')}" time="${sec(c.durationMs)}" timestamp="${report.startedAt}">`,
+    );
     for (const b of blocks) {
       const open = `    <testcase classname="${esc(c.file)}" name="${esc(`${b.id} ${c.title}`)}" file="${esc(b.file)}" line="${b.line}" time="${sec(b.durationMs)}"`;
       if (b.status === 'passed') out.push(`${open}/>`);
@@ -33,8 +35,12 @@ export function renderJUnit(report: SpecReport): string {
     out.push('  </testsuite>');
   }
   for (const e of report.specErrors ?? []) {
-    out.push(`  <testsuite name="${esc(`${e.file}:${e.line} spec error`)}" tests="1" failures="0" errors="1" skipped="0" time="0.000" timestamp="${report.startedAt}">`);
-    out.push(`    <testcase classname="${esc(e.file)}" name="${esc(`${e.file}:${e.line} spec error`)}" file="${esc(e.file)}" line="${e.line}" time="0.000"><error message="${esc(e.message)}"/></testcase>`);
+    out.push(
+      `  <testsuite name="${esc(`${e.file}:${e.line} spec error`)}" tests="1" failures="0" errors="1" skipped="0" time="0.000" timestamp="${report.startedAt}">`,
+    );
+    out.push(
+      `    <testcase classname="${esc(e.file)}" name="${esc(`${e.file}:${e.line} spec error`)}" file="${esc(e.file)}" line="${e.line}" time="0.000"><error message="${esc(e.message)}"/></testcase>`,
+    );
     out.push('  </testsuite>');
   }
   out.push('</testsuites>', '');

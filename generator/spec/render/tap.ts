@@ -19,7 +19,10 @@ function yamlField(key: string, text: string): string[] {
 
 /** A test point's description: TAP 14 escapes `#` and `\`; one line. */
 function description(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/#/g, '\\#').replace(/[\r\n]+/g, ' ');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/#/g, '\\#')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 export function renderTap(report: SpecReport): string {

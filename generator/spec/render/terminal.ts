@@ -19,9 +19,10 @@ function colorDiff(diff: string, c: Colors, indent: string): string {
   const all = diff.split('\n');
   const shown = all.length > MAX_DIFF_LINES ? all.slice(0, MAX_DIFF_LINES) : all;
   const more = all.length - shown.length;
-  return shown
-    .map((l) => indent + (l.startsWith('@@') ? c.cyan(l) : l.startsWith('-') ? c.red(l) : l.startsWith('+') ? c.green(l) : c.dim(l)))
-    .join('\n') + (more ? `\n${indent}${c.dim(`... ${more} more diff lines in the report`)}` : '');
+  return (
+    shown.map((l) => indent + (l.startsWith('@@') ? c.cyan(l) : l.startsWith('-') ? c.red(l) : l.startsWith('+') ? c.green(l) : c.dim(l))).join('\n') +
+    (more ? `\n${indent}${c.dim(`... ${more} more diff lines in the report`)}` : '')
+  );
 }
 
 function skippedReason(o: CaseOutcome): string {
@@ -43,7 +44,7 @@ export function renderCase(o: CaseOutcome, color: boolean): string {
     if (b.status === 'passed' || b.status === 'skipped') continue;
     if (b.block.kind === 'contract-row') {
       lines.push(`    ${c.bold(`${b.block.id}`)}  ${b.block.surface}: ${b.message ?? b.status}`);
-      for (const cmd of b.commands) if (cmd.diff) lines.push(`      ${c.dim('$ ' + cmd.observation!.command)}`, colorDiff(cmd.diff, c, '      '));
+      for (const cmd of b.commands) if (cmd.diff) lines.push(`      ${c.dim(`$ ${cmd.observation!.command}`)}`, colorDiff(cmd.diff, c, '      '));
       continue;
     }
     if (b.commands.length === 0 && b.message) {
@@ -57,7 +58,7 @@ export function renderCase(o: CaseOutcome, color: boolean): string {
         continue;
       }
       const label = `${b.block.file}:${cmd.spec.line}`;
-      lines.push(`    ${c.bold(label)}  ${c.dim('$')} ${cmd.spec.command.split('\n').join('\n' + ' '.repeat(label.length + 6) + '> ')}`);
+      lines.push(`    ${c.bold(label)}  ${c.dim('$')} ${cmd.spec.command.split('\n').join(`\n${' '.repeat(label.length + 6)}> `)}`);
       if (cmd.message) lines.push(`      ${c.magenta(cmd.message)}`);
       if (cmd.diff) lines.push(colorDiff(cmd.diff, c, '      '));
       const captures = Object.entries(cmd.captures);

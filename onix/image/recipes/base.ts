@@ -1,7 +1,5 @@
-// The base stones: filesystem (skeleton, os-release, /etc defaults, early init
-// scripts) and musl (the base libc; busybox is built against it in busybox-musl.ts).
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { StoneRecipe } from '../stone-cache.ts';
 import { hashFiles } from '../stone-cache.ts';
@@ -54,7 +52,14 @@ export function muslRecipe(deb: string): StoneRecipe {
 export function helloRecipe(): StoneRecipe {
   const script = '#!/bin/sh\necho "hello from the ONIX machine plane (stone onix-hello, state $(cat /usr/.stateID))"\n';
   return {
-    meta: { name: 'onix-hello', version: '1.0', release: 1, summary: 'says hello from the machine plane (to try moss install)', licenses: ['MPL-2.0'], dependencies: ['busybox'] },
+    meta: {
+      name: 'onix-hello',
+      version: '1.0',
+      release: 1,
+      summary: 'says hello from the machine plane (to try moss install)',
+      licenses: ['MPL-2.0'],
+      dependencies: ['busybox'],
+    },
     inputs: [script],
     async make(usr) {
       mkdirSync(join(usr, 'bin'), { recursive: true });

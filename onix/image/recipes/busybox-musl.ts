@@ -29,7 +29,10 @@ function configLine(name: string, value: string | false): string {
 
 /** Debian's config with CONFIG_CHANGES applied (and the kernel headers' include dir). */
 function configure(debianConfig: string, extraCflags: string): string {
-  const changes: Record<string, string | false> = { ...Object.fromEntries(Object.entries(CONFIG_CHANGES).map(([k, c]) => [k, c.value])), CONFIG_EXTRA_CFLAGS: JSON.stringify(extraCflags) };
+  const changes: Record<string, string | false> = {
+    ...Object.fromEntries(Object.entries(CONFIG_CHANGES).map(([k, c]) => [k, c.value])),
+    CONFIG_EXTRA_CFLAGS: JSON.stringify(extraCflags),
+  };
   const seen = new Set<string>();
   const lines = debianConfig.split('\n').map((line) => {
     const name = /^(?:# )?(CONFIG_\w+)(?:=| is not set)/.exec(line)?.[1];
@@ -67,13 +70,17 @@ export function busyboxMuslRecipe(source: { pin: DebPin; dsc: string }, headers:
       await buildStep('busybox oldconfig', 'sh', ['-c', `yes "" | make ${make.join(' ')} oldconfig`], { cwd: src, env, log });
       const config = readFileSync(join(src, '.config'), 'utf8').split('\n');
       for (const [name, c] of Object.entries(CONFIG_CHANGES))
-        if (!config.includes(configLine(name, c.value))) throw new ImageBuildError(`busybox Kconfig did not keep ${configLine(name, c.value)} (a dependency changed upstream?)`);
+        if (!config.includes(configLine(name, c.value)))
+          throw new ImageBuildError(`busybox Kconfig did not keep ${configLine(name, c.value)} (a dependency changed upstream?)`);
       await buildStep('busybox build', 'make', [`-j${toolchain.jobs}`, ...make, 'busybox', 'busybox.links'], { cwd: src, env, log });
       mkdirSync(join(usr, 'bin'), { recursive: true });
       copyFileSync(join(src, 'busybox'), join(usr, 'bin/busybox'));
       chmodSync(join(usr, 'bin/busybox'), 0o755);
       // /usr/sbin is a link to bin in the filesystem stone: every applet goes to /usr/bin.
-      const applets = readFileSync(join(src, 'busybox.links'), 'utf8').split('\n').filter(Boolean).map((l) => basename(l));
+      const applets = readFileSync(join(src, 'busybox.links'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => basename(l));
       for (const a of new Set(applets)) if (a !== 'busybox') symlinkSync('busybox', join(usr, 'bin', a));
     },
   };

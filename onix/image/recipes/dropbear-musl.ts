@@ -55,10 +55,16 @@ export function dropbearMuslRecipe(source: { pin: DebPin; dsc: string }, headers
       const include = await kernelHeaders(headers.deb, join(work, 'kernel-headers'));
       const { env, cflags } = muslBuildEnv(await sourceDateEpoch(src), work, include);
       // As debian/rules does before building, plus our lines.
-      const localOptions = readFileSync(join(src, 'debian/localoptions.h'), 'utf8') + LOCAL_OPTIONS.map((o) => o.line).join('\n') + '\n';
+      const localOptions = `${readFileSync(join(src, 'debian/localoptions.h'), 'utf8') + LOCAL_OPTIONS.map((o) => o.line).join('\n')}\n`;
       writeFileSync(join(src, 'localoptions.h'), localOptions);
       const log = join(work, 'build.log');
-      const configure = ['--host=x86_64-linux-musl', '--build=x86_64-linux-gnu', 'CC=musl-gcc', `CFLAGS=-O2 ${cflags}`, ...CONFIGURE_CHANGES.flatMap((c) => c.flags)];
+      const configure = [
+        '--host=x86_64-linux-musl',
+        '--build=x86_64-linux-gnu',
+        'CC=musl-gcc',
+        `CFLAGS=-O2 ${cflags}`,
+        ...CONFIGURE_CHANGES.flatMap((c) => c.flags),
+      ];
       await buildStep('dropbear configure', './configure', configure, { cwd: src, env, log });
       const programs = ['dropbear', 'dropbearkey'];
       await buildStep('dropbear build', 'make', [`-j${toolchain.jobs}`, `PROGRAMS=${programs.join(' ')}`], { cwd: src, env, log });

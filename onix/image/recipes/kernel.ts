@@ -61,7 +61,12 @@ export function kernelRecipe(deb: string, busyboxDeb: string, exchangeBinary: st
   if (!version) throw new ImageBuildError(`not a kernel package: ${deb}`);
   return {
     meta: { name: 'linux', version, release: 1, summary: `Linux kernel ${version} (Debian) with the ONIX initramfs`, licenses: ['GPL-2.0-only'] },
-    inputs: [basename(deb), basename(busyboxDeb), hashFiles([...INITRAMFS_FILES.map(([f]) => join(FILES, f)), join(FILES, 'depmod.yaml'), exchangeBinary]), BOOT_MODULES.join(',')],
+    inputs: [
+      basename(deb),
+      basename(busyboxDeb),
+      hashFiles([...INITRAMFS_FILES.map(([f]) => join(FILES, f)), join(FILES, 'depmod.yaml'), exchangeBinary]),
+      BOOT_MODULES.join(','),
+    ],
     async make(usr, work) {
       const tree = await debTree([deb, busyboxDeb], join(work, 'deb'));
       const modulesDir = join(tree, 'lib/modules', version);
@@ -72,7 +77,7 @@ export function kernelRecipe(deb: string, busyboxDeb: string, exchangeBinary: st
       // Modules for the running system (the same few; the image has no other hardware).
       const sysModules = join(usr, 'lib/modules', version);
       for (const m of order) install(join(modulesDir, m), join(sysModules, m));
-      writeFileSync(join(sysModules, 'modules.order'), order.join('\n') + '\n');
+      writeFileSync(join(sysModules, 'modules.order'), `${order.join('\n')}\n`);
       // moss runs depmod for each module tree as a system trigger.
       install(join(FILES, 'depmod.yaml'), join(usr, 'share/moss/triggers/sys.d/depmod.yaml'));
       // The initramfs.
@@ -82,7 +87,7 @@ export function kernelRecipe(deb: string, busyboxDeb: string, exchangeBinary: st
       symlinkSync('busybox', join(initrd, 'bin/sh'));
       install(exchangeBinary, join(initrd, 'bin/moss-exchange'), 0o755);
       for (const m of order) copyFileSync(join(modulesDir, m), join(initrd, 'lib/modules', basename(m)));
-      writeFileSync(join(initrd, 'lib/modules/load-order'), order.map((m) => basename(m)).join('\n') + '\n');
+      writeFileSync(join(initrd, 'lib/modules/load-order'), `${order.map((m) => basename(m)).join('\n')}\n`);
       for (const [f, dest] of INITRAMFS_FILES) install(join(FILES, f), join(initrd, dest), 0o755);
       // blsforme takes the files ending in ".initrd" beside vmlinuz as the kernel's initrds.
       mkdirSync(kdir, { recursive: true });

@@ -12,7 +12,13 @@ export const GLIBC_PACKAGES = ['libc6', 'libgcc-s1', 'libstdc++6', 'gcc-12-base'
 export function glibcRecipe(debs: Map<string, string>): StoneRecipe {
   const files = GLIBC_PACKAGES.map((n) => debs.get(n)!);
   return {
-    meta: { name: 'glibc', version: '2.36', release: 1, summary: 'GNU C library, libgcc and libstdc++ (Debian), for glibc-built graphics', licenses: ['LGPL-2.1-or-later'] },
+    meta: {
+      name: 'glibc',
+      version: '2.36',
+      release: 1,
+      summary: 'GNU C library, libgcc and libstdc++ (Debian), for glibc-built graphics',
+      licenses: ['LGPL-2.1-or-later'],
+    },
     inputs: files.map((f) => basename(f)),
     async make(usr, work) {
       const tree = await debTree(files, join(work, 'deb'));

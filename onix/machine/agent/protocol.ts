@@ -91,7 +91,10 @@ export interface ReadyFrame {
   pid: number;
 }
 
-export interface PingRequest { op: 'ping'; nonce: string }
+export interface PingRequest {
+  op: 'ping';
+  nonce: string;
+}
 export interface OpenRequest {
   op: 'open';
   /** Login name (default: the agent's own user). */
@@ -115,10 +118,24 @@ export interface RunRequest {
   /** Send the command's stderr into its stdout, interleaved in time order (default: false). */
   merge?: boolean;
 }
-export interface SignalRequest { op: 'signal'; session: string; signal: string }
-export interface CloseRequest { op: 'close'; session: string }
-export interface ReadRequest { op: 'read'; path: string; offset: number; length: number }
-export interface SyncRequest { op: 'sync' }
+export interface SignalRequest {
+  op: 'signal';
+  session: string;
+  signal: string;
+}
+export interface CloseRequest {
+  op: 'close';
+  session: string;
+}
+export interface ReadRequest {
+  op: 'read';
+  path: string;
+  offset: number;
+  length: number;
+}
+export interface SyncRequest {
+  op: 'sync';
+}
 
 export type Request = (PingRequest | OpenRequest | RunRequest | SignalRequest | CloseRequest | ReadRequest | SyncRequest) & { id: number };
 
@@ -172,5 +189,5 @@ export class FrameReader {
 }
 
 export function encodeFrame(frame: object): string {
-  return JSON.stringify(frame) + '\n';
+  return `${JSON.stringify(frame)}\n`;
 }

@@ -212,7 +212,7 @@ export class ShellSession {
         }
         if (this.exited) {
           const { code, signal } = this.exited;
-          const status = timedOut ? -1 : code ?? (signal ? 128 + signalNumber(signal) : -1);
+          const status = timedOut ? -1 : (code ?? (signal ? 128 + signalNumber(signal) : -1));
           const cut = (p: Pipe) => {
             const f = p.find(markerBuf);
             return f ? p.take(f.at, f.end) : p.takeAll();
