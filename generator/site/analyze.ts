@@ -4,7 +4,7 @@
 
 import GithubSlugger from 'github-slugger';
 import type { Code, Definition, Heading, Image, ImageReference, Link, LinkReference, Nodes, Root, Table } from 'mdast';
-import { toString } from 'mdast-util-to-string';
+import { toString as textOf } from 'mdast-util-to-string';
 import type { ParsedPage } from '../markdown/parse.ts';
 import { knownLanguages, transcriptLanguages } from './highlight.ts';
 import { checkRawHtml, RawHtmlNesting, urlProblem } from './raw-html.ts';
@@ -150,7 +150,7 @@ export function analyzePage(page: ParsedPage, rel: string, url: string): PageSum
     if (node.type === 'heading') {
       // Raw HTML in a heading (`## A <b>bold</b> word`) is markup, not text: GitHub leaves it
       // out of the slug, and so do the id and the toc.
-      const text = toString(node, { includeHtml: false });
+      const text = textOf(node, { includeHtml: false });
       const id = slugger.slug(text);
       headings.push({ node, id, depth: node.depth, text });
       headingIds.add(id);

@@ -54,7 +54,7 @@ let version: Promise<string> | null = null;
 
 /** A hash of the generator's own source (markdown/ and site/, assets included) and the versions of what it uses. */
 export function generatorVersion(): Promise<string> {
-  return (version ??= (async () => {
+  version ??= (async () => {
     const hash = createHash('sha256');
     for (const pkg of SHAPING_PACKAGES) {
       let v = '?';
@@ -74,7 +74,8 @@ export function generatorVersion(): Promise<string> {
       for (const name of names) hash.update(`${dir}${name}\n`).update(await readFile(join(abs, name)));
     }
     return hash.digest('hex');
-  })());
+  })();
+  return version;
 }
 
 /** The list of files kept in a folder entry. */

@@ -182,7 +182,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
     claimDir(staging);
     const outputs = pages.map((f) => outputFileForUrl(f.url));
     for (const d of new Set(outputs.map((o) => dirname(join(staging, o))))) await mkdir(d, { recursive: true });
-    const pageKeys = items.map((item, i) => {
+    const pageKeys = items.map((_item, i) => {
       const f = facts[i]!;
       return cache.pageKey(siteKey, f.file, f.rel, f.contentHash, dates.get(f.rel) ?? '', shown(f));
     });

@@ -7,7 +7,7 @@ import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import { h } from 'hastscript';
 import type { Heading, Image, Link, Root as MdastRoot } from 'mdast';
 import { defaultHandlers, type State } from 'mdast-util-to-hast';
-import { toString } from 'mdast-util-to-string';
+import { toString as textOf } from 'mdast-util-to-string';
 import rehypeStringify from 'rehype-stringify';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
@@ -115,7 +115,7 @@ export function createPageRenderer(site: RenderSite, options: PageRendererOption
     /** Tables scroll inside their own focusable region on narrow screens. */
     table(state: State, node: import('mdast').Table): Element {
       const table = defaultHandlers.table(state, node);
-      const head = node.children[0]?.children.map((cell) => toString(cell)) ?? [];
+      const head = node.children[0]?.children.map((cell) => textOf(cell)) ?? [];
       const c = cur();
       const contract = c.summary.contractTables.has(node);
       let caption: Element | null = null;

@@ -117,7 +117,7 @@ function wrap(text: string, perLine: number): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && (`${line} ${word}`).length > perLine) {
+    if (line && `${line} ${word}`.length > perLine) {
       lines.push(line);
       line = word;
     } else line = line ? `${line} ${word}` : word;

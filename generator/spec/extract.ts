@@ -12,7 +12,7 @@
 //   wrong columns, a contract marker not followed by a table.
 
 import type { Code, Heading, Html, Parent, Root, RootContent, Table } from 'mdast';
-import { toString } from 'mdast-util-to-string';
+import { toString as textOf } from 'mdast-util-to-string';
 import type { ParsedPage } from '../markdown/parse.ts';
 import { captureNames, isElide, isRegexLine, lineSyntaxError } from './match.ts';
 import { parseBlockOptions } from './options.ts';
@@ -76,7 +76,7 @@ export function extractPage(page: ParsedPage): ExtractedPage {
 
   walk(page.tree, (node, parent, index) => {
     if (node.type === 'heading') {
-      section = { line: node.position!.start.line, title: toString(node as Heading) };
+      section = { line: node.position!.start.line, title: textOf(node as Heading) };
       current = null;
       return;
     }
@@ -122,14 +122,14 @@ function extractContract(table: Table, file: string, sectionTitle: string, fail:
   const line = table.position!.start.line;
   const c: SpecCase = { id: `${file}:${line}`, file, line, title: `${sectionTitle} (contract)`, kind: 'contract', blocks: [], needs: [] };
   const [head, ...rows] = table.children;
-  const columns = head.children.map((cell) => toString(cell).trim());
+  const columns = head.children.map((cell) => textOf(cell).trim());
   if (columns.length !== CONTRACT_COLUMNS.length || columns.some((col, i) => col !== CONTRACT_COLUMNS[i])) {
     fail(c, line, `contract table must have the columns ${CONTRACT_COLUMNS.join(' | ')} (found ${columns.join(' | ')})`);
     return c;
   }
   for (const row of rows) {
     const rowLine = row.position!.start.line;
-    const [surface, owner, reason] = [0, 1, 2].map((i) => (row.children[i] ? toString(row.children[i]).trim() : ''));
+    const [surface, owner, reason] = [0, 1, 2].map((i) => (row.children[i] ? textOf(row.children[i]).trim() : ''));
     if (!surface || !owner) {
       fail(c, rowLine, 'contract row needs a surface and an owner');
       continue;

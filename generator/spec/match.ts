@@ -64,7 +64,7 @@ interface Compiled {
  */
 export function compileLine(text: string, captures: ReadonlyMap<string, string>): Compiled {
   if (isRegexLine(text)) {
-    const body = text.slice(0, -REGEX_SUFFIX.length).replace(CAPTURE, (whole, name: string) => {
+    const body = text.slice(0, -REGEX_SUFFIX.length).replace(CAPTURE, (_whole, name: string) => {
       const value = captures.get(name);
       if (value === undefined) throw new Error(`capture {{${name}}} is used in a regex line before it is bound`);
       return escapeRegex(value);
@@ -107,6 +107,7 @@ export function lineSyntaxError(text: string): string | null {
 }
 
 /** Characters a page cannot hold as they are: C0 controls but tab, and DEL (CR is a line break, NUL becomes U+FFFD). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it finds.
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/gu;
 /** A line a fenced block would read as its closing fence (or a fence at all), up to its indentation. */
 const FENCE_LIKE = /^[ \t]*(?:`{3,}|~{3,})/;

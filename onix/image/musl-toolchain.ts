@@ -41,6 +41,7 @@ export interface MuslToolchain {
 export function muslToolchain(runtime: DebPin): MuslToolchain {
   requireHostTools([HOST_TOOLS.musl, HOST_TOOLS.gcc, HOST_TOOLS.make, HOST_TOOLS.dpkgSource, HOST_TOOLS.bzip2]);
   const versions = new Map(
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format fields.
     execFileSync('dpkg-query', ['-W', '-f', '${Package} ${Version}\\n', ...TOOLCHAIN_PACKAGES], { encoding: 'utf8' })
       .trim()
       .split('\n')

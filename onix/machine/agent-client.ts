@@ -36,7 +36,7 @@ export class AgentConnection {
   private readonly sessions = new Set<AgentSession>();
 
   constructor(
-    private readonly input: Readable,
+    input: Readable,
     private readonly output: Writable,
     private readonly options: AgentConnectionOptions = {},
   ) {
@@ -139,7 +139,10 @@ export class AgentConnection {
         else resolve();
       };
       const ping = (): void => {
-        if (this.closedError) return finish(this.closedError);
+        if (this.closedError) {
+          finish(this.closedError);
+          return;
+        }
         const nonce = randomBytes(8).toString('hex');
         const p = this.request({ op: 'ping', nonce }, timeoutMs);
 
@@ -153,7 +156,10 @@ export class AgentConnection {
         );
       };
       const onReady = (): void => {
-        if (this.closedError) return finish(this.closedError);
+        if (this.closedError) {
+          finish(this.closedError);
+          return;
+        }
         this.readyWaiters.push(onReady);
         ping();
       };

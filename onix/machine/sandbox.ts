@@ -37,7 +37,7 @@ export interface SandboxMachineOptions {
 }
 
 /** Runs on the host inside the new namespaces, then chroots into the machine. */
-const SETUP = String.raw`
+const SETUP = `
 set -e
 R="$ONIX_ROOT"
 if [ -n "$ONIX_LOWER" ]; then
@@ -63,7 +63,7 @@ exec chroot "$R" /bin/sh -c "$ONIX_INIT"
 `;
 
 /** PID 1 inside the machine. The agent keeps the namespace's stdio; the shell reaps orphans while it waits. */
-const INIT = String.raw`
+const INIT = `
 exec 3<&0 4>&1 0</dev/null 1>&2
 if [ -x /usr/libexec/onix-nix-integration/boot ]; then /usr/libexec/onix-nix-integration/boot >&2 || echo "init: seam boot failed" >&2; fi
 if [ -x /nix/var/nix/profiles/default/bin/nix-daemon ]; then /nix/var/nix/profiles/default/bin/nix-daemon >/dev/null 2>&1 & fi

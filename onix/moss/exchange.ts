@@ -37,12 +37,14 @@ let cached: string | undefined;
 /** Path of a working moss-exchange binary. */
 export function exchangeBinary(): string {
   if (cached) return cached;
-  if (process.env.MOSS_EXCHANGE) return (cached = process.env.MOSS_EXCHANGE);
-  if (existsSync(IMAGE_EXCHANGE)) return (cached = IMAGE_EXCHANGE);
+  if (process.env.MOSS_EXCHANGE) cached = process.env.MOSS_EXCHANGE;
+  else if (existsSync(IMAGE_EXCHANGE)) cached = IMAGE_EXCHANGE;
+  if (cached) return cached;
   if (!existsSync(SOURCE)) throw new MossError(`moss-exchange not found (${IMAGE_EXCHANGE})`);
   const out = resolve(here, '../../.cache/moss/moss-exchange');
   if (!existsSync(out) || statSync(out).mtimeMs < statSync(SOURCE).mtimeMs) buildExchange(out);
-  return (cached = out);
+  cached = out;
+  return out;
 }
 
 /** Atomically exchanges two existing paths on one filesystem. */

@@ -174,25 +174,25 @@ export function machineSuite(name: string, create: () => Machine, opts: SuiteOpt
       }
       await s.close();
     });
-      it('snapshot then restore undoes a change', async () => {
-        if (!m.capabilities.snapshot) {
-          await assert.rejects(m.snapshot('suite'), MachineError);
-          return;
-        }
-        let s = await m.session();
-        await s.run('echo before > onix-suite-snap');
-        await s.close();
-        await m.snapshot('suite');
-        s = await m.session();
-        await s.run('echo after > onix-suite-snap; echo new > onix-suite-new');
-        assert.equal((await s.run('cat onix-suite-snap')).stdout, 'after\n');
-        await m.restore('suite');
-        assert.equal(s.alive, false, 'sessions from before the restore are gone');
-        s = await m.session();
-        const r = await s.run('cat onix-suite-snap; ls onix-suite-new 2>/dev/null || echo gone');
-        assert.equal(r.stdout, 'before\ngone\n');
-        await s.close();
-      });
+    it('snapshot then restore undoes a change', async () => {
+      if (!m.capabilities.snapshot) {
+        await assert.rejects(m.snapshot('suite'), MachineError);
+        return;
+      }
+      let s = await m.session();
+      await s.run('echo before > onix-suite-snap');
+      await s.close();
+      await m.snapshot('suite');
+      s = await m.session();
+      await s.run('echo after > onix-suite-snap; echo new > onix-suite-new');
+      assert.equal((await s.run('cat onix-suite-snap')).stdout, 'after\n');
+      await m.restore('suite');
+      assert.equal(s.alive, false, 'sessions from before the restore are gone');
+      s = await m.session();
+      const r = await s.run('cat onix-suite-snap; ls onix-suite-new 2>/dev/null || echo gone');
+      assert.equal(r.stdout, 'before\ngone\n');
+      await s.close();
+    });
 
     if (opts.testReboot !== false)
       it('reboots for real, keeping persistent files and clearing /run', async () => {

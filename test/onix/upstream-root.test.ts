@@ -131,7 +131,7 @@ describe('onix on a machine plane written by hand in upstream format', () => {
     // Keep plain copies of the three /usr trees (just files), then drop everything moss-made.
     const copies = tempDir('onix-upstream-trees-');
     const trees = [1, 2].map((id) => join(root, '.moss/root', String(id), 'usr')).concat(join(root, 'usr'));
-    trees.forEach((t, i) => cpSync(t, join(copies, String(i + 1)), { recursive: true, verbatimSymlinks: true }));
+    for (const [i, t] of trees.entries()) cpSync(t, join(copies, String(i + 1)), { recursive: true, verbatimSymlinks: true });
     for (const d of ['.moss', 'boot', 'usr']) rmSync(join(root, d), { recursive: true, force: true });
     writeMachinePlane(
       root,

@@ -88,7 +88,11 @@ describe('npm run spec', () => {
       const tree = new Set([child.pid]);
       for (let grew = true; grew; ) {
         grew = false;
-        for (const [pid, ppid] of rows) if (tree.has(Number(ppid)) && !tree.has(Number(pid))) tree.add(Number(pid)), (grew = true);
+        for (const [pid, ppid] of rows)
+          if (tree.has(Number(ppid)) && !tree.has(Number(pid))) {
+            tree.add(Number(pid));
+            grew = true;
+          }
       }
       return rows.some(([pid, cmd, arg]) => tree.has(Number(pid)) && cmd === 'sleep' && arg === '60');
     };

@@ -135,6 +135,7 @@ describe('report API', () => {
         [/<testcase /g, /<failure /g, /<error /g, /<skipped /g].map((re) => (body.match(re) ?? []).length),
       );
     }
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters XML 1.0 forbids.
     assert.doesNotMatch(junit, /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/, 'no character XML 1.0 forbids');
 
     const tap = readFileSync(join(out, 'report.tap'), 'utf8');

@@ -3,7 +3,6 @@
 // and marks the section in view in the table of contents. (The remembered theme is applied
 // before first paint by an inline script in <head>.)
 (() => {
-  
   var root = document.documentElement;
   var media = window.matchMedia('(prefers-color-scheme: dark)');
 
@@ -13,7 +12,7 @@
     try {
       var t = localStorage.getItem('onix-theme');
       return t === 'light' || t === 'dark' ? t : 'system';
-    } catch (e) {
+    } catch {
       return 'system';
     }
   }
@@ -34,7 +33,7 @@
       try {
         if (next === 'system') localStorage.removeItem('onix-theme');
         else localStorage.setItem('onix-theme', next);
-      } catch (e) {
+      } catch {
         /* private mode: not remembered */
       }
       if (next === 'system') delete root.dataset.theme;
@@ -185,9 +184,7 @@
       }
       init()
         .then(() => engine.search(query))
-        .then((found) => Promise.all(
-            found.results.slice(0, 8).map((r) => r.data()),
-          ))
+        .then((found) => Promise.all(found.results.slice(0, 8).map((r) => r.data())))
         .then(
           (results) => {
             if (ticket === asked) show(results, query);

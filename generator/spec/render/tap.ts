@@ -5,6 +5,7 @@ import { countedBlocks } from '../counts.ts';
 import type { SpecReport } from '../report-types.ts';
 
 /** Characters a YAML block scalar cannot hold (non-printable, and CR, which would end a line). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it finds.
 const NOT_BLOCK_SAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udfff]/;
 
 /**

@@ -1,4 +1,3 @@
-
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { StoneRecipe } from '../stone-cache.ts';

@@ -169,8 +169,7 @@ export class FrameReader {
   push(chunk: Buffer | string): void {
     this.buf += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
     let start = 0;
-    let nl: number;
-    while ((nl = this.buf.indexOf('\n', Math.max(start, this.scanFrom))) >= 0) {
+    for (let nl = this.buf.indexOf('\n', Math.max(start, this.scanFrom)); nl >= 0; nl = this.buf.indexOf('\n', Math.max(start, this.scanFrom))) {
       const line = this.buf.slice(start, nl);
       start = nl + 1;
       this.scanFrom = 0;
