@@ -57,6 +57,7 @@ export function renderMachinePage(manifest: ImageManifest | null, report: SpecRe
     ...named('linux').map((s): [string, string] => ['Kernel', `Linux ${s.version}`]),
     ...named('busybox').map((s): [string, string] => ['BusyBox', `${s.version} (${LIBC_WORDS[s.libc]})`]),
     ...named('mesa').map((s): [string, string] => [`Mesa (state ${s.states.join(', ') || 'none'})`, s.version]),
+    ...(manifest.nix ? [['Nix (the /nix plane)', `${manifest.nix.version} (${manifest.nix.storePath})`] as [string, string]] : []),
     ...(node ? [['Node.js (runs onix and the moss stand-in)', node.version] as [string, string]] : []),
     ['Toolchain of the source builds', manifest.base.toolchain],
   ];

@@ -21,6 +21,7 @@ import { fetchDebs, IMAGE_CACHE, readPackageList, type DebPin } from './debs.ts'
 import { REPO_ROOT } from '../repo-root.ts';
 import { HOST_TOOLS, ImageBuildError, requireHostTools } from './host-tools.ts';
 import { buildNixPlane, type NixPlane } from './nix/plane.ts';
+import { NIX_PACKAGES } from './nix/plane-inputs.ts';
 import type { MachineImage } from '../machine/image.ts';
 import { filesystemRecipe, FILES, helloRecipe, muslRecipe } from './recipes/base.ts';
 import { kernelRecipe } from './recipes/kernel.ts';
@@ -182,6 +183,7 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
         states: stateSelections([...stones.map((s) => s.stone), { id: selfId, meta, layout: [] }], repoOnly),
         node: process.version,
         betterSqlite3: (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version,
+        nix: nix ? { storePath: nix.paths.nix, pins: readPackageList(NIX_PACKAGES).get('nix') ?? [] } : undefined,
       },
     );
     stones.push(await cachedStone(manifestRecipe(meta, described), progress, cacheDir));

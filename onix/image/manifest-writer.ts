@@ -51,6 +51,8 @@ export interface ManifestInputs {
   /** Versions of what the onix-cli stone takes from the host. */
   node: string;
   betterSqlite3: string;
+  /** The Nix plane's Nix (its store path) and the Debian packages it was relocated from (default: no plane). */
+  nix?: { storePath: string; pins: DebPin[] };
 }
 
 function debs(kind: 'debian-source' | 'debian-binary', pins: DebPin[]): ManifestSource[] {
@@ -273,6 +275,14 @@ export function describeImage(stones: CachedStone[], self: { id: string; meta: C
     },
     stones: entries,
     islands: ISLANDS,
+    nix: inputs.nix
+      ? {
+          version: /-nix-([^/]+)$/.exec(inputs.nix.storePath)?.[1] ?? 'unknown',
+          storePath: inputs.nix.storePath,
+          sources: debs('debian-binary', inputs.nix.pins),
+          why: "the persistent multi-user Nix plane: Debian's Nix relocated into store paths with its own glibc (Nix apps bring their own glibc), registered in its own database; moss never touches /nix",
+        }
+      : null,
   };
 }
 

@@ -66,6 +66,16 @@ export interface GlibcIsland {
   why: string;
 }
 
+/** The Nix plane in /nix: not a moss stone (moss never touches /nix), Nix's own glibc store. */
+export interface ManifestNixPlane {
+  /** Nix's version, e.g. "2.8.0". */
+  version: string;
+  /** The store path of Nix itself, e.g. "/nix/store/...-nix-2.8.0". */
+  storePath: string;
+  sources: ManifestSource[];
+  why: string;
+}
+
 export interface ImageManifest {
   schema: typeof MANIFEST_SCHEMA;
   base: {
@@ -83,6 +93,8 @@ export interface ImageManifest {
   };
   stones: ManifestStone[];
   islands: GlibcIsland[];
+  /** The Nix plane, when the image has one (null: none). */
+  nix: ManifestNixPlane | null;
 }
 
 function fail(what: string): never {
@@ -175,5 +187,17 @@ export function parseManifest(text: string): ImageManifest {
     }
     return stone;
   });
-  return { schema: MANIFEST_SCHEMA, base, stones, islands };
+  let nix: ManifestNixPlane | null = null;
+  if (m.nix !== undefined && m.nix !== null) {
+    const o = obj(m.nix, 'nix');
+    if (!Array.isArray(o.sources)) fail('nix.sources is not a list');
+    const sources = (o.sources as unknown[]).map((v, i) => {
+      const s = obj(v, `nix.sources[${i}]`);
+      const kind = str(s, 'kind', `nix.sources[${i}]`);
+      if (!(SOURCE_KINDS as readonly string[]).includes(kind)) fail(`nix.sources[${i}].kind is not one of ${SOURCE_KINDS.join(', ')}`);
+      return { kind: kind as SourceKind, package: str(s, 'package', `nix.sources[${i}]`), version: str(s, 'version', `nix.sources[${i}]`) };
+    });
+    nix = { version: str(o, 'version', 'nix'), storePath: str(o, 'storePath', 'nix'), sources, why: str(o, 'why', 'nix') };
+  }
+  return { schema: MANIFEST_SCHEMA, base, stones, islands, nix };
 }

@@ -82,6 +82,7 @@ function manifestWith(islands: ImageManifest['islands']): string {
       },
     ],
     islands,
+    nix: null,
   };
   const file = join(scratch, `manifest-${n++}.json`);
   writeFileSync(file, JSON.stringify(m));

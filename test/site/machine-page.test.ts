@@ -43,6 +43,12 @@ function manifestText(mesaNew = '25.0.7'): string {
       libraryPath: ['/lib', '/usr/lib'],
       toolchain: 'musl-tools 1.2.3-1',
     },
+    nix: {
+      version: '2.8.0',
+      storePath: '/nix/store/n834pj102f79vjmrv2mnxndfvvpf9n2b-nix-2.8.0',
+      sources: [{ kind: 'debian-binary', package: 'nix-bin', version: '2.8.0-1' }],
+      why: 'the Nix plane',
+    },
     islands: [
       {
         name: 'onix-runtime',
@@ -112,6 +118,7 @@ test('the test machine page lists every stone and package of the manifest, and s
   assert.match(html, /<dt>Kernel<\/dt><dd><code>Linux 6\.1\.0-50-amd64<\/code>/);
   assert.match(html, /<dt>Mesa \(state Sync\)<\/dt><dd><code>25\.0\.7<\/code>/);
   assert.match(html, /<dt>Node\.js \(runs onix and the moss stand-in\)<\/dt><dd><code>v20\.19\.2<\/code>/);
+  assert.match(html, /<dt>Nix \(the \/nix plane\)<\/dt><dd><code>2\.8\.0 \(\/nix\/store\/n834pj102f79vjmrv2mnxndfvvpf9n2b-nix-2\.8\.0\)<\/code>/);
   assert.match(html, /<strong>onix-cli 0\.1\.0 is a stand-in\.<\/strong><\/p><ul><li>\/usr\/bin\/moss is a stand-in for upstream moss/);
   assert.match(html, /<strong>glibc island onix-runtime<\/strong> under <code>\/usr\/lib\/onix<\/code>/);
   assert.match(html, /Why: Debian ships no musl Node/);
