@@ -26,6 +26,9 @@ export function isContinuationLine(raw: string): boolean {
   return raw === '>' || raw.startsWith('> ') || raw.startsWith('>\t');
 }
 
+/** A fenced code block's opening line with an info string (a bare fence would have closed the block). */
+const FENCE_OPENER = /^ {0,3}(`{3,}|~{3,})\s*[^`\s]/;
+
 export type TranscriptResult = { ok: true; commands: SpecCommand[] } | { ok: false; line: number; message: string };
 
 /** Parse a block's text; `firstLine` is the source line of its first content line. */
@@ -61,6 +64,9 @@ export function parseTranscript(text: string, firstLine: number, options: BlockO
       if (raw.trim() === '') continue;
       return { ok: false, line, message: 'output before the first "$ " command (a console block starts with a command)' };
     }
+    // A fence opener cannot be expected output as written (the updater writes such output as an
+    // escaped (re) line): it is the next block, swallowed because this one lacks its closing fence.
+    if (FENCE_OPENER.test(raw)) return { ok: false, line, message: `a fence opener inside this console block (${raw.trim()}): its closing fence is missing` };
     current.output.push({ text: raw, line });
   }
   const commands: SpecCommand[] = [];

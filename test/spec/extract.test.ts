@@ -124,6 +124,12 @@ describe('spec errors (file:line: message)', () => {
     ]);
   });
 
+  it('a block whose closing fence is missing swallows the next one: a spec error, not a silent pass', async () => {
+    assert.deepEqual(await errorsOf('swallowed.md'), [
+      `${FIX}/errors/swallowed.md:11: a fence opener inside this console block (\`\`\`console): its closing fence is missing`,
+    ]);
+  });
+
   it('an unclosed block', async () => {
     assert.deepEqual(await errorsOf('unclosed.md'), [
       `${FIX}/errors/unclosed.md:3: unclosed \`\`\`console block (no closing fence before the end of its container)`,
