@@ -2,11 +2,11 @@
 // in place, one Check each, in the contract's order then the seam's. `onix
 // doctor` prints them; nothing here changes the machine.
 
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { CONTRACT } from '../contract.ts';
 import { OnixError } from '../cli/errors.ts';
 import { entryFor, mesaVersion, openMossDb, readMachine, type MachineView } from './machine.ts';
-import { hostPath } from './root-path.ts';
+import { hostPath, walkRoot } from './root-path.ts';
 import { muslBaseCheck } from './musl-base.ts';
 import { checkNixbld, checkNixConf, checkProfileHook, checkRuntimeDirs, describeBridge, readBridge, type Finding } from './seam.ts';
 import { NIX_DB, nixStorePing, pingDaemonSocket, type NixOptions } from './toolbox.ts';
@@ -124,22 +124,9 @@ function nixStoreCheck(root: string): Check {
 function nixUnderUsr(root: string): Check {
   const found: string[] = [];
   if (existsSync(hostPath(root, '/usr/nix'))) found.push('/usr/nix exists');
-  const walk = (dir: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(hostPath(root, dir));
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const path = `${dir}/${name}`;
-      const st = lstatSync(hostPath(root, path));
-      if (st.isSymbolicLink()) {
-        if (/^\/nix(\/|$)/.test(readlinkSync(hostPath(root, path)))) found.push(path);
-      } else if (st.isDirectory()) walk(path);
-    }
-  };
-  walk('/usr');
+  walkRoot(root, '/usr', (path, st) => {
+    if (st.isSymbolicLink() && /^\/nix(\/|$)/.test(readlinkSync(hostPath(root, path)))) found.push(path);
+  });
   try {
     const db = openMossDb(root, 'layout');
     try {
@@ -166,40 +153,18 @@ function nixUnderUsr(root: string): Check {
 /** Files under /nix that are moss content-store inodes, or moss state markers. */
 function mossUnderNix(root: string): Check {
   const assets = new Set<string>();
-  const walkAssets = (dir: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(hostPath(root, dir));
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const st = lstatSync(hostPath(root, `${dir}/${name}`));
-      if (st.isDirectory()) walkAssets(`${dir}/${name}`);
-      else if (st.isFile()) assets.add(`${st.dev}:${st.ino}`);
-    }
-  };
-  walkAssets('/.moss/assets');
+  walkRoot(root, '/.moss/assets', (_path, st) => {
+    if (st.isFile()) assets.add(`${st.dev}:${st.ino}`);
+  });
   const found: string[] = [];
-  const walk = (dir: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(hostPath(root, dir));
-    } catch {
-      return;
+  walkRoot(root, '/nix', (path, st) => {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    if (name === '.moss' || name === '.stateID') {
+      found.push(path);
+      return 'skip';
     }
-    for (const name of names) {
-      const path = `${dir}/${name}`;
-      if (name === '.moss' || name === '.stateID') {
-        found.push(path);
-        continue;
-      }
-      const st = lstatSync(hostPath(root, path));
-      if (st.isDirectory()) walk(path);
-      else if (st.isFile() && st.nlink > 1 && assets.has(`${st.dev}:${st.ino}`)) found.push(path);
-    }
-  };
-  walk('/nix');
+    if (st.isFile() && st.nlink > 1 && assets.has(`${st.dev}:${st.ino}`)) found.push(path);
+  });
   if (found.length)
     return {
       name: 'no moss file under /nix',

@@ -3,8 +3,8 @@
 // the two are equal. Apart from toolbox.ts so `onix status` does not load node:crypto.
 
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { hostPath } from './root-path.ts';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { hostPath, walkRoot } from './root-path.ts';
 import { DAEMON_SOCKET, GCROOTS, NIX_DB, PROFILES, storePathNames } from './toolbox.ts';
 
 export interface NixFingerprint {
@@ -46,18 +46,9 @@ export function fingerprintNix(root: string): NixFingerprint {
 }
 
 function collectLinks(root: string, dir: string, out: string[]): void {
-  let names: string[];
-  try {
-    names = readdirSync(hostPath(root, dir));
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const path = `${dir}/${name}`;
-    const st = lstatSync(hostPath(root, path));
+  walkRoot(root, dir, (path, st) => {
     if (st.isSymbolicLink()) out.push(`${path} -> ${readlinkSync(hostPath(root, path))}`);
-    else if (st.isDirectory()) collectLinks(root, path, out);
-  }
+  });
 }
 
 /** What changed between two fingerprints, one phrase per part; empty when identical. */

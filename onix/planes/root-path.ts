@@ -3,7 +3,7 @@
 // /mnt/x as `/`: absolute symlink targets are resolved inside the root, the
 // way they would be on the machine itself, never on the host.
 
-import { lstatSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeAbsolute } from '../contract.ts';
 
@@ -95,4 +95,24 @@ export class RootResolver {
 /** Resolves one machine path inside `root` (see RootResolver; use one of those for many paths). */
 export function resolveInRoot(root: string, path: string): Resolved {
   return new RootResolver(root).resolve(path);
+}
+
+/**
+ * Every entry below `dir` inside `root`, depth first, links not followed; a directory that
+ * cannot be read is passed over. `visit` gets the entry's path inside the root and its lstat,
+ * and returns 'skip' to not descend into a directory.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a visitor that returns nothing descends; only 'skip' is a value.
+export function walkRoot(root: string, dir: string, visit: (path: string, st: Stats) => void | 'skip'): void {
+  let names: string[];
+  try {
+    names = readdirSync(hostPath(root, dir));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = `${dir}/${name}`;
+    const st = lstatSync(hostPath(root, path));
+    if (visit(path, st) !== 'skip' && st.isDirectory()) walkRoot(root, path, visit);
+  }
 }
