@@ -38,7 +38,7 @@ describe('content/ against the ONIX VM', () => {
     assert.deepEqual(procedures, ['1', '2', '3', '4', '5', '6', '7', '8', '9']);
     // The contract table is checked row by row.
     const contract = r.report.cases.find((c) => c.blocks.some((b) => b.kind === 'contract-row'));
-    assert.equal(contract?.blocks.length, 6);
+    assert.equal(contract?.blocks.length, 7);
     // Reboots and the crash really happened.
     assert.ok(r.report.cases.reduce((n, c) => n + c.reboots, 0) >= 7);
 

@@ -14,7 +14,8 @@ test('moss state activate N-1, reboot: the machine boots entry N-1', { timeout: 
   let s = await m.session();
   const active = (await s.run('cat /usr/.stateID')).stdout.trim();
   assert.match((await s.run('cat /proc/cmdline')).stdout, new RegExp(`moss\\.fstx=${active}\\b`));
-  const states = (await s.run('ls /boot/loader/entries')).stdout.match(/onix-(\d+)\.conf/g)!.map((n) => Number(/\d+/.exec(n)![0]));
+  // Entries are named <os-id>-<kernel>-<fstx>.conf (blsforme).
+  const states = [...(await s.run('ls /boot/loader/entries')).stdout.matchAll(/-(\d+)\.conf$/gm)].map((m) => Number(m[1]));
   const previous = Math.max(...states.filter((n) => n < Number(active)));
   assert.ok(Number.isFinite(previous), 'the image has an older state');
   const r = await s.run(`moss -y state activate ${previous}`);
