@@ -15,6 +15,7 @@
 const { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const { dirname, join, relative, resolve } = require('node:path');
 const { fileURLToPath, pathToFileURL } = require('node:url');
+const { runWithCodeCache } = require('../../onix/bin/code-cache.js');
 
 const repo = resolve(__dirname, '../..');
 
@@ -123,36 +124,8 @@ function runBundle(bundle, launcher) {
     if (!isFresh(out, manifest)) await build(entry, out, manifest, launcher, 'esm');
     return import(pathToFileURL(out).href);
   };
-  const Module = require('node:module');
-  const { Script, constants } = require('node:vm');
-  const codeCache = `${bundle}.v8cache`;
-  let cachedData;
-  try {
-    cachedData = readFileSync(codeCache);
-  } catch {
-    // first run: made at exit
-  }
-  const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), {
-    filename: bundle,
-    cachedData,
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
-  if (!cachedData || script.cachedDataRejected) {
-    process.once('exit', () => {
-      try {
-        const tmp = `${codeCache}.${process.pid}.tmp`;
-        writeFileSync(tmp, script.createCachedData());
-        renameSync(tmp, codeCache);
-      } catch {
-        // a read-only cache dir only costs the speed-up
-      }
-    });
-  }
   // Packages left outside the bundle are the repository's, wherever the cache dir is.
-  const mod = new Module(bundle, module);
-  mod.filename = bundle;
-  mod.paths = Module._nodeModulePaths(repo);
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(join(repo, 'package.json')), mod, bundle, dirname(bundle));
+  runWithCodeCache(bundle, module, { packagesFrom: repo, requireFrom: join(repo, 'package.json'), dynamicImport: true });
 }
 
 /**

@@ -70,38 +70,5 @@ function build() {
   renameSync(`${manifest}.${process.pid}.tmp`, manifest);
 }
 
-/**
- * Runs the bundle as require() would, but compiled with V8's code cache kept next to
- * it: written at exit when missing or rejected (after the run, so it holds the
- * functions this run compiled lazily too), read on every later start.
- */
-function runBundle() {
-  const Module = require('node:module');
-  const { Script } = require('node:vm');
-  const codeCache = `${bundle}.v8cache`;
-  let cachedData;
-  try {
-    cachedData = readFileSync(codeCache);
-  } catch {
-    // first run: made at exit
-  }
-  const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
-  if (!cachedData || script.cachedDataRejected) {
-    process.once('exit', () => {
-      try {
-        const tmp = `${codeCache}.${process.pid}.tmp`;
-        writeFileSync(tmp, script.createCachedData());
-        renameSync(tmp, codeCache);
-      } catch {
-        // a read-only cache dir only costs the speed-up
-      }
-    });
-  }
-  const mod = new Module(bundle, module);
-  mod.filename = bundle;
-  mod.paths = Module._nodeModulePaths(cacheDir);
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, cacheDir);
-}
-
 if (!isFresh()) build();
-runBundle();
+require('./code-cache.js').runWithCodeCache(bundle, module, { packagesFrom: cacheDir });
