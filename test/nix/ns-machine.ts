@@ -81,18 +81,16 @@ export class NsNixMachine {
 
   private nsenter(args: string[], stdin = ''): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      const c = spawn('nsenter', ['-t', String(this.holder), '-m', '--', ...args], { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      const c = spawn('nsenter', ['-t', String(this.holder), '-m', '--', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d) => (stdout += d));
       c.stderr.on('data', (d) => (stderr += d));
       c.on('error', reject);
       c.on('close', (code) => resolve({ stdout, stderr, status: code ?? 1 }));
-      if (c.stdin) {
-        // a command that exits without reading its input is judged by its status, not by EPIPE
-        c.stdin.on('error', () => {});
-        c.stdin.end(stdin);
-      }
+      // a command that exits without reading its input is judged by its status, not by EPIPE
+      c.stdin.on('error', () => {});
+      c.stdin.end(stdin);
     });
   }
 

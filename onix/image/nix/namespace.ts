@@ -42,7 +42,7 @@ export function inNixNamespace(nixDir: string, script: string, options: Namespac
   return new Promise((resolve, reject) => {
     const child = spawn('unshare', ['-m', 'sh', '-c', full], {
       env: options.env ?? { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
-      stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -54,10 +54,8 @@ export function inNixNamespace(nixDir: string, script: string, options: Namespac
       clearTimeout(timer);
       resolve({ stdout, stderr, status: code ?? (signal ? 128 : 1) });
     });
-    if (child.stdin) {
-      // a script that exits without reading its input is judged by its status, not by EPIPE
-      child.stdin.on('error', () => {});
-      child.stdin.end(options.stdin);
-    }
+    // a script that exits without reading its input is judged by its status, not by EPIPE
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.stdin ?? '');
   });
 }
