@@ -1,6 +1,6 @@
 // A disk cache of parse results keyed by the content hash, so the dev server starts on
 // unchanged pages without micromark (the slowest step of loading a page); a build keeps
-// facts and HTML instead (generator/site/build-cache.ts). A cached page is the same
+// facts and HTML instead (generator/site/build/cache.ts). A cached page is the same
 // ParsedPage parseMarkdown() would return: same front matter, same mdast with the same
 // positions. The key also covers the parser's own version, so an upgrade of remark or of
 // parse.ts invalidates it.

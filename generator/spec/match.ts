@@ -13,6 +13,9 @@
 // swallows lines for free), not a first-divergence scan: so a failure's diff shows only the
 // lines that really differ, and `--update` keeps every expected line that still matches
 // (wildcards, regexes, captures) and replaces only the ones that do not.
+//
+// Over 300 lines on purpose: the line matchers, the capture bindings and the alignment that
+// scores them are one algorithm, read together; split, each half would need the other to make sense.
 
 export const ELIDE = '...';
 export const REGEX_SUFFIX = ' (re)';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildSite } from '../../generator/site/build.ts';
+import { buildSite } from '../../generator/site/build/build.ts';
 import { serveDir } from './static-server.ts';
 
 const repo = join(import.meta.dirname, '../..');
