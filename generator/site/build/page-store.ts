@@ -10,10 +10,10 @@ import { ContentError, parseMarkdown, type ParsedPage } from '../../content/pars
 import type { SpecReport } from '../../spec/report-types.ts';
 import { analyzePage, factsOf, type PageFacts, type PageProblem } from '../model/analyze.ts';
 import type { ArtifactImages } from '../model/artifact-images.ts';
-import { defaultSiteConfig, type SiteConfig } from '../model/config.ts';
+import type { SiteConfig } from '../model/config.ts';
 import { createCodeHighlighter, type CodeHighlighter } from '../render/highlight.ts';
 import type { AssetUrls, NavItem } from '../render/layout.ts';
-import { createPageRenderer, type PageRenderer, type RenderSite } from '../render/render-page.ts';
+import { contentSite, createPageRenderer, type PageRenderer, type RenderSite } from '../render/render-page.ts';
 import { indexSpecResults } from '../model/spec-results.ts';
 
 /** A page to parse: its absolute path, where it is published, and its text. */
@@ -146,16 +146,12 @@ export class PageStore {
     const highlighter = await createCodeHighlighter(context.highlightCache ? { cacheFile: context.highlightCache } : {});
     const results = indexSpecResults(context.report, context.reportDir, context.pageHashes);
     // The layout's part of the site is filled in by rendererFor(), once the nav is known.
-    const site: RenderSite = {
-      config: defaultSiteConfig,
-      nav: [],
-      assets: { css: '', js: '', logo: '', favicon: '', faviconPng: '', touchIcon: '', search: null },
-      lastUpdated: () => null,
+    const site = contentSite({
       highlighter,
       results,
       images: context.images,
       artifactUrl: (path) => (results.artifact(path) ? `/${artifactTarget(path)}` : null),
-    };
+    });
     this.renderer = { key: context.key, renderer: createPageRenderer(site), highlighter, site };
     return this.renderer;
   }

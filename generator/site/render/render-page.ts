@@ -14,6 +14,7 @@ import { unified } from 'unified';
 import { ContentError } from '../../content/parse.ts';
 import { ARTIFACT_SCHEME, type PageFacts, type PageSummary } from '../model/analyze.ts';
 import type { ArtifactImages } from '../model/artifact-images.ts';
+import { defaultSiteConfig } from '../model/config.ts';
 import { linkedCase, renderCaseResult, renderLinkedResult, renderPageTally } from './case-result.ts';
 import { renderCodeBlock } from './code-block.ts';
 import type { CodeHighlighter } from './highlight.ts';
@@ -33,6 +34,21 @@ export interface RenderSite extends LayoutSite {
   images?: ArtifactImages;
   /** Public URL of a report artifact that the build copies, or null when absent. */
   artifactUrl(path: string): string | null;
+}
+
+/**
+ * A site for rendering pages' content before the layout's part is known (the nav, the
+ * assets and the dates come once every page's facts are): the default config, no nav, no
+ * asset URLs, no dates.
+ */
+export function contentSite(parts: Pick<RenderSite, 'highlighter' | 'results' | 'images' | 'artifactUrl'>): RenderSite {
+  return {
+    config: defaultSiteConfig,
+    nav: [],
+    assets: { css: '', js: '', logo: '', favicon: '', faviconPng: '', touchIcon: '', search: null },
+    lastUpdated: () => null,
+    ...parts,
+  };
 }
 
 /** The page being rendered; handlers read it (rendering is synchronous, one page at a time). */
