@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { loadContent } from '../../../generator/content/load.ts';
 import { BuildError, buildSite } from '../../../generator/site/build/build.ts';
-import { page, read, tempSite } from '../helpers.ts';
+import { page, read, tempSite, specReport } from '../helpers.ts';
 
 const basic = {
   'content/index.md': page('Home', 'Welcome. See [the guide](guide.md#second-part) and [abs](/guide/).\n\n## One\n\ntext', 'order: 0\nkicker: a kicker line\n'),
@@ -242,17 +242,14 @@ test('the build cache serves nothing stale: an edit, a nav label, a date, a spec
   const nav = await fresh('nav label');
   assert.deepEqual(nav.rendered, { rendered: 3, cached: 0 }, 'every page shows the nav');
   assert.equal(nav.parsed.parsed, 3, 'the facts of the others are cached, but a page rendered again is parsed again');
-  const report: import('../../../generator/spec/report-types.ts').SpecReport = {
-    version: 1,
+  const report = specReport({
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-02T00:00:00.000Z',
     machine: { target: 'vm', imageId: null, fstx: '7', host: 'qemu' },
-    commit: null,
-    shard: null,
     pages: [],
     cases: [],
     totals: { passed: 0, failed: 0, skipped: 0, errors: 0 },
-  };
+  });
   const withReport = await buildSite({ ...opts, report });
   assert.deepEqual(withReport.rendered, { rendered: 1, cached: 2 }, 'only the page with a transcript shows results');
 });

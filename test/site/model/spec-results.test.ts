@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import { buildSite } from '../../../generator/site/build/build.ts';
 import { loadPage } from '../../../generator/content/load.ts';
 import { loadReport } from '../../../generator/spec/report.ts';
-import type { BlockReport, SpecReport } from '../../../generator/spec/report-types.ts';
-import { page, read, tempSite } from '../helpers.ts';
+import type { BlockReport } from '../../../generator/spec/report-types.ts';
+import { page, read, tempSite, specReport } from '../helpers.ts';
 
 const body = [
   '## Status',
@@ -27,13 +27,10 @@ async function fixture(edit = false) {
   const parsed = await loadPage(file);
   const [first, second] = parsed.tree.children.filter((n) => n.type === 'code').map((n) => n.position!.start.line);
   const heading = parsed.tree.children.find((n) => n.type === 'heading')!.position!.start.line;
-  const report: SpecReport = {
-    version: 1,
+  const report = specReport({
     startedAt: '2026-11-20T10:00:00Z',
     finishedAt: '2026-11-20T10:05:00Z',
     machine: { target: 'vm', imageId: 'abc', fstx: '12', host: 'qemu tcg' },
-    commit: null,
-    shard: null,
     pages: [{ file: parsed.file, contentHash: edit ? 'old-hash' : parsed.contentHash }],
     cases: [
       {
@@ -49,7 +46,7 @@ async function fixture(edit = false) {
       },
     ],
     totals: { passed: 1, failed: 1, skipped: 0, errors: 0 },
-  };
+  });
   const reportDir = join(dir, '.spec');
   await mkdir(join(reportDir, 'case-4'), { recursive: true });
   await writeFile(join(reportDir, 'report.json'), JSON.stringify(report));
@@ -121,13 +118,10 @@ test('contract rows show their results, and a note sums them up', async () => {
   const table = parsed.tree.children.find((n) => n.type === 'table')!;
   const [usr, nix] = table.type === 'table' ? table.children.slice(1).map((r) => r.position!.start.line) : [];
   const row = (line: number, status: BlockReport['status']): BlockReport => ({ ...block(`${parsed.file}:${line}`, line, status, {}), kind: 'contract-row' });
-  const report: SpecReport = {
-    version: 1,
+  const report = specReport({
     startedAt: '2026-11-21T10:00:00Z',
     finishedAt: '2026-11-21T10:01:00Z',
     machine: { target: 'sandbox', imageId: 'x', fstx: '3', host: 'ns' },
-    commit: null,
-    shard: null,
     pages: [{ file: parsed.file, contentHash: parsed.contentHash }],
     cases: [
       {
@@ -143,7 +137,7 @@ test('contract rows show their results, and a note sums them up', async () => {
       },
     ],
     totals: { passed: 1, failed: 1, skipped: 0, errors: 0 },
-  };
+  });
   await buildSite({ contentDir: join(dir, 'content'), outDir: join(dir, 'dist'), report, cacheDir: null, rootDir: dir });
   const html = await read(join(dir, 'dist'), 'contract/index.html');
   assert.match(

@@ -8,8 +8,7 @@ import { test } from 'node:test';
 import { type ImageManifest, parseManifest } from '../../../onix/image/manifest.ts';
 import { buildSite } from '../../../generator/site/build/build.ts';
 import { readImageManifest } from '../../../generator/site/model/image-manifest.ts';
-import type { SpecReport } from '../../../generator/spec/report-types.ts';
-import { page, read, tempSite } from '../helpers.ts';
+import { page, read, tempSite, specReport } from '../helpers.ts';
 
 function manifestText(mesaNew = '25.0.7'): string {
   const stone = (
@@ -93,17 +92,12 @@ function manifestText(mesaNew = '25.0.7'): string {
   });
 }
 
-const report: SpecReport = {
-  version: 1,
-  startedAt: '2026-12-01T10:00:00Z',
-  finishedAt: '2026-12-01T10:05:00Z',
+const report = specReport({
   machine: { target: 'vm', imageId: '0f095cb4e1aa', fstx: '2', host: 'qemu tcg' },
-  commit: null,
-  shard: null,
   pages: [],
   cases: [],
   totals: { passed: 0, failed: 0, skipped: 0, errors: 0 },
-};
+});
 
 test('the test machine page lists every stone and package of the manifest, and says what is a stand-in and why', async () => {
   const dir = await tempSite({ 'content/index.md': page('Home', 'Hello.') });

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildSite } from '../../../generator/site/build/build.ts';
 import { loadPage } from '../../../generator/content/load.ts';
-import type { BlockReport, SpecReport } from '../../../generator/spec/report-types.ts';
-import { page, read, tempSite } from '../helpers.ts';
+import type { BlockReport } from '../../../generator/spec/report-types.ts';
+import { page, read, tempSite, specReport } from '../helpers.ts';
 
 const body = [
   '## Doctor',
@@ -43,13 +43,8 @@ async function build() {
     diff: '',
     durationMs: 1,
   });
-  const report: SpecReport = {
-    version: 1,
-    startedAt: '2026-12-01T10:00:00Z',
-    finishedAt: '2026-12-01T10:05:00Z',
-    machine: { target: 'vm', imageId: '0f095cb4e1', fstx: '2', host: 'qemu tcg' },
+  const report = specReport({
     commit: 'abc1234',
-    shard: null,
     pages: [{ file: f, contentHash: parsed.contentHash }],
     cases: [
       {
@@ -87,7 +82,7 @@ async function build() {
       },
     ],
     totals: { passed: 2, failed: 1, skipped: 0, errors: 0 },
-  };
+  });
   const out = join(dir, 'dist');
   await buildSite({ contentDir: join(dir, 'content'), outDir: out, report, cacheDir: null, rootDir: dir, gitDates: false });
   return read(out, 'cli/index.html');

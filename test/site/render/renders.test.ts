@@ -9,8 +9,7 @@ import { deflateSync } from 'node:zlib';
 import { buildSite } from '../../../generator/site/build/build.ts';
 import { loadPage } from '../../../generator/content/load.ts';
 import { decodePng, differingPixels, encodePng } from '../../../generator/site/model/png.ts';
-import type { SpecReport } from '../../../generator/spec/report-types.ts';
-import { page, read, tempSite } from '../helpers.ts';
+import { page, read, tempSite, specReport } from '../helpers.ts';
 
 /** A PNG the way glprobe writes one (onix/image/nix/glprobe/glprobe.c): RGB, filter none, stored deflate. */
 function storedPng(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): Buffer {
@@ -97,13 +96,7 @@ test('renders are figures with size, the state, Mesa and GL_VERSION the probe pr
       { line: line + 3, command: 'cat /usr/.stateID', stdout: state, stderr: '', status: 0, durationMs: 1, shown: [{ text: state }] },
     ],
   });
-  const report: SpecReport = {
-    version: 1,
-    startedAt: '2026-12-01T10:00:00Z',
-    finishedAt: '2026-12-01T10:05:00Z',
-    machine: { target: 'vm', imageId: '0f095cb4e1', fstx: '2', host: 'qemu tcg' },
-    commit: null,
-    shard: null,
+  const report = specReport({
     pages: [{ file: f, contentHash: parsed.contentHash }],
     cases: [
       {
@@ -119,7 +112,7 @@ test('renders are figures with size, the state, Mesa and GL_VERSION the probe pr
       },
     ],
     totals: { passed: 2, failed: 0, skipped: 0, errors: 0 },
-  };
+  });
   const reportDir = join(dir, '.spec');
   await mkdir(join(reportDir, 'artifacts'), { recursive: true });
   const original = storedPng(64, 64, scene);
@@ -152,13 +145,8 @@ test('a link to a procedure on a page changed since the run says "not run"', asy
     'content/roadmap.md': page('Roadmap', 'Proved by [Renders](validation.md#renders).'),
   });
   const f = (await loadPage(join(dir, 'content/validation.md'))).file;
-  const report: SpecReport = {
-    version: 1,
-    startedAt: '2026-12-01T10:00:00Z',
-    finishedAt: '2026-12-01T10:05:00Z',
+  const report = specReport({
     machine: { target: 'vm', imageId: null, fstx: null, host: 'qemu' },
-    commit: null,
-    shard: null,
     pages: [{ file: f, contentHash: 'the hash of the page as it was run' }],
     cases: [
       {
@@ -174,7 +162,7 @@ test('a link to a procedure on a page changed since the run says "not run"', asy
       },
     ],
     totals: { passed: 1, failed: 0, skipped: 0, errors: 0 },
-  };
+  });
   const out = join(dir, 'dist');
   await buildSite({ contentDir: join(dir, 'content'), outDir: out, report, cacheDir: null, rootDir: dir, gitDates: false });
   assert.match(

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildSite } from '../../../generator/site/build/build.ts';
 import { loadPage } from '../../../generator/content/load.ts';
-import type { SpecReport } from '../../../generator/spec/report-types.ts';
-import { page, read, tempSite } from '../helpers.ts';
+import { page, read, tempSite, specReport } from '../helpers.ts';
 
 test('the run page says which commit it proves, lists every case with its console log, and offers the report', async () => {
   const dir = await tempSite({ 'content/cli.md': page('CLI', '## Status\n\n```console\n$ onix status\nok\n```\n\n## Later\n\n```console\n$ true\n```') });
@@ -15,13 +14,11 @@ test('the run page says which commit it proves, lists every case with its consol
   const f = parsed.file;
   const [one, two] = parsed.tree.children.filter((n) => n.type === 'heading').map((n) => n.position!.start.line) as [number, number];
   const [b1, b2] = parsed.tree.children.filter((n) => n.type === 'code').map((n) => n.position!.start.line) as [number, number];
-  const report: SpecReport = {
-    version: 1,
+  const report = specReport({
     startedAt: '2026-12-01T10:00:00.000Z',
     finishedAt: '2026-12-01T10:05:00.000Z',
     machine: { target: 'vm', imageId: '0f095cb4e1aa', fstx: '2', host: 'qemu tcg' },
     commit: '6ed68e9d0c1b',
-    shard: null,
     pages: [{ file: f, contentHash: parsed.contentHash }],
     cases: [
       {
@@ -49,7 +46,7 @@ test('the run page says which commit it proves, lists every case with its consol
       },
     ],
     totals: { passed: 1, failed: 1, skipped: 0, errors: 0 },
-  };
+  });
   const reportDir = join(dir, '.spec');
   await mkdir(join(reportDir, 'console'), { recursive: true });
   const log = `${Array.from({ length: 100 }, (_, i) => `[    ${i}.000] line ${i}`).join('\n')}\n`;

@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseMarkdown } from '../../../generator/content/parse.ts';
 import { analyzePage } from '../../../generator/site/model/analyze.ts';
-import { defaultSiteConfig } from '../../../generator/site/model/config.ts';
 import { createCodeHighlighter } from '../../../generator/site/render/highlight.ts';
 import { loadContent } from '../../../generator/content/load.ts';
-import { createPageRenderer, type RenderSite } from '../../../generator/site/render/render-page.ts';
+import { contentSite, createPageRenderer } from '../../../generator/site/render/render-page.ts';
 import { indexSpecResults } from '../../../generator/site/model/spec-results.ts';
-import type { BlockReport, SpecReport } from '../../../generator/spec/report-types.ts';
-import { tempSite } from '../helpers.ts';
+import type { BlockReport } from '../../../generator/spec/report-types.ts';
+import { tempSite, specReport } from '../helpers.ts';
 
 const repo = join(import.meta.dirname, '../../..');
 
@@ -93,13 +92,10 @@ test('the site schema keeps all of our own markup: every page renders the same w
   const [first, second] = page.tree.children.filter((n) => n.type === 'code').map((n) => n.position!.start.line);
   const table = page.tree.children.find((n) => n.type === 'table')!;
   const rowLine = table.children[1]!.position!.start.line;
-  const report: SpecReport = {
-    version: 1,
+  const report = specReport({
     startedAt: '2026-11-20T10:00:00Z',
     finishedAt: '2026-11-20T10:05:00Z',
     machine: { target: 'vm', imageId: 'abc', fstx: '12', host: 'qemu tcg' },
-    commit: null,
-    shard: null,
     pages: [{ file, contentHash: page.contentHash }],
     cases: [
       {
@@ -119,7 +115,7 @@ test('the site schema keeps all of our own markup: every page renders the same w
       },
     ],
     totals: { passed: 1, failed: 1, skipped: 0, errors: 0 },
-  };
+  });
   const reportDir = join(dir, '.spec');
   await mkdir(join(reportDir, 'case'), { recursive: true });
   await writeFile(join(reportDir, 'case/shot.png'), 'png');
@@ -127,15 +123,7 @@ test('the site schema keeps all of our own markup: every page renders the same w
   const highlighter = await createCodeHighlighter({});
   try {
     const results = indexSpecResults(report, reportDir);
-    const site: RenderSite = {
-      config: defaultSiteConfig,
-      nav: [],
-      assets: { css: '', js: '', logo: '', favicon: '', faviconPng: '', touchIcon: '', search: null },
-      lastUpdated: () => null,
-      highlighter,
-      results,
-      artifactUrl: (path) => (results.artifact(path) ? `/spec-artifacts/${path}` : null),
-    };
+    const site = contentSite({ highlighter, results, artifactUrl: (path) => (results.artifact(path) ? `/spec-artifacts/${path}` : null) });
     const sanitised = createPageRenderer(site);
     const bare = createPageRenderer(site, { sanitize: false });
     const pages = [analyzePage(page, 'everything.md', '/everything/')];

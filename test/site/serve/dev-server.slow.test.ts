@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../chromium.ts';
 import { startDevServer, type DevServer } from '../../../generator/site/serve/dev-server.ts';
 import { page, tempSite } from '../helpers.ts';
 
@@ -20,10 +21,7 @@ before(async () => {
   });
   content = join(dir, 'content');
   server = await startDevServer({ contentDir: content, cacheDir: null, reportDir: join(dir, '.spec'), port: 0 });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
