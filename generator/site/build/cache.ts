@@ -16,7 +16,7 @@ import { chmod, copyFile, link, mkdir, readdir, readFile, rename, rm, unlink, wr
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deserialize, serialize } from 'node:v8';
+import { readCacheFile, writeCacheFile } from '../../cache-file.ts';
 import type { PageFacts } from '../model/analyze.ts';
 
 const require = createRequire(import.meta.url);
@@ -115,15 +115,7 @@ export class BuildCache {
   /** Open the cache in `dir` (null: nothing kept between builds). */
   static async open(dir: string | null): Promise<BuildCache> {
     const version = await generatorVersion();
-    let facts = new Map<string, PageFacts>();
-    if (dir) {
-      try {
-        const data = deserialize(await readFile(join(dir, 'facts.v8'))) as { version: string; facts: Map<string, PageFacts> };
-        if (data.version === version) facts = data.facts;
-      } catch {
-        // No cache yet, or an unreadable one: start empty.
-      }
-    }
+    const facts = (dir && (await readCacheFile<Map<string, PageFacts>>(join(dir, 'facts.v8'), version, 'v8'))) || new Map<string, PageFacts>();
     return new BuildCache(dir, version, facts);
   }
 
@@ -267,9 +259,7 @@ export class BuildCache {
     if (!this.dir) return;
     await mkdir(this.dir, { recursive: true });
     if (this.factsChanged || this.usedFacts.size !== this.facts.size) {
-      const tmp = join(this.dir, `facts.v8.${process.pid}.tmp`);
-      await writeFile(tmp, serialize({ version: this.version, facts: this.usedFacts }));
-      await rename(tmp, join(this.dir, 'facts.v8'));
+      await writeCacheFile(join(this.dir, 'facts.v8'), this.version, this.usedFacts, 'v8');
     }
     for (const kind of Object.keys(EXTENSIONS) as EntryKind[]) {
       let names: string[] = [];

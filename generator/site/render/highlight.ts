@@ -9,8 +9,7 @@
 // by content hash in memory and, when `cacheFile` is given, on disk between builds.
 
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readCacheFile, writeCacheFile } from '../../cache-file.ts';
 import type { Element, ElementContent } from 'hast';
 import shikiPackage from 'shiki/package.json' with { type: 'json' };
 import { createCssVariablesTheme, createHighlighterCoreSync, type HighlighterCore, type LanguageRegistration } from 'shiki/core';
@@ -134,14 +133,8 @@ export async function createCodeHighlighter(options: HighlighterOptions = {}): P
   const shiki = shared;
   const cache = new Map<string, TokenLines>();
   let dirty = false;
-  if (options.cacheFile) {
-    try {
-      const data = JSON.parse(await readFile(options.cacheFile, 'utf8')) as { version: string; blocks: Record<string, TokenLines> };
-      if (data.version === CACHE_VERSION) for (const [k, v] of Object.entries(data.blocks)) cache.set(k, v);
-    } catch {
-      // No cache yet, or an unreadable one: start empty.
-    }
-  }
+  const kept = options.cacheFile ? await readCacheFile<Record<string, TokenLines>>(options.cacheFile, CACHE_VERSION, 'json') : null;
+  for (const [k, v] of Object.entries(kept ?? {})) cache.set(k, v);
   const stats = { tokenized: 0, cached: 0 };
   const used = new Set<string>();
 
@@ -179,10 +172,7 @@ export async function createCodeHighlighter(options: HighlighterOptions = {}): P
         const v = cache.get(k);
         if (v) blocks[k] = v;
       }
-      await mkdir(dirname(options.cacheFile), { recursive: true });
-      const tmp = `${options.cacheFile}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, blocks }));
-      await rename(tmp, options.cacheFile);
+      await writeCacheFile(options.cacheFile, CACHE_VERSION, blocks, 'json');
     }
   }
 
