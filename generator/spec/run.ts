@@ -1,36 +1,34 @@
-// runSpec: pages → extract → (filter, shard) → execute on a pool of machines →
-// validate → render (terminal, JSON, JUnit, TAP) → optionally update the Markdown.
+// runSpec: pages (generator/content) → extract → select (select.ts: filter, shard) → execute
+// and validate on a pool of machines (pool.ts) → render (terminal, JSON, JUnit, TAP; the
+// report dir in report-dir.ts) → optionally update the Markdown.
 //
 // Exit codes: 0 all green; 1 some block ran and did not match; 2 the spec has
 // errors or something could not run (machine error, timeout, missing target).
 
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { glob, isDynamicPattern } from 'tinyglobby';
-import type { Machine, MachineIdentity } from '../../onix/machine/machine.ts';
+import { resolve } from 'node:path';
 import { testImage } from '../../onix/image/provider.ts';
+import type { MachineIdentity } from '../../onix/machine/machine.ts';
 import { createMachine } from '../../onix/machine/targets.ts';
-import { ContentError, type ParsedPage, parsePage } from '../markdown/parse.ts';
-import { executeCase, uniformOutcome } from './execute.ts';
+import { ContentNotFound, contentName, findNamedPages } from '../content/find.ts';
+import { ContentReadError, loadPages } from '../content/load.ts';
+import { ContentError, type ParsedPage } from '../content/parse.ts';
+import { summaryLine } from './counts.ts';
 import { extractPage } from './extract.ts';
 import type { CaseOutcome } from './outcome.ts';
+import { type MachineFactory, runCases } from './pool.ts';
 import { buildReport } from './render/json.ts';
-import { summaryLine } from './counts.ts';
-import { renderCase, renderSpecErrors } from './render/terminal.ts';
+import { renderSpecErrors } from './render/terminal.ts';
 import { type ReportFormat, writeReport } from './report.ts';
+import { prepareOutDir, saveCaseFiles } from './report-dir.ts';
 import { DEFAULT_REPORT_DIR, type SpecReport } from './report-types.ts';
-import { type SpecCase, SpecError } from './types.ts';
+import { selectCases } from './select.ts';
+import { type SpecError, SpecRunError } from './types.ts';
 import { type UpdateResult, writeUpdates } from './update.ts';
 
 /** Where contributors' pages live. */
 export const DEFAULT_FILES = ['content/**/*.md'];
 export const DEFAULT_TARGET = 'local';
-
-export type MachineFactory = (target: string) => Machine | Promise<Machine>;
 
 export interface RunSpecOptions {
   /** Markdown files, directories (every `*.md` under them) or globs, relative to `argsCwd` (default: `content/**\/*.md` under `cwd`). */
@@ -81,77 +79,18 @@ export interface RunSpecResult {
   written: string[];
 }
 
-/** "Could not run" before anything ran: bad arguments, missing files, no such target. Exit 2. */
-export class SpecRunError extends Error {
-  override name = 'SpecRunError';
-}
-
-/** Stable shard of a case: sha256 of its id, mod count (1-based). */
-export function shardOf(caseId: string, count: number): number {
-  const h = createHash('sha256').update(caseId).digest();
-  return (h.readUInt32BE(0) % count) + 1;
-}
-
 /**
- * The pages named by `files`: files, directories (every `*.md` under them) and globs, resolved
- * against `argsCwd`, each page once however it was named. A page's name (its `file`) is relative
- * to `cwd` when it is under it, else absolute. `named` are the pages named one by one.
+ * The pages named by `files` (files, directories and globs resolved against `argsCwd`), named
+ * relative to `cwd`. `named` are the pages named one by one.
  */
-async function loadPages(files: string[], cwd: string, argsCwd: string): Promise<{ pages: ParsedPage[]; named: Set<string> }> {
-  const found = new Set<string>();
-  const named = new Set<string>();
-  const nameOf = (abs: string) => {
-    const rel = relative(cwd, abs);
-    return (rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs).split('\\').join('/');
-  };
-  for (const f of files) {
-    if (isDynamicPattern(f)) {
-      for (const p of await glob(f, { cwd: argsCwd, onlyFiles: true, absolute: true })) found.add(nameOf(p));
-      continue;
-    }
-    const abs = resolve(argsCwd, f);
-    let st;
-    try {
-      st = statSync(abs);
-    } catch {
-      throw new SpecRunError(`${f}: no such file or directory`);
-    }
-    if (st.isDirectory()) {
-      const under = await glob('**/*.md', { cwd: abs, onlyFiles: true, absolute: true, ignore: ['**/node_modules/**'] });
-      if (under.length === 0) throw new SpecRunError(`${f}: a directory with no Markdown files`);
-      for (const p of under) found.add(nameOf(p));
-    } else {
-      found.add(nameOf(abs));
-      named.add(nameOf(abs));
-    }
-  }
-  const list = [...found].sort();
-  const pages = await Promise.all(
-    list.map(async (file) => {
-      try {
-        const page = await parsePage(resolve(cwd, file));
-        return { ...page, file };
-      } catch (error) {
-        if (error instanceof ContentError) throw new SpecRunError(`${file}${error.message.slice(error.file.length)}`);
-        throw new SpecRunError(`${file}: cannot read: ${(error as Error).message.split('\n')[0]}`);
-      }
-    }),
-  );
-  return { pages, named };
-}
-
-/** The report directory must be one (or creatable): checked before anything runs. */
-async function prepareOutDir(outDir: string, asGiven: string): Promise<void> {
+async function loadNamedPages(files: string[], cwd: string, argsCwd: string): Promise<{ pages: ParsedPage[]; named: Set<string> }> {
   try {
-    if (statSync(outDir).isDirectory()) return;
-    throw new SpecRunError(`--out ${asGiven}: exists and is not a directory`);
+    const found = await findNamedPages(files, argsCwd);
+    const pages = await loadPages(found.files, { base: cwd });
+    return { pages, named: new Set([...found.named].map((abs) => contentName(abs, cwd))) };
   } catch (error) {
-    if (error instanceof SpecRunError) throw error;
-  }
-  try {
-    await mkdir(outDir, { recursive: true });
-  } catch (error) {
-    throw new SpecRunError(`--out ${asGiven}: cannot create it: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    if (error instanceof ContentNotFound || error instanceof ContentReadError || error instanceof ContentError) throw new SpecRunError(error.message);
+    throw error;
   }
 }
 
@@ -165,51 +104,6 @@ function gitCommit(cwd: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** One machine per worker: booted and snapshotted once, restored before each case. */
-class Worker {
-  private machine: Machine | null = null;
-  private used = false;
-  private booted = false;
-  identity: MachineIdentity | null = null;
-  constructor(
-    private readonly make: MachineFactory,
-    private readonly target: string,
-    first: Machine | null = null,
-  ) {
-    this.machine = first;
-  }
-
-  async fresh(): Promise<Machine> {
-    if (this.machine && this.used) {
-      if (this.machine.capabilities.snapshot) await this.machine.restore('base');
-      else {
-        await this.machine.shutdown();
-        this.machine = null;
-        this.booted = false;
-      }
-    }
-    if (!this.machine || !this.booted) {
-      const m = this.machine ?? (await this.make(this.target));
-      this.machine = m;
-      this.booted = true;
-      await m.boot();
-      if (m.capabilities.snapshot) await m.snapshot('base');
-      this.identity = await m.identity();
-    }
-    this.used = true;
-    return this.machine;
-  }
-
-  async shutdown(): Promise<void> {
-    await this.machine?.shutdown();
-    this.machine = null;
-  }
-}
-
-function safeName(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
 /** Run the executable Markdown. Never throws for spec errors or failures: see `exitCode`. */
@@ -228,128 +122,41 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   const loaded = options.pages
     ? { pages: options.pages, named: new Set<string>() }
     : options.files?.length
-      ? await loadPages(options.files, cwd, argsCwd)
-      : await loadPages(DEFAULT_FILES, cwd, cwd);
+      ? await loadNamedPages(options.files, cwd, argsCwd)
+      : await loadNamedPages(DEFAULT_FILES, cwd, cwd);
   const pages = loaded.pages;
   if (options.files?.length && pages.length === 0) throw new SpecRunError(`no Markdown files match ${options.files.join(' ')}`);
 
-  // Extract.
-  const extracted = pages.map(extractPage);
-  const specErrors = extracted.flatMap((p) => p.errors);
-  const broken = new Set(extracted.flatMap((p) => [...p.brokenCases]));
-  let cases: SpecCase[] = extracted.flatMap((p) => p.cases);
-  const filter = options.filter?.toLowerCase();
-  if (filter) {
-    const before = cases.length;
-    cases = cases.filter((c) => `${c.id} ${c.title}`.toLowerCase().includes(filter));
-    if (before > 0 && cases.length === 0) throw new SpecRunError(`--filter ${options.filter} matches no case`);
-  }
-  // Say so when a page named on its own holds nothing to run; a run of files with nothing at all
-  // to run fails (pages handed over by the site build may well have no transcripts).
-  for (const p of extracted)
-    if (loaded.named.has(p.file) && p.cases.length === 0 && p.errors.length === 0) write(`note: ${p.file} has no console transcripts or contract table`);
-  if (!options.pages && cases.length === 0 && specErrors.length === 0) {
-    throw new SpecRunError(`nothing to run: no console transcripts or contract table in ${pages.length === 1 ? pages[0].file : `${pages.length} pages`}`);
-  }
-  if (options.shard) cases = cases.filter((c) => shardOf(c.id, options.shard!.count) === options.shard!.index);
-  // Artifacts land in the report dir as artifacts/<file name>: a name may be declared once.
-  const artifactNames = new Map<string, string>();
-  for (const c of extracted.flatMap((p) => p.cases)) {
-    for (const b of c.blocks) {
-      if (b.kind !== 'transcript') continue;
-      for (const path of b.options.artifacts ?? []) {
-        const name = path.slice(path.lastIndexOf('/') + 1);
-        const other = artifactNames.get(name);
-        if (other) {
-          specErrors.push(new SpecError(b.file, b.line, `artifact name ${name} is also declared at ${other} (artifacts are saved by file name)`));
-          broken.add(c.id);
-        } else artifactNames.set(name, b.id);
-      }
-    }
-  }
+  // Extract and select.
+  const { cases, specErrors, broken } = selectCases(pages.map(extractPage), {
+    filter: options.filter,
+    shard: options.shard,
+    named: loaded.named,
+    mustRun: !options.pages,
+    write,
+  });
   if (specErrors.length) write(renderSpecErrors(specErrors, color));
 
   // Execute and validate, in parallel, printing case results in document order as they complete.
   const onProgress = options.onProgress;
   const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name, { image: testImage, vm: { onProgress }, sandbox: { onProgress } }));
-  let jobs = Math.max(1, Math.min(options.jobs ?? Math.min(4, availableParallelism()), cases.length || 1));
-  const outcomes: (CaseOutcome | undefined)[] = new Array(cases.length);
-  let next = 0;
-  let printed = 0;
-  let stop = false;
-  const flush = () => {
-    while (printed < cases.length && outcomes[printed]) write(renderCase(outcomes[printed++]!, color));
-  };
-  // The first machine is made up front, so that an unknown target is one clear error before anything runs.
-  let first: Machine | null = null;
-  if (cases.some((c) => !broken.has(c.id))) {
-    try {
-      first = await make(target);
-    } catch (error) {
-      throw new SpecRunError((error as Error).message.split('\n')[0]);
-    }
-    // No snapshots (ssh, local): one machine whose state carries over, so one case at a time.
-    if (!first.capabilities.snapshot) {
-      jobs = 1;
-      write(`note: ${target} has no snapshots: cases run one after another on the machine as it is, each seeing what earlier ones changed\n`);
-    }
-  }
-  const workers = Array.from({ length: jobs }, (_, i) => new Worker(make, target, i === 0 ? first : null));
-  let firstIdentity: MachineIdentity | null = null;
-  let interrupted = false;
-  const onAbort = () => {
-    interrupted = true;
-    stop = true;
-    // Shutting the machines down ends running commands with a MachineError.
-    for (const w of workers) void w.shutdown().catch(() => {});
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const work = async (worker: Worker) => {
-    while (next < cases.length) {
-      const i = next++;
-      const c = cases[i];
-      if (broken.has(c.id)) outcomes[i] = uniformOutcome(c, 'error', 'not run: the case has a spec error');
-      else if (stop) outcomes[i] = uniformOutcome(c, 'skipped', interrupted ? 'not run (interrupted)' : 'not run (--fail-fast)');
-      else {
-        try {
-          const machine = await worker.fresh();
-          firstIdentity ??= worker.identity;
-          outcomes[i] = await executeCase(c, machine, target, options.env);
-        } catch (error) {
-          outcomes[i] = uniformOutcome(c, 'error', `could not run: ${(error as Error).message.split('\n')[0]}`);
-        }
-        if (options.failFast && (outcomes[i]!.status === 'failed' || outcomes[i]!.status === 'error')) stop = true;
-      }
-      flush();
-    }
-  };
-  try {
-    await Promise.all(workers.map(work));
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-    await Promise.allSettled(workers.map((w) => w.shutdown()));
-  }
-  const done = outcomes as CaseOutcome[];
+  const {
+    outcomes: done,
+    identity: firstIdentity,
+    interrupted,
+  } = await runCases(cases, broken, {
+    target,
+    make,
+    jobs: options.jobs,
+    failFast: options.failFast,
+    env: options.env,
+    signal: options.signal,
+    color,
+    write,
+  });
 
-  // Render the report (console logs of failed cases next to it).
-  const consoleLogs = new Map<string, string>();
-  for (const o of done) {
-    if (!o.consoleLog) continue;
-    const rel = join('console', `${safeName(o.spec.id)}.log`);
-    await mkdir(join(outDir, 'console'), { recursive: true });
-    await writeFile(join(outDir, rel), o.consoleLog);
-    consoleLogs.set(o.spec.id, rel);
-  }
-  // Files cases copied out of the machine (block option `artifacts=`), under artifacts/.
-  for (const o of done) {
-    const tempDirs = new Set<string>();
-    for (const [name, host] of o.artifacts ?? []) {
-      await mkdir(join(outDir, 'artifacts'), { recursive: true });
-      await copyFile(host, join(outDir, 'artifacts', name));
-      tempDirs.add(dirname(host));
-    }
-    for (const dir of tempDirs) await rm(dir, { recursive: true, force: true }); // after all: a case's files share one dir
-  }
+  // Render the report (console logs and artifacts next to it).
+  const consoleLogs = await saveCaseFiles(outDir, done);
   const machine: MachineIdentity = firstIdentity ?? { target, imageId: null, fstx: null, host: 'not started' };
   const report = buildReport({
     outcomes: done,
