@@ -9,7 +9,7 @@ import { fromHtml } from 'hast-util-from-html';
 import type { Schema } from 'hast-util-sanitize';
 import type { Html } from 'mdast';
 import { find, html as htmlSpace } from 'property-information';
-import { contributorSchema, LINK_SCHEMES, MEDIA_SCHEMES } from './sanitize-schema.ts';
+import { contributorSchema, LINK_SCHEMES, MEDIA_SCHEMES, srcsetUrls } from './sanitize-schema.ts';
 
 /** Records a problem at a line of the page. */
 export type ReportProblem = (line: number, message: string) => void;
@@ -94,7 +94,25 @@ export class RawHtmlNesting {
 }
 
 /** Element properties whose value is a URL, and how it is used (the sanitiser checks these). */
-const urlProperties: Record<string, UrlUse> = { href: 'link', action: 'link', src: 'image', cite: 'image', longDesc: 'image' };
+const urlProperties: Record<string, UrlUse> = { href: 'link', action: 'link', src: 'image', cite: 'image', longDesc: 'image', srcSet: 'image' };
+
+/** The URLs property `key` holds (a srcset holds several, each with its descriptors). */
+export function propertyUrls(key: string, value: unknown): string[] {
+  if (urlProperties[key] === undefined || value === null || value === undefined) return [];
+  if (key === 'srcSet') return srcsetUrls(value);
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/** The first problem with the URLs of property `key`, or null. */
+export function propertyUrlProblem(key: string, value: unknown, subject?: string): string | null {
+  const use = urlProperties[key];
+  if (use === undefined) return null;
+  for (const url of propertyUrls(key, value)) {
+    const problem = urlProblem(url, use, subject);
+    if (problem) return problem;
+  }
+  return null;
+}
 
 /**
  * Check one raw HTML node of a page: each element must be one GitHub allows, with attributes
@@ -129,9 +147,7 @@ export function checkRawHtml(node: Html, report: ReportProblem, schema: Schema =
     if (!tags.has(el.tagName)) return;
     const line = firstLine + (el.position?.start.line ?? 1) - 1;
     for (const [key, v] of Object.entries(el.properties)) {
-      const use = urlProperties[key];
-      const urls = use === undefined || v === null || v === undefined ? [] : Array.isArray(v) ? v : [v];
-      const bad = urls.map((u) => urlProblem(String(u), use!, `raw HTML <${el.tagName} ${attributeName(key)}>`)).find((p) => p !== null);
+      const bad = propertyUrlProblem(key, v, `raw HTML <${el.tagName} ${attributeName(key)}>`);
       if (bad) report(line, bad);
       else if (!attributeAllowed(schema, el.tagName, key, v)) report(line, `raw HTML attribute ${attributeName(key)} on <${el.tagName}> is not allowed`);
     }

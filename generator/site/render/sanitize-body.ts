@@ -12,6 +12,7 @@
 import type { Element, Nodes, Root } from 'hast';
 import { raw } from 'hast-util-raw';
 import { sanitize } from 'hast-util-sanitize';
+import { propertyUrlProblem } from './raw-html.ts';
 import { siteSchema } from './sanitize-schema.ts';
 
 /** Properties the sanitiser prefixes (GitHub's list). */
@@ -37,6 +38,10 @@ export function sanitizeBody(tree: Root): Root {
     else if (node.type === 'element') for (const key of clobbered) for (const v of valuesOf(node, key)) ours.add(v);
   });
   const clean = sanitize(hasRaw ? raw(tree) : tree, siteSchema) as Root;
+  // The sanitiser checks one URL per property; a srcset holds several.
+  visit(clean, (node) => {
+    if (node.type === 'element' && node.properties.srcSet !== undefined && propertyUrlProblem('srcSet', node.properties.srcSet)) delete node.properties.srcSet;
+  });
   if (prefix && ours.size > 0) {
     visit(clean, (node) => {
       if (node.type !== 'element') return;

@@ -22,6 +22,16 @@ export const LINK_SCHEMES: readonly string[] = ['http', 'https', 'mailto'];
 export const MEDIA_SCHEMES: readonly string[] = ['http', 'https'];
 
 /**
+ * The URLs of a `srcset` (`<source>` in a `<picture>`, which GitHub allows): hast holds it
+ * split at commas, each candidate a URL and its descriptors. hast-util-sanitize checks no
+ * scheme there, so the raw HTML check and the body's last pass check each URL as an image's.
+ */
+export function srcsetUrls(value: unknown): string[] {
+  const candidates = Array.isArray(value) ? value.map(String) : String(value ?? '').split(',');
+  return candidates.map((c) => c.trim().split(/\s+/)[0] ?? '').filter((u) => u !== '');
+}
+
+/**
  * GitHub's schema, URL schemes narrowed (GitHub also lets irc, ircs and xmpp links through),
  * and `action` (allowed on every element by GitHub, inert without a <form>) held to the
  * link schemes too, so no javascript: URL is published even where it cannot run. Raw
