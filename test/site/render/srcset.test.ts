@@ -21,10 +21,11 @@ function sources(html: string): Element[] {
   const tree = sanitizeBody({ type: 'root', children: [{ type: 'raw', value: html }] } as Root);
   const out: Element[] = [];
   const walk = (n: Root | Element): void => {
-    for (const c of n.children) if (c.type === 'element') {
-      if (c.tagName === 'source') out.push(c);
-      else walk(c);
-    }
+    for (const c of n.children)
+      if (c.type === 'element') {
+        if (c.tagName === 'source') out.push(c);
+        else walk(c);
+      }
   };
   walk(tree);
   return out;
