@@ -235,11 +235,11 @@ export function commitState(root: string, selections: Selection[], options: NewS
       createRootLinks(p.isolation);
       mkdirSync(join(root, 'etc'), { recursive: true });
       mkdirSync(join(p.isolation, 'etc'), { recursive: true });
-      runTriggers('transaction', p, root);
+      runTriggers('transaction', p);
       promoteStaging(p);
       createRootLinks(root);
       if (old !== undefined) archiveState(p, old);
-      runTriggers('system', p, root);
+      runTriggers('system', p);
       syncBootEntries(p, db, id);
       return id;
     } finally {
@@ -296,7 +296,7 @@ export function activateState(root: string, id: number, options: ActivateOptions
       promoteStaging(p);
       faultPoint('activate:after-exchange');
       archiveState(p, old);
-      if (!options.skipTriggers) runTriggers('system', p, root);
+      if (!options.skipTriggers) runTriggers('system', p);
       faultPoint('activate:before-boot-entries');
       if (!options.skipBoot) syncBootEntries(p, db, id);
       return { activated: id, archived: old };
