@@ -3,12 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { MossError } from './errors.ts';
-import { buildHelper, helperBinary } from './helpers.ts';
-
-/** Compiles exchange.c statically to `out`. */
-export function buildExchange(out: string): string {
-  return buildHelper('exchange', out);
-}
+import { helperBinary } from './helpers.ts';
 
 /** Path of a working moss-exchange binary. */
 export function exchangeBinary(): string {
