@@ -24,12 +24,21 @@ export interface MirrorResult {
   removed: string[];
 }
 
-/** A stone's place in the mirror: its URI, relative to the index, kept inside DIR. */
-function mirrorPath(s: UsedStone): string {
-  const rel = normalize(s.uri ?? '');
-  if (!s.uri || rel.startsWith('/') || rel === '..' || rel.startsWith('../') || /^[a-z]+:/i.test(s.uri))
-    throw new OnixError(`${s.packageId}: its URI ${JSON.stringify(s.uri)} is not a path relative to the repository index`, EXIT.failed);
-  return rel;
+/**
+ * A stone's place in the mirror: its URI relative to the index, kept inside DIR. moss records
+ * either the index's relative URI or (upstream, registry/plugin/repository.rs) the URI resolved
+ * against the index's; a resolved one must lie under the index's directory.
+ */
+function mirrorPath(s: UsedStone, indexUri: string): string {
+  let rel = s.uri ?? '';
+  if (/^[a-z][a-z0-9+.-]*:/i.test(rel)) {
+    const base = new URL('.', indexUri).href;
+    rel = rel.startsWith(base) ? decodeURIComponent(rel.slice(base.length)) : '';
+  }
+  const path = normalize(rel);
+  if (!rel || path.startsWith('/') || path === '..' || path.startsWith('../'))
+    throw new OnixError(`${s.packageId}: its URI ${JSON.stringify(s.uri)} is not under the repository index's ${indexUri}: nothing written`, EXIT.failed);
+  return path;
 }
 
 function copyChecked(source: string, dest: string, hash: string, what: string): void {
@@ -64,8 +73,9 @@ export function writeMirror(root: string, dir: string): MirrorResult {
   }
   const indexes = readRepositoryIndexes(root);
   if (indexes.length === 0) throw new OnixError(`no moss repository index under ${join(root, '.moss/repo')}: nothing written`, EXIT.failed);
-  if (indexes.length > 1) throw new OnixError(`several repository indexes (${indexes.join(', ')}): a mirror holds one; nothing written`, EXIT.failed);
-  const placed = used.map((s) => ({ s, path: mirrorPath(s) }));
+  if (indexes.length > 1)
+    throw new OnixError(`several repository indexes (${indexes.map((i) => i.file).join(', ')}): a mirror holds one; nothing written`, EXIT.failed);
+  const placed = used.map((s) => ({ s, path: mirrorPath(s, indexes[0].uri) }));
   const old = previousManifest(dir);
   mkdirSync(dir, { recursive: true });
 
@@ -77,7 +87,7 @@ export function writeMirror(root: string, dir: string): MirrorResult {
     stones.push({ packageId: s.packageId, path, size: statSync(dest).size, copied: !keep });
   }
   const indexTmp = join(dir, `${INDEX}.tmp-${process.pid}`);
-  copyFileSync(indexes[0], indexTmp);
+  copyFileSync(indexes[0].file, indexTmp);
   renameSync(indexTmp, join(dir, INDEX));
 
   const lines: ManifestLine[] = [...placed.map(({ s, path }) => ({ hash: s.hash!, path })), { hash: sha256OfFile(join(dir, INDEX)), path: INDEX }];
@@ -87,5 +97,5 @@ export function writeMirror(root: string, dir: string): MirrorResult {
   const manifestTmp = join(dir, `${MANIFEST}.tmp-${process.pid}`);
   writeFileSync(manifestTmp, formatManifest(lines));
   renameSync(manifestTmp, join(dir, MANIFEST));
-  return { dir, stones, bytes: stones.reduce((n, s) => n + s.size, 0), index: indexes[0], removed };
+  return { dir, stones, bytes: stones.reduce((n, s) => n + s.size, 0), index: indexes[0].file, removed };
 }

@@ -2,7 +2,8 @@
 // databases (db/state `state_selections`, db/install `meta` with its uri, sha256 hash and
 // download size) and its download cache, /.moss/cache/downloads/v1/<sha256[..5]>/<sha256[-5..]>/<sha256>
 // (os-tools moss/src/client/cache.rs `download_path`; downloads are kept after unpacking).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { MOSS_DB } from '../moss/schema.ts';
 import { EXIT, OnixError } from '../cli/errors.ts';
 import { openMossDb } from './machine.ts';
@@ -13,7 +14,7 @@ export interface UsedStone {
   name: string;
   version: string;
   release: number;
-  /** The stone file's URI as the repository index lists it (relative to the index). */
+  /** The stone file's URI: as the index lists it (relative to the index), or resolved against the index's URI. */
   uri: string | null;
   /** sha256 of the stone file, hex. */
   hash: string | null;
@@ -62,8 +63,15 @@ export function readUsedStones(root: string): UsedStone[] {
   }
 }
 
-/** Host paths of the repository indexes moss keeps, /.moss/repo/<dir>/stone.index. */
-export function readRepositoryIndexes(root: string): string[] {
+export interface RepositoryIndex {
+  /** Host path of moss's copy of the index, /.moss/repo/<dir>/stone.index. */
+  file: string;
+  /** Where the index came from: `index-uri` beside it when moss wrote one, else the copy's own location on the machine. */
+  uri: string;
+}
+
+/** The repository indexes moss keeps. */
+export function readRepositoryIndexes(root: string): RepositoryIndex[] {
   const dir = hostPath(root, '/.moss/repo');
   let names: string[] = [];
   try {
@@ -71,5 +79,11 @@ export function readRepositoryIndexes(root: string): string[] {
   } catch {
     return [];
   }
-  return names.map((n) => `${dir}/${n}/stone.index`).filter((f) => existsSync(f));
+  return names
+    .filter((n) => existsSync(`${dir}/${n}/stone.index`))
+    .map((n) => {
+      const uriFile = `${dir}/${n}/index-uri`;
+      const uri = existsSync(uriFile) ? readFileSync(uriFile, 'utf8').trim() : pathToFileURL(`/.moss/repo/${n}/stone.index`).href;
+      return { file: `${dir}/${n}/stone.index`, uri };
+    });
 }

@@ -84,6 +84,26 @@ describe('onix mirror', () => {
     assert.deepEqual([none.status, none.stderr], [1, `onix: ${busy}: no SHA256SUMS: not a mirror\n`]);
   });
 
+  it("places a stone whose URI moss resolved against the index's (upstream's registry/plugin/repository.rs:38-39) beside the index; one elsewhere is refused", () => {
+    const fx = makeRoot();
+    const db = new Database(join(fx.root, '.moss/db/install'));
+    db.prepare("UPDATE meta SET uri = 'file:///.moss/repo/local/' || uri").run();
+    db.close();
+    const dir = join(tempDir(), 'mirror');
+    const r = onix(['--root', fx.root, 'mirror', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(lines(readFileSync(join(dir, 'SHA256SUMS'), 'utf8')).filter((l) => l.includes('  stones/')).length, statePackages(fx.root).length);
+    const other = new Database(join(fx.root, '.moss/db/install'));
+    other.prepare("UPDATE meta SET uri = 'https://elsewhere.example/pool/x.stone' WHERE rowid = 1").run();
+    other.close();
+    const refused = onix(['--root', fx.root, 'mirror', join(tempDir(), 'm2')]);
+    assert.equal(refused.status, 1);
+    assert.match(
+      refused.stderr,
+      /^onix: \S+: its URI "https:\/\/elsewhere\.example\/pool\/x\.stone" is not under the repository index's file:\/\/\/\.moss\/repo\/local\/stone\.index: nothing written\n$/,
+    );
+  });
+
   it('a fresh root installs the active state from the mirror alone, to the same /usr', () => {
     const fx = makeRoot();
     const dir = join(tempDir(), 'mirror');
