@@ -119,3 +119,19 @@ test("moss's flags as upstream's clap declares them (cli/mod.rs:57-58, 83-84; cl
   assert.throws(() => parseArgs(['--frobnicate']), /unknown option: --frobnicate/);
   assert.throws(() => parseArgs(['-k', 'three']), /invalid keep: three/);
 });
+
+test("prune removes the downloads of the packages it drops and keeps the others' (client/prune.rs:176-183)", async () => {
+  const { applyPrune } = await import('../../onix/moss/index.ts');
+  const s = scratchRoot();
+  try {
+    const { base, mesa22, mesa25 } = baseStones(s.repo);
+    const one = installStones(s.root, s.repo, [base, mesa22]);
+    installStones(s.root, s.repo, [base, mesa25]);
+    const kept = (h: string) => existsSync(join(s.root, '.moss/cache/downloads/v1', h.slice(0, 5), h.slice(-5), h));
+    assert.deepEqual([kept(base.hash!), kept(mesa22.hash!), kept(mesa25.hash!)], [true, true, true]);
+    applyPrune(s.root, [one]);
+    assert.deepEqual([kept(base.hash!), kept(mesa22.hash!), kept(mesa25.hash!)], [true, false, true]);
+  } finally {
+    s.dispose();
+  }
+});
