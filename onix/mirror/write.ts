@@ -55,6 +55,7 @@ function copyChecked(source: string, dest: string, hash: string, what: string): 
 
 function previousManifest(dir: string): ManifestLine[] | null {
   const file = join(dir, MANIFEST);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new OnixError(`${dir} is not a directory: nothing written`, EXIT.refused);
   if (existsSync(file)) return parseManifest(readFileSync(file, 'utf8')).lines;
   if (existsSync(dir) && readdirSync(dir).length > 0)
     throw new OnixError(`${dir} is not empty and holds no ${MANIFEST}: not a mirror, nothing written`, EXIT.refused);

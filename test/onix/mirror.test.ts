@@ -71,6 +71,9 @@ describe('onix mirror', () => {
     const r = onix(['--root', fx.root, 'mirror', busy]);
     assert.deepEqual([r.status, r.stderr], [5, `onix: ${busy} is not empty and holds no SHA256SUMS: not a mirror, nothing written\n`]);
     assert.deepEqual(readdirSync(busy), ['notes.txt']);
+    const file = join(busy, 'notes.txt');
+    assert.deepEqual(onix(['--root', fx.root, 'mirror', file]).stderr, `onix: ${file} is not a directory: nothing written\n`);
+    assert.equal(readFileSync(file, 'utf8'), 'mine');
     rmSync(join(fx.root, '.moss/cache/downloads'), { recursive: true });
     const dir = join(tempDir(), 'mirror');
     const gone = onix(['--root', fx.root, 'mirror', dir]);
