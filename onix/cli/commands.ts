@@ -118,6 +118,21 @@ export const COMMANDS: CommandSpec[] = [
     exits: [0, 1, 2, 3, 4],
     load: async () => (await import('./update.ts')).update,
   },
+  {
+    name: 'mirror',
+    summary: 'snapshot the stones the states use, and the repository index, into DIR',
+    positionals: [{ name: 'DIR', required: false }],
+    options: [{ name: 'verify', description: 'check DIR against its SHA256SUMS instead; one line per problem' }],
+    details:
+      'Copies the stone file of every package a recorded state (active or archived) selects,\n' +
+      "from moss's download cache (/.moss/cache/downloads/v1), and moss's repository index\n" +
+      '(/.moss/repo/*/stone.index) into DIR (default /persist/mirror), each stone where the\n' +
+      'index puts it, then writes SHA256SUMS. DIR is then a repository:\n' +
+      '`moss repo add NAME file://DIR/stone.index`. An existing mirror is updated in place;\n' +
+      'a non-empty DIR that is not a mirror is refused. --verify exits 1 on any problem.',
+    exits: [0, 1, 2, 3, 5],
+    load: async () => (await import('./mirror.ts')).mirror,
+  },
 ];
 
 /** Exit codes, as `--help` documents them. */

@@ -14,7 +14,18 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyPlan, buildExchange, initRoot, installStones, planSync, stoneId, StoneRepository, type Stone } from '../moss/index.ts';
+import {
+  applyPlan,
+  buildHelper,
+  helperSource,
+  type HelperName,
+  initRoot,
+  installStones,
+  planSync,
+  stoneId,
+  StoneRepository,
+  type Stone,
+} from '../moss/index.ts';
 import { describeImage, MANIFEST_STONE, manifestRecipe } from './manifest-writer.ts';
 import { linkOrCopy } from '../moss/store.ts';
 import { fetchDebs, IMAGE_CACHE, readPackageList, type DebPin } from './debs.ts';
@@ -37,7 +48,7 @@ import { task, type Progress } from '../task.ts';
 import { claimDir, releaseDir, sweepImageStaging } from '../owned-dirs.ts';
 
 /** Bump when the assembly (not a stone) changes. */
-const ASSEMBLY_VERSION = '1';
+const ASSEMBLY_VERSION = '2';
 
 export const MESA_OLD = '22.3.6';
 export const MESA_NEW = '25.0.7';
@@ -77,11 +88,11 @@ function missingPin(group: string, name: string): never {
   throw new ImageBuildError(`onix/image/packages.txt [${group}] lacks ${name}`);
 }
 
-/** moss-exchange, built once per source change under .cache/image/bin/. */
-function exchangeBinary(cacheDir: string): string {
-  const src = join(REPO_ROOT, 'onix/moss/exchange.c');
-  const out = join(cacheDir, 'bin', `moss-exchange-${hashFiles([src]).slice(0, 12)}`);
-  if (!existsSync(out)) buildExchange(out);
+/** A moss helper (moss-exchange, moss-container), built once per source change under .cache/image/bin/. */
+function helperBinary(cacheDir: string, name: HelperName): string {
+  const src = helperSource(name);
+  const out = join(cacheDir, 'bin', `moss-${name}-${hashFiles([src]).slice(0, 12)}`);
+  if (!existsSync(out)) buildHelper(name, out);
   return out;
 }
 
@@ -134,7 +145,8 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   if (!kernelPkg) throw new ImageBuildError('onix/image/packages.txt [base] names no linux-image-* package');
   for (const n of GLIBC_PACKAGES) if (!glibcDebs.has(n)) throw new ImageBuildError(`onix/image/packages.txt [node-runtime] lacks ${n}`);
 
-  const exchange = exchangeBinary(cacheDir);
+  const exchange = helperBinary(cacheDir, 'exchange');
+  const container = helperBinary(cacheDir, 'container');
   // Staging trees of killed builds are removed first; this build's own name their owner.
   await sweepImageStaging(cacheDir);
   const bundleDir = join(cacheDir, 'bundle', String(process.pid));
@@ -152,7 +164,7 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
     glibcRecipe(glibcDebs),
     mesaRecipe(MESA_OLD, 1, pinsOf(groups, `mesa-${MESA_OLD}`), mesaOldDebs),
     mesaRecipe(MESA_NEW, 2, pinsOf(groups, `mesa-${MESA_NEW}`), mesaNewDebs),
-    onixCliRecipe(glibcDebs, bundleDir, bundled, exchange),
+    onixCliRecipe(glibcDebs, bundleDir, bundled, { exchange, container }),
     seamRecipe(nix?.defaultsEtcNix),
     dropbearMuslRecipe(sourceOf('dropbear'), headers, toolchain),
     helloRecipe(),

@@ -166,7 +166,7 @@ function provenance(stone: CachedStone['stone'], inputs: ManifestInputs): Proven
         notes: [
           "/usr/bin/moss is a stand-in for upstream moss (AerynOS os-tools, Rust): it keeps moss's on-disk format and command shape",
           "/usr/bin/onix and /usr/bin/onix-agent are this project's own; all three are shell scripts that start the island's Node",
-          '/usr/libexec/moss/moss-exchange is static (renameat2 for the stand-in)',
+          "/usr/libexec/moss/moss-exchange and moss-container are static (renameat2 and flock; the transaction triggers' container)",
         ],
       };
     case 'onix-nix-integration':

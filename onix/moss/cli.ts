@@ -4,20 +4,19 @@
 //   moss [-D ROOT] [-y] state activate ID [--skip-triggers] [--skip-boot]
 //   moss [-D ROOT] [-y] state prune [-k N] [--include-newer] | state remove ID|A-B... | state verify
 //   moss [-D ROOT] [-y] sync | install NAME... | remove NAME... | list installed [-e]
-//   moss [-D ROOT] repo add NAME URI
-// Commands take typed options and throw MossError; only main.ts exits.
-import { existsSync, mkdirSync, readSync, rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+//   moss [-D ROOT] repo add NAME URI [-c COMMENT] [-p PRIORITY] | repo remove NAME | repo list
+// Flags are parsed in args.ts; commands take typed options and throw MossError; only main.ts exits.
+import { existsSync, readSync } from 'node:fs';
+import { type Args, parseArgs } from './args.ts';
 import { autoprintColumns, packageColumn, stateColumn, updateColumn } from './columns.ts';
 import { openMossDb } from './db.ts';
 import { MossError } from './errors.ts';
 import { applyPlan, installedPackages, planInstall, planRemove, planSync } from './packages.ts';
 import { mossPaths } from './paths.ts';
 import { applyPrune, planPrune, type PruneStrategy } from './prune.ts';
-import { StoneRepository } from './repository.ts';
+import { addRepository, listRepositories, removeRepository } from './repo-config.ts';
 import { activeStateId, formatState, listStates, requireState } from './state.ts';
-import { activateState, commitState, withRootLock } from './transaction.ts';
+import { activateState, commitState, initRoot, withRootLock } from './transaction.ts';
 import { verifyRoot } from './verify.ts';
 
 export interface CliIo {
@@ -41,44 +40,9 @@ export const USAGE = `usage: moss [-D ROOT] [-y] <command>
   install NAME...                  install packages
   remove NAME...                   remove packages (and dependencies nothing else needs)
   list installed [-e]              list the active state's packages (-e: explicit only)
-  repo add NAME URI                add a local repository (file:///path/to/dir)`;
-
-interface Args {
-  root: string;
-  yes: boolean;
-  words: string[];
-  keep?: number;
-  includeNewer: boolean;
-  skipTriggers: boolean;
-  skipBoot: boolean;
-  explicit: boolean;
-}
-
-export function parseArgs(argv: string[]): Args {
-  const args: Args = { root: '/', yes: false, words: [], includeNewer: false, skipTriggers: false, skipBoot: false, explicit: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new MossError(`${a} needs a value`);
-      return v;
-    };
-    if (a === '-D' || a === '--directory') args.root = value();
-    else if (a.startsWith('-D') && a.length > 2) args.root = a.slice(2);
-    else if (a.startsWith('--directory=')) args.root = a.slice('--directory='.length);
-    else if (a === '-y' || a === '--yes' || a === '--yes-all') args.yes = true;
-    else if (a === '-k' || a === '--keep') args.keep = parseNumber(value(), 'keep');
-    else if (a.startsWith('--keep=')) args.keep = parseNumber(a.slice(7), 'keep');
-    else if (a === '--include-newer') args.includeNewer = true;
-    else if (a === '--skip-triggers') args.skipTriggers = true;
-    else if (a === '--skip-boot') args.skipBoot = true;
-    else if (a === '-e' || a === '--explicit') args.explicit = true;
-    else if (a === '-h' || a === '--help') args.words.unshift('help');
-    else if (a.startsWith('-') && !/^-?\d+$/.test(a)) throw new MossError(`unknown option: ${a}`);
-    else args.words.push(a);
-  }
-  return args;
-}
+  repo add NAME URI [-c C] [-p N]  add a repository (URI: file:///path/to/stone.index)
+  repo remove NAME                 remove a repository
+  repo list                        list the repositories`;
 
 function parseNumber(text: string | undefined, what = 'state id'): number {
   if (text === undefined || !/^\d+$/.test(text)) throw new MossError(`invalid ${what}: ${text ?? '(missing)'}`);
@@ -218,6 +182,8 @@ function syncCommand(args: Args, io: CliIo): number {
 
 function installCommand(names: string[], args: Args, io: CliIo): number {
   if (names.length === 0) throw new MossError('install needs at least one package name');
+  // Installation::open makes a fresh root's /.moss (installation.rs); so does the stand-in.
+  if (!existsSync(mossPaths(args.root).db.state)) initRoot(args.root);
   const plan = planInstall(args.root, names);
   if (plan.changes.length === 0) {
     const already = installedPackages(args.root).filter((i) => names.includes(i.name));
@@ -259,33 +225,41 @@ function listInstalled(args: Args, io: CliIo): number {
   return 0;
 }
 
-/** `repo add NAME URI`: the stand-in's repositories are stone.index directories; a file:// URI is linked in. */
-function repoAdd(name: string | undefined, uri: string | undefined, args: Args, io: CliIo): number {
-  if (!name || !uri) throw new MossError('repo add needs NAME and URI');
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new MossError(`invalid repository name: ${name}`);
-  if (!uri.startsWith('file://')) throw new MossError(`unsupported repository URI (the stand-in reads file:// directories): ${uri}`);
-  const dir = fileURLToPath(uri.replace(/\/stone\.index$/, ''));
-  StoneRepository.open(dir);
+/** cli/repo.rs: `add` prints "<name> added"; `remove` "<name> removed" (or "<name> not found", exit 1); `list` one line each. */
+function repoCommand(sub: string | undefined, rest: string[], args: Args, io: CliIo): number {
   const p = mossPaths(args.root);
-  withRootLock(p, () => {
-    mkdirSync(p.repo, { recursive: true });
-    const link = join(p.repo, name);
-    if (existsSync(link)) rmSync(link, { recursive: true, force: true });
-    symlinkSync(dir, link);
-  });
-  io.out(`${name} added\n`);
-  return 0;
+  if (sub === 'add' || sub === 'ar') {
+    const [name, uri] = rest;
+    if (!name || !uri) throw new MossError('repo add needs NAME and URI');
+    initRoot(args.root);
+    withRootLock(p, () => addRepository(p, name, uri, args.comment, args.priority));
+    io.out(`${name} added\n`);
+    return 0;
+  }
+  if (sub === 'remove' || sub === 'rr') {
+    if (!rest[0]) throw new MossError('repo remove needs NAME');
+    const found = withRootLock(p, () => removeRepository(p, rest[0]));
+    io.out(`${rest[0]} ${found ? 'removed' : 'not found'}\n`);
+    return found ? 0 : 1;
+  }
+  if (sub === 'list' || sub === 'lr') {
+    const repos = listRepositories(p);
+    if (repos.length === 0) io.out('No repositories have been configured yet\n');
+    for (const r of repos) io.out(` - ${r.name} = ${r.config.uri} [${r.config.priority}]${r.config.active ? '' : ' (disabled)'}\n`);
+    return 0;
+  }
+  throw new MossError(`unknown repo command: ${sub ?? '(none)'} (add, remove, list)`);
 }
 
 /** Runs one command line; returns the exit status. */
 export function runMoss(argv: string[], io: CliIo): number {
   const args = parseArgs(argv);
   const [cmd, sub, ...rest] = args.words;
-  if (!cmd || cmd === 'help') {
+  if (args.help || !cmd || cmd === 'help') {
     io.out(`${USAGE}\n`);
-    return cmd ? 0 : 1;
+    return cmd || args.help ? 0 : 1;
   }
-  if (cmd === 'version' || cmd === '--version') {
+  if (cmd === 'version' || args.version) {
     io.out('moss (ONIX stand-in) 0.2.0\n');
     return 0;
   }
@@ -304,7 +278,7 @@ export function runMoss(argv: string[], io: CliIo): number {
       io,
     );
   if (cmd === 'list' && sub === 'installed') return listInstalled(args, io);
-  if (cmd === 'repo' && sub === 'add') return repoAdd(rest[0], rest[1], args, io);
+  if (cmd === 'repo') return repoCommand(sub, rest, args, io);
   throw new MossError(`unknown command: ${[cmd, sub].filter(Boolean).join(' ')}\n${USAGE}`);
 }
 

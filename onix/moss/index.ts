@@ -14,7 +14,8 @@ import { commitState, ingestStone, type NewStateOptions } from './transaction.ts
 export { entryText } from './boot.ts';
 export { openMossDb } from './db.ts';
 export { MossError } from './errors.ts';
-export { exchangeBinary, buildExchange } from './exchange.ts';
+export { exchangeBinary } from './exchange.ts';
+export { buildHelper, helperBinary, helperSource, type HelperName } from './helpers.ts';
 export { planSync, applyPlan } from './packages.ts';
 export { assetPath, mossPaths } from './paths.ts';
 export { planPrune, applyPrune } from './prune.ts';

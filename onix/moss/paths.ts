@@ -11,6 +11,8 @@ export interface MossPaths {
   db: { state: string; install: string; layout: string };
   assets: string;
   cache: string;
+  /** cache/downloads/v1: fetched stone files by sha256 (client/cache.rs `download_path`). */
+  downloads: string;
   repo: string;
   roots: string;
   staging: string;
@@ -33,6 +35,7 @@ export function mossPaths(root: string): MossPaths {
     db: { state: join(root, MOSS_DB.state), install: join(root, MOSS_DB.install), layout: join(root, MOSS_DB.layout) },
     assets: join(moss, 'assets/v2'),
     cache: join(moss, 'cache'),
+    downloads: join(moss, 'cache/downloads/v1'),
     repo: join(moss, 'repo'),
     roots: join(moss, 'root'),
     staging: join(moss, 'root/staging'),

@@ -75,6 +75,9 @@ export function applyPrune(root: string, ids: number[]): PruneResult {
     db.layout.transaction(() => {
       for (const pkg of orphans) db.layout.prepare('DELETE FROM layout WHERE package_id = ?').run(pkg);
     })();
+    // Downloads whose name (sha256) no remaining package's hash is (prune.rs:176-183, install_db `file_hashes`).
+    const keepDownloads = new Set((db.install.prepare('SELECT hash AS h FROM meta WHERE hash IS NOT NULL').all() as { h: string }[]).map((r) => r.h));
+    removeOrphanedFiles(p.downloads, keepDownloads);
     // Assets whose hex name no layout row's hash gives (layout/mod.rs `file_hashes`).
     const keep = new Set(
       (db.layout.prepare("SELECT DISTINCT entry_value1 AS h FROM layout WHERE entry_type = 'regular'").all() as { h: string }[]).map((r) => assetName(r.h)),

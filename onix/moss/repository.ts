@@ -1,16 +1,58 @@
-// A local repository of stones: <dir>/stone.index (JSON: every stone's
-// metadata and layout) and <dir>/assets/aa/bb/cc/<hex> (contents, named as in moss's store).
-// `moss sync` and `moss install` read repositories under /.moss/repo/<name>/.
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// A repository of stones: <dir>/stone.index (JSON: every stone's metadata, layout, and
+// the `uri` of its stone file relative to the index, with the file's sha256 `hash` and size,
+// as upstream's index carries PackageUri, PackageHash and PackageSize) and the stone files
+// themselves (stones/<id>.stone, stone-file.ts). A repository that builds stones also keeps
+// <dir>/assets/aa/bb/cc/<hex>, the contents it packs them from.
+//
+// `moss sync` and `moss install` read the repositories under /.moss/repo/<name>/; one added
+// with `moss repo add` holds a copy of its index there and, in `index-uri`, where the index
+// came from, so its stone files are fetched from beside the original (repo-config.ts).
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MossError } from './errors.ts';
+import { writeStoneFile } from './stone-file.ts';
 import { hashFile, linkOrCopy } from './store.ts';
 import { assetRelPath } from './xxh3.ts';
 import { isNewer, stoneId, type LayoutEntry, type Stone, type StoneMeta } from './stone.ts';
 
 const INDEX = 'stone.index';
-/** 2: layouts carry XXH3-128 decimal hashes (1 had sha256). */
-const INDEX_VERSION = 2;
+/** 3: stones carry the uri, sha256 and size of their stone file. 2 (no stone files) is still read, for build caches. */
+const INDEX_VERSION = 3;
+const READABLE_VERSIONS = [2, 3];
+/** Beside a copied index: the URI it was copied from. */
+export const INDEX_URI_FILE = 'index-uri';
+
+/** sha256 of a file, hex (upstream names downloads by it: client/cache.rs `download_path`). */
+export function sha256File(file: string): string {
+  const h = createHash('sha256');
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex');
+}
 
 export class StoneRepository {
   readonly dir: string;
@@ -26,7 +68,7 @@ export class StoneRepository {
     const index = join(dir, INDEX);
     if (existsSync(index)) {
       const data = JSON.parse(readFileSync(index, 'utf8')) as { version?: number; stones: Stone[] };
-      if (data.version !== INDEX_VERSION)
+      if (!READABLE_VERSIONS.includes(data.version ?? 0))
         throw new MossError(`stone repository ${dir} has index version ${data.version ?? '(none)'}, expected ${INDEX_VERSION}: rebuild it`);
       for (const s of data.stones) repo.stonesById.set(s.id, s);
     } else if (create) {
@@ -36,6 +78,18 @@ export class StoneRepository {
       throw new MossError(`not a stone repository: ${dir} (no ${INDEX})`);
     }
     return repo;
+  }
+
+  /** Where stone files are fetched from: beside the original index for a copied one, else this directory. */
+  get base(): string {
+    const uriFile = join(this.dir, INDEX_URI_FILE);
+    return existsSync(uriFile) ? dirname(fileURLToPath(readFileSync(uriFile, 'utf8').trim())) : this.dir;
+  }
+
+  /** The stone file of a stone, where the index says it is. */
+  stoneFile(stone: Stone): string {
+    if (!stone.uri || !stone.hash) throw new MossError(`repository ${this.dir} has no stone file for ${stone.id}: rebuild it`);
+    return join(this.base, stone.uri);
   }
 
   /** An asset by its decimal XXH3-128 hash, laid out as moss lays out /.moss/assets/v2. */
@@ -82,10 +136,14 @@ export class StoneRepository {
     return this.add(meta, layout);
   }
 
-  /** Adds a stone from metadata and a layout whose assets are already in this repository. */
+  /** Adds a stone from metadata and a layout whose assets are already in this repository; writes its stone file. */
   add(meta: StoneMeta, layout: LayoutEntry[]): Stone {
     for (const e of layout) if (e.type === 'regular' && !existsSync(this.assetPath(e.hash))) throw new MossError(`stone ${meta.name}: missing asset ${e.hash}`);
-    const stone: Stone = { id: stoneId(meta), meta, layout };
+    const id = stoneId(meta);
+    const uri = `stones/${id}.stone`;
+    const file = join(this.dir, uri);
+    writeStoneFile(file, meta, layout, (h) => this.assetPath(h));
+    const stone: Stone = { id, meta, layout, uri, hash: sha256File(file), size: statSync(file).size };
     this.stonesById.set(stone.id, stone);
     this.save();
     return stone;

@@ -42,6 +42,12 @@ export interface Stone {
   id: string;
   meta: StoneMeta;
   layout: LayoutEntry[];
+  /** The stone file, relative to the repository index (absent in a build cache's index). */
+  uri?: string;
+  /** sha256 of the stone file, hex. */
+  hash?: string;
+  /** Size of the stone file in bytes. */
+  size?: number;
 }
 
 export function stoneId(meta: StoneMeta): string {

@@ -5,21 +5,10 @@
 // first renames /.moss/root/<id> to /.moss/root/staging, then does the same two steps.
 // Every operation holds the lock on /.moss/.moss-lockfile (installation.rs).
 import { execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-  copyFileSync,
-} from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fetchStone } from './fetch.ts';
+import { unpackStoneFile } from './stone-file.ts';
 import { syncBootEntries } from './boot.ts';
 import { runTriggers } from './triggers.ts';
 import { openMossDb, type MossDb } from './db.ts';
@@ -79,24 +68,21 @@ function isSymlink(path: string): boolean {
   }
 }
 
-/** Copies a stone into the root: its assets into the content store, its metadata and layout into the databases. */
+/**
+ * Brings a stone into the root (client/mod.rs `cache_packages`): its file into the download
+ * cache, its content unpacked into the content store, its metadata and layout into the databases.
+ */
 export function ingestStone(p: MossPaths, db: MossDb, repo: StoneRepository, stone: Stone): void {
   const known = db.install.prepare('SELECT 1 FROM meta WHERE package = ?').get(stone.id);
-  for (const e of stone.layout) {
-    if (e.type !== 'regular') continue;
-    const dest = assetPath(p, e.hash);
-    if (!existsSync(dest)) {
-      linkOrCopy(repo.assetPath(e.hash), dest);
-      chmodSync(dest, e.mode & 0o7777);
-    }
-  }
+  const download = fetchStone(p, repo, stone);
+  unpackStoneFile(download.path, (h) => assetPath(p, h));
   if (known) return;
   const m = stone.meta;
   const insertMeta = db.install.transaction(() => {
     db.install
       .prepare(
         `INSERT INTO meta (package, name, version_identifier, source_release, build_release, architecture, summary, description, source_id, homepage, uri, hash, download_size)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         stone.id,
@@ -109,6 +95,9 @@ export function ingestStone(p: MossPaths, db: MossDb, repo: StoneRepository, sto
         m.description ?? m.summary,
         m.sourceId ?? m.name,
         m.homepage ?? '',
+        stone.uri,
+        stone.hash,
+        stone.size ?? null,
       );
     for (const l of m.licenses ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_licenses VALUES (?, ?)').run(stone.id, l);
     for (const d of m.dependencies ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_dependencies VALUES (?, ?)').run(stone.id, `name(${d})`);
@@ -235,11 +224,11 @@ export function commitState(root: string, selections: Selection[], options: NewS
       createRootLinks(p.isolation);
       mkdirSync(join(root, 'etc'), { recursive: true });
       mkdirSync(join(p.isolation, 'etc'), { recursive: true });
-      runTriggers('transaction', p, root);
+      runTriggers('transaction', p);
       promoteStaging(p);
       createRootLinks(root);
       if (old !== undefined) archiveState(p, old);
-      runTriggers('system', p, root);
+      runTriggers('system', p);
       syncBootEntries(p, db, id);
       return id;
     } finally {
@@ -296,7 +285,7 @@ export function activateState(root: string, id: number, options: ActivateOptions
       promoteStaging(p);
       faultPoint('activate:after-exchange');
       archiveState(p, old);
-      if (!options.skipTriggers) runTriggers('system', p, root);
+      if (!options.skipTriggers) runTriggers('system', p);
       faultPoint('activate:before-boot-entries');
       if (!options.skipBoot) syncBootEntries(p, db, id);
       return { activated: id, archived: old };

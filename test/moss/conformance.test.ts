@@ -236,25 +236,6 @@ test('state list prints Description only when set; activate prints "State N acti
   }
 });
 
-test('triggers: sys.d YAML handlers match tree paths with captures (crates/triggers/src/format.rs; test/trigger.yml)', async () => {
-  const { compileTriggers } = await import('../../onix/moss/triggers.ts');
-  const s = scratchRoot();
-  try {
-    const { base } = baseStones(s.repo);
-    installStones(s.root, s.repo, [base]);
-    const dir = join(s.root, 'trig');
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(dir);
-    writeFileSync(
-      join(dir, 'depmod.yaml'),
-      'name: depmod\nhandlers:\n  depmod:\n    run: /sbin/depmod\n    args: ["-a", "$(version)"]\npaths:\n  "/usr/lib/kernel/(version:*)":\n    handlers: [depmod]\n    type: directory\n',
-    );
-    assert.deepEqual(compileTriggers(dir, join(s.root, 'usr')), [{ trigger: 'depmod', run: '/sbin/depmod', args: ['-a', '6.1.0-test'] }]);
-  } finally {
-    s.dispose();
-  }
-});
-
 test('state verify: assets hash to their names and every state path exists with its hash (client/verify.rs:27, 112, 207-221, 367-372)', () => {
   const s = scratchRoot();
   try {

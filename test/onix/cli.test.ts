@@ -41,7 +41,7 @@ describe('onix command line', () => {
   });
 
   it('unknown command or option, missing values: usage errors (exit 2)', () => {
-    assertOneLine(onix(['frobnicate']), 2, /^onix: unknown command: frobnicate \(commands: status, rollback, gc, doctor, owner, contract, update\)$/);
+    assertOneLine(onix(['frobnicate']), 2, /^onix: unknown command: frobnicate \(commands: status, rollback, gc, doctor, owner, contract, update, mirror\)$/);
     assertOneLine(onix(['status', '--frob']), 2, /^onix: unknown option: --frob for onix status \(see onix status --help\)$/);
     assertOneLine(onix(['status', '-x']), 2, /^onix: unknown option: -x/);
     assertOneLine(onix(['contract', '--keep', '3']), 2, /^onix: unknown option: --keep for onix contract/);

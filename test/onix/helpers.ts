@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { buildFixtureRoot, type Fixture, type FixtureOptions } from './fixture/build.ts';
-import { exchangeBinary } from '../../onix/moss/index.ts';
+import { helperBinary } from '../../onix/moss/index.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const ONIX_BIN = join(REPO, 'onix/bin/onix.js');
@@ -52,8 +52,11 @@ export function mossBinDir(): string {
     logLevel: 'error',
   });
   const dir = tempDir('onix-moss-bin-');
-  // A bundle cannot find exchange.c beside itself: hand it the built swap helper.
-  writeFileSync(join(dir, 'moss'), `#!/bin/sh\nMOSS_EXCHANGE="${exchangeBinary()}" exec "${process.execPath}" "${bundle}" "$@"\n`);
+  // A bundle cannot find exchange.c and container.c beside itself: hand it the built helpers.
+  writeFileSync(
+    join(dir, 'moss'),
+    `#!/bin/sh\nMOSS_EXCHANGE="${helperBinary('exchange')}" MOSS_CONTAINER="${helperBinary('container')}" exec "${process.execPath}" "${bundle}" "$@"\n`,
+  );
   chmodSync(join(dir, 'moss'), 0o755);
   return dir;
 }

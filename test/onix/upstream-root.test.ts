@@ -6,16 +6,18 @@
 // .moss/assets/v2/aa/bb/cc/<hex> (client/cache.rs), archived trees at .moss/root/<id>/usr,
 // blsforme's entries and `default "onix*"`. The /nix plane and /etc come from the fixture
 // builder, whose machine plane is deleted first. onix status, owner, doctor and gc --dry-run
-// must read it right.
+// must read it right, and onix mirror must find its stones in the download cache.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { cleanup, lines, makeRoot, mossBinDir, onix, startDaemon, tempDir } from './helpers.ts';
 
 const KERNEL = '6.1.0-28-amd64';
+const INDEX_BASE = 'https://packages.example/x86_64/';
 
 const STATE_SQL = `CREATE TABLE IF NOT EXISTS state (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, created BIGINT NOT NULL DEFAULT (unixepoch()), summary TEXT NULL, description TEXT NULL);
 CREATE TABLE IF NOT EXISTS state_selections (state_id INTEGER NOT NULL, package_id TEXT NOT NULL, explicit BOOLEAN NOT NULL, reason TEXT NULL, PRIMARY KEY(state_id, package_id), FOREIGN KEY(state_id) REFERENCES state(id) ON DELETE CASCADE);`;
@@ -107,6 +109,20 @@ function writeMachinePlane(root: string, trees: string[]): void {
       renameSync(usr, join(moss, 'root', String(id), 'usr'));
     } else renameSync(usr, join(root, 'usr'));
   });
+  // client/cache.rs: each fetched stone stays at cache/downloads/v1/<sha256[..5]>/<sha256[-5..]>/<sha256>;
+  // registry/plugin/repository.rs:38-39: meta.uri is the index's relative URI resolved against the
+  // index's; manager.rs:539 keeps that index URI in `index-uri` beside the cached index.
+  for (const { package: pkg } of meta.prepare('SELECT package FROM meta').all() as { package: string }[]) {
+    const bytes = Buffer.from(`\0mos stone of ${pkg}\n`);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const download = join(moss, 'cache/downloads/v1', hash.slice(0, 5), hash.slice(-5), hash);
+    mkdirSync(join(download, '..'), { recursive: true });
+    writeFileSync(download, bytes);
+    meta.prepare('UPDATE meta SET uri = ?, hash = ?, download_size = ? WHERE package = ?').run(`${INDEX_BASE}pool/${pkg}.stone`, hash, bytes.length, pkg);
+  }
+  mkdirSync(join(moss, 'repo/5e3a91c2d07b4f68'), { recursive: true });
+  writeFileSync(join(moss, 'repo/5e3a91c2d07b4f68/stone.index'), '\0mos index payloads\n');
+  writeFileSync(join(moss, 'repo/5e3a91c2d07b4f68/index-uri'), `${INDEX_BASE}stone.index`);
   state.close();
   meta.close();
   layout.close();
@@ -188,5 +204,21 @@ describe('onix on a machine plane written by hand in upstream format', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(lines(r.stdout)[0], 'moss:        would prune 1 state (1)');
     assert.match(lines(r.stdout)[2], /^kept: {8}fstx 2, 3 \(active 3\)$/);
+  });
+
+  it("onix mirror copies the stones upstream moss keeps in its download cache, where the index's URI puts them", () => {
+    const dir = join(tempDir(), 'mirror');
+    const r = onix(['--root', root, 'mirror', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(lines(r.stdout)[0], /^5 stones \(0\.0 MiB; 5 copied, 0 already there\) and stone\.index$/);
+    assert.deepEqual(readdirSync(join(dir, 'pool')).sort(), [
+      'base-1-1-x86_64.stone',
+      'base-2-1-x86_64.stone',
+      'base-3-1-x86_64.stone',
+      'mesa-22.3.6-1-x86_64.stone',
+      'mesa-25.0.7-1-x86_64.stone',
+    ]);
+    assert.equal(readFileSync(join(dir, 'stone.index'), 'utf8'), '\0mos index payloads\n');
+    assert.equal(onix(['mirror', '--verify', dir]).status, 0);
   });
 });

@@ -78,8 +78,8 @@ export function kernelRecipe(deb: string, busyboxDeb: string, exchangeBinary: st
       const sysModules = join(usr, 'lib/modules', version);
       for (const m of order) install(join(modulesDir, m), join(sysModules, m));
       writeFileSync(join(sysModules, 'modules.order'), `${order.join('\n')}\n`);
-      // moss runs depmod for each module tree as a system trigger.
-      install(join(FILES, 'depmod.yaml'), join(usr, 'share/moss/triggers/sys.d/depmod.yaml'));
+      // moss runs depmod for each module tree as a transaction trigger, before the swap.
+      install(join(FILES, 'depmod.yaml'), join(usr, 'share/moss/triggers/tx.d/depmod.yaml'));
       // The initramfs.
       const initrd = join(work, 'initrd');
       for (const d of ['bin', 'lib/modules', 'proc', 'sys', 'dev', 'sysroot']) mkdirSync(join(initrd, d), { recursive: true });

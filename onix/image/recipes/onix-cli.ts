@@ -1,7 +1,8 @@
 // The onix-cli stone: `onix`, `moss` and `onix-agent` bundled with esbuild,
 // run by the host's Node binary with its own glibc closure under /usr/lib/onix
 // (interpreter and RUNPATH patched to point there: private, not the machine's
-// libc), better-sqlite3's native module, and moss-exchange (renameat2).
+// libc), better-sqlite3's native module, moss-exchange (renameat2) and
+// moss-container (the transaction triggers' container).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -54,7 +55,13 @@ export async function bundleEntryPoints(dir: string): Promise<string[]> {
   return names;
 }
 
-export function onixCliRecipe(debs: Map<string, string>, bundleDir: string, bundled: string[], exchangeBinary: string): StoneRecipe {
+/** The stand-in's static helpers, built from onix/moss/{exchange,container}.c. */
+export interface MossHelpers {
+  exchange: string;
+  container: string;
+}
+
+export function onixCliRecipe(debs: Map<string, string>, bundleDir: string, bundled: string[], helpers: MossHelpers): StoneRecipe {
   const node = realpathSync(process.execPath);
   const nativeModule = join(REPO_ROOT, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
   const glibc = GLIBC_PACKAGES.map((n) => debs.get(n)!);
@@ -69,7 +76,7 @@ export function onixCliRecipe(debs: Map<string, string>, bundleDir: string, bund
       licenses: ['MPL-2.0', 'MIT'],
     },
     inputs: [
-      hashFiles([node, nativeModule, exchangeBinary, ...bundled.map((b) => join(bundleDir, `${b}.mjs`))]),
+      hashFiles([node, nativeModule, helpers.exchange, helpers.container, ...bundled.map((b) => join(bundleDir, `${b}.mjs`))]),
       hashText(...glibc.map((g) => basename(g))),
       sqliteVersion,
     ],
@@ -91,7 +98,8 @@ export function onixCliRecipe(debs: Map<string, string>, bundleDir: string, bund
         install(join(bundleDir, `${name}.mjs`), join(usr, 'lib/onix', `${name}.mjs`));
         writeFileSync(join(usr, 'bin', name), `#!/bin/sh\nexec /usr/lib/onix/bin/node /usr/lib/onix/${name}.mjs "$@"\n`, { mode: 0o755 });
       }
-      install(exchangeBinary, join(usr, 'libexec/moss/moss-exchange'), 0o755);
+      install(helpers.exchange, join(usr, 'libexec/moss/moss-exchange'), 0o755);
+      install(helpers.container, join(usr, 'libexec/moss/moss-container'), 0o755);
     },
   };
 }

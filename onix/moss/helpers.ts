@@ -1,0 +1,55 @@
+// The stand-in's two static C helpers, for the system calls Node lacks: moss-exchange
+// (renameat2, flock: exchange.c) and moss-container (namespaces, pivot_root: container.c).
+// Lookup: $MOSS_EXCHANGE / $MOSS_CONTAINER, then /usr/libexec/moss/moss-<name> (in the
+// image), then a build cached under <repo>/.cache/moss/ from the C source (host, tests).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MossError } from './errors.ts';
+
+export type HelperName = 'exchange' | 'container';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The C source of a helper. */
+export function helperSource(name: HelperName): string {
+  return join(here, `${name}.c`);
+}
+
+/** Where the image installs a helper. */
+export function imageHelperPath(name: HelperName): string {
+  return `/usr/libexec/moss/moss-${name}`;
+}
+
+/** Compiles a helper statically to `out` (musl-gcc if present, else gcc -static). */
+export function buildHelper(name: HelperName, out: string): string {
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.tmp-${process.pid}`;
+  for (const cc of ['musl-gcc', 'gcc']) {
+    const r = spawnSync(cc, ['-static', '-Os', '-s', '-o', tmp, helperSource(name)], { encoding: 'utf8' });
+    if (r.status === 0) {
+      renameSync(tmp, out);
+      return out;
+    }
+  }
+  throw new MossError(`cannot build moss-${name}: install musl-tools (or gcc with static glibc)`);
+}
+
+const cached = new Map<HelperName, string>();
+
+/** Path of a working helper binary. */
+export function helperBinary(name: HelperName): string {
+  const known = cached.get(name);
+  if (known) return known;
+  const fromEnv = process.env[`MOSS_${name.toUpperCase()}`];
+  let path = fromEnv || (existsSync(imageHelperPath(name)) ? imageHelperPath(name) : undefined);
+  if (!path) {
+    const source = helperSource(name);
+    if (!existsSync(source)) throw new MossError(`moss-${name} not found (${imageHelperPath(name)})`);
+    path = resolve(here, `../../.cache/moss/moss-${name}`);
+    if (!existsSync(path) || statSync(path).mtimeMs < statSync(source).mtimeMs) buildHelper(name, path);
+  }
+  cached.set(name, path);
+  return path;
+}
