@@ -11,7 +11,8 @@ import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import type { Machine, MachineIdentity } from '../../onix/machine/machine.ts';
+import type { MachineIdentity } from '../../onix/machine/machine.ts';
+import { type MachineMaker, MachinePool } from '../../onix/machine/pool.ts';
 import { testImage } from '../../onix/image/provider.ts';
 import { createMachine } from '../../onix/machine/targets.ts';
 import { ContentError, type ParsedPage, parsePage } from '../markdown/parse.ts';
@@ -30,7 +31,7 @@ import { type UpdateResult, writeUpdates } from './update.ts';
 export const DEFAULT_FILES = ['content/**/*.md'];
 export const DEFAULT_TARGET = 'local';
 
-export type MachineFactory = (target: string) => Machine | Promise<Machine>;
+export type MachineFactory = MachineMaker;
 
 export interface RunSpecOptions {
   /** Markdown files, directories (every `*.md` under them) or globs, relative to `argsCwd` (default: `content/**\/*.md` under `cwd`). */
@@ -53,6 +54,8 @@ export interface RunSpecOptions {
   update?: boolean;
   /** Cases run in parallel, one machine each (default: min(4, CPUs)). */
   jobs?: number;
+  /** Warm machines to run on, kept booted after the run (watch mode); `target`, `createMachine` and `jobs` are then the pool's (default: a pool of this run's own, shut down at its end). */
+  pool?: MachinePool;
   /** Run only shard `index` of `count` (1-based), split stably by a hash of the case id (default: all). */
   shard?: { index: number; count: number };
   /** Stop starting new cases after the first failure; the rest are reported skipped (default: false). */
@@ -167,47 +170,6 @@ function gitCommit(cwd: string): string | null {
   }
 }
 
-/** One machine per worker: booted and snapshotted once, restored before each case. */
-class Worker {
-  private machine: Machine | null = null;
-  private used = false;
-  private booted = false;
-  identity: MachineIdentity | null = null;
-  constructor(
-    private readonly make: MachineFactory,
-    private readonly target: string,
-    first: Machine | null = null,
-  ) {
-    this.machine = first;
-  }
-
-  async fresh(): Promise<Machine> {
-    if (this.machine && this.used) {
-      if (this.machine.capabilities.snapshot) await this.machine.restore('base');
-      else {
-        await this.machine.shutdown();
-        this.machine = null;
-        this.booted = false;
-      }
-    }
-    if (!this.machine || !this.booted) {
-      const m = this.machine ?? (await this.make(this.target));
-      this.machine = m;
-      this.booted = true;
-      await m.boot();
-      if (m.capabilities.snapshot) await m.snapshot('base');
-      this.identity = await m.identity();
-    }
-    this.used = true;
-    return this.machine;
-  }
-
-  async shutdown(): Promise<void> {
-    await this.machine?.shutdown();
-    this.machine = null;
-  }
-}
-
 function safeName(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
@@ -215,7 +177,7 @@ function safeName(id: string): string {
 /** Run the executable Markdown. Never throws for spec errors or failures: see `exitCode`. */
 export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResult> {
   const cwd = options.cwd ?? process.cwd();
-  const target = options.target ?? DEFAULT_TARGET;
+  const target = options.pool?.target ?? options.target ?? DEFAULT_TARGET;
   const write = options.write ?? (() => {});
   const color = options.color ?? false;
   const argsCwd = options.argsCwd ?? cwd;
@@ -272,63 +234,56 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   // Execute and validate, in parallel, printing case results in document order as they complete.
   const onProgress = options.onProgress;
   const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name, { image: testImage, vm: { onProgress }, sandbox: { onProgress } }));
-  let jobs = Math.max(1, Math.min(options.jobs ?? Math.min(4, availableParallelism()), cases.length || 1));
+  const jobs = Math.max(1, Math.min(options.jobs ?? Math.min(4, availableParallelism()), cases.length || 1));
   const outcomes: (CaseOutcome | undefined)[] = new Array(cases.length);
-  let next = 0;
   let printed = 0;
   let stop = false;
   const flush = () => {
     while (printed < cases.length && outcomes[printed]) write(renderCase(outcomes[printed++]!, color));
   };
+  const pool = options.pool ?? new MachinePool({ target, create: make, size: jobs });
   // The first machine is made up front, so that an unknown target is one clear error before anything runs.
-  let first: Machine | null = null;
   if (cases.some((c) => !broken.has(c.id))) {
     try {
-      first = await make(target);
+      await pool.open();
     } catch (error) {
       throw new SpecRunError((error as Error).message.split('\n')[0]);
     }
-    // No snapshots (ssh, local): one machine whose state carries over, so one case at a time.
-    if (!first.capabilities.snapshot) {
-      jobs = 1;
-      write(`note: ${target} has no snapshots: cases run one after another on the machine as it is, each seeing what earlier ones changed\n`);
-    }
+    if (pool.note) write(`note: ${pool.note}\n`);
   }
-  const workers = Array.from({ length: jobs }, (_, i) => new Worker(make, target, i === 0 ? first : null));
-  let firstIdentity: MachineIdentity | null = null;
   let interrupted = false;
   const onAbort = () => {
     interrupted = true;
     stop = true;
     // Shutting the machines down ends running commands with a MachineError.
-    for (const w of workers) void w.shutdown().catch(() => {});
+    void pool.close().catch(() => {});
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const work = async (worker: Worker) => {
-    while (next < cases.length) {
-      const i = next++;
-      const c = cases[i];
-      if (broken.has(c.id)) outcomes[i] = uniformOutcome(c, 'error', 'not run: the case has a spec error');
-      else if (stop) outcomes[i] = uniformOutcome(c, 'skipped', interrupted ? 'not run (interrupted)' : 'not run (--fail-fast)');
-      else {
-        try {
-          const machine = await worker.fresh();
-          firstIdentity ??= worker.identity;
-          outcomes[i] = await executeCase(c, machine, target, options.env);
-        } catch (error) {
-          outcomes[i] = uniformOutcome(c, 'error', `could not run: ${(error as Error).message.split('\n')[0]}`);
-        }
-        if (options.failFast && (outcomes[i]!.status === 'failed' || outcomes[i]!.status === 'error')) stop = true;
-      }
-      flush();
+  const runCase = async (c: SpecCase): Promise<CaseOutcome> => {
+    if (broken.has(c.id)) return uniformOutcome(c, 'error', 'not run: the case has a spec error');
+    const notStarted = () => uniformOutcome(c, 'skipped', interrupted ? 'not run (interrupted)' : 'not run (--fail-fast)');
+    if (stop) return notStarted();
+    try {
+      const r = await pool.run(c.id, async (machine, signal) => (stop ? null : await executeCase(c, machine, target, options.env, signal)));
+      return r.cancelled || !r.value ? notStarted() : r.value;
+    } catch (error) {
+      return uniformOutcome(c, 'error', `could not run: ${(error as Error).message.split('\n')[0]}`);
     }
   };
   try {
-    await Promise.all(workers.map(work));
+    await Promise.all(
+      cases.map(async (c, i) => {
+        const o = await runCase(c);
+        outcomes[i] = o;
+        if (options.failFast && (o.status === 'failed' || o.status === 'error')) stop = true;
+        flush();
+      }),
+    );
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    await Promise.allSettled(workers.map((w) => w.shutdown()));
+    if (!options.pool) await pool.close();
   }
+  const firstIdentity = pool.identity ?? outcomes.find((o) => o?.machine)?.machine ?? null;
   const done = outcomes as CaseOutcome[];
 
   // Render the report (console logs of failed cases next to it).
