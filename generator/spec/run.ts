@@ -100,7 +100,7 @@ export function shardOf(caseId: string, count: number): number {
  * against `argsCwd`, each page once however it was named. A page's name (its `file`) is relative
  * to `cwd` when it is under it, else absolute. `named` are the pages named one by one.
  */
-async function loadPages(files: string[], cwd: string, argsCwd: string): Promise<{ pages: ParsedPage[]; named: Set<string> }> {
+export async function loadPages(files: string[], cwd: string, argsCwd: string): Promise<{ pages: ParsedPage[]; named: Set<string> }> {
   const found = new Set<string>();
   const named = new Set<string>();
   const nameOf = (abs: string) => {

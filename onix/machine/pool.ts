@@ -4,7 +4,8 @@
 //
 //  - A machine is booted once, snapshotted as "base" right after boot, and kept; before each
 //    job after its first it is restored from that snapshot (350 ms on the VM, less in the
-//    sandbox with its standby), so a job costs its own time plus the restore.
+//    sandbox with its standby). A `warm` pool restores as soon as a job ends instead, so the
+//    next job (the next save) finds the machine fresh and costs only its own time.
 //  - Jobs queue (first in, first out) and go to whichever machine is free; up to `size`
 //    machines are booted, one job each at a time.
 //  - Jobs have a key (a case id): a newer job with the key of a queued one takes its place, a
@@ -31,6 +32,12 @@ export interface MachinePoolOptions {
   create: MachineMaker;
   /** Machines booted at most at once (default: 1; always 1 for a machine without snapshots). */
   size?: number;
+  /**
+   * Restore a machine as soon as its job ends, not when the next one starts, so a job that
+   * comes later (a save) finds it fresh (default: false: a one-off run would only wait for a
+   * restore nobody uses before it shuts down).
+   */
+  warm?: boolean;
 }
 
 /** A job's work on a machine restored for it; stop soon after `signal` aborts (the result is dropped). */
@@ -97,6 +104,22 @@ class Slot {
     }).then(() => this.machine!);
   }
 
+  /**
+   * After a job: restore now, in the background, so the machine waits fresh for the next job
+   * (a save in watch mode then costs the case's own time, not the restore too).
+   */
+  settle(): void {
+    const m = this.machine;
+    if (!m?.capabilities.snapshot || !this.booted || this.stale) return;
+    void this.serial(async () => {
+      if (this.machine !== m || !this.used) return;
+      await m.restore('base');
+      this.used = false;
+    }).catch(() => {
+      this.stale = true; // restore failed: boot a new machine for the next job
+    });
+  }
+
   /** End the running job's command at once by restoring the machine (it is restored again before the next job). */
   interrupt(): void {
     const m = this.machine;
@@ -124,6 +147,7 @@ export class MachinePool {
   readonly target: string;
   private readonly maker: MachineMaker;
   private size: number;
+  private readonly warm: boolean;
   private readonly slots: Slot[] = [];
   private readonly queue: Entry[] = [];
   private capabilitiesKnown: MachineCapabilities | null = null;
@@ -133,6 +157,7 @@ export class MachinePool {
     this.target = options.target;
     this.maker = options.create;
     this.size = Math.max(1, options.size ?? 1);
+    this.warm = options.warm ?? false;
   }
 
   /** Make a machine (internal to the pool's slots). */
@@ -247,6 +272,7 @@ export class MachinePool {
     } finally {
       slot.running = null;
       if (slot.stale && !this.closed) await slot.shutdown().catch(() => {});
+      else if (this.warm && !this.closed) slot.settle();
       this.dispatch();
     }
   }

@@ -8,10 +8,11 @@ import { LocalMachine } from '../../onix/machine/local.ts';
 import type { Machine } from '../../onix/machine/machine.ts';
 import { MachinePool } from '../../onix/machine/pool.ts';
 
-function localPool(made: LocalMachine[], size = 1, snapshot = true): MachinePool {
+function localPool(made: LocalMachine[], size = 1, snapshot = true, warm = false): MachinePool {
   return new MachinePool({
     target: 'local',
     size,
+    warm,
     create: () => {
       const m = new LocalMachine();
       // A machine that cannot snapshot, as an ssh target is: the pool must neither restore nor run two at once.
@@ -42,6 +43,23 @@ describe('MachinePool', () => {
       assert.deepEqual(second, { cancelled: false, value: '' }, 'the second job sees the snapshot, not what the first left');
       assert.equal(made.length, 1, 'one machine for both jobs');
       assert.equal(pool.identity?.target, 'local');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a warm pool restores as soon as a job ends, so the next job waits for no restore', async () => {
+    const made: LocalMachine[] = [];
+    const pool = localPool(made, 1, true, true);
+    try {
+      await pool.run('a', async (m) => sh(m, 'touch left-behind'));
+      const home = made[0]!.homeDir;
+      // The restore runs in the background: the home directory is replaced by a fresh copy.
+      for (let i = 0; i < 50 && made[0]!.homeDir === home; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.notEqual(made[0]!.homeDir, home, 'restored without a job asking');
+      const restored = made[0]!.homeDir;
+      assert.deepEqual(await pool.run('b', async (m) => sh(m, 'ls')), { cancelled: false, value: '' });
+      assert.equal(made[0]!.homeDir, restored, 'not restored a second time before the job');
     } finally {
       await pool.close();
     }
