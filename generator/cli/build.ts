@@ -9,12 +9,13 @@ import { slowProgress } from './slow-progress.ts';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { defaultTarget } from '../../onix/machine/default-target.ts';
-import { ContentError } from '../markdown/parse.ts';
+import { ContentReadError, loadContent } from '../content/load.ts';
+import { ContentError, type ParsedPage } from '../content/parse.ts';
 import { BuildError, buildSite } from '../site/build.ts';
-import { loadPages } from '../site/pages.ts';
 import type { ImageManifest } from '../../onix/image/manifest.ts';
 import { readImageManifest } from '../site/image-manifest.ts';
 import { loadReport, reportFreshness } from '../spec/report.ts';
+import { runSpec, SpecRunError } from '../spec/run.ts';
 import { DEFAULT_REPORT_DIR, type SpecReport } from '../spec/report-types.ts';
 
 /** A mistake the user can fix, shown as its one-line message. */
@@ -39,14 +40,19 @@ async function main(): Promise<number> {
     if (values['no-verify']) throw new UserError(`build failed: ${(error as Error).message}`);
     report = null; // unreadable: verifying writes a new one
   }
-  if (!values['no-verify'] && !values['no-report']) report = await verifiedReport(values.content, reportDir, report, values.target);
+  // The one parse of each page, when the spec needs it: the site build uses these same objects.
+  let pages: ParsedPage[] | undefined;
+  if (!values['no-verify'] && !values['no-report']) {
+    pages = await loadContent(values.content);
+    report = await verifiedReport(pages, reportDir, report, values.target);
+  }
   let manifest: ImageManifest | null = null;
   try {
     manifest = report?.machine.imageId ? await readImageManifest(report.machine.imageId) : null;
   } catch (error) {
     throw new UserError(`build failed: ${(error as Error).message}`);
   }
-  const result = await buildSite({ contentDir: values.content, outDir: values.out, report, reportDir, manifest });
+  const result = await buildSite({ contentDir: values.content, pages, outDir: values.out, report, reportDir, manifest });
   const { rendered, cached } = result.rendered;
   console.log(
     `built ${result.pages} pages (${result.files.length} files) into ${values.out}/ in ${Math.round(result.durationMs)} ms; ` +
@@ -57,9 +63,7 @@ async function main(): Promise<number> {
 }
 
 /** A green report for exactly the current pages: reused when fresh and from a real machine, else run now. */
-async function verifiedReport(contentDir: string, reportDir: string, last: SpecReport | null, target?: string): Promise<SpecReport> {
-  // The one parse of each page: the site build below reuses these same objects.
-  const pages = await loadPages(contentDir);
+async function verifiedReport(pages: ParsedPage[], reportDir: string, last: SpecReport | null, target?: string): Promise<SpecReport> {
   const wanted = target ?? defaultTarget();
   if (last && last.machine.target !== 'local' && (target === undefined || last.machine.target === wanted)) {
     const freshness = reportFreshness(last, pages);
@@ -71,7 +75,6 @@ async function verifiedReport(contentDir: string, reportDir: string, last: SpecR
     }
   }
   console.log(`spec: verifying ${pages.length} pages on target ${wanted}${wanted === 'sandbox' ? ' (no QEMU here: kernel and boot cases are skipped)' : ''}`);
-  const { runSpec, SpecRunError } = await import('../spec/run.ts');
   const color = process.stdout.isTTY === true && pc.isColorSupported;
   let result;
   try {
@@ -101,7 +104,7 @@ async function verifiedReport(contentDir: string, reportDir: string, last: SpecR
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UserError || error instanceof ContentError) {
+    if (error instanceof UserError || error instanceof ContentError || error instanceof ContentReadError) {
       console.error(error.message);
     } else if (error instanceof BuildError) {
       console.error(error.message);

@@ -10,7 +10,7 @@
 
 import { dirname, join, relative, resolve } from 'node:path';
 import type { SpecReport } from '../spec/report-types.ts';
-import { loadPages } from '../site/pages.ts';
+import { loadContent } from '../content/load.ts';
 import { gateProblem, type PageHash } from './gate.ts';
 import { pushSite, type PushResult } from './push.ts';
 import { PublishFailure, PublishRefusal, oneLine, redactUrl } from './refusal.ts';
@@ -31,7 +31,7 @@ export interface PublishOptions {
   dryRun?: boolean;
   /** Build the site and return the dist directory (the CLI uses buildSite into `<root>/dist`). */
   build: (input: BuildInput) => Promise<string>;
-  /** The pages of content/ now (default: loadPages(`<root>/content`)). */
+  /** The pages of content/ now (default: loadContent(`<root>/content`)). */
   pages?: (root: string) => Promise<PageHash[]>;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
@@ -62,7 +62,7 @@ export interface PublishOutcome {
 
 /** Every page of `<root>/content` with its sha256, paths absolute. */
 export async function contentPages(root: string): Promise<PageHash[]> {
-  const pages = await loadPages(join(root, 'content'));
+  const pages = await loadContent(join(root, 'content'));
   return pages.map((p) => ({ file: resolve(p.file), contentHash: p.contentHash }));
 }
 

@@ -5,7 +5,7 @@
 import GithubSlugger from 'github-slugger';
 import type { Code, Definition, Heading, Image, ImageReference, Link, LinkReference, Nodes, Root, Table } from 'mdast';
 import { toString as textOf } from 'mdast-util-to-string';
-import type { ParsedPage } from '../markdown/parse.ts';
+import type { ParsedPage } from '../content/parse.ts';
 import { knownLanguages, transcriptLanguages } from './highlight.ts';
 import { checkRawHtml, RawHtmlNesting, urlProblem } from './raw-html.ts';
 import { resolveInternalLink } from './routes.ts';

@@ -52,7 +52,7 @@ const EXTENSIONS: Record<EntryKind, string> = { pages: 'html', cards: 'png', sea
 
 let version: Promise<string> | null = null;
 
-/** A hash of the generator's own source (markdown/ and site/, assets included) and the versions of what it uses. */
+/** A hash of the generator's own source (content/ and site/, assets included) and the versions of what it uses. */
 export function generatorVersion(): Promise<string> {
   version ??= (async () => {
     const hash = createHash('sha256');
@@ -65,7 +65,7 @@ export function generatorVersion(): Promise<string> {
       }
       hash.update(`${pkg}@${v}\n`);
     }
-    for (const dir of ['../markdown/', './', './assets/']) {
+    for (const dir of ['../content/', './', './assets/']) {
       const abs = fileURLToPath(new URL(dir, import.meta.url));
       const names = (await readdir(abs, { withFileTypes: true }))
         .filter((e) => e.isFile())

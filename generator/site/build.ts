@@ -9,6 +9,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { contentName, findMarkdownFiles } from '../content/find.ts';
+import type { ParsedPage } from '../content/parse.ts';
 import { claimDir, isSiteStaging, releaseDir, sweepOrphans } from '../../onix/owned-dirs.ts';
 import type { SpecReport } from '../spec/report-types.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
@@ -21,7 +23,6 @@ import { lastCommitDates } from './git-dates.ts';
 import { holdsExactly } from './dist-reuse.ts';
 import { notFoundPage } from './not-found.ts';
 import { artifactTarget, type BodyContext, type HighlightStats, type PageItem, type SiteContext } from './page-store.ts';
-import { displayPath, findMarkdownFiles } from './pages.ts';
 import { outputFileForUrl, urlForContentPath } from './routes.ts';
 import { BuildError, navOf, siteProblems } from './site-model.ts';
 import { SEARCH_SCRIPT, writeSearchIndex } from './search-index.ts';
@@ -41,6 +42,13 @@ export { BuildError } from './site-model.ts';
 export interface BuildOptions {
   /** Folder of Markdown pages (default: "content"). */
   contentDir?: string;
+  /**
+   * The pages of `contentDir`, already parsed by generator/content (named relative to the
+   * working directory), e.g. for the spec run that gates this build: used as they are, never
+   * read or parsed again on the main thread (default: read from `contentDir`, and a page whose
+   * facts are cached is not parsed at all).
+   */
+  pages?: ParsedPage[];
   /** Output folder, replaced as a whole at the end (default: "dist"). */
   outDir?: string;
   /** Spec report whose results the pages show (default: none, every block "not run"). */
@@ -71,7 +79,7 @@ export interface BuildResult {
   files: string[];
   /** Code blocks tokenised now / taken from the highlight cache (pages copied from the cache tokenise nothing). */
   highlighted: HighlightStats;
-  /** Pages parsed now / not parsed (facts from the cache, or parsed earlier in this thread). */
+  /** Pages parsed now / not parsed (facts from the cache, or handed in parsed as `pages`). */
   parsed: { parsed: number; cached: number };
   /** Pages rendered now / copied from the cache. */
   rendered: { rendered: number; cached: number };
@@ -100,14 +108,12 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
   const workerCount = options.workers ?? defaultWorkerCount();
 
   const contentRoot = resolve(contentDir);
-  // Path order (not walk order): the first of two pages with one URL keeps it.
-  const files = (await findMarkdownFiles(contentRoot)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const datesPending = options.gitDates === false ? Promise.resolve(new Map<string, string>()) : lastCommitDates(contentDir);
   const assetsPending = loadSiteAssets();
   assetsPending.catch(() => {}); // awaited later; a build that fails first must not leave it unhandled
-  const [items, cache] = await Promise.all([readPages(contentRoot, files), BuildCache.open(cacheDir)]);
+  const [items, cache] = await Promise.all([pageItems(contentRoot, options.pages), BuildCache.open(cacheDir)]);
 
-  const local = new LocalOwner();
+  const local = new LocalOwner(options.pages && new Map(options.pages.map((p) => [resolve(p.file), p])));
   let workers: PageOwner[] | null = null;
   const staging = `${outDir}.${process.pid}.new`;
   /** The owners of a phase with `n` pages to do: worker threads once a phase is big enough. */
@@ -118,7 +124,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
   try {
     // 1. Facts of every page: from the cache, or parsed by the page's owner.
     const facts: Array<PageFacts | null> = items.map(() => null);
-    const keys = items.map((item) => cache.factsKey(displayPath(item.abs), item.rel, sha256(item.source)));
+    const keys = items.map((item) => cache.factsKey(contentName(item.abs), item.rel, sha256(item.source)));
     const parseErrors: PageProblem[] = [];
     const toLoad: number[] = [];
     items.forEach((_, i) => {
@@ -134,7 +140,7 @@ export async function buildSite(options: BuildOptions = {}): Promise<BuildResult
       highlighted.cached += r.highlighted.cached;
     };
     const { facts: images, published: artifactBytes } = await prepareArtifactImages(await reportArtifacts(report, reportDir));
-    const pageHashes = Object.fromEntries(items.map((item) => [displayPath(item.abs), sha256(item.source)]));
+    const pageHashes = Object.fromEntries(items.map((item) => [contentName(item.abs), sha256(item.source)]));
     const body: BodyContext = {
       key: hashOf(JSON.stringify([report, reportDir, images, pageHashes])),
       report,
@@ -391,18 +397,20 @@ async function writeCards(
   return { files, rendered: toDraw.length, reuse: null };
 }
 
-/** Read every page (a bounded number at a time), with where it is published. */
-async function readPages(contentRoot: string, files: string[]): Promise<PageItem[]> {
+/**
+ * Every page with where it is published, in path order (the first of two pages with one URL
+ * keeps it): from `pages` when given, else read from `contentRoot` (a bounded number at a time).
+ */
+async function pageItems(contentRoot: string, pages: ParsedPage[] | undefined): Promise<PageItem[]> {
+  const item = (abs: string, source: string): PageItem => {
+    const rel = relative(contentRoot, abs).split(sep).join('/');
+    return { abs, rel, url: urlForContentPath(rel), source };
+  };
+  if (pages) return pages.map((p) => item(resolve(p.file), p.source)).sort((a, b) => (a.abs < b.abs ? -1 : a.abs > b.abs ? 1 : 0));
+  const files = await findMarkdownFiles(contentRoot);
   const items: PageItem[] = [];
   for (let i = 0; i < files.length; i += 64) {
-    items.push(
-      ...(await Promise.all(
-        files.slice(i, i + 64).map(async (abs) => {
-          const rel = relative(contentRoot, abs).split(sep).join('/');
-          return { abs, rel, url: urlForContentPath(rel), source: await readFile(abs, 'utf8') };
-        }),
-      )),
-    );
+    items.push(...(await Promise.all(files.slice(i, i + 64).map(async (abs) => item(abs, await readFile(abs, 'utf8'))))));
   }
   return items;
 }

@@ -5,7 +5,7 @@
 // shows the last report on disk.
 
 import { resolve } from 'node:path';
-import { ParseCache } from '../markdown/parse-cache.ts';
+import { ParseCache } from '../content/parse-cache.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
 import type { PageProblem, PageSummary } from './analyze.ts';
 import { loadSiteAssets, type SiteAssets } from './assets.ts';

@@ -5,14 +5,14 @@
 // Each page is parsed once, its tree never crosses a thread (copying an mdast costs more
 // than parsing it) and is dropped as soon as its content is rendered.
 
-import { ContentError, parseMarkdown, type ParsedPage } from '../markdown/parse.ts';
+import { contentName } from '../content/find.ts';
+import { ContentError, parseMarkdown, type ParsedPage } from '../content/parse.ts';
 import type { SpecReport } from '../spec/report-types.ts';
 import { analyzePage, factsOf, type PageFacts, type PageProblem } from './analyze.ts';
 import type { ArtifactImages } from './artifact-images.ts';
 import { defaultSiteConfig, type SiteConfig } from './config.ts';
 import { createCodeHighlighter, type CodeHighlighter } from './highlight.ts';
 import type { AssetUrls, NavItem } from './layout.ts';
-import { displayPath, loadPageFromSource } from './pages.ts';
 import { createPageRenderer, type PageRenderer, type RenderSite } from './render-page.ts';
 import { indexSpecResults } from './spec-results.ts';
 
@@ -77,11 +77,11 @@ export class PageStore {
   parsed = 0;
 
   /**
-   * @param shareParses keep each parse in this thread's page memo (pages.ts), where the spec
-   * runner finds it too. A worker thread does not: it keeps only facts and HTML, so its heap
-   * stays small however many pages it owns.
+   * @param given pages already parsed in this thread, by absolute path (default: none): the
+   * build's caller parsed them for the spec too. A worker thread has none (a tree costs more to
+   * copy between threads than to parse) and keeps only facts and HTML, so its heap stays small.
    */
-  constructor(private readonly shareParses: boolean) {}
+  constructor(private readonly given: ReadonlyMap<string, ParsedPage> = new Map()) {}
 
   /** Parse, analyse and render the content of pages; their facts come back, the rest waits for documents(). */
   async load(context: BodyContext, items: PageItem[]): Promise<{ results: LoadResult[]; highlighted: HighlightStats }> {
@@ -101,13 +101,9 @@ export class PageStore {
   private loadOne(renderer: PageRenderer, item: PageItem): Loaded {
     const known = this.loaded.get(item.abs);
     if (known && known.source === item.source && known.rel === item.rel) return known;
-    let page: ParsedPage;
-    if (this.shareParses) {
-      const shared = loadPageFromSource(item.abs, item.source);
-      page = shared.page;
-      if (shared.parsed) this.parsed++;
-    } else {
-      page = parseMarkdown(displayPath(item.abs), item.source);
+    let page = this.given.get(item.abs);
+    if (page?.source !== item.source) {
+      page = parseMarkdown(contentName(item.abs), item.source);
       this.parsed++;
     }
     const summary = analyzePage(page, item.rel, item.url);

@@ -11,7 +11,7 @@ import { toString as textOf } from 'mdast-util-to-string';
 import rehypeStringify from 'rehype-stringify';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
-import { ContentError } from '../markdown/parse.ts';
+import { ContentError } from '../content/parse.ts';
 import { ARTIFACT_SCHEME, type PageFacts, type PageSummary } from './analyze.ts';
 import type { ArtifactImages } from './artifact-images.ts';
 import { linkedCase, renderCaseResult, renderLinkedResult, renderPageTally } from './case-result.ts';

@@ -3,12 +3,13 @@
 // it and updates one page at a time.
 
 import { relative, resolve, sep } from 'node:path';
-import type { ParseCache } from '../markdown/parse-cache.ts';
-import { ContentError, type ParsedPage } from '../markdown/parse.ts';
+import { findMarkdownFiles } from '../content/find.ts';
+import { ContentReadError, loadPage } from '../content/load.ts';
+import type { ParseCache } from '../content/parse-cache.ts';
+import { ContentError, type ParsedPage } from '../content/parse.ts';
 import { analyzePage, type PageFacts, type PageProblem, type PageSummary } from './analyze.ts';
 import type { NavItem } from './layout.ts';
 import { checkLinks } from './links.ts';
-import { findMarkdownFiles, forgetPage, loadPage } from './pages.ts';
 import { urlForContentPath } from './routes.ts';
 
 /** URLs the build writes besides pages (links to them are not broken). */
@@ -58,11 +59,10 @@ export class SiteModel {
     const abs = resolve(absPath);
     let page: ParsedPage;
     try {
-      page = await loadPage(abs, cache);
+      page = await loadPage(abs, { cache });
     } catch (error) {
       this.pages.delete(abs);
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        forgetPage(abs);
+      if (error instanceof ContentReadError && error.code === 'ENOENT') {
         this.parseErrors.delete(abs);
         return null;
       }
@@ -84,7 +84,6 @@ export class SiteModel {
     const abs = resolve(absPath);
     this.pages.delete(abs);
     this.parseErrors.delete(abs);
-    forgetPage(abs);
   }
 
   /** Pages by URL (the first page in path order wins a clash; clashes are problems). */

@@ -6,6 +6,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { ParsedPage } from '../content/parse.ts';
 import { PageStore, type BodyContext, type HighlightStats, type LoadResult, type PageItem, type RenderResult, type SiteContext } from './page-store.ts';
 import { renderCard, type CardText } from './social-card.ts';
 
@@ -58,8 +59,12 @@ export function drawCards(cards: CardItem[]): Uint8Array[] {
 
 /** The main thread as an owner. */
 export class LocalOwner implements PageOwner {
-  /** Shares its parses with the spec runner in this thread. */
-  readonly store = new PageStore(true);
+  readonly store: PageStore;
+
+  /** @param given pages the caller already parsed, by absolute path (default: none). */
+  constructor(given?: ReadonlyMap<string, ParsedPage>) {
+    this.store = new PageStore(given);
+  }
 
   load(context: BodyContext, items: PageItem[]): Promise<LoadReply> {
     return loadIn(this.store, context, items);

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { PageStore } from './page-store.ts';
 import { drawCards, loadIn, type WorkerReply, type WorkerRequest } from './worker-pool.ts';
 
-const store = new PageStore(false);
+const store = new PageStore();
 
 parentPort?.on('message', async (request: WorkerRequest) => {
   let reply: WorkerReply;

@@ -13,7 +13,7 @@
 
 import type { Code, Heading, Html, Parent, Root, RootContent, Table } from 'mdast';
 import { toString as textOf } from 'mdast-util-to-string';
-import type { ParsedPage } from '../markdown/parse.ts';
+import type { ParsedPage } from '../content/parse.ts';
 import { captureNames, isElide, isRegexLine, lineSyntaxError } from './match.ts';
 import { parseBlockOptions } from './options.ts';
 import { parseTranscript } from './transcript.ts';

@@ -11,7 +11,7 @@ import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MachineIdentity } from '../../onix/machine/machine.ts';
 import type { MachinePool } from '../../onix/machine/pool.ts';
-import type { ParsedPage } from '../markdown/parse.ts';
+import type { ParsedPage } from '../content/parse.ts';
 import { caseHash, shiftCaseReport } from './case-hash.ts';
 import { countReport } from './counts.ts';
 import { executeCase, uniformOutcome } from './execute.ts';

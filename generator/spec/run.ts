@@ -9,13 +9,14 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { glob, isDynamicPattern } from 'tinyglobby';
+import { dirname, join, resolve } from 'node:path';
 import type { MachineIdentity } from '../../onix/machine/machine.ts';
 import { type MachineMaker, MachinePool } from '../../onix/machine/pool.ts';
 import { testImage } from '../../onix/image/provider.ts';
 import { createMachine } from '../../onix/machine/targets.ts';
-import { ContentError, type ParsedPage, parsePage } from '../markdown/parse.ts';
+import { ContentNotFound, contentName, findNamedPages } from '../content/find.ts';
+import { ContentReadError, loadPages } from '../content/load.ts';
+import { ContentError, type ParsedPage } from '../content/parse.ts';
 import { executeCase, uniformOutcome } from './execute.ts';
 import { extractPage } from './extract.ts';
 import type { CaseOutcome } from './outcome.ts';
@@ -96,51 +97,18 @@ export function shardOf(caseId: string, count: number): number {
 }
 
 /**
- * The pages named by `files`: files, directories (every `*.md` under them) and globs, resolved
- * against `argsCwd`, each page once however it was named. A page's name (its `file`) is relative
- * to `cwd` when it is under it, else absolute. `named` are the pages named one by one.
+ * The pages named by `files` (files, directories and globs resolved against `argsCwd`), named
+ * relative to `cwd`. `named` are the pages named one by one.
  */
-export async function loadPages(files: string[], cwd: string, argsCwd: string): Promise<{ pages: ParsedPage[]; named: Set<string> }> {
-  const found = new Set<string>();
-  const named = new Set<string>();
-  const nameOf = (abs: string) => {
-    const rel = relative(cwd, abs);
-    return (rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs).split('\\').join('/');
-  };
-  for (const f of files) {
-    if (isDynamicPattern(f)) {
-      for (const p of await glob(f, { cwd: argsCwd, onlyFiles: true, absolute: true })) found.add(nameOf(p));
-      continue;
-    }
-    const abs = resolve(argsCwd, f);
-    let st;
-    try {
-      st = statSync(abs);
-    } catch {
-      throw new SpecRunError(`${f}: no such file or directory`);
-    }
-    if (st.isDirectory()) {
-      const under = await glob('**/*.md', { cwd: abs, onlyFiles: true, absolute: true, ignore: ['**/node_modules/**'] });
-      if (under.length === 0) throw new SpecRunError(`${f}: a directory with no Markdown files`);
-      for (const p of under) found.add(nameOf(p));
-    } else {
-      found.add(nameOf(abs));
-      named.add(nameOf(abs));
-    }
+export async function loadNamedPages(files: string[], cwd: string, argsCwd: string): Promise<{ pages: ParsedPage[]; named: Set<string> }> {
+  try {
+    const found = await findNamedPages(files, argsCwd);
+    const pages = await loadPages(found.files, { base: cwd });
+    return { pages, named: new Set([...found.named].map((abs) => contentName(abs, cwd))) };
+  } catch (error) {
+    if (error instanceof ContentNotFound || error instanceof ContentReadError || error instanceof ContentError) throw new SpecRunError(error.message);
+    throw error;
   }
-  const list = [...found].sort();
-  const pages = await Promise.all(
-    list.map(async (file) => {
-      try {
-        const page = await parsePage(resolve(cwd, file));
-        return { ...page, file };
-      } catch (error) {
-        if (error instanceof ContentError) throw new SpecRunError(`${file}${error.message.slice(error.file.length)}`);
-        throw new SpecRunError(`${file}: cannot read: ${(error as Error).message.split('\n')[0]}`);
-      }
-    }),
-  );
-  return { pages, named };
 }
 
 /** The report directory must be one (or creatable): checked before anything runs. */
@@ -190,8 +158,8 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   const loaded = options.pages
     ? { pages: options.pages, named: new Set<string>() }
     : options.files?.length
-      ? await loadPages(options.files, cwd, argsCwd)
-      : await loadPages(DEFAULT_FILES, cwd, cwd);
+      ? await loadNamedPages(options.files, cwd, argsCwd)
+      : await loadNamedPages(DEFAULT_FILES, cwd, cwd);
   const pages = loaded.pages;
   if (options.files?.length && pages.length === 0) throw new SpecRunError(`no Markdown files match ${options.files.join(' ')}`);
 

@@ -8,19 +8,20 @@
 // rewrite as `--update` (writeUpdates: a page that changed since the run is left alone), which
 // the watch then sees as a save; `q` quits. Ctrl-C (or the signal) stops the machines and ends.
 
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { testImage } from '../../onix/image/provider.ts';
 import { MachinePool } from '../../onix/machine/pool.ts';
 import { createMachine } from '../../onix/machine/targets.ts';
 import { REPO_ROOT } from '../../onix/repo-root.ts';
-import { ContentError, parsePage } from '../markdown/parse.ts';
+import { contentName } from '../content/find.ts';
+import { loadPage } from '../content/load.ts';
 import { summaryLine } from './counts.ts';
 import { LiveSpec } from './live.ts';
 import type { CaseOutcome } from './outcome.ts';
 import { renderCase, renderSpecErrors } from './render/terminal.ts';
 import { writeReport } from './report.ts';
 import { DEFAULT_REPORT_DIR } from './report-types.ts';
-import { DEFAULT_FILES, loadPages, type MachineFactory, SpecRunError } from './run.ts';
+import { DEFAULT_FILES, loadNamedPages, type MachineFactory, SpecRunError } from './run.ts';
 import { SpecError } from './types.ts';
 import { writeUpdates } from './update.ts';
 import { FileWatcher } from './watch-files.ts';
@@ -61,7 +62,7 @@ export async function watchSpec(options: WatchSpecOptions = {}): Promise<0 | 1 |
   const color = options.color ?? false;
   const outDir = options.outDir ? resolve(argsCwd, options.outDir) : resolve(cwd, DEFAULT_REPORT_DIR);
   const named = options.files?.length ? options.files : DEFAULT_FILES;
-  const { pages } = await loadPages(named, cwd, options.files?.length ? argsCwd : cwd);
+  const { pages } = await loadNamedPages(named, cwd, options.files?.length ? argsCwd : cwd);
   if (pages.length === 0) throw new SpecRunError(`no Markdown files match ${named.join(' ')}`);
   const pageDirs = options.files?.length
     ? options.files.map((f) => resolve(argsCwd, f)).filter((f) => !f.endsWith('.md') && !/[*?[{]/.test(f))
@@ -120,10 +121,7 @@ export async function watchSpec(options: WatchSpecOptions = {}): Promise<0 | 1 |
   };
   for (const p of pages) showSpecErrors(p.file);
 
-  const nameOf = (abs: string) => {
-    const rel = relative(cwd, abs);
-    return rel && !rel.startsWith('..') ? rel.split('\\').join('/') : abs;
-  };
+  const nameOf = (abs: string) => contentName(abs, cwd);
   const watcher = await FileWatcher.start({
     files: pages.map((p) => resolve(cwd, p.file)),
     pageDirs,
@@ -139,13 +137,13 @@ export async function watchSpec(options: WatchSpecOptions = {}): Promise<0 | 1 |
             continue;
           }
           try {
-            const page = { ...(await parsePage(file)), file: name };
+            const page = await loadPage(file, { base: cwd });
             const change = live.setPage(page);
             showSpecErrors(name);
             write(`changed ${name}: ${change.changed.length} of ${change.cases.length} case${change.cases.length === 1 ? '' : 's'} to run`);
             toRun.push(...change.changed);
           } catch (error) {
-            write(error instanceof ContentError ? error.message : `${name}: cannot read: ${(error as Error).message.split('\n')[0]}`);
+            write((error as Error).message.split('\n')[0]!); // ContentError, ContentReadError: `file:line: message`
           }
         }
         await round(toRun);

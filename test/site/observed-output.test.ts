@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildSite } from '../../generator/site/build.ts';
-import { loadPage } from '../../generator/site/pages.ts';
+import { loadPage } from '../../generator/content/load.ts';
 import type { BlockReport, SpecReport } from '../../generator/spec/report-types.ts';
 import { page, read, tempSite } from './helpers.ts';
 

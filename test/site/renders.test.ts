@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { buildSite } from '../../generator/site/build.ts';
-import { loadPage } from '../../generator/site/pages.ts';
+import { loadPage } from '../../generator/content/load.ts';
 import { decodePng, differingPixels, encodePng } from '../../generator/site/png.ts';
 import type { SpecReport } from '../../generator/spec/report-types.ts';
 import { page, read, tempSite } from './helpers.ts';

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildSite } from '../../generator/site/build.ts';
-import { loadPage } from '../../generator/site/pages.ts';
+import { loadPage } from '../../generator/content/load.ts';
 import type { SpecReport } from '../../generator/spec/report-types.ts';
 import { page, read, tempSite } from './helpers.ts';
 

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseMarkdown } from '../../generator/markdown/parse.ts';
+import { parseMarkdown } from '../../generator/content/parse.ts';
 import { analyzePage } from '../../generator/site/analyze.ts';
 import { defaultSiteConfig } from '../../generator/site/config.ts';
 import { createCodeHighlighter } from '../../generator/site/highlight.ts';
-import { loadPages } from '../../generator/site/pages.ts';
+import { loadContent } from '../../generator/content/load.ts';
 import { createPageRenderer, type RenderSite } from '../../generator/site/render-page.ts';
 import { indexSpecResults } from '../../generator/site/spec-results.ts';
 import type { BlockReport, SpecReport } from '../../generator/spec/report-types.ts';
@@ -139,7 +139,7 @@ test('the site schema keeps all of our own markup: every page renders the same w
     const sanitised = createPageRenderer(site);
     const bare = createPageRenderer(site, { sanitize: false });
     const pages = [analyzePage(page, 'everything.md', '/everything/')];
-    for (const p of await loadPages(join(repo, 'content'))) pages.push(analyzePage(p, p.file.replace(/^.*content\//, ''), '/x/'));
+    for (const p of await loadContent(join(repo, 'content'))) pages.push(analyzePage(p, p.file.replace(/^.*content\//, ''), '/x/'));
     for (const s of pages) {
       assert.deepEqual(s.problems, []);
       const body = sanitised.renderBody(s);

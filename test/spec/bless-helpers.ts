@@ -1,7 +1,7 @@
 // Validate and bless a page against given command outputs, through the real stages
 // (parse -> extract -> validate -> planUpdates/applyEdits) with the machine left out:
 // validation and update are pure, so an observation is all they need.
-import { parseMarkdown } from '../../generator/markdown/parse.ts';
+import { parseMarkdown } from '../../generator/content/parse.ts';
 import { extractPage } from '../../generator/spec/extract.ts';
 import type { CaseOutcome, CommandOutcome } from '../../generator/spec/outcome.ts';
 import { worstStatus } from '../../generator/spec/outcome.ts';

@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseMarkdown, parsePage } from '../../generator/markdown/parse.ts';
+import { loadPage } from '../../generator/content/load.ts';
+import { parseMarkdown } from '../../generator/content/parse.ts';
 import { extractPage } from '../../generator/spec/extract.ts';
 import { parseBlockOptions } from '../../generator/spec/options.ts';
 import type { TranscriptBlock } from '../../generator/spec/types.ts';
 
 const FIX = 'test/spec/fixtures';
-const errorsOf = async (name: string) => extractPage(await parsePage(`${FIX}/errors/${name}`)).errors.map((e) => e.message);
+const errorsOf = async (name: string) => extractPage(await loadPage(`${FIX}/errors/${name}`)).errors.map((e) => e.message);
 
 describe('extraction', () => {
   it('turns heading sections into cases, console blocks into commands with file and line', async () => {
-    const page = await parsePage(`${FIX}/pass.md`);
+    const page = await loadPage(`${FIX}/pass.md`);
     const x = extractPage(page);
     assert.deepEqual(x.errors, []);
     assert.equal(x.contentHash, page.contentHash);
@@ -65,7 +66,7 @@ describe('extraction', () => {
   });
 
   it('records reboot commands and needs= as what a case needs', async () => {
-    const x = extractPage(await parsePage(`${FIX}/reboot.md`));
+    const x = extractPage(await loadPage(`${FIX}/reboot.md`));
     assert.deepEqual(
       x.cases.map((c) => c.needs),
       [['reboot'], ['kernel'], ['crash']],
@@ -74,7 +75,7 @@ describe('extraction', () => {
   });
 
   it('finds the marked contract table and its rows', async () => {
-    const x = extractPage(await parsePage(`${FIX}/contract.md`));
+    const x = extractPage(await loadPage(`${FIX}/contract.md`));
     assert.deepEqual(x.errors, []);
     assert.equal(x.cases.length, 1);
     assert.equal(x.cases[0].kind, 'contract');
@@ -137,7 +138,7 @@ describe('spec errors (file:line: message)', () => {
   });
 
   it('marks only the cases holding an error as broken', async () => {
-    const x = extractPage(await parsePage(`${FIX}/errors/structure.md`));
+    const x = extractPage(await loadPage(`${FIX}/errors/structure.md`));
     const runnable = x.cases.filter((c) => !x.brokenCases.has(c.id));
     assert.equal(runnable.length, 0, 'the section holds the errors, so its case does not run');
     const y = extractPage(parseMarkdown('m.md', '# Bad\n\n```console nope\n$ true\n```\n\n# Good\n\n```console\n$ true\n```\n'));

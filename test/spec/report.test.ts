@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import type { SpecReport } from '../../generator/spec/report-types.ts';
-import { parseMarkdown, parsePage } from '../../generator/markdown/parse.ts';
+import { loadPage } from '../../generator/content/load.ts';
+import { parseMarkdown } from '../../generator/content/parse.ts';
 import { loadReport, reportFreshness } from '../../generator/spec/report.ts';
 import { FIX, ROOT, run, tempDir } from './helpers.ts';
 
@@ -17,7 +18,7 @@ describe('report API', () => {
     assert.deepEqual(loaded, JSON.parse(JSON.stringify(green.report)));
     assert.equal(await loadReport(tempDir()), null, 'no report yet');
 
-    const page = await parsePage(join(ROOT, FIX, 'pass.md'));
+    const page = await loadPage(join(ROOT, FIX, 'pass.md'));
     const asRun = { file: `${FIX}/pass.md`, contentHash: page.contentHash };
     assert.deepEqual(reportFreshness(loaded, [asRun]), {
       fresh: true,
@@ -37,7 +38,7 @@ describe('report API', () => {
     assert.deepEqual(other.reasons, ['content/new.md is not in the report']);
 
     const red = await run([`${FIX}/fail.md`], { shard: { index: 1, count: 1 } });
-    const f = reportFreshness(red.report, [await parsePage(`${FIX}/fail.md`)]);
+    const f = reportFreshness(red.report, [await loadPage(`${FIX}/fail.md`)]);
     assert.equal(f.green, false);
     assert.equal(f.failing.length, 9);
     assert.equal(f.fresh, false, 'a shard report is not a whole run');

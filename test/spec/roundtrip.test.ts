@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseMarkdown } from '../../generator/markdown/parse.ts';
+import { parseMarkdown } from '../../generator/content/parse.ts';
 import { extractPage, sourceLines } from '../../generator/spec/extract.ts';
 import { renderTranscript } from '../../generator/spec/render/transcript.ts';
 import type { ExtractedPage } from '../../generator/spec/types.ts';

@@ -1,10 +1,8 @@
-// The single Markdown parse shared by the site and the spec runner.
-// Each content file is read and parsed exactly once; both consumers get the
-// same mdast (with positions into the original file, front matter included),
-// so what a reader sees is exactly what was tested.
+// The one Markdown parse shared by the site and the spec runner: text to front matter and
+// an mdast with positions into the original file, front matter included. load.ts reads the
+// files and hands the same ParsedPage objects to both, so what a reader sees is what was tested.
 
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Root } from 'mdast';
 import remarkFrontmatter from 'remark-frontmatter';
 import remarkGfm from 'remark-gfm';
@@ -80,9 +78,4 @@ export function parseMarkdown(file: string, source: string): ParsedPage {
   }
   const contentHash = createHash('sha256').update(source).digest('hex');
   return { file, source, contentHash, frontMatter, bodyLine, tree };
-}
-
-/** Read and parse one content file. */
-export async function parsePage(file: string): Promise<ParsedPage> {
-  return parseMarkdown(file, await readFile(file, 'utf8'));
 }

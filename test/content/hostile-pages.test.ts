@@ -18,7 +18,7 @@ import { raw } from 'hast-util-raw';
 import { sanitize } from 'hast-util-sanitize';
 import type { Root as MdastRoot } from 'mdast';
 import { toHast } from 'mdast-util-to-hast';
-import { ContentError, parseMarkdown, type ParsedPage } from '../../generator/markdown/parse.ts';
+import { ContentError, parseMarkdown, type ParsedPage } from '../../generator/content/parse.ts';
 import { analyzePage, type PageProblem } from '../../generator/site/analyze.ts';
 import { defaultSiteConfig } from '../../generator/site/config.ts';
 import { createCodeHighlighter } from '../../generator/site/highlight.ts';
