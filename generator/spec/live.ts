@@ -101,9 +101,22 @@ export class LiveSpec {
     this.results.clear();
   }
 
-  /** Whether the case with this id is queued or running. */
-  isRunning(id: string): boolean {
-    return this.inFlight.has(id);
+  /** The cases queued or running, and their blocks, by id (`<file>:<line>` as the pages are now). */
+  running(): { cases: Set<string>; blocks: Set<string> } {
+    const cases = new Set<string>();
+    const blocks = new Set<string>();
+    for (const [id, hash] of this.inFlight) {
+      const c = this.caseById(id);
+      if (!c || this.pages.get(c.file)?.hashes.get(id) !== hash) continue;
+      cases.add(id);
+      for (const b of c.blocks) blocks.add(b.id);
+    }
+    return { cases, blocks };
+  }
+
+  private caseById(id: string): SpecCase | undefined {
+    const file = id.slice(0, id.lastIndexOf(':'));
+    return this.pages.get(file)?.extracted.cases.find((c) => c.id === id);
   }
 
   /**
