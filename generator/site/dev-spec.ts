@@ -128,12 +128,15 @@ export class DevSpec {
     if (urls.length) this.events.pages(urls);
     const failing: FailingCase[] = report.cases
       .filter((c) => c.status === 'failed' || c.status === 'error')
-      .map((c) => ({
-        id: c.id,
-        title: c.title,
-        url: this.dev.summaryOf(c.file)?.url ?? '',
-        message: c.blocks.find((b) => b.status === c.status)?.message ?? 'printed something else',
-      }));
+      .map((c) => {
+        const block = c.blocks.find((b) => b.status === c.status);
+        return {
+          id: c.id,
+          title: c.title,
+          url: this.dev.summaryOf(c.file)?.url ?? '',
+          message: block?.message ?? (block ? `the block at line ${block.line} printed something else` : 'failed'),
+        };
+      });
     this.events.failures(failing);
   }
 
