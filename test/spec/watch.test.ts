@@ -172,6 +172,30 @@ describe('watchSpec', () => {
     }
   });
 
+  it('after 100 saves through a temporary file and rename, one machine ran and the last text is what passed', async () => {
+    const w = await watching();
+    const file = join(w.dir, 'three.md');
+    try {
+      for (let i = 1; i <= 100; i++) {
+        saveByRename(file, PAGE.replace('$ echo two\ntwo', `$ echo ${i}\n${i}`));
+        await new Promise((r) => setTimeout(r, i % 10 === 0 ? 40 : 3));
+      }
+      // Rounds end as saves settle; wait for the one that holds the last text.
+      for (let tries = 0; tries < 50; tries++) {
+        const report = await loadReport(join(w.dir, '.spec'));
+        if (report?.cases[1]?.blocks[0]?.commands[0]?.command === 'echo 100' && /^3 passed/.test(w.lines.at(-1)!)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const report = (await loadReport(join(w.dir, '.spec')))!;
+      assert.equal(report.cases[1]!.blocks[0]!.commands[0]!.command, 'echo 100');
+      assert.deepEqual(report.totals, { passed: 3, failed: 0, skipped: 0, errors: 0, specErrors: 0 });
+      assert.equal(w.machines(), 1);
+      assert.equal(w.lines.filter((l) => l.startsWith('✗')).length, 0, 'no run of an older text failed');
+    } finally {
+      await w.stop();
+    }
+  });
+
   it('ends with the exit code of the watched set', async () => {
     const w = await watching(PAGE.replace('$ echo one\none', '$ echo one\nuno'));
     assert.match(w.lines.at(-1)!, /^2 passed, 1 failed/);
