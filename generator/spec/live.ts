@@ -50,6 +50,8 @@ export class LiveSpec {
   private readonly results = new Map<string, CaseReport>();
   /** Case ids queued or running, with the hash of the text being run. */
   private readonly inFlight = new Map<string, string>();
+  /** The machine of the report results were seeded from, named until the pool's own machine boots. */
+  private seededMachine: MachineIdentity | null = null;
   private startedAt = new Date();
   private finishedAt = new Date();
 
@@ -85,6 +87,7 @@ export class LiveSpec {
   /** Take results from an earlier report for the cases of pages it covers as they are now. */
   seed(report: SpecReport | null): void {
     if (!report) return;
+    this.seededMachine = report.machine;
     const byId = new Map(report.cases.map((c) => [c.id, c]));
     for (const p of report.pages) {
       const live = this.pages.get(p.file);
@@ -158,7 +161,8 @@ export class LiveSpec {
       }
     }
     const specErrors = pages.flatMap((p) => p.extracted.errors.map((e) => ({ file: e.file, line: e.line, message: e.detail })));
-    const machine: MachineIdentity = this.options.pool.identity ?? { target: this.options.pool.target, imageId: null, fstx: null, host: 'not started' };
+    const machine: MachineIdentity = this.options.pool.identity ??
+      this.seededMachine ?? { target: this.options.pool.target, imageId: null, fstx: null, host: 'not started' };
     return {
       version: REPORT_VERSION,
       startedAt: this.startedAt.toISOString(),

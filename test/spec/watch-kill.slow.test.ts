@@ -4,7 +4,7 @@
 // --pdeathsig) and the next start removes the directory it left (onix/leftovers.ts).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -44,12 +44,22 @@ async function machineDirsOf(pid: number): Promise<string[]> {
 
 for (const target of ['sandbox', 'vm']) {
   describe(`spec --watch on ${target} leaves nothing behind`, { timeout: 600_000 }, () => {
-    it('Ctrl-C: the machine is shut down and its directory removed', async (t) => {
+    it('Ctrl-C after 100 saves: one machine ran, it is shut down and its directory removed', async (t) => {
       const dir = tempDir('onix-watch-kill-');
       writeFileSync(join(dir, 'page.md'), PAGE);
       const w = startWatch(dir, target);
       t.after(() => w.child.kill('SIGKILL'));
       await w.summary;
+      // Saves through a temporary file and rename, faster than the case runs: older runs are cancelled.
+      for (let i = 1; i <= 100; i++) {
+        writeFileSync(join(dir, 'page.md.tmp'), PAGE.replace('$ echo hi\nhi', `$ echo hi${i}\nhi${i}`));
+        renameSync(join(dir, 'page.md.tmp'), join(dir, 'page.md'));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      for (let tries = 0; tries < 300 && !/✓ page\.md:3 {2}Echo[^\n]*\n[^\n]*· watching 1 page[^\n]*\n$/.test(w.output()); tries++)
+        await new Promise((r) => setTimeout(r, 100));
+      const report = JSON.parse(readFileSync(join(dir, '.spec/report.json'), 'utf8'));
+      assert.equal(report.cases[0].blocks[0].commands[0].command, 'echo hi100');
       const tree = descendants(w.child.pid!);
       const dirs = await machineDirsOf(w.child.pid!);
       assert.ok(tree.length > 0 && dirs.length === 1, `a machine runs under the watch: ${tree.map((p) => p.cmd).join(', ')}`);
