@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { build } from 'esbuild';
-import { buildFixtureRoot } from '../onix/fixture/build.ts';
+import { buildFixtureRoot } from '../test/onix/fixture/build.ts';
 import { main as onixMain } from '../onix/cli/run.ts';
 
 const repo = resolve(import.meta.dirname, '..');

@@ -10,8 +10,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildSite } from '../generator/site/build.ts';
-import { DevSite } from '../generator/site/dev-site.ts';
+import { buildSite } from '../generator/site/build/build.ts';
+import { DevSite } from '../generator/site/serve/dev-site.ts';
 
 const { values } = parseArgs({
   options: {

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startDevServer } from '../generator/site/dev-server.ts';
+import { startDevServer } from '../generator/site/serve/dev-server.ts';
 import { runSpec } from '../generator/spec/run.ts';
 import { watchSpec } from '../generator/spec/watch.ts';
 

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildSite } from '../generator/site/build.ts';
+import { buildSite } from '../generator/site/build/build.ts';
 import { describeSweep, isAlive, makeOwnedDir, OWNER_FILE, ownerOf, sweepMachineDirs, sweepOrphans, thisProcess } from '../onix/owned-dirs.ts';
 
 const ownedDirs = new URL('../onix/owned-dirs.ts', import.meta.url).href;

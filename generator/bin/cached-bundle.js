@@ -12,29 +12,13 @@
 // node_modules at run time.
 'use strict';
 
-const { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, renameSync } = require('node:fs');
 const { dirname, join, relative, resolve } = require('node:path');
 const { fileURLToPath, pathToFileURL } = require('node:url');
+const { isFresh, writeInputs } = require('../../onix/bin/bundle-inputs.js');
 const { runWithCodeCache } = require('../../onix/bin/code-cache.js');
 
 const repo = resolve(__dirname, '../..');
-
-/** Is the bundle there and built from the files as they are now? */
-function isFresh(bundle, manifest) {
-  if (!existsSync(bundle)) return false;
-  try {
-    const { root, inputs } = JSON.parse(readFileSync(manifest, 'utf8'));
-    return (
-      root === repo &&
-      inputs.every(([path, mtimeMs, size]) => {
-        const st = statSync(join(repo, path));
-        return st.mtimeMs === mtimeMs && st.size === size;
-      })
-    );
-  } catch {
-    return false;
-  }
-}
 
 /** A dynamic import() whose specifier is not a string literal: esbuild leaves it to run time. */
 const COMPUTED_IMPORT = /\bimport\((?=\s*[^\s'"`])/g;
@@ -97,14 +81,9 @@ async function build(entry, bundle, manifest, launcher, format = 'cjs') {
     // Native addons and esbuild (which finds its own binary) stay packages, required at run time.
     external: ['better-sqlite3', 'esbuild', 'playwright-core', 'fsevents'],
   });
-  // The launcher and this file shape the bundle too.
-  const inputs = [...Object.keys(result.metafile.inputs), launcher, 'generator/bin/cached-bundle.js'].map((path) => {
-    const st = statSync(join(repo, path));
-    return [path, st.mtimeMs, st.size];
-  });
   renameSync(tmp, bundle);
-  writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify({ root: repo, inputs }));
-  renameSync(`${manifest}.${process.pid}.tmp`, manifest);
+  // The launcher, this file and the inputs record shape the bundle too.
+  writeInputs(manifest, repo, [...Object.keys(result.metafile.inputs), launcher, 'generator/bin/cached-bundle.js', 'onix/bin/bundle-inputs.js']);
 }
 
 /**
@@ -121,7 +100,7 @@ function runBundle(bundle, launcher) {
     const entry = relative(repo, resolve(path));
     const name = entry.replace(/\.[cm]?ts$/, '').replace(/[^A-Za-z0-9]+/g, '-');
     const { out, manifest } = locate(name, 'mjs');
-    if (!isFresh(out, manifest)) await build(entry, out, manifest, launcher, 'esm');
+    if (!isFresh(out, manifest, repo)) await build(entry, out, manifest, launcher, 'esm');
     return import(pathToFileURL(out).href);
   };
   // Packages left outside the bundle are the repository's, wherever the cache dir is.
@@ -134,7 +113,7 @@ function runBundle(bundle, launcher) {
  */
 function runCached(name, entry, launcher) {
   const { out, manifest } = locate(name);
-  if (isFresh(out, manifest)) return runBundle(out, launcher);
+  if (isFresh(out, manifest, repo)) return runBundle(out, launcher);
   build(entry, out, manifest, launcher).then(
     () => runBundle(out, launcher),
     (error) => {

@@ -11,11 +11,12 @@ import pc from 'picocolors';
 import { defaultTarget } from '../../onix/machine/default-target.ts';
 import { ContentReadError, loadContent } from '../content/load.ts';
 import { ContentError, type ParsedPage } from '../content/parse.ts';
-import { BuildError, buildSite } from '../site/build.ts';
+import { BuildError, buildSite } from '../site/build/build.ts';
 import type { ImageManifest } from '../../onix/image/manifest.ts';
-import { readImageManifest } from '../site/image-manifest.ts';
+import { readImageManifest } from '../site/model/image-manifest.ts';
 import { loadReport, reportFreshness } from '../spec/report.ts';
-import { runSpec, SpecRunError } from '../spec/run.ts';
+import { runSpec } from '../spec/run.ts';
+import { SpecRunError } from '../spec/types.ts';
 import { DEFAULT_REPORT_DIR, type SpecReport } from '../spec/report-types.ts';
 
 /** A mistake the user can fix, shown as its one-line message. */

@@ -9,8 +9,8 @@
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { sweepLeftovers } from '../../onix/leftovers.ts';
-import { startDevServer } from '../site/dev-server.ts';
-import { showProblems } from '../site/vite-plugin.ts';
+import { startDevServer } from '../site/serve/dev-server.ts';
+import { showProblems } from '../site/serve/vite-plugin.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
 
 async function main(): Promise<void> {

@@ -8,8 +8,8 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { readImageManifest } from '../site/image-manifest.ts';
-import { buildSite } from '../site/build.ts';
+import { readImageManifest } from '../site/model/image-manifest.ts';
+import { buildSite } from '../site/build/build.ts';
 import { publishSite, type BuildInput } from '../publish/publish.ts';
 import { PublishFailure, PublishRefusal, oneLine } from '../publish/refusal.ts';
 

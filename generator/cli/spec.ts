@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { defaultTarget } from '../../onix/machine/default-target.ts';
 import type { ReportFormat } from '../spec/report.ts';
+import { SpecRunError } from '../spec/types.ts';
 
 const HELP = `Usage: npm run spec -- [FILE|DIR|GLOB...] [options]
 
@@ -103,7 +104,7 @@ async function main(): Promise<number> {
     abort.abort();
   });
   // Loaded only now, so that --help and argument errors answer at once.
-  const { runSpec, SpecRunError } = await import('../spec/run.ts');
+  const { runSpec } = await import('../spec/run.ts');
   const progress = slowProgress((line) => process.stderr.write(`spec: ${line}\n`));
   const swept = await (await import('../../onix/leftovers.ts')).sweepLeftovers();
   if (swept) process.stderr.write(`spec: ${swept}\n`);

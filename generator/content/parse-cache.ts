@@ -1,16 +1,15 @@
 // A disk cache of parse results keyed by the content hash, so the dev server starts on
 // unchanged pages without micromark (the slowest step of loading a page); a build keeps
-// facts and HTML instead (generator/site/build-cache.ts). A cached page is the same
+// facts and HTML instead (generator/site/build/cache.ts). A cached page is the same
 // ParsedPage parseMarkdown() would return: same front matter, same mdast with the same
 // positions. The key also covers the parser's own version, so an upgrade of remark or of
 // parse.ts invalidates it.
 
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deserialize, serialize } from 'node:v8';
+import { readCacheFile, writeCacheFile } from '../cache-file.ts';
 import { parseMarkdown, type ParsedPage } from './parse.ts';
 
 type Entry = Pick<ParsedPage, 'frontMatter' | 'bodyLine' | 'tree'>;
@@ -46,15 +45,7 @@ export class ParseCache {
   /** Open the cache file (missing or unreadable: start empty); null: a cache in memory only. */
   static async open(file: string | null): Promise<ParseCache> {
     const version = await parserVersion();
-    let entries = new Map<string, Entry>();
-    if (file) {
-      try {
-        const data = deserialize(await readFile(file)) as { version: string; entries: Map<string, Entry> };
-        if (data.version === version) entries = data.entries;
-      } catch {
-        // No cache yet.
-      }
-    }
+    const entries = (file && (await readCacheFile<Map<string, Entry>>(file, version, 'v8'))) || new Map<string, Entry>();
     return new ParseCache(file, version, entries);
   }
 
@@ -86,9 +77,6 @@ export class ParseCache {
   /** Write the entries this run used (so the file does not grow without bound). */
   async save(): Promise<void> {
     if (!this.file || (!this.dirty && this.used.size === this.entries.size)) return;
-    await mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, serialize({ version: this.version, entries: this.used }));
-    await rename(tmp, this.file);
+    await writeCacheFile(this.file, this.version, this.used, 'v8');
   }
 }

@@ -13,6 +13,9 @@
 // swallows lines for free), not a first-divergence scan: so a failure's diff shows only the
 // lines that really differ, and `--update` keeps every expected line that still matches
 // (wildcards, regexes, captures) and replaces only the ones that do not.
+//
+// Over 300 lines on purpose: the line matchers, the capture bindings and the alignment that
+// scores them are one algorithm, read together; split, each half would need the other to make sense.
 
 export const ELIDE = '...';
 export const REGEX_SUFFIX = ' (re)';
@@ -52,6 +55,22 @@ export function substituteCaptures(text: string, captures: ReadonlyMap<string, s
   return { text: out, unbound };
 }
 
+/** A piece of an expected line that is not a (re) line: literal text, a `[..]`, or a `{{name}}`. */
+export type LinePart = { kind: 'literal'; text: string } | { kind: 'wildcard' } | { kind: 'capture'; name: string };
+
+/** An expected line (not a (re) line) split into its literal text, wildcards and captures, in order. */
+export function lineParts(text: string): LinePart[] {
+  const parts: LinePart[] = [];
+  let at = 0;
+  for (const m of text.matchAll(TOKEN)) {
+    if (m.index > at) parts.push({ kind: 'literal', text: text.slice(at, m.index) });
+    at = m.index + m[0].length;
+    parts.push(m[0] === '[..]' ? { kind: 'wildcard' } : { kind: 'capture', name: m[1]! });
+  }
+  if (at < text.length) parts.push({ kind: 'literal', text: text.slice(at) });
+  return parts;
+}
+
 /** A compiled line: its regex and the capture names its groups bind, in group order. */
 interface Compiled {
   re: RegExp;
@@ -73,24 +92,19 @@ export function compileLine(text: string, captures: ReadonlyMap<string, string>)
   }
   const binds: string[] = [];
   let source = '';
-  let at = 0;
-  for (const m of text.matchAll(TOKEN)) {
-    source += escapeRegex(text.slice(at, m.index));
-    at = m.index + m[0].length;
-    if (m[0] === '[..]') {
-      source += '.*';
-      continue;
-    }
-    const name = m[1];
-    const value = captures.get(name);
-    if (value !== undefined) source += escapeRegex(value);
-    else if (binds.includes(name)) source += `\\k<c${binds.indexOf(name)}>`;
+  for (const part of lineParts(text)) {
+    if (part.kind === 'literal') source += escapeRegex(part.text);
+    else if (part.kind === 'wildcard') source += '.*';
     else {
-      source += `(?<c${binds.length}>.+?)`;
-      binds.push(name);
+      const value = captures.get(part.name);
+      if (value !== undefined) source += escapeRegex(value);
+      else if (binds.includes(part.name)) source += `\\k<c${binds.indexOf(part.name)}>`;
+      else {
+        source += `(?<c${binds.length}>.+?)`;
+        binds.push(part.name);
+      }
     }
   }
-  source += escapeRegex(text.slice(at));
   return { re: new RegExp(`^${source}$`, 'u'), binds };
 }
 

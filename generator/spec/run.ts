@@ -1,38 +1,34 @@
-// runSpec: pages → extract → (filter, shard) → execute on a pool of machines →
-// validate → render (terminal, JSON, JUnit, TAP) → optionally update the Markdown.
+// runSpec: pages (generator/content) → extract → select (select.ts: filter, shard) → execute
+// and validate on a pool of machines (pool.ts) → render (terminal, JSON, JUnit, TAP; the
+// report dir in report-dir.ts) → optionally update the Markdown.
 //
 // Exit codes: 0 all green; 1 some block ran and did not match; 2 the spec has
 // errors or something could not run (machine error, timeout, missing target).
 
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import type { MachineIdentity } from '../../onix/machine/machine.ts';
-import { type MachineMaker, MachinePool } from '../../onix/machine/pool.ts';
+import { resolve } from 'node:path';
 import { testImage } from '../../onix/image/provider.ts';
+import type { MachineIdentity } from '../../onix/machine/machine.ts';
 import { createMachine } from '../../onix/machine/targets.ts';
 import { ContentNotFound, contentName, findNamedPages } from '../content/find.ts';
 import { ContentReadError, loadPages } from '../content/load.ts';
 import { ContentError, type ParsedPage } from '../content/parse.ts';
-import { executeCase, uniformOutcome } from './execute.ts';
+import { summaryLine } from './counts.ts';
 import { extractPage } from './extract.ts';
 import type { CaseOutcome } from './outcome.ts';
+import { type MachineFactory, runCases } from './pool.ts';
 import { buildReport } from './render/json.ts';
-import { summaryLine } from './counts.ts';
-import { renderCase, renderSpecErrors } from './render/terminal.ts';
+import { renderSpecErrors } from './render/terminal.ts';
 import { type ReportFormat, writeReport } from './report.ts';
+import { prepareOutDir, saveCaseFiles } from './report-dir.ts';
 import { DEFAULT_REPORT_DIR, type SpecReport } from './report-types.ts';
-import { type SpecCase, SpecError } from './types.ts';
+import { selectCases } from './select.ts';
+import { type SpecError, SpecRunError } from './types.ts';
 import { type UpdateResult, writeUpdates } from './update.ts';
 
 /** Where contributors' pages live. */
 export const DEFAULT_FILES = ['content/**/*.md'];
 export const DEFAULT_TARGET = 'local';
-
-export type MachineFactory = MachineMaker;
 
 export interface RunSpecOptions {
   /** Markdown files, directories (every `*.md` under them) or globs, relative to `argsCwd` (default: `content/**\/*.md` under `cwd`). */
@@ -55,8 +51,6 @@ export interface RunSpecOptions {
   update?: boolean;
   /** Cases run in parallel, one machine each (default: min(4, CPUs)). */
   jobs?: number;
-  /** Warm machines to run on, kept booted after the run (watch mode); `target`, `createMachine` and `jobs` are then the pool's (default: a pool of this run's own, shut down at its end). */
-  pool?: MachinePool;
   /** Run only shard `index` of `count` (1-based), split stably by a hash of the case id (default: all). */
   shard?: { index: number; count: number };
   /** Stop starting new cases after the first failure; the rest are reported skipped (default: false). */
@@ -85,17 +79,6 @@ export interface RunSpecResult {
   written: string[];
 }
 
-/** "Could not run" before anything ran: bad arguments, missing files, no such target. Exit 2. */
-export class SpecRunError extends Error {
-  override name = 'SpecRunError';
-}
-
-/** Stable shard of a case: sha256 of its id, mod count (1-based). */
-export function shardOf(caseId: string, count: number): number {
-  const h = createHash('sha256').update(caseId).digest();
-  return (h.readUInt32BE(0) % count) + 1;
-}
-
 /**
  * The pages named by `files` (files, directories and globs resolved against `argsCwd`), named
  * relative to `cwd`. `named` are the pages named one by one.
@@ -111,21 +94,6 @@ export async function loadNamedPages(files: string[], cwd: string, argsCwd: stri
   }
 }
 
-/** The report directory must be one (or creatable): checked before anything runs. */
-async function prepareOutDir(outDir: string, asGiven: string): Promise<void> {
-  try {
-    if (statSync(outDir).isDirectory()) return;
-    throw new SpecRunError(`--out ${asGiven}: exists and is not a directory`);
-  } catch (error) {
-    if (error instanceof SpecRunError) throw error;
-  }
-  try {
-    await mkdir(outDir, { recursive: true });
-  } catch (error) {
-    throw new SpecRunError(`--out ${asGiven}: cannot create it: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
-
 function gitCommit(cwd: string): string | null {
   try {
     return (
@@ -138,14 +106,10 @@ function gitCommit(cwd: string): string | null {
   }
 }
 
-function safeName(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]+/g, '_');
-}
-
 /** Run the executable Markdown. Never throws for spec errors or failures: see `exitCode`. */
 export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResult> {
   const cwd = options.cwd ?? process.cwd();
-  const target = options.pool?.target ?? options.target ?? DEFAULT_TARGET;
+  const target = options.target ?? DEFAULT_TARGET;
   const write = options.write ?? (() => {});
   const color = options.color ?? false;
   const argsCwd = options.argsCwd ?? cwd;
@@ -163,116 +127,36 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   const pages = loaded.pages;
   if (options.files?.length && pages.length === 0) throw new SpecRunError(`no Markdown files match ${options.files.join(' ')}`);
 
-  // Extract.
-  const extracted = pages.map(extractPage);
-  const specErrors = extracted.flatMap((p) => p.errors);
-  const broken = new Set(extracted.flatMap((p) => [...p.brokenCases]));
-  let cases: SpecCase[] = extracted.flatMap((p) => p.cases);
-  const filter = options.filter?.toLowerCase();
-  if (filter) {
-    const before = cases.length;
-    cases = cases.filter((c) => `${c.id} ${c.title}`.toLowerCase().includes(filter));
-    if (before > 0 && cases.length === 0) throw new SpecRunError(`--filter ${options.filter} matches no case`);
-  }
-  // Say so when a page named on its own holds nothing to run; a run of files with nothing at all
-  // to run fails (pages handed over by the site build may well have no transcripts).
-  for (const p of extracted)
-    if (loaded.named.has(p.file) && p.cases.length === 0 && p.errors.length === 0) write(`note: ${p.file} has no console transcripts or contract table`);
-  if (!options.pages && cases.length === 0 && specErrors.length === 0) {
-    throw new SpecRunError(`nothing to run: no console transcripts or contract table in ${pages.length === 1 ? pages[0].file : `${pages.length} pages`}`);
-  }
-  if (options.shard) cases = cases.filter((c) => shardOf(c.id, options.shard!.count) === options.shard!.index);
-  // Artifacts land in the report dir as artifacts/<file name>: a name may be declared once.
-  const artifactNames = new Map<string, string>();
-  for (const c of extracted.flatMap((p) => p.cases)) {
-    for (const b of c.blocks) {
-      if (b.kind !== 'transcript') continue;
-      for (const path of b.options.artifacts ?? []) {
-        const name = path.slice(path.lastIndexOf('/') + 1);
-        const other = artifactNames.get(name);
-        if (other) {
-          specErrors.push(new SpecError(b.file, b.line, `artifact name ${name} is also declared at ${other} (artifacts are saved by file name)`));
-          broken.add(c.id);
-        } else artifactNames.set(name, b.id);
-      }
-    }
-  }
+  // Extract and select.
+  const { cases, specErrors, broken } = selectCases(pages.map(extractPage), {
+    filter: options.filter,
+    shard: options.shard,
+    named: loaded.named,
+    mustRun: !options.pages,
+    write,
+  });
   if (specErrors.length) write(renderSpecErrors(specErrors, color));
 
   // Execute and validate, in parallel, printing case results in document order as they complete.
   const onProgress = options.onProgress;
   const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name, { image: testImage, vm: { onProgress }, sandbox: { onProgress } }));
-  const jobs = Math.max(1, Math.min(options.jobs ?? Math.min(4, availableParallelism()), cases.length || 1));
-  const outcomes: (CaseOutcome | undefined)[] = new Array(cases.length);
-  let printed = 0;
-  let stop = false;
-  const flush = () => {
-    while (printed < cases.length && outcomes[printed]) write(renderCase(outcomes[printed++]!, color));
-  };
-  const pool = options.pool ?? new MachinePool({ target, create: make, size: jobs });
-  // The first machine is made up front, so that an unknown target is one clear error before anything runs.
-  if (cases.some((c) => !broken.has(c.id))) {
-    try {
-      await pool.open();
-    } catch (error) {
-      throw new SpecRunError((error as Error).message.split('\n')[0]);
-    }
-    if (pool.note) write(`note: ${pool.note}\n`);
-  }
-  let interrupted = false;
-  const onAbort = () => {
-    interrupted = true;
-    stop = true;
-    // Shutting the machines down ends running commands with a MachineError.
-    void pool.close().catch(() => {});
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const runCase = async (c: SpecCase): Promise<CaseOutcome> => {
-    if (broken.has(c.id)) return uniformOutcome(c, 'error', 'not run: the case has a spec error');
-    const notStarted = () => uniformOutcome(c, 'skipped', interrupted ? 'not run (interrupted)' : 'not run (--fail-fast)');
-    if (stop) return notStarted();
-    try {
-      const r = await pool.run(c.id, async (machine, signal) => (stop ? null : await executeCase(c, machine, target, options.env, signal)));
-      return r.cancelled || !r.value ? notStarted() : r.value;
-    } catch (error) {
-      return uniformOutcome(c, 'error', `could not run: ${(error as Error).message.split('\n')[0]}`);
-    }
-  };
-  try {
-    await Promise.all(
-      cases.map(async (c, i) => {
-        const o = await runCase(c);
-        outcomes[i] = o;
-        if (options.failFast && (o.status === 'failed' || o.status === 'error')) stop = true;
-        flush();
-      }),
-    );
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-    if (!options.pool) await pool.close();
-  }
-  const firstIdentity = pool.identity ?? outcomes.find((o) => o?.machine)?.machine ?? null;
-  const done = outcomes as CaseOutcome[];
+  const {
+    outcomes: done,
+    identity: firstIdentity,
+    interrupted,
+  } = await runCases(cases, broken, {
+    target,
+    make,
+    jobs: options.jobs,
+    failFast: options.failFast,
+    env: options.env,
+    signal: options.signal,
+    color,
+    write,
+  });
 
-  // Render the report (console logs of failed cases next to it).
-  const consoleLogs = new Map<string, string>();
-  for (const o of done) {
-    if (!o.consoleLog) continue;
-    const rel = join('console', `${safeName(o.spec.id)}.log`);
-    await mkdir(join(outDir, 'console'), { recursive: true });
-    await writeFile(join(outDir, rel), o.consoleLog);
-    consoleLogs.set(o.spec.id, rel);
-  }
-  // Files cases copied out of the machine (block option `artifacts=`), under artifacts/.
-  for (const o of done) {
-    const tempDirs = new Set<string>();
-    for (const [name, host] of o.artifacts ?? []) {
-      await mkdir(join(outDir, 'artifacts'), { recursive: true });
-      await copyFile(host, join(outDir, 'artifacts', name));
-      tempDirs.add(dirname(host));
-    }
-    for (const dir of tempDirs) await rm(dir, { recursive: true, force: true }); // after all: a case's files share one dir
-  }
+  // Render the report (console logs and artifacts next to it).
+  const consoleLogs = await saveCaseFiles(outDir, done);
   const machine: MachineIdentity = firstIdentity ?? { target, imageId: null, fstx: null, host: 'not started' };
   const report = buildReport({
     outcomes: done,

@@ -8,7 +8,7 @@
 //   expected `x (re)`         observed `x12`            -> { text: 'x12', marks: [{ from: 0, to: 3 }] }
 //   expected `v {{version}}`  observed `v 1.2`          -> { text: 'v 1.2', marks: [{ from: 2, to: 5, capture: 'version' }] }
 
-import { type AlignOp, escapeRegex, isRegexLine } from './match.ts';
+import { type AlignOp, escapeRegex, isRegexLine, lineParts } from './match.ts';
 
 /** Characters `[from, to)` of an observed line that a matcher covered: they vary from run to run. */
 export interface ShownMark {
@@ -24,8 +24,6 @@ export type ShownLine =
   | { text: string; marks?: ShownMark[] }
   /** The observed lines a `...` line stood for (possibly none). */
   | { elided: string[] };
-
-const TOKEN = /\[\.\.\]|\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
 
 /**
  * The shown form of a passed match, from the matcher's alignment `ops` of `expected` against
@@ -53,21 +51,18 @@ export function shownLine(expected: string, observed: string, captures: Readonly
   // The same pattern the matcher used, with each wildcard and capture as a numbered group.
   const names: Array<string | null> = [];
   let source = '';
-  let at = 0;
-  for (const m of expected.matchAll(TOKEN)) {
-    source += escapeRegex(expected.slice(at, m.index));
-    at = m.index + m[0].length;
-    if (m[0] === '[..]') {
+  for (const part of lineParts(expected)) {
+    if (part.kind === 'literal') source += escapeRegex(part.text);
+    else if (part.kind === 'wildcard') {
       source += '(.*)';
       names.push(null);
     } else {
-      const value = captures.get(m[1]!);
+      const value = captures.get(part.name);
       source += value === undefined ? '(.+?)' : `(${escapeRegex(value)})`;
-      names.push(m[1]!);
+      names.push(part.name);
     }
   }
   if (names.length === 0) return { text: observed };
-  source += escapeRegex(expected.slice(at));
   const found = new RegExp(`^${source}$`, 'd').exec(observed);
   if (!found?.indices) return { text: observed, marks: observed.length ? [{ from: 0, to: observed.length }] : undefined };
   const marks: ShownMark[] = [];

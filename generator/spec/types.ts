@@ -105,6 +105,11 @@ export class SpecError extends Error {
   }
 }
 
+/** "Could not run" before anything ran: bad arguments, missing files, no such target. Exit 2. */
+export class SpecRunError extends Error {
+  override name = 'SpecRunError';
+}
+
 /** Everything extracted from one page. */
 export interface ExtractedPage {
   file: string;

@@ -21,8 +21,9 @@ import type { CaseOutcome } from './outcome.ts';
 import { renderCase, renderSpecErrors } from './render/terminal.ts';
 import { writeReport } from './report.ts';
 import { DEFAULT_REPORT_DIR } from './report-types.ts';
-import { DEFAULT_FILES, loadNamedPages, type MachineFactory, SpecRunError } from './run.ts';
-import { SpecError } from './types.ts';
+import type { MachineFactory } from './pool.ts';
+import { DEFAULT_FILES, loadNamedPages } from './run.ts';
+import { SpecError, SpecRunError } from './types.ts';
 import { writeUpdates } from './update.ts';
 import { FileWatcher } from './watch-files.ts';
 

@@ -16,29 +16,14 @@
 // onix/cli/main.ts itself.
 'use strict';
 
-const { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { mkdirSync, renameSync, writeFileSync } = require('node:fs');
 const { dirname, join, resolve } = require('node:path');
+const { isFresh, writeInputs } = require('./bundle-inputs.js');
 
 const repo = resolve(__dirname, '../..');
 const cacheDir = process.env.ONIX_CACHE_DIR || join(repo, '.cache/onix');
 const bundle = join(cacheDir, 'onix.cjs');
 const manifest = join(cacheDir, 'inputs.json');
-
-function isFresh() {
-  if (!existsSync(bundle)) return false;
-  try {
-    const { root, inputs } = JSON.parse(readFileSync(manifest, 'utf8'));
-    return (
-      root === repo &&
-      inputs.every(([path, mtimeMs, size]) => {
-        const st = statSync(join(repo, path));
-        return st.mtimeMs === mtimeMs && st.size === size;
-      })
-    );
-  } catch {
-    return false;
-  }
-}
 
 function build() {
   const esbuild = require('esbuild');
@@ -60,15 +45,10 @@ function build() {
     alias: { bindings },
     external: [addon],
   });
-  // This file shapes the bundle too.
-  const inputs = [...Object.keys(result.metafile.inputs), 'onix/bin/onix.js'].map((path) => {
-    const st = statSync(join(repo, path));
-    return [path, st.mtimeMs, st.size];
-  });
   renameSync(tmp, bundle);
-  writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify({ root: repo, inputs }));
-  renameSync(`${manifest}.${process.pid}.tmp`, manifest);
+  // This file and the inputs record shape the bundle too.
+  writeInputs(manifest, repo, [...Object.keys(result.metafile.inputs), 'onix/bin/onix.js', 'onix/bin/bundle-inputs.js']);
 }
 
-if (!isFresh()) build();
+if (!isFresh(bundle, manifest, repo)) build();
 require('./code-cache.js').runWithCodeCache(bundle, module, { packagesFrom: cacheDir });

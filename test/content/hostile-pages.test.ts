@@ -19,12 +19,12 @@ import { sanitize } from 'hast-util-sanitize';
 import type { Root as MdastRoot } from 'mdast';
 import { toHast } from 'mdast-util-to-hast';
 import { ContentError, parseMarkdown, type ParsedPage } from '../../generator/content/parse.ts';
-import { analyzePage, type PageProblem } from '../../generator/site/analyze.ts';
-import { defaultSiteConfig } from '../../generator/site/config.ts';
-import { createCodeHighlighter } from '../../generator/site/highlight.ts';
-import { createPageRenderer, type RenderSite } from '../../generator/site/render-page.ts';
-import { contributorSchema, siteSchema } from '../../generator/site/sanitize-schema.ts';
-import { indexSpecResults } from '../../generator/site/spec-results.ts';
+import { analyzePage, type PageProblem } from '../../generator/site/model/analyze.ts';
+import { defaultSiteConfig } from '../../generator/site/model/config.ts';
+import { createCodeHighlighter } from '../../generator/site/render/highlight.ts';
+import { createPageRenderer, type RenderSite } from '../../generator/site/render/render-page.ts';
+import { contributorSchema, siteSchema } from '../../generator/site/render/sanitize-schema.ts';
+import { indexSpecResults } from '../../generator/site/model/spec-results.ts';
 import { extractPage } from '../../generator/spec/extract.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 2000);

@@ -8,7 +8,7 @@ import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTRACT, normalizeAbsolute, ownerOf } from '../../onix/contract.ts';
 import { cleanup, lines, makeRoot, onix } from './helpers.ts';
-import type { Fixture } from '../../onix/fixture/build.ts';
+import type { Fixture } from './fixture/build.ts';
 
 describe('the contract', () => {
   it('carries the seed rows, in the seed words, and the kernel modules the seed implies', () => {

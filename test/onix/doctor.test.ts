@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { linkSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, lines, makeRoot, onix, startDaemon, treeDigest, skipRuntime } from './helpers.ts';
-import type { Fixture } from '../../onix/fixture/build.ts';
+import type { Fixture } from './fixture/build.ts';
 
 function failures(stdout: string): string[] {
   return lines(stdout)

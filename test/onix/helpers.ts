@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
-import { buildFixtureRoot, type Fixture, type FixtureOptions } from '../../onix/fixture/build.ts';
+import { buildFixtureRoot, type Fixture, type FixtureOptions } from './fixture/build.ts';
 import { exchangeBinary } from '../../onix/moss/index.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');

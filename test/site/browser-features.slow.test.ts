@@ -8,8 +8,9 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildSite } from '../../generator/site/build.ts';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
+import { buildSite } from '../../generator/site/build/build.ts';
 import { serveDir } from './static-server.ts';
 
 const repo = join(import.meta.dirname, '../..');
@@ -22,10 +23,7 @@ before(async () => {
   out = await mkdtemp(join(tmpdir(), 'onix-features-'));
   await buildSite({ contentDir: join(repo, 'content'), outDir: out, cacheDir: null, rootDir: repo });
   server = await serveDir(out);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -9,8 +9,9 @@ import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildSite } from '../../generator/site/build.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
+import { buildSite } from '../../generator/site/build/build.ts';
 import { serveDir } from './static-server.ts';
 
 const repo = join(import.meta.dirname, '../..');
@@ -27,10 +28,7 @@ before(async () => {
   server = await serveDir(out);
   const sitemap = await readFile(join(out, 'sitemap.xml'), 'utf8');
   urls = [...sitemap.matchAll(/<loc>https:\/\/onix-os\.com(\/[^<]*)<\/loc>/g)].map((m) => m[1]!);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   await mkdir(artifacts, { recursive: true });
 });
 

@@ -6,7 +6,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildSite } from '../../generator/site/build.ts';
+import { buildSite } from '../../generator/site/build/build.ts';
 import { loadContent } from '../../generator/content/load.ts';
 
 /** The text of onix-os.com as it was before this repository (the user's seed copy). */

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { SpecRunError } from '../../generator/spec/run.ts';
+import { SpecRunError } from '../../generator/spec/types.ts';
 import { ROOT, run, tempDir } from './helpers.ts';
 
 const PAGE = '# P\n\n```console\n$ echo hi\nhi\n```\n';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mergeReports } from '../../generator/spec/report.ts';
 import type { SpecReport } from '../../generator/spec/report-types.ts';
-import { shardOf } from '../../generator/spec/run.ts';
+import { shardOf } from '../../generator/spec/select.ts';
 import { FIX, run } from './helpers.ts';
 
 const FILES = [`${FIX}/pass.md`, `${FIX}/fail.md`, `${FIX}/reboot.md`];
