@@ -73,6 +73,13 @@ export class DevSpec {
     const spec = new DevSpec(dev, pool, live, events, options.log ?? ((line) => console.log(line)));
     if (pool.note) spec.log(`dev: ${pool.note}`);
     spec.show();
+    // Boot now, in the background, so that the first save waits for its case, not for a boot.
+    pool
+      .run('(boot)', async () => {})
+      .then(
+        (r) => r.cancelled || spec.log(pc.dim(`spec: ${target} is up and waits for a save`)),
+        (error: Error) => spec.log(pc.red(`spec: ${target} did not boot: ${error.message.split('\n')[0]}`)),
+      );
     const deps = options.dependencyDirs ?? [join(REPO_ROOT, 'onix')];
     if (deps.length)
       spec.watcher = await FileWatcher.start({
