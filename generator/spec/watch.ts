@@ -23,7 +23,7 @@ import { writeReport } from './report.ts';
 import { DEFAULT_REPORT_DIR } from './report-types.ts';
 import type { MachineFactory } from './pool.ts';
 import { DEFAULT_FILES, loadNamedPages } from './run.ts';
-import { SpecError, SpecRunError } from './types.ts';
+import { type SpecCase, SpecError, SpecRunError } from './types.ts';
 import { writeUpdates } from './update.ts';
 import { FileWatcher } from './watch-files.ts';
 
@@ -99,7 +99,7 @@ export async function watchSpec(options: WatchSpecOptions = {}): Promise<0 | 1 |
   };
 
   /** Run these cases, printing each line as its case finishes, then the summary once nothing else runs. */
-  const round = async (cases: ReturnType<LiveSpec['allCases']>) => {
+  const round = async (cases: SpecCase[]) => {
     rounds++;
     live.markStart();
     await Promise.all(
