@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { sweepLeftovers } from '../../onix/leftovers.ts';
+import { slowProgress } from './slow-progress.ts';
 import { startDevServer } from '../site/serve/dev-server.ts';
 import { showProblems } from '../site/serve/vite-plugin.ts';
 import { DEFAULT_REPORT_DIR } from '../spec/report-types.ts';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     reportDir: values['report-dir'],
     host: values.host,
     port: Number(values.port),
-    spec: values.spec ? { target: values.target ?? 'sandbox', onProgress: (line) => console.log(pc.dim(`spec: ${line}`)) } : undefined,
+    spec: values.spec ? { target: values.target ?? 'sandbox', onProgress: slowProgress((line) => console.log(pc.dim(`spec: ${line}`))).line } : undefined,
   });
   console.log(
     `${pc.bold('onix-os.com dev')}: ${server.dev.model.pages.size} pages ready in ${Math.round(performance.now() - started)} ms at ${pc.cyan(server.url)}`,

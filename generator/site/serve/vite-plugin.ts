@@ -5,7 +5,7 @@
 // `onix:pages` (which pages to swap in: running, then each result) and `onix:failures` (the
 // failing cases across pages, for the overlay) over Vite's connection, to LIVE_URL's script.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, resolve } from 'node:path';
@@ -77,6 +77,17 @@ const LIVE_SCRIPT = `import('/@vite/client').then(function (vite) {
 });
 `;
 
+/** sha256 of a file's bytes, or null when it cannot be read (deleted). */
+async function bytesHash(file: string): Promise<string | null> {
+  try {
+    return createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
+  } catch {
+    return null;
+  }
+}
+
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
   res.statusCode = status;
   res.setHeader('content-type', type);
@@ -139,10 +150,26 @@ export function onixSitePlugin(dev: DevSite, reportDir: string, spec: () => DevS
           else server.ws.send({ type: 'full-reload' });
         }
       };
+      // A save can be seen half-written (the file truncated, then written), and the watcher may
+      // let the event of its end go by: after handling a change, look at the file again and
+      // handle it once more while its bytes still differ from what was handled.
+      const handling = new Map<string, Promise<void>>();
+      const settled = async (file: string) => {
+        for (let i = 0; i < 5; i++) {
+          const before = await bytesHash(file);
+          await onChange(file);
+          await new Promise((r) => setTimeout(r, 30));
+          if ((await bytesHash(file)) === before) return;
+        }
+      };
       const guarded = (file: string) => {
-        onChange(file).catch((error: unknown) => {
-          console.error(pc.red(`dev: ${(error as Error).message}`));
-        });
+        const previous = handling.get(file) ?? Promise.resolve();
+        const next = previous
+          .then(() => settled(file))
+          .catch((error: unknown) => {
+            console.error(pc.red(`dev: ${(error as Error).message}`));
+          });
+        handling.set(file, next);
       };
       server.watcher.on('change', guarded);
       server.watcher.on('add', guarded);
