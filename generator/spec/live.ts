@@ -143,8 +143,9 @@ export class LiveSpec {
     }
     if (this.inFlight.get(c.id) === hash) this.inFlight.delete(c.id);
     if (!outcome) return null;
-    // Artifacts are for a full run's report; a live run drops its copies.
+    // Artifacts are for a full run's report; a live run drops its copies (and so does not list them).
     for (const host of new Set([...(outcome.artifacts?.values() ?? [])].map((p) => dirname(p)))) await rm(host, { recursive: true, force: true });
+    delete outcome.artifacts;
     this.results.set(hash, caseReport(outcome, undefined, live?.extracted.brokenCases.has(c.id) ?? false));
     this.finishedAt = new Date();
     return outcome;
