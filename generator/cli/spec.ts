@@ -22,6 +22,10 @@ Options:
   --filter TEXT      only cases whose id (file:line) or title contains TEXT
   --update           rewrite the expected output of failed commands in the pages,
                      keeping every [..], ..., (re) and {{capture}} line that still matches
+  --watch            run once, then keep the machine booted and, on every save, run again
+                     only the cases whose text changed (all of them when onix/ changes);
+                     prints each case, then a summary of the whole watched set; keys:
+                     u blesses the last failure (as --update does, that case only), q quits
   --jobs N           run up to N cases in parallel, one machine each (default: min(4, CPUs))
   --shard I/N        run only shard I of N (cases split stably by id; shards union to the whole)
   --fail-fast        start no new case after the first failure
@@ -54,6 +58,7 @@ async function main(): Promise<number> {
         target: { type: 'string' },
         filter: { type: 'string' },
         update: { type: 'boolean' },
+        watch: { type: 'boolean' },
         jobs: { type: 'string' },
         shard: { type: 'string' },
         'fail-fast': { type: 'boolean' },
@@ -89,6 +94,7 @@ async function main(): Promise<number> {
     .map((r) => r.trim())
     .filter(Boolean);
   for (const r of reports) if (!['json', 'junit', 'tap'].includes(r)) fail(`--report wants json, junit or tap, got "${r}"`);
+  if (v.watch) for (const o of ['update', 'shard', 'fail-fast', 'filter', 'report'] as const) if (v[o] !== undefined) fail(`--${o} does not go with --watch`);
   const color = v['no-color'] ? false : v.color ? true : process.stdout.isTTY === true && pc.isColorSupported;
   // First Ctrl-C: stop the machines, write the report of what ran; second: leave at once.
   const abort = new AbortController();
@@ -102,11 +108,38 @@ async function main(): Promise<number> {
   const progress = slowProgress((line) => process.stderr.write(`spec: ${line}\n`));
   const swept = await (await import('../../onix/leftovers.ts')).sweepLeftovers();
   if (swept) process.stderr.write(`spec: ${swept}\n`);
+  const argsCwd = process.env.npm_lifecycle_event === 'spec' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
+  if (v.watch) {
+    const { watchSpec } = await import('../spec/watch.ts');
+    // Keys without Enter in a terminal; raw mode turns Ctrl-C into a key, which quits too.
+    const tty = process.stdin.isTTY === true;
+    if (tty) process.stdin.setRawMode(true);
+    try {
+      return await watchSpec({
+        signal: abort.signal,
+        argsCwd,
+        files: args.positionals,
+        target: v.target ?? defaultTarget(),
+        outDir: v.out,
+        color,
+        write: (text) => process.stdout.write(`${text}\n`),
+        onProgress: progress.line,
+        keys: process.stdin,
+      });
+    } catch (error) {
+      if (error instanceof SpecRunError) fail(error.message);
+      throw error;
+    } finally {
+      if (tty) process.stdin.setRawMode(false);
+      process.stdin.pause();
+      progress.stop();
+    }
+  }
   try {
     const result = await runSpec({
       signal: abort.signal,
       // `npm run spec` runs in the package root; paths on its command line are where the user typed them.
-      argsCwd: process.env.npm_lifecycle_event === 'spec' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd(),
+      argsCwd,
       files: args.positionals,
       target: v.target ?? defaultTarget(),
       filter: v.filter,

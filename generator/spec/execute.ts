@@ -70,8 +70,11 @@ class Sessions {
   }
 }
 
-/** Run a case. The machine must be booted and fresh; `target` names it in messages. */
-export async function executeCase(c: SpecCase, machine: Machine, target: string, env?: Record<string, string>): Promise<CaseOutcome> {
+/**
+ * Run a case. The machine must be booted and fresh; `target` names it in messages. Once
+ * `signal` aborts (a newer run of the case replaced this one), no further command starts.
+ */
+export async function executeCase(c: SpecCase, machine: Machine, target: string, env?: Record<string, string>, signal?: AbortSignal): Promise<CaseOutcome> {
   const started = performance.now();
   const skip = missingCapability(c, machine.capabilities, target);
   if (skip) return uniformOutcome(c, 'skipped', skip);
@@ -89,6 +92,7 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
     for (const block of c.blocks) {
       const t0 = performance.now();
       if (block.kind === 'contract-row') {
+        if (!stopped && signal?.aborted) stopped = 'not run: cancelled by a newer run of the case';
         if (stopped) {
           blocks.push({ block, status: 'error', commands: [], captures: {}, diff: '', message: stopped, durationMs: 0 });
           continue;
@@ -110,6 +114,7 @@ export async function executeCase(c: SpecCase, machine: Machine, target: string,
       }
       const outcomes: CommandOutcome[] = [];
       for (const cmd of block.commands) {
+        if (!stopped && signal?.aborted) stopped = 'not run: cancelled by a newer run of the case';
         if (stopped) {
           outcomes.push(notRun(cmd, stopped));
           continue;

@@ -83,7 +83,7 @@ export interface RunSpecResult {
  * The pages named by `files` (files, directories and globs resolved against `argsCwd`), named
  * relative to `cwd`. `named` are the pages named one by one.
  */
-async function loadNamedPages(files: string[], cwd: string, argsCwd: string): Promise<{ pages: ParsedPage[]; named: Set<string> }> {
+export async function loadNamedPages(files: string[], cwd: string, argsCwd: string): Promise<{ pages: ParsedPage[]; named: Set<string> }> {
   try {
     const found = await findNamedPages(files, argsCwd);
     const pages = await loadPages(found.files, { base: cwd });

@@ -11,7 +11,8 @@ import type { ShownLine } from '../../spec/spans.ts';
 
 /** A block's result as a reader sees it. */
 export interface BlockResult {
-  status: 'passed' | 'failed' | 'not-run';
+  /** `running`: only in the dev server with --spec, while its case runs after a save. */
+  status: 'passed' | 'failed' | 'not-run' | 'running';
   /** Why a block is "not run" (no report, stale page, skipped); empty otherwise. */
   note: string;
   /** e.g. "vm · fstx 12", empty when not run. */
@@ -21,11 +22,14 @@ export interface BlockResult {
   captures: Record<string, string>;
   /** What each command printed, by the source line of its `$ ` line (passed blocks only). */
   commands: Record<number, { status: number; shown?: ShownLine[] }>;
+  /** A failed block's unified diff, expected against observed (absent otherwise). */
+  diff?: string;
 }
 
 /** A case's result as a reader sees it under the case's heading. */
 export interface CaseResult {
-  status: 'passed' | 'failed' | 'not-run';
+  /** `running`: only in the dev server with --spec, while the case runs after a save. */
+  status: 'passed' | 'failed' | 'not-run' | 'running';
   /** Why it failed or did not run; empty when it passed. */
   note: string;
   /** The machine in words ("the ONIX test VM"), empty when not run. */
@@ -166,7 +170,8 @@ export function indexSpecResults(
         for (const c of block.commands) commands[c.line] = c.shown ? { status: c.status, shown: c.shown } : { status: c.status };
         return { status: 'passed', note: '', machine, date, captures, commands };
       }
-      if (block.status === 'failed' || block.status === 'error') return { status: 'failed', note: block.message ?? '', machine, date, captures, commands: {} };
+      if (block.status === 'failed' || block.status === 'error')
+        return { status: 'failed', note: block.message ?? '', machine, date, captures, commands: {}, ...(block.diff ? { diff: block.diff } : {}) };
       return { ...notRun(block.message ? `skipped: ${block.message}` : 'skipped'), captures };
     },
     artifact(path) {

@@ -24,6 +24,7 @@ function plural(n: number, one: string): string {
 export function renderCaseResult(r: CaseResult): Element {
   const cls = [`spec-${r.status}`];
   if (r.status === 'not-run') return h('p.case-result', { className: cls }, [h('span.spec-status', { className: cls }, `not run: ${r.note}`)]);
+  if (r.status === 'running') return h('p.case-result', { className: cls }, [h('span.spec-status', { className: cls }, 'running...')]);
   const facts: Array<ElementContent | string> = [
     `${r.status} on `,
     h('a', { href: MACHINE_PAGE_URL }, r.machine),
@@ -72,6 +73,6 @@ export function linkedCase(url: string, file: string, results: SpecResults): Cas
 
 /** "✓ passed 2026-12-01" after a link to a procedure. */
 export function renderLinkedResult(r: CaseResult): Element {
-  const text = r.status === 'not-run' ? `not run: ${r.note}` : `${r.status} ${r.date}`;
+  const text = r.status === 'not-run' ? `not run: ${r.note}` : r.status === 'running' ? 'running...' : `${r.status} ${r.date}`;
   return h('span.spec-status.proof-result', { className: [`spec-${r.status}`] }, text);
 }

@@ -122,9 +122,12 @@ function renderTranscript(node: Code, ctx: CodeBlockContext): Element {
   segments.flush();
   const after: Element[] = [];
   if (notation.size) {
-    const says = { passed: 'Expected output as the spec writes it. ', failed: 'Expected output. ', 'not-run': 'Expected output (not verified). ' }[
-      result.status
-    ];
+    const says = {
+      passed: 'Expected output as the spec writes it. ',
+      failed: 'Expected output. ',
+      'not-run': 'Expected output (not verified). ',
+      running: 'Expected output (running). ',
+    }[result.status];
     after.push(
       h('p.transcript-legend', [
         h('span.legend-head', says),
@@ -133,6 +136,7 @@ function renderTranscript(node: Code, ctx: CodeBlockContext): Element {
       ]),
     );
   }
+  if (result.status === 'failed' && result.diff) after.push(...renderDiff(result.diff));
   if (passed && varies)
     after.push(h('p.transcript-legend', [h('span.varies', 'Underlined'), ' text varies from run to run; every line is what the test machine printed.']));
   const head: ElementContent[] = [h('span.code-lang', 'console')];
@@ -141,7 +145,7 @@ function renderTranscript(node: Code, ctx: CodeBlockContext): Element {
       h(
         'span.spec-status',
         { className: [`spec-${result.status}`] },
-        result.status === 'failed' ? `failed${result.note ? `: ${result.note}` : ''}` : `not run: ${result.note}`,
+        result.status === 'failed' ? `failed${result.note ? `: ${result.note}` : ''}` : result.status === 'running' ? 'running...' : `not run: ${result.note}`,
       ),
     );
   const restartOnly = RESTART_ONLY.test(`${node.value.trimEnd()}\n`);
@@ -150,6 +154,23 @@ function renderTranscript(node: Code, ctx: CodeBlockContext): Element {
     { dataLang: 'console', dataBlock: `${ctx.file}:${line}`, dataStatus: result.status, dataRestartOnly: restartOnly ? '' : undefined },
     [h('figcaption.code-head', head), ...segments.parts, ...after],
   );
+}
+
+/**
+ * A failure's unified diff under the expected text it failed: `-` lines are expected, `+`
+ * lines what the machine printed (the same diff the terminal shows, without colour codes).
+ */
+function renderDiff(diff: string): Element[] {
+  const lines: ElementContent[] = [];
+  for (const text of diff.replace(/\n$/, '').split('\n')) {
+    if (lines.length) lines.push({ type: 'text', value: '\n' });
+    const kind = text.startsWith('@@') ? 'hunk' : text.startsWith('-') ? 'del' : text.startsWith('+') ? 'ins' : null;
+    lines.push(kind ? h(`span.line.${kind}`, text) : h('span.line', text));
+  }
+  return [
+    h('p.spec-diff-head', [h('span.legend-head', 'What the machine printed instead: '), '- expected, + observed.']),
+    h('pre.code.spec-diff', { tabIndex: 0 }, [h('code', lines)]),
+  ];
 }
 
 /** An observed line with the characters a matcher covered marked as varying. */

@@ -241,27 +241,33 @@ function markContractRows(table: Element, node: import('mdast').Table, resultAt:
   const rows = node.children.slice(1);
   const body = table.children.find((c): c is Element => c.type === 'element' && c.tagName === 'tbody');
   const trs = body ? body.children.filter((c): c is Element => c.type === 'element' && c.tagName === 'tr') : [];
-  const counts = { passed: 0, failed: 0, 'not-run': 0 };
+  const counts = { passed: 0, failed: 0, 'not-run': 0, running: 0 };
   let last: BlockResult | null = null;
   rows.forEach((row, i) => {
     const result = resultAt(row.position?.start.line ?? 0);
     counts[result.status]++;
-    if (result.status !== 'not-run') last = result;
+    if (result.status !== 'not-run' && result.status !== 'running') last = result;
     const tr = trs[i];
     if (tr) {
       tr.properties = {
         ...tr.properties,
         className: ['spec-row', `spec-${result.status}`],
         dataStatus: result.status,
-        title: result.status === 'not-run' ? `not run: ${result.note}` : `${result.status} on ${result.machine}, ${result.date}`,
+        title:
+          result.status === 'not-run'
+            ? `not run: ${result.note}`
+            : result.status === 'running'
+              ? 'running...'
+              : `${result.status} on ${result.machine}, ${result.date}`,
       };
     }
   });
   const ran = last as BlockResult | null;
-  const text = ran
-    ? `${counts.passed} of ${rows.length} rows verified on ${ran.machine}, ${ran.date}${counts.failed ? `; ${counts.failed} failed` : ''}`
-    : `${rows.length} rows, not run yet: each row is checked against a machine by the spec`;
-  return h('p.table-note', { className: [`spec-${counts.failed ? 'failed' : ran ? 'passed' : 'not-run'}`] }, [
-    h('span.spec-status', { className: [`spec-${counts.failed ? 'failed' : ran ? 'passed' : 'not-run'}`] }, text),
-  ]);
+  const text = counts.running
+    ? `${rows.length} rows, running...`
+    : ran
+      ? `${counts.passed} of ${rows.length} rows verified on ${ran.machine}, ${ran.date}${counts.failed ? `; ${counts.failed} failed` : ''}`
+      : `${rows.length} rows, not run yet: each row is checked against a machine by the spec`;
+  const status = counts.running ? 'running' : counts.failed ? 'failed' : ran ? 'passed' : 'not-run';
+  return h('p.table-note', { className: [`spec-${status}`] }, [h('span.spec-status', { className: [`spec-${status}`] }, text)]);
 }

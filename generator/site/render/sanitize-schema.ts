@@ -50,7 +50,7 @@ export const contributorSchema: Schema = {
   },
 };
 
-const statusClass = /^spec-(?:passed|failed|not-run)$/;
+const statusClass = /^spec-(?:passed|failed|not-run|running)$/;
 
 /**
  * What our rendering adds to GitHub's schema, element by element, and why:
@@ -68,7 +68,8 @@ const statusClass = /^spec-(?:passed|failed|not-run)$/;
  *   (spec-*) with data-status for each contract row's result.
  * - What the machine printed (code-block.ts): span.varies (.capture, data-capture) around what a
  *   matcher covered, with a span.visually-hidden saying so; details.elided for the lines a `...`
- *   stood for; p.transcript-legend (span.legend-head) explaining the notation.
+ *   stood for; p.transcript-legend (span.legend-head) explaining the notation; for a failed
+ *   block, p.spec-diff-head and pre.spec-diff with the unified diff (span.del, span.ins, span.hunk).
  * - Results (case-result.ts): div.spec-summary (spec-*, p.spec-summary-links) at the top of a
  *   spec page; p.case-result (spec-*, span.case-note) under a case's heading; span.proof-result
  *   after a link to a procedure.
@@ -76,7 +77,7 @@ const statusClass = /^spec-(?:passed|failed|not-run)$/;
  *   span.render-facts in its caption, p.render-compare.
  */
 const siteAttributes: Attributes = {
-  figure: [['className', 'code-block', 'transcript', 'render'], 'dataLang', 'dataBlock', ['dataStatus', 'passed', 'failed', 'not-run']],
+  figure: [['className', 'code-block', 'transcript', 'render'], 'dataLang', 'dataBlock', ['dataStatus', 'passed', 'failed', 'not-run', 'running']],
   figcaption: [['className', 'code-head']],
   span: [
     [
@@ -99,6 +100,9 @@ const siteAttributes: Attributes = {
       'visually-hidden',
       'legend-head',
       'case-note',
+      'del',
+      'ins',
+      'hunk',
       'proof-result',
       'render-title',
       'render-facts',
@@ -108,17 +112,17 @@ const siteAttributes: Attributes = {
     'dataCapture',
   ],
   details: [['className', 'elided']],
-  pre: [['className', 'code']],
+  pre: [['className', 'code', 'spec-diff']],
   a: [['className', 'anchor']],
   img: [
     ['className', 'spec-artifact'],
     ['loading', 'lazy'],
   ],
   div: [['className', 'table-scroll', 'contract', 'renders', 'render-row', 'spec-summary', statusClass], ['role', 'region'], 'ariaLabel'],
-  p: [['className', 'table-note', 'transcript-legend', 'case-result', 'render-compare', 'spec-summary-links', statusClass]],
+  p: [['className', 'table-note', 'transcript-legend', 'spec-diff-head', 'case-result', 'render-compare', 'spec-summary-links', statusClass]],
   tr: [
     ['className', 'spec-row', statusClass],
-    ['dataStatus', 'passed', 'failed', 'not-run'],
+    ['dataStatus', 'passed', 'failed', 'not-run', 'running'],
   ],
 };
 

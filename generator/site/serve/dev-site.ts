@@ -17,7 +17,7 @@ import { notFoundPage } from '../render/not-found.ts';
 import { createPageRenderer, type PageRenderer, type RenderSite } from '../render/render-page.ts';
 import { SiteModel, STATIC_URLS } from '../model/site-model.ts';
 import { loadReport } from '../../spec/report.ts';
-import { indexSpecResults } from '../model/spec-results.ts';
+import { indexSpecResults, type SpecResults } from '../model/spec-results.ts';
 
 export interface DevSiteOptions {
   /** (default: "content") */
@@ -90,6 +90,23 @@ export class DevSite {
     const reportDir = this.options.reportDir ?? DEFAULT_REPORT_DIR;
     this.site.results = indexSpecResults(await loadReport(reportDir).catch(() => null), reportDir);
     this.html.clear();
+  }
+
+  /** Show these results from now on (the dev server's live spec); every page re-renders. */
+  setResults(results: SpecResults): void {
+    this.site.results = results;
+    this.html.clear();
+  }
+
+  /** The report folder results and artifacts are read from. */
+  get reportDir(): string {
+    return this.options.reportDir ?? DEFAULT_REPORT_DIR;
+  }
+
+  /** The page whose name (its `file`, as in case ids) is `file`, or null. */
+  summaryOf(file: string): PageSummary | null {
+    for (const s of this.model.pages.values()) if (s.page.file === file) return s;
+    return null;
   }
 
   /** Every problem currently on the site, sorted. */

@@ -1,8 +1,11 @@
 // The dev server's Vite plugin: serves the site from a DevSite (pages rendered on request,
 // assets from memory), watches content/ and the spec report, reloads the browser after a
-// save and shows a page's problems in the terminal and in Vite's error overlay.
+// save and shows a page's problems in the terminal and in Vite's error overlay. With a
+// DevSpec (`--spec`), a save does not reload: the server runs the changed cases and sends
+// `onix:pages` (which pages to swap in: running, then each result) and `onix:failures` (the
+// failing cases across pages, for the overlay) over Vite's connection, to LIVE_URL's script.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, resolve } from 'node:path';
@@ -12,6 +15,7 @@ import { REPORT_FILE } from '../../spec/report-types.ts';
 import type { PageProblem } from '../model/analyze.ts';
 import { withStyleNonce } from '../render/csp.ts';
 import type { DevSite } from './dev-site.ts';
+import type { DevSpec, FailingCase } from './dev-spec.ts';
 
 const types: Record<string, string> = { '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.png': 'image/png' };
 
@@ -36,6 +40,54 @@ function overlayScript(problems: PageProblem[]): string {
   return `import('/@vite/client').then(function () { var O = customElements.get('vite-error-overlay'); if (O) document.body.appendChild(new O(${JSON.stringify(err)})); });`;
 }
 
+/** Where a page loads the live-results script from (dev server with --spec only). */
+const LIVE_URL = '/@onix-live.js';
+
+/**
+ * The browser side of --spec: on `onix:pages` naming this page, fetch its new render and swap
+ * the page body (.page: contents and article) in place, without a reload; on `onix:failures`,
+ * list the failing cases in Vite's error overlay (again only when the list changed).
+ */
+const LIVE_SCRIPT = `import('/@vite/client').then(function (vite) {
+  var hot = vite.createHotContext('${LIVE_URL}');
+  var latest = 0;
+  hot.on('onix:pages', function (d) {
+    if (d.urls.indexOf(location.pathname) < 0) return;
+    var mine = ++latest;
+    fetch(location.pathname, { cache: 'no-store' }).then(function (r) { return r.text(); }).then(function (html) {
+      if (mine !== latest) return;
+      var next = new DOMParser().parseFromString(html, 'text/html').querySelector('.page');
+      var cur = document.querySelector('.page');
+      if (next && cur) cur.replaceWith(document.importNode(next, true));
+      document.dispatchEvent(new CustomEvent('onix:page-swapped'));
+    });
+  });
+  var shown = null, overlay = null;
+  hot.on('onix:failures', function (d) {
+    var key = JSON.stringify(d.cases);
+    if (key === shown) return;
+    shown = key;
+    if (overlay) { overlay.remove(); overlay = null; }
+    var O = customElements.get('vite-error-overlay');
+    if (!O || d.cases.length === 0) return;
+    var lines = d.cases.map(function (c) { return c.id + '  ' + c.title + ': ' + c.message + (c.url ? '  (' + c.url + ')' : ''); });
+    overlay = new O({ plugin: 'onix-spec', message: d.cases.length + ' failing case' + (d.cases.length === 1 ? '' : 's') + ' on ' + d.target + '\\n' + lines.join('\\n'), id: d.cases[0].id, stack: '' });
+    document.body.appendChild(overlay);
+  });
+});
+`;
+
+/** sha256 of a file's bytes, or null when it cannot be read (deleted). */
+async function bytesHash(file: string): Promise<string | null> {
+  try {
+    return createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
+  } catch {
+    return null;
+  }
+}
+
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
   res.statusCode = status;
   res.setHeader('content-type', type);
@@ -43,7 +95,20 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
-export function onixSitePlugin(dev: DevSite, reportDir: string): Plugin {
+/** How a DevSpec reaches the browsers: over Vite's connection. */
+export function devSpecEvents(server: () => ViteDevServer | null, target: () => string) {
+  return {
+    pages(urls: string[]) {
+      server()?.ws.send('onix:pages', { urls });
+    },
+    failures(cases: FailingCase[]) {
+      server()?.ws.send('onix:failures', { cases, target: target() });
+    },
+  };
+}
+
+/** `spec`: the live spec of `--spec` (default: none, the last report on disk is shown). */
+export function onixSitePlugin(dev: DevSite, reportDir: string, spec: () => DevSpec | null = () => null): Plugin {
   const contentDir = dev.model.contentDir;
   const reportFile = resolve(reportDir, REPORT_FILE);
   return {
@@ -53,6 +118,7 @@ export function onixSitePlugin(dev: DevSite, reportDir: string): Plugin {
       const onChange = async (file: string) => {
         const abs = resolve(file);
         if (abs === reportFile) {
+          if (spec()) return; // the live results are newer than any report on disk
           await dev.reloadReport();
           console.log(pc.dim('spec report changed: pages show the new results'));
           server.ws.send({ type: 'full-reload' });
@@ -65,6 +131,7 @@ export function onixSitePlugin(dev: DevSite, reportDir: string): Plugin {
           server.ws.send({ type: 'full-reload' });
         } else if (result.problems.length) {
           showProblems(result.problems);
+          if (result.url) spec()?.pageChanged(abs);
           const first = result.problems[0]!;
           server.ws.send({
             type: 'error',
@@ -78,13 +145,31 @@ export function onixSitePlugin(dev: DevSite, reportDir: string): Plugin {
           });
         } else {
           console.log(`${pc.green('rebuilt')} ${result.url ?? dev.model.rel(abs)} in ${result.ms.toFixed(1)} ms${result.navChanged ? ' (nav changed)' : ''}`);
-          server.ws.send({ type: 'full-reload' });
+          const live = spec();
+          if (live && !result.navChanged) live.pageChanged(abs);
+          else server.ws.send({ type: 'full-reload' });
+        }
+      };
+      // A save can be seen half-written (the file truncated, then written), and the watcher may
+      // let the event of its end go by: after handling a change, look at the file again and
+      // handle it once more while its bytes still differ from what was handled.
+      const handling = new Map<string, Promise<void>>();
+      const settled = async (file: string) => {
+        for (let i = 0; i < 5; i++) {
+          const before = await bytesHash(file);
+          await onChange(file);
+          await new Promise((r) => setTimeout(r, 30));
+          if ((await bytesHash(file)) === before) return;
         }
       };
       const guarded = (file: string) => {
-        onChange(file).catch((error: unknown) => {
-          console.error(pc.red(`dev: ${(error as Error).message}`));
-        });
+        const previous = handling.get(file) ?? Promise.resolve();
+        const next = previous
+          .then(() => settled(file))
+          .catch((error: unknown) => {
+            console.error(pc.red(`dev: ${(error as Error).message}`));
+          });
+        handling.set(file, next);
       };
       server.watcher.on('change', guarded);
       server.watcher.on('add', guarded);
@@ -103,13 +188,15 @@ export function onixSitePlugin(dev: DevSite, reportDir: string): Plugin {
           return;
         }
         if (url === OVERLAY_URL) return send(res, 200, 'text/javascript', overlayScript(dev.allProblems()));
+        if (url === LIVE_URL && spec()) return send(res, 200, 'text/javascript', LIVE_SCRIPT);
         if (url.startsWith('/@') || url.startsWith('/node_modules/')) return next();
         const pageUrl = url.endsWith('/') || url.endsWith('.html') ? url.replace(/index\.html$/, '') : `${url}/`;
         const html = dev.pageHtml(pageUrl);
         const status = html === null ? 404 : 200;
         // A classic script (Vite rewrites module scripts of a page into proxied modules). The
         // pages' policy gets a fresh nonce for the <style> of Vite's overlay (csp.ts).
-        const body = (html ?? dev.notFoundHtml()).replace('</body>', `<script src="${OVERLAY_URL}"></script></body>`);
+        const scripts = `<script src="${OVERLAY_URL}"></script>${spec() ? `<script src="${LIVE_URL}"></script>` : ''}`;
+        const body = (html ?? dev.notFoundHtml()).replace('</body>', `${scripts}</body>`);
         const nonce = randomBytes(16).toString('base64');
         server.transformIndexHtml(url, body).then((out) => send(res, status, 'text/html; charset=utf-8', withStyleNonce(out, nonce)), next);
       });
