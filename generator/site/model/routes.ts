@@ -26,7 +26,7 @@ export function resolveInternalLink(fromRel: string, href: string): { url: strin
   if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href.startsWith('//')) return null;
   const hashAt = href.indexOf('#');
   const path = hashAt === -1 ? href : href.slice(0, hashAt);
-  const fragment = hashAt === -1 ? '' : decodeURIComponent(href.slice(hashAt + 1));
+  const fragment = hashAt === -1 ? '' : decodeFragment(href.slice(hashAt + 1));
   if (path === '') return { url: urlForContentPath(fromRel), fragment };
   if (path.startsWith('/')) {
     const url = path.endsWith('/') || /\.[a-z]+$/i.test(path) ? path : `${path}/`;
@@ -36,4 +36,13 @@ export function resolveInternalLink(fromRel: string, href: string): { url: strin
   if (joined.endsWith('.md')) return { url: urlForContentPath(joined), fragment };
   const url = `/${joined}`;
   return { url: url.endsWith('/') || /\.[a-z]+$/i.test(url) ? url : `${url}/`, fragment };
+}
+
+/** A fragment as the id it targets; a malformed escape (`#%`) stays as written, as a browser keeps it. */
+function decodeFragment(fragment: string): string {
+  try {
+    return decodeURIComponent(fragment);
+  } catch {
+    return fragment;
+  }
 }
