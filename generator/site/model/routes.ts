@@ -39,7 +39,7 @@ export function resolveInternalLink(fromRel: string, href: string): { url: strin
 }
 
 /** A fragment as the id it targets; a malformed escape (`#%`) stays as written, as a browser keeps it. */
-function decodeFragment(fragment: string): string {
+export function decodeFragment(fragment: string): string {
   try {
     return decodeURIComponent(fragment);
   } catch {

@@ -5,6 +5,7 @@
 import { posix } from 'node:path';
 import type { Element, ElementContent } from 'hast';
 import { h } from 'hastscript';
+import { decodeFragment } from '../model/routes.ts';
 import { MACHINE_PAGE_URL, RUN_PAGE_URL } from '../model/proof-urls.ts';
 import type { CaseResult, PageTally, SpecResults } from '../model/spec-results.ts';
 
@@ -68,7 +69,7 @@ export function linkedCase(url: string, file: string, results: SpecResults): Cas
   const m = /^([^:?#]*\.md)?#(.+)$/.exec(url);
   if (!m) return null;
   const target = m[1] ? posix.normalize(posix.join(posix.dirname(file), m[1])) : file;
-  return results.caseByAnchor(target, decodeURIComponent(m[2]!));
+  return results.caseByAnchor(target, decodeFragment(m[2]!));
 }
 
 /** "✓ passed 2026-12-01" after a link to a procedure. */

@@ -169,7 +169,13 @@ export class DevSite {
   /** Report artifact on disk for a `/spec-artifacts/...` URL, or null. */
   artifactFile(url: string): string | null {
     if (!url.startsWith('/spec-artifacts/')) return null;
-    return this.site.results.artifact(decodeURIComponent(url.slice('/spec-artifacts/'.length)));
+    let name: string;
+    try {
+      name = decodeURIComponent(url.slice('/spec-artifacts/'.length));
+    } catch {
+      return null; // a malformed escape names no artifact
+    }
+    return this.site.results.artifact(name);
   }
 
   async close(): Promise<void> {
