@@ -25,22 +25,28 @@ import { chooseAccel, type Accel } from './accel.ts';
 import { AgentConnection } from './agent-client.ts';
 import { MACHINE_CACHE } from './agent-bundle.ts';
 import { guestSource, hostTreeSource, loadBootFiles, sameBoot, type BootFiles } from './boot-files.ts';
+import { type BootProfile, readBootProfile } from './boot-profile.ts';
 import { baseDisk, createOverlay } from './disk.ts';
 import { type ImageProvider, imageFrom, type MachineImage } from './image.ts';
 import { MachineError, type Machine, type MachineCapabilities, type MachineIdentity, type Session, type SessionOptions } from './machine.ts';
 import { VIRTIO_PORT_NAME } from './agent/protocol.ts';
 import { describeSweep, makeOwnedDir, sweepMachineDirs } from '../owned-dirs.ts';
 import { spawnGuarded } from './process-guard.ts';
+import { pvhKernel } from './pvh-kernel.ts';
 import { QmpClient } from './qmp.ts';
 import { within } from './within.ts';
 
 /**
  * Added to the boot entry's options under TCG only (the entry itself stays as moss writes it).
- * An emulated CPU starved by a loaded host can miss the kernel's check that the IO-APIC timer
- * ticks, and the guest then panics with "IO-APIC + timer doesn't work" before init; QEMU's
- * timer is known to work, so the check is skipped, as virtualised guests commonly do.
+ *  - no_timer_check: an emulated CPU starved by a loaded host can miss the kernel's check
+ *    that the IO-APIC timer ticks, and the guest then panics with "IO-APIC + timer doesn't
+ *    work" before init; QEMU's timer is known to work, so the check is skipped, as
+ *    virtualised guests commonly do.
+ *  - cryptomgr.notests: the crypto API's self-tests of every algorithm it registers, the
+ *    slowest initcalls of an emulated boot (0.4-0.8 s), test the kernel's crypto code,
+ *    which QEMU runs unchanged; they say nothing about the machine under test.
  */
-const TCG_KERNEL_OPTIONS = 'no_timer_check';
+const TCG_KERNEL_OPTIONS = 'no_timer_check cryptomgr.notests';
 export interface QemuMachineOptions {
   /** Image to boot, or the provider that makes it at first boot (required: the machine layer builds no image; onix/image/provider.ts has the test image). */
   image?: MachineImage | ImageProvider;
@@ -56,6 +62,8 @@ export interface QemuMachineOptions {
   qemu?: string;
   /** Progress lines (image build, boot), e.g. for the CLI (default: silent). */
   onProgress?: (line: string) => void;
+  /** Kernel options added to the boot entry's on QEMU's -append, e.g. PROFILE_KERNEL_OPTIONS (default: none; the entry itself is never changed). */
+  kernelOptions?: string;
   /** Forward 127.0.0.1:sshPort on the host to the guest's SSH server (port 22) over a NIC that reaches nothing else (default: no NIC). */
   sshPort?: number;
 }
@@ -77,6 +85,8 @@ export class QemuMachine implements Machine {
   private boot_: BootFiles | null = null;
   private booting: Promise<void> | null = null;
   private stderr = '';
+  private startedAt = 0;
+  private readyAt = 0;
   private readonly snapshots = new Map<string, BootFiles>();
   /** Set while reboot() or crash() restarts QEMU itself. */
   private hostRestart = false;
@@ -136,7 +146,7 @@ export class QemuMachine implements Machine {
     await this.startQemu(files);
   }
 
-  private qemuArgs(files: BootFiles, loadvm?: string): string[] {
+  private qemuArgs(files: BootFiles, kernel: string, loadvm?: string): string[] {
     const p = this.paths;
     const args = [
       '-name',
@@ -156,10 +166,10 @@ export class QemuMachine implements Machine {
       '-no-reboot',
       ...(this.options.sshPort ? ['-nic', `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${this.options.sshPort}-:22`] : ['-nic', 'none']),
       '-kernel',
-      files.kernel,
+      kernel,
       ...(files.initrd ? ['-initrd', files.initrd] : []),
       '-append',
-      this.accel === 'tcg' ? `${files.options} ${TCG_KERNEL_OPTIONS}` : files.options,
+      [files.options, this.accel === 'tcg' ? TCG_KERNEL_OPTIONS : '', this.options.kernelOptions ?? ''].filter(Boolean).join(' '),
       '-drive',
       `file=${p.overlay},if=virtio,format=qcow2`,
       '-chardev',
@@ -186,7 +196,9 @@ export class QemuMachine implements Machine {
     rmSync(p.qmp, { force: true });
     rmSync(p.agent, { force: true });
     this.stderr = '';
-    const proc = spawnGuarded(this.options.qemu ?? 'qemu-system-x86_64', this.qemuArgs(files, loadvm), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const args = this.qemuArgs(files, await pvhKernel(files.kernel), loadvm);
+    this.startedAt = performance.now();
+    const proc = spawnGuarded(this.options.qemu ?? 'qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
     this.boot_ = files;
     let gone = false;
@@ -240,6 +252,18 @@ export class QemuMachine implements Machine {
     this.conn = conn;
     if (gone) conn.fail('the VM stopped');
     await conn.waitReady(this.bootTimeoutMs, 500);
+    this.readyAt = performance.now();
+  }
+
+  /** Where the seconds of the last boot (or reboot) went, read from the guest (boot-profile.ts). */
+  async bootProfile(): Promise<BootProfile> {
+    await this.boot();
+    const s = await this.connection().open({ login: false, shell: '/bin/sh' });
+    try {
+      return await readBootProfile(s, this.startedAt, this.readyAt);
+    } finally {
+      await s.close();
+    }
   }
 
   /**
