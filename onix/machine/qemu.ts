@@ -70,6 +70,8 @@ export interface QemuMachineOptions {
 
 /** Where the image's shutdown script waits for the host before it stops processes. */
 const HOST_READY = '/run/onix/host-ready';
+/** Where a reboot this driver asks for is announced to the image's shutdown script. */
+const HOST_REBOOT = '/run/onix/host-reboot';
 
 const CONSOLE_TAIL = 3000;
 
@@ -377,7 +379,9 @@ export class QemuMachine implements Machine {
     const next = await this.nextBootFiles();
     conn.dropSessions();
     const s = await conn.open({ login: false, shell: '/bin/sh' });
-    void s.run('reboot', { timeoutMs: 10_000 }).catch(() => {}); // the machine goes down before it answers
+    // HOST_REBOOT lets the image's shutdown script reboot as soon as it is done. The
+    // machine goes down before it answers.
+    void s.run(`mkdir -p ${dirname(HOST_REBOOT)} && : > ${HOST_REBOOT}; reboot`, { timeoutMs: 10_000 }).catch(() => {});
     const down = await within(
       this.exited.then(() => true),
       this.bootTimeoutMs,
