@@ -21,7 +21,8 @@ import type { CaseOutcome } from './outcome.ts';
 import { buildReport } from './render/json.ts';
 import { summaryLine } from './counts.ts';
 import { renderCase, renderSpecErrors } from './render/terminal.ts';
-import { type ReportFormat, writeReport } from './report.ts';
+import { loadReport, type ReportFormat, writeReport } from './report.ts';
+import { caseDurations, startOrder } from './schedule.ts';
 import { DEFAULT_REPORT_DIR, type SpecReport } from './report-types.ts';
 import { type SpecCase, SpecError } from './types.ts';
 import { type UpdateResult, writeUpdates } from './update.ts';
@@ -294,6 +295,9 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
       write(`note: ${target} has no snapshots: cases run one after another on the machine as it is, each seeing what earlier ones changed\n`);
     }
   }
+  // With several machines, longest first by the last report in the same place (schedule.ts);
+  // one machine without snapshots runs them in document order, each seeing the ones before.
+  const order = jobs > 1 ? startOrder(cases, caseDurations(await loadReport(outDir).catch(() => null))) : cases.map((_, i) => i);
   const workers = Array.from({ length: jobs }, (_, i) => new Worker(make, target, i === 0 ? first : null));
   let firstIdentity: MachineIdentity | null = null;
   let interrupted = false;
@@ -306,7 +310,7 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const work = async (worker: Worker) => {
     while (next < cases.length) {
-      const i = next++;
+      const i = order[next++];
       const c = cases[i];
       if (broken.has(c.id)) outcomes[i] = uniformOutcome(c, 'error', 'not run: the case has a spec error');
       else if (stop) outcomes[i] = uniformOutcome(c, 'skipped', interrupted ? 'not run (interrupted)' : 'not run (--fail-fast)');
