@@ -270,7 +270,7 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   }
   if (specErrors.length) write(renderSpecErrors(specErrors, color));
 
-  // Execute and validate, in parallel, printing case results in document order as they complete.
+  // Execute and validate, in parallel, printing case results as they complete, in the order they started.
   const onProgress = options.onProgress;
   const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name, { image: testImage, vm: { onProgress }, sandbox: { onProgress } }));
   let jobs = Math.max(1, Math.min(options.jobs ?? Math.min(4, availableParallelism()), cases.length || 1));
@@ -278,8 +278,9 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
   let next = 0;
   let printed = 0;
   let stop = false;
+  // Printed in the order cases start (document order unless the schedule below says otherwise).
   const flush = () => {
-    while (printed < cases.length && outcomes[printed]) write(renderCase(outcomes[printed++]!, color));
+    while (printed < cases.length && outcomes[order[printed]]) write(renderCase(outcomes[order[printed++]]!, color));
   };
   // The first machine is made up front, so that an unknown target is one clear error before anything runs.
   let first: Machine | null = null;

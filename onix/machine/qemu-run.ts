@@ -61,19 +61,23 @@ export class QemuRun {
     });
   }
 
-  /** Starts QEMU, connects to QMP and the agent and waits until the agent answers; on failure QEMU is stopped. */
-  static async start(o: QemuRunOptions): Promise<QemuRun> {
+  /** Resolves once QMP and the agent are connected and the agent answered; on failure QEMU is stopped. */
+  ready: Promise<void> = Promise.resolve();
+
+  /**
+   * Starts QEMU; `ready` says when it answers. The run exists from the start, so that
+   * stopping the machine while it boots stops this QEMU too.
+   */
+  static start(o: QemuRunOptions): QemuRun {
     rmSync(o.paths.qmp, { force: true });
     rmSync(o.paths.agent, { force: true });
     const run = new QemuRun(spawnGuarded(o.qemu, o.args, { stdio: ['ignore', 'ignore', 'pipe'] }), o.files);
-    try {
-      await run.connect(o);
-      return run;
-    } catch (e) {
+    run.ready = run.connect(o).catch(async (e: unknown) => {
       const err = e instanceof MachineError ? e : new MachineError(`vm: ${(e as Error).message}`, run.tail(o.consoleTail));
       await run.stop();
       throw err;
-    }
+    });
+    return run;
   }
 
   private tail(consoleTail: () => string): string {
@@ -115,9 +119,15 @@ export class QemuRun {
     this.readyAt = performance.now();
   }
 
-  /** The agent connection (set once the run has started). */
+  /** The agent connection (once `ready`). */
   get conn(): AgentConnection {
-    return this.agent!;
+    if (!this.agent) throw new MachineError('vm: the machine is still starting');
+    return this.agent;
+  }
+
+  /** Whether the agent is connected and its channel open. */
+  get connected(): boolean {
+    return this.agent !== null && !this.agent.closed;
   }
 
   get qmp(): QmpClient {

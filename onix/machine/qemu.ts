@@ -30,6 +30,7 @@ import { describeSweep, makeOwnedDir, sweepMachineDirs } from '../owned-dirs.ts'
 import { pvhKernel } from './pvh-kernel.ts';
 import { type QemuPaths, qemuCommandLine } from './qemu-command.ts';
 import { QemuRun } from './qemu-run.ts';
+import { activeFstx, loginSession } from './session-helpers.ts';
 import { within } from './within.ts';
 
 export interface QemuMachineOptions {
@@ -143,16 +144,17 @@ export class QemuMachine implements Machine {
       sshPort: this.options.sshPort,
       loadvm,
     });
-    const starting = QemuRun.start({
+    const run = QemuRun.start({
       qemu: this.options.qemu ?? 'qemu-system-x86_64',
       args,
       paths,
       files,
       bootTimeoutMs: this.bootTimeoutMs,
       consoleTail: () => this.consoleLog().slice(-CONSOLE_TAIL),
-      onGoingDown: (run) => this.goingDown(run),
+      onGoingDown: (r) => this.goingDown(r),
     });
-    this.run = await starting;
+    this.run = run;
+    await run.ready;
   }
 
   /**
@@ -210,7 +212,7 @@ export class QemuMachine implements Machine {
   /** The running machine's QEMU run. */
   private running(): QemuRun {
     const run = this.run;
-    if (!run || run.down || run.stopped || run.conn.closed) throw this.error('the machine is not running (call boot first)');
+    if (!run || run.down || run.stopped || !run.connected) throw this.error('the machine is not running (call boot first)');
     return run;
   }
 
@@ -220,16 +222,13 @@ export class QemuMachine implements Machine {
 
   async identity(): Promise<MachineIdentity> {
     await this.boot();
-    const s = await this.session();
-    const r = await s.run('cat /usr/.stateID 2>/dev/null', { timeoutMs: 30_000 });
-    await s.close();
     const { image, accel } = this.placed!;
-    return { target: 'vm', imageId: image.imageId, fstx: r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null, host: `qemu ${accel}` };
+    return { target: 'vm', imageId: image.imageId, fstx: await activeFstx(this), host: `qemu ${accel}` };
   }
 
   async session(options: SessionOptions = {}): Promise<Session> {
     await this.boot();
-    return this.connection().open({ user: options.user, cwd: options.cwd, env: options.env, login: true }, this.options.defaultTimeoutMs);
+    return loginSession(this.connection(), options, this.options.defaultTimeoutMs);
   }
 
   /** Where the seconds of the last boot (or reboot) went, read from the guest (boot-profile.ts). */
@@ -328,8 +327,8 @@ export class QemuMachine implements Machine {
     const files = this.snapshots.get(name);
     if (!files) throw this.error(`no snapshot named ${name}`);
     const run = this.run;
-    run?.conn.dropSessions();
-    if (run && !run.down && !run.stopped && !run.conn.closed && sameBoot(files, run.files)) {
+    if (run?.connected) run.conn.dropSessions();
+    if (run && !run.down && !run.stopped && run.connected && sameBoot(files, run.files)) {
       const out = await run.qmp.hmp(`loadvm ${hmpName(name)}`);
       if (out.trim()) throw this.error(`loadvm ${name} failed: ${out.trim()}`);
       await run.conn.waitReady(30_000, 100);
