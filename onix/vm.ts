@@ -35,7 +35,8 @@ import { createMachine } from './machine/targets.ts';
 class UsageError extends Error {}
 
 const USAGE =
-  'usage: npm run vm -- shell|run|boot [--profile] [--reboot] [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME] [--ssh-port PORT [--ssh-key FILE.pub]] [-- COMMAND...]';
+  'usage: npm run vm -- shell|run [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME] [--ssh-port PORT [--ssh-key FILE.pub]] [-- COMMAND...]\n' +
+  '       npm run vm -- boot [--profile] [--reboot]';
 
 function progress(line: string): void {
   process.stderr.write(`\x1b[2m· ${line}\x1b[0m\n`);
