@@ -17,18 +17,17 @@
 //    RAM included, with the agent channel resynced.
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { chooseAccel, type Accel } from './accel.ts';
+import type { Accel } from './accel.ts';
 import type { AgentConnection } from './agent-client.ts';
 import { MACHINE_CACHE } from './agent-bundle.ts';
 import { type BootProfile, readBootProfile } from './boot-profile.ts';
 import { guestSource, hostTreeSource, loadBootFiles, sameBoot, type BootFiles } from './boot-files.ts';
-import { baseDisk, createOverlay } from './disk.ts';
 import { readTail } from './file-tail.ts';
-import { type ImageProvider, imageFrom, type MachineImage } from './image.ts';
+import type { ImageProvider, MachineImage } from './image.ts';
 import { MachineError, type Machine, type MachineCapabilities, type MachineIdentity, type Session, type SessionOptions } from './machine.ts';
-import { describeSweep, makeOwnedDir, sweepMachineDirs } from '../owned-dirs.ts';
 import { pvhKernel } from './pvh-kernel.ts';
-import { type QemuPaths, qemuCommandLine } from './qemu-command.ts';
+import { qemuCommandLine } from './qemu-command.ts';
+import { type Placed, placeMachine } from './qemu-place.ts';
 import { QemuRun } from './qemu-run.ts';
 import { activeFstx, loginSession } from './session-helpers.ts';
 import { within } from './within.ts';
@@ -60,14 +59,6 @@ const HOST_READY = '/run/onix/host-ready';
 const HOST_REBOOT = '/run/onix/host-reboot';
 
 const CONSOLE_TAIL = 3000;
-
-/** What a machine has once its first boot began: its directory, image and accelerator. */
-interface Placed {
-  dir: string;
-  paths: QemuPaths;
-  image: MachineImage;
-  accel: Accel;
-}
 
 export class QemuMachine implements Machine {
   readonly capabilities: MachineCapabilities = { kernel: true, reboot: true, snapshot: true, crash: true };
@@ -114,20 +105,10 @@ export class QemuMachine implements Machine {
   private async firstBoot(): Promise<void> {
     const progress = this.options.onProgress ?? (() => {});
     if (!this.options.image) throw this.error('no image to boot (pass image: the test image is testImage in onix/image/provider.ts)');
-    const image = await imageFrom(this.options.image, progress);
-    const accel = this.options.accel ?? (await chooseAccel(this.options.qemu));
-    progress(`preparing the disk for image ${image.imageId}`);
-    const base = await baseDisk(image.imageId, image.rootfs);
-    // Machines of killed runs left their directories (and overlays) behind: remove them first.
-    const swept = describeSweep(await sweepMachineDirs());
-    if (swept) progress(swept);
-    const dir = makeOwnedDir('onix-vm-');
-    const paths = { overlay: join(dir, 'disk.qcow2'), console: join(dir, 'console.log'), qmp: join(dir, 'qmp.sock'), agent: join(dir, 'agent.sock') };
-    this.placed = { dir, paths, image, accel };
-    await createOverlay(base, paths.overlay);
+    this.placed = await placeMachine(this.options.image, this.options.accel, this.options.qemu, progress);
     mkdirSync(this.bootCache, { recursive: true });
-    const files = await loadBootFiles(hostTreeSource(image.rootfs), this.bootCache);
-    progress(`booting ${files.entry} under ${accel}`);
+    const files = await loadBootFiles(hostTreeSource(this.placed.image.rootfs), this.bootCache);
+    progress(`booting ${files.entry} under ${this.placed.accel}`);
     await this.startQemu(files);
   }
 
