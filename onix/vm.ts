@@ -9,6 +9,9 @@
 //       `npm run spec -- --target ssh://root@127.0.0.1:PORT` runs against it meanwhile
 //   run   [--target ...] [--user NAME] -- COMMAND...
 //       boot, run one command, print its stdout/stderr, exit with its status
+//   boot  [--profile] [--reboot]
+//       boot the VM (and reboot it), print how long it took; --profile prints where
+//       each second went (boot-profile.ts), with the kernel's initcalls timed
 //
 // Exit status: the command's own for `run`; 2 when the machine could not be run
 // (one line on stderr, the console tail after it).
@@ -25,21 +28,24 @@ import { sweepLeftovers } from './leftovers.ts';
 import { task } from './task.ts';
 import type { AgentSession } from './machine/agent-client.ts';
 import { MachineError, type Machine, type Session } from './machine/machine.ts';
+import { formatBootProfile, PROFILE_KERNEL_OPTIONS } from './machine/boot-profile.ts';
+import { QemuMachine } from './machine/qemu.ts';
 import { createMachine } from './machine/targets.ts';
 
 class UsageError extends Error {}
 
 const USAGE =
-  'usage: npm run vm -- shell|run [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME] [--ssh-port PORT [--ssh-key FILE.pub]] [-- COMMAND...]';
+  'usage: npm run vm -- shell|run [--target vm|sandbox|local|ssh://user@host[:port]] [--user NAME] [--ssh-port PORT [--ssh-key FILE.pub]] [-- COMMAND...]\n' +
+  '       npm run vm -- boot [--profile] [--reboot]';
 
 function progress(line: string): void {
   process.stderr.write(`\x1b[2m· ${line}\x1b[0m\n`);
 }
 
-function machineFor(target: string, sshPort?: number): Machine {
+function machineFor(target: string, sshPort?: number, kernelOptions?: string): Machine {
   return createMachine(target, {
     image: testImage,
-    vm: { onProgress: progress, sshPort },
+    vm: { onProgress: progress, sshPort, kernelOptions },
     sandbox: { onProgress: progress },
   });
 }
@@ -147,9 +153,27 @@ async function runOne(s: Session, command: string): Promise<number> {
   return r.status < 0 ? 124 : r.status;
 }
 
+/** Boots (and reboots) the VM and prints the time each took, and with `profile` where it went. */
+async function bootOnly(m: Machine, profile: boolean, reboot: boolean): Promise<number> {
+  if (!(m instanceof QemuMachine)) throw new UsageError('boot is for --target vm');
+  const show = async (what: string, ms: number): Promise<void> => {
+    process.stdout.write(`${what}: ${(ms / 1000).toFixed(2)} s\n`);
+    if (profile) process.stdout.write(`${formatBootProfile(await m.bootProfile())}\n`);
+  };
+  let t0 = performance.now();
+  await m.boot();
+  await show('boot', performance.now() - t0);
+  if (reboot) {
+    t0 = performance.now();
+    await m.reboot();
+    await show('reboot', performance.now() - t0);
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command !== 'shell' && command !== 'run') throw new UsageError(command ? `unknown command: ${command}` : 'no command');
+  if (command !== 'shell' && command !== 'run' && command !== 'boot') throw new UsageError(command ? `unknown command: ${command}` : 'no command');
   let parsed;
   try {
     parsed = parseArgs({
@@ -159,6 +183,8 @@ async function main(argv: string[]): Promise<number> {
         user: { type: 'string' },
         'ssh-port': { type: 'string' },
         'ssh-key': { type: 'string' },
+        profile: { type: 'boolean', default: false },
+        reboot: { type: 'boolean', default: false },
       },
       allowPositionals: true,
     });
@@ -170,8 +196,10 @@ async function main(argv: string[]): Promise<number> {
   const ssh = sshOptions(parsed.values['ssh-port'], parsed.values['ssh-key'], target!);
   const swept = await sweepLeftovers();
   if (swept) process.stderr.write(`vm: ${swept}\n`);
-  const m = machineFor(target!, ssh?.port);
+  const profile = command === 'boot' && parsed.values.profile === true;
+  const m = machineFor(target!, ssh?.port, profile ? PROFILE_KERNEL_OPTIONS : undefined);
   try {
+    if (command === 'boot') return await bootOnly(m, profile, parsed.values.reboot === true);
     await task(progress, `booting ${target}`, () => m.boot());
     if (ssh) await authorize(m, ssh);
     if (command === 'run') return await runOne(await m.session({ user }), parsed.positionals.join(' '));

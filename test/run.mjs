@@ -15,8 +15,12 @@ function find(dir) {
   });
 }
 
-let files = find('test').sort();
-if (fast) files = files.filter((f) => !f.endsWith('.slow.test.ts'));
+// Slow files (machines, browsers) start first, the whole spec on the VM (test/content) first of
+// all: the quick files then fill both cores at the end, where a long file started last would
+// leave one core working alone.
+const slow = (f) => f.endsWith('.slow.test.ts');
+let files = find('test').sort((a, b) => Number(slow(b)) - Number(slow(a)) || a.localeCompare(b));
+if (fast) files = files.filter((f) => !slow(f));
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 if (files.length === 0) {
   console.error('no test files matched');

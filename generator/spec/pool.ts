@@ -1,7 +1,8 @@
 // Executing the selected cases on a pool of machines (onix/machine/pool.ts, the one pool every
 // runner uses: each machine booted and snapshotted once and restored before each case; a
-// machine without snapshots runs every case, one after another, as it is). Results are printed
-// in document order as they complete; --fail-fast and Ctrl-C stop new cases from starting.
+// machine without snapshots runs every case, one after another, as it is). Cases are queued in
+// the order given (longest first, schedule.ts), results printed in document order as they
+// complete; --fail-fast and Ctrl-C stop new cases from starting.
 
 import { availableParallelism } from 'node:os';
 import type { MachineIdentity } from '../../onix/machine/machine.ts';
@@ -26,6 +27,8 @@ export interface PoolOptions {
   env?: Record<string, string>;
   /** Abort: running cases end as errors, no new case starts (default: none). */
   signal?: AbortSignal;
+  /** Indices of `cases` in the order to start them on machines with snapshots (default: document order; schedule.ts). */
+  order?: readonly number[];
   color: boolean;
   write: (text: string) => void;
 }
@@ -81,9 +84,12 @@ export async function runCases(cases: SpecCase[], broken: ReadonlySet<string>, o
       return uniformOutcome(c, 'error', `could not run: ${(error as Error).message.split('\n')[0]}`);
     }
   };
+  // One machine without snapshots runs the cases in document order, each seeing the ones before.
+  const starts = pool.note || !options.order ? cases.map((_, i) => i) : options.order;
   try {
     await Promise.all(
-      cases.map(async (c, i) => {
+      starts.map(async (i) => {
+        const c = cases[i]!;
         const o = await runCase(c);
         outcomes[i] = o;
         if (options.failFast && (o.status === 'failed' || o.status === 'error')) stop = true;

@@ -19,9 +19,10 @@ import type { CaseOutcome } from './outcome.ts';
 import { type MachineFactory, runCases } from './pool.ts';
 import { buildReport } from './render/json.ts';
 import { renderSpecErrors } from './render/terminal.ts';
-import { type ReportFormat, writeReport } from './report.ts';
+import { loadReport, type ReportFormat, writeReport } from './report.ts';
 import { prepareOutDir, saveCaseFiles } from './report-dir.ts';
 import { DEFAULT_REPORT_DIR, type SpecReport } from './report-types.ts';
+import { caseDurations, startOrder } from './schedule.ts';
 import { selectCases } from './select.ts';
 import { type SpecError, SpecRunError } from './types.ts';
 import { type UpdateResult, writeUpdates } from './update.ts';
@@ -151,6 +152,8 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
     failFast: options.failFast,
     env: options.env,
     signal: options.signal,
+    // Longest first by the last report in the same place, so no long case starts last.
+    order: startOrder(cases, caseDurations(await loadReport(outDir).catch(() => null))),
     color,
     write,
   });

@@ -23,6 +23,8 @@ export interface BootSource {
   /** Changes whenever the file's content may have changed (e.g. "size mtime"). */
   fingerprint(path: string): Promise<string>;
   copy(path: string, hostPath: string): Promise<void>;
+  /** Releases what the source holds (a guest session); called once the files are loaded. */
+  close?(): Promise<void>;
 }
 
 export function hostTreeSource(root: string): BootSource {
@@ -53,13 +55,11 @@ export function hostTreeSource(root: string): BootSource {
 }
 
 export function guestSource(conn: AgentConnection): BootSource {
+  // One shell for every read: a session each cost a shell start in the guest, several per reboot.
+  let session: ReturnType<AgentConnection['open']> | null = null;
   const sh = async (command: string): Promise<{ status: number; stdout: string }> => {
-    const s = await conn.open({ login: false, shell: '/bin/sh' });
-    try {
-      return await s.run(command, { timeoutMs: 30_000 });
-    } finally {
-      await s.close();
-    }
+    session ??= conn.open({ login: false, shell: '/bin/sh' });
+    return (await session).run(command, { timeoutMs: 30_000 });
   };
   const q = (p: string): string => `'${p.replace(/'/g, `'\\''`)}'`;
   return {
@@ -79,6 +79,11 @@ export function guestSource(conn: AgentConnection): BootSource {
     async copy(p, hostPath) {
       await conn.copyOut(p, hostPath);
     },
+    async close() {
+      const s = session;
+      session = null;
+      await (await s?.catch(() => null))?.close();
+    },
   };
 }
 
@@ -96,6 +101,14 @@ async function cachedCopy(source: BootSource, path: string, cacheDir: string): P
 
 /** Resolves the default boot entry of `source` and brings its files into `cacheDir`. */
 export async function loadBootFiles(source: BootSource, cacheDir: string): Promise<BootFiles> {
+  try {
+    return await loadFrom(source, cacheDir);
+  } finally {
+    await source.close?.();
+  }
+}
+
+async function loadFrom(source: BootSource, cacheDir: string): Promise<BootFiles> {
   const loader = await source.readText('/boot/loader/loader.conf');
   const entryName = chooseEntry(loader, await source.list('/boot/loader/entries'));
   const text = await source.readText(`/boot/loader/entries/${entryName}`);

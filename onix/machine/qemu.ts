@@ -4,10 +4,8 @@
 //  - kernel, initrd, options: the default BLS entry (boot-files.ts), read from the
 //    image before the first boot and from the running guest before every reboot,
 //    so a rollback + reboot boots the previous state's kernel;
-//  - agent: virtio-serial port org.onix.agent on a unix socket (agent/protocol.ts);
-//  - control: QMP on a unix socket; serial console appended to console.log;
-//  - no network device, unless sshPort asks for one: then a user-mode NIC that
-//    reaches nothing but a host port forwarded to the guest's SSH server;
+//  - QEMU's command line: qemu-command.ts; one QEMU process, its QMP and agent
+//    connections: a QemuRun (qemu-run.ts), replaced at every reboot, crash and restore;
 //  - KVM only when it really works (accel.ts), else TCG;
 //  - reboot: the guest runs `reboot`, QEMU (-no-reboot) exits, the driver starts it
 //    again with the then-default entry. A reboot started inside the guest (a shell,
@@ -17,30 +15,23 @@
 //  - crash: QMP system_reset (QEMU exits the same way, the guest got no clean
 //    shutdown); snapshot/restore: savevm/loadvm internal snapshots in the overlay,
 //    RAM included, with the agent channel resynced.
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readSync, closeSync, fstatSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { chooseAccel, type Accel } from './accel.ts';
-import { AgentConnection } from './agent-client.ts';
+import type { Accel } from './accel.ts';
+import type { AgentConnection } from './agent-client.ts';
 import { MACHINE_CACHE } from './agent-bundle.ts';
+import { type BootProfile, readBootProfile } from './boot-profile.ts';
 import { guestSource, hostTreeSource, loadBootFiles, sameBoot, type BootFiles } from './boot-files.ts';
-import { baseDisk, createOverlay } from './disk.ts';
-import { type ImageProvider, imageFrom, type MachineImage } from './image.ts';
+import { readTail } from './file-tail.ts';
+import type { ImageProvider, MachineImage } from './image.ts';
 import { MachineError, type Machine, type MachineCapabilities, type MachineIdentity, type Session, type SessionOptions } from './machine.ts';
-import { VIRTIO_PORT_NAME } from './agent/protocol.ts';
-import { describeSweep, makeOwnedDir, sweepMachineDirs } from '../owned-dirs.ts';
-import { spawnGuarded } from './process-guard.ts';
-import { QmpClient } from './qmp.ts';
+import { pvhKernel } from './pvh-kernel.ts';
+import { qemuCommandLine } from './qemu-command.ts';
+import { type Placed, placeMachine } from './qemu-place.ts';
+import { QemuRun } from './qemu-run.ts';
+import { activeFstx, loginSession } from './session-helpers.ts';
 import { within } from './within.ts';
 
-/**
- * Added to the boot entry's options under TCG only (the entry itself stays as moss writes it).
- * An emulated CPU starved by a loaded host can miss the kernel's check that the IO-APIC timer
- * ticks, and the guest then panics with "IO-APIC + timer doesn't work" before init; QEMU's
- * timer is known to work, so the check is skipped, as virtualised guests commonly do.
- */
-const TCG_KERNEL_OPTIONS = 'no_timer_check';
 export interface QemuMachineOptions {
   /** Image to boot, or the provider that makes it at first boot (required: the machine layer builds no image; onix/image/provider.ts has the test image). */
   image?: MachineImage | ImageProvider;
@@ -56,27 +47,25 @@ export interface QemuMachineOptions {
   qemu?: string;
   /** Progress lines (image build, boot), e.g. for the CLI (default: silent). */
   onProgress?: (line: string) => void;
+  /** Kernel options added to the boot entry's on QEMU's -append, e.g. PROFILE_KERNEL_OPTIONS (default: none; the entry itself is never changed). */
+  kernelOptions?: string;
   /** Forward 127.0.0.1:sshPort on the host to the guest's SSH server (port 22) over a NIC that reaches nothing else (default: no NIC). */
   sshPort?: number;
 }
 
 /** Where the image's shutdown script waits for the host before it stops processes. */
 const HOST_READY = '/run/onix/host-ready';
+/** Where a reboot this driver asks for is announced to the image's shutdown script. */
+const HOST_REBOOT = '/run/onix/host-reboot';
 
 const CONSOLE_TAIL = 3000;
 
 export class QemuMachine implements Machine {
   readonly capabilities: MachineCapabilities = { kernel: true, reboot: true, snapshot: true, crash: true };
-  private dir: string | null = null;
-  private image: MachineImage | null = null;
-  private accel: Accel = 'tcg';
-  private proc: ChildProcess | null = null;
-  private exited: Promise<void> = Promise.resolve();
-  private qmp: QmpClient | null = null;
-  private conn: AgentConnection | null = null;
-  private boot_: BootFiles | null = null;
+  private placed: Placed | null = null;
+  /** The QEMU process now (or last) running. */
+  private run: QemuRun | null = null;
   private booting: Promise<void> | null = null;
-  private stderr = '';
   private readonly snapshots = new Map<string, BootFiles>();
   /** Set while reboot() or crash() restarts QEMU itself. */
   private hostRestart = false;
@@ -85,19 +74,13 @@ export class QemuMachine implements Machine {
 
   constructor(private readonly options: QemuMachineOptions = {}) {}
 
-  private get paths() {
-    const d = this.dir!;
-    return { overlay: join(d, 'disk.qcow2'), console: join(d, 'console.log'), qmp: join(d, 'qmp.sock'), agent: join(d, 'agent.sock') };
-  }
-
   consoleLog(): string {
-    return this.dir ? readTail(this.paths.console, 256 * 1024) : '';
+    return this.placed ? readTail(this.placed.paths.console, 256 * 1024) : '';
   }
 
   private consoleTail(): string {
-    const log = this.consoleLog();
-    const err = this.stderr.trim() ? `\n[qemu stderr]\n${this.stderr.trim().slice(-1000)}` : '';
-    return log.slice(-CONSOLE_TAIL) + err;
+    const stderr = this.run?.stderr.trim();
+    return this.consoleLog().slice(-CONSOLE_TAIL) + (stderr ? `\n[qemu stderr]\n${stderr.slice(-1000)}` : '');
   }
 
   private error(message: string): MachineError {
@@ -105,14 +88,15 @@ export class QemuMachine implements Machine {
   }
 
   private get bootTimeoutMs(): number {
-    return this.options.bootTimeoutMs ?? (this.accel === 'kvm' ? 60_000 : 300_000);
+    return this.options.bootTimeoutMs ?? (this.placed?.accel === 'kvm' ? 60_000 : 300_000);
   }
 
   async boot(): Promise<void> {
     this.booting ??= this.firstBoot().catch(async (e: unknown) => {
       this.booting = null;
-      await this.stopQemu();
-      throw e instanceof MachineError ? e : this.error((e as Error).message);
+      const err = e instanceof MachineError ? e : this.error((e as Error).message);
+      await this.run?.stop();
+      throw err;
     });
     await this.booting;
     if (this.restarting) await this.restarting;
@@ -121,125 +105,37 @@ export class QemuMachine implements Machine {
   private async firstBoot(): Promise<void> {
     const progress = this.options.onProgress ?? (() => {});
     if (!this.options.image) throw this.error('no image to boot (pass image: the test image is testImage in onix/image/provider.ts)');
-    this.image = await imageFrom(this.options.image, progress);
-    this.accel = this.options.accel ?? (await chooseAccel(this.options.qemu));
-    progress(`preparing the disk for image ${this.image.imageId}`);
-    const base = await baseDisk(this.image.imageId, this.image.rootfs);
-    // Machines of killed runs left their directories (and overlays) behind: remove them first.
-    const swept = describeSweep(await sweepMachineDirs());
-    if (swept) progress(swept);
-    this.dir = makeOwnedDir('onix-vm-');
-    await createOverlay(base, this.paths.overlay);
+    this.placed = await placeMachine(this.options.image, this.options.accel, this.options.qemu, progress);
     mkdirSync(this.bootCache, { recursive: true });
-    const files = await loadBootFiles(hostTreeSource(this.image.rootfs), this.bootCache);
-    progress(`booting ${files.entry} under ${this.accel}`);
+    const files = await loadBootFiles(hostTreeSource(this.placed.image.rootfs), this.bootCache);
+    progress(`booting ${files.entry} under ${this.placed.accel}`);
     await this.startQemu(files);
   }
 
-  private qemuArgs(files: BootFiles, loadvm?: string): string[] {
-    const p = this.paths;
-    const args = [
-      '-name',
-      'onix-vm',
-      '-machine',
-      `pc,accel=${this.accel}`,
-      '-cpu',
-      this.accel === 'kvm' ? 'host' : 'max',
-      '-m',
-      String(this.options.memoryMiB ?? 512),
-      '-smp',
-      '1',
-      '-nodefaults',
-      '-no-user-config',
-      '-display',
-      'none',
-      '-no-reboot',
-      ...(this.options.sshPort ? ['-nic', `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${this.options.sshPort}-:22`] : ['-nic', 'none']),
-      '-kernel',
-      files.kernel,
-      ...(files.initrd ? ['-initrd', files.initrd] : []),
-      '-append',
-      this.accel === 'tcg' ? `${files.options} ${TCG_KERNEL_OPTIONS}` : files.options,
-      '-drive',
-      `file=${p.overlay},if=virtio,format=qcow2`,
-      '-chardev',
-      `file,id=console,path=${p.console},append=on`,
-      '-serial',
-      'chardev:console',
-      '-chardev',
-      `socket,id=agent,path=${p.agent},server=on,wait=off`,
-      '-device',
-      'virtio-serial-pci',
-      '-device',
-      `virtserialport,chardev=agent,name=${VIRTIO_PORT_NAME}`,
-      '-device',
-      'virtio-rng-pci',
-      '-qmp',
-      `unix:${p.qmp},server=on,wait=off`,
-    ];
-    if (loadvm) args.push('-loadvm', loadvm);
-    return args;
-  }
-
   private async startQemu(files: BootFiles, loadvm?: string): Promise<void> {
-    const p = this.paths;
-    rmSync(p.qmp, { force: true });
-    rmSync(p.agent, { force: true });
-    this.stderr = '';
-    const proc = spawnGuarded(this.options.qemu ?? 'qemu-system-x86_64', this.qemuArgs(files, loadvm), { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.proc = proc;
-    this.boot_ = files;
-    let gone = false;
-    proc.stderr!.on('data', (b: Buffer) => {
-      this.stderr = (this.stderr + b.toString()).slice(-8000);
+    const { paths, accel } = this.placed!;
+    const kernel = await pvhKernel(files.kernel);
+    const args = qemuCommandLine({
+      accel,
+      paths,
+      files,
+      kernel,
+      memoryMiB: this.options.memoryMiB ?? 512,
+      kernelOptions: this.options.kernelOptions,
+      sshPort: this.options.sshPort,
+      loadvm,
     });
-    this.exited = new Promise<void>((resolve) => {
-      proc.on('exit', () => {
-        gone = true;
-        this.conn?.fail('the VM stopped');
-        this.qmp?.close();
-        resolve();
-      });
-      proc.on('error', (e) => {
-        gone = true;
-        this.stderr += `\n${e.message}`;
-        resolve();
-      });
+    const run = QemuRun.start({
+      qemu: this.options.qemu ?? 'qemu-system-x86_64',
+      args,
+      paths,
+      files,
+      bootTimeoutMs: this.bootTimeoutMs,
+      consoleTail: () => this.consoleLog().slice(-CONSOLE_TAIL),
+      onGoingDown: (r) => this.goingDown(r),
     });
-    for (let i = 0; !(existsSync(p.qmp) && existsSync(p.agent)); i++) {
-      if (gone) throw this.error('QEMU exited while starting (is qemu-system-x86 installed?)');
-      if (i > 500) throw this.error('QEMU did not create its sockets within 10 s');
-      await sleep(20);
-    }
-    // The socket files appear at bind(); connecting can still race QEMU's listen()
-    // or find that QEMU gave up right after (then its stderr says why).
-    const retry = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-      for (let i = 0; ; i++) {
-        try {
-          return await fn();
-        } catch (e) {
-          if (gone) throw this.error(`QEMU exited while starting`);
-          if (i > 200) throw this.error(`cannot connect to ${what}: ${(e as Error).message}`);
-          await sleep(50);
-        }
-      }
-    };
-    this.qmp = await retry('QMP', () => QmpClient.connect(p.qmp));
-    const sock = await retry('the agent socket', () => {
-      const c = connect(p.agent);
-      return new Promise<Socket>((resolve, reject) => {
-        c.once('connect', () => resolve(c));
-        c.once('error', reject);
-      });
-    });
-    const conn: AgentConnection = new AgentConnection(sock, sock, {
-      label: 'vm',
-      consoleTail: () => this.consoleTail(),
-      onGoingDown: () => this.goingDown(conn),
-    });
-    this.conn = conn;
-    if (gone) conn.fail('the VM stopped');
-    await conn.waitReady(this.bootTimeoutMs, 500);
+    this.run = run;
+    await run.ready;
   }
 
   /**
@@ -248,15 +144,15 @@ export class QemuMachine implements Machine {
    * and start QEMU again once it stopped; sessions asked for meanwhile wait for
    * that. Either way, tell the guest to go on.
    */
-  private goingDown(conn: AgentConnection): void {
-    const taken = this.hostRestart ? Promise.resolve(this.boot_!) : this.nextBootFiles().catch(() => this.boot_!);
-    if (!this.hostRestart && this.proc) {
-      this.restarting = this.comeBack(taken, this.proc, this.exited, this.qmp);
+  private goingDown(run: QemuRun): void {
+    const taken = this.hostRestart ? Promise.resolve(run.files) : this.nextBootFiles().catch(() => run.files);
+    if (!this.hostRestart && !run.stopped) {
+      this.restarting = this.comeBack(taken, run);
       this.restarting.catch(() => {}); // reported by the next boot() or session()
     }
     void taken.then(async () => {
       try {
-        const s = await conn.open({ login: false, shell: '/bin/sh' });
+        const s = await run.conn.open({ login: false, shell: '/bin/sh' });
         await s.run(`mkdir -p ${dirname(HOST_READY)} && : > ${HOST_READY}`, { timeoutMs: 10_000 });
         await s.close();
       } catch {
@@ -266,22 +162,17 @@ export class QemuMachine implements Machine {
   }
 
   /** Starts QEMU again after a reboot the guest started; a failure stays for boot() to report. */
-  private async comeBack(next: Promise<BootFiles>, proc: ChildProcess, exited: Promise<void>, qmp: QmpClient | null): Promise<void> {
+  private async comeBack(next: Promise<BootFiles>, run: QemuRun): Promise<void> {
     const files = await next;
-    const down = await within(
-      exited.then(() => true),
-      this.bootTimeoutMs,
-      () => false,
-    );
-    if (this.proc !== proc) return; // shut down or restored meanwhile
+    const down = await this.wentDown(run, this.bootTimeoutMs);
+    if (this.run !== run || run.stopped) return; // shut down or restored meanwhile
     if (!down) {
       const err = this.error('the guest said it was going down but did not stop');
-      await this.stopQemu();
+      await run.stop();
       throw err;
     }
-    this.proc = null;
     // Under -no-reboot a reboot and a poweroff both end QEMU; only QMP's reason tells them apart.
-    if (qmp?.lastShutdown === 'guest-shutdown') throw this.error('the guest powered off (it did not reboot)');
+    if (run.qmp.lastShutdown === 'guest-shutdown') throw this.error('the guest powered off (it did not reboot)');
     try {
       await this.startQemu(files);
     } catch (e) {
@@ -290,34 +181,47 @@ export class QemuMachine implements Machine {
     this.restarting = null;
   }
 
-  private async stopQemu(): Promise<void> {
-    const proc = this.proc;
-    this.proc = null;
-    this.conn?.fail('the VM was stopped');
-    this.qmp?.close();
-    this.qmp = null;
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGKILL');
-      await this.exited;
-    }
+  /** Whether `run`'s QEMU exits within `ms`. */
+  private wentDown(run: QemuRun, ms: number): Promise<boolean> {
+    return within(
+      run.exited.then(() => true),
+      ms,
+      () => false,
+    );
+  }
+
+  /** The running machine's QEMU run. */
+  private running(): QemuRun {
+    const run = this.run;
+    if (!run || run.down || run.stopped || !run.connected) throw this.error('the machine is not running (call boot first)');
+    return run;
   }
 
   private connection(): AgentConnection {
-    if (!this.conn || this.conn.closed) throw this.error('the machine is not running (call boot first)');
-    return this.conn;
+    return this.running().conn;
   }
 
   async identity(): Promise<MachineIdentity> {
     await this.boot();
-    const s = await this.session();
-    const r = await s.run('cat /usr/.stateID 2>/dev/null', { timeoutMs: 30_000 });
-    await s.close();
-    return { target: 'vm', imageId: this.image!.imageId, fstx: r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null, host: `qemu ${this.accel}` };
+    const { image, accel } = this.placed!;
+    return { target: 'vm', imageId: image.imageId, fstx: await activeFstx(this), host: `qemu ${accel}` };
   }
 
   async session(options: SessionOptions = {}): Promise<Session> {
     await this.boot();
-    return this.connection().open({ user: options.user, cwd: options.cwd, env: options.env, login: true }, this.options.defaultTimeoutMs);
+    return loginSession(this.connection(), options, this.options.defaultTimeoutMs);
+  }
+
+  /** Where the seconds of the last boot (or reboot) went, read from the guest (boot-profile.ts). */
+  async bootProfile(): Promise<BootProfile> {
+    await this.boot();
+    const run = this.running();
+    const s = await run.conn.open({ login: false, shell: '/bin/sh' });
+    try {
+      return await readBootProfile(s, run.startedAt, run.readyAt);
+    } finally {
+      await s.close();
+    }
   }
 
   /**
@@ -325,7 +229,7 @@ export class QemuMachine implements Machine {
    * the machines of one image (the image's own kernel is never copied back).
    */
   private get bootCache(): string {
-    return join(MACHINE_CACHE, 'boot', this.image!.imageId);
+    return join(MACHINE_CACHE, 'boot', this.placed!.image.imageId);
   }
 
   /** The boot files of the entry the running guest would boot next. */
@@ -349,22 +253,18 @@ export class QemuMachine implements Machine {
   }
 
   private async rebootNow(): Promise<void> {
-    const conn = this.connection();
+    const run = this.running();
     const next = await this.nextBootFiles();
-    conn.dropSessions();
-    const s = await conn.open({ login: false, shell: '/bin/sh' });
-    void s.run('reboot', { timeoutMs: 10_000 }).catch(() => {}); // the machine goes down before it answers
-    const down = await within(
-      this.exited.then(() => true),
-      this.bootTimeoutMs,
-      () => false,
-    );
-    if (!down) {
+    run.conn.dropSessions();
+    const s = await run.conn.open({ login: false, shell: '/bin/sh' });
+    // HOST_REBOOT lets the image's shutdown script reboot as soon as it is done. The
+    // machine goes down before it answers.
+    void s.run(`mkdir -p ${dirname(HOST_REBOOT)} && : > ${HOST_REBOOT}; reboot`, { timeoutMs: 10_000 }).catch(() => {});
+    if (!(await this.wentDown(run, this.bootTimeoutMs))) {
       const err = this.error('the guest did not go down after `reboot`');
-      await this.stopQemu();
+      await run.stop();
       throw err;
     }
-    this.proc = null;
     await this.startQemu(next);
   }
 
@@ -373,55 +273,50 @@ export class QemuMachine implements Machine {
   }
 
   private async crashNow(): Promise<void> {
-    const conn = this.connection();
-    let next = this.boot_!;
+    const run = this.running();
+    let next = run.files;
     try {
       next = await within(this.nextBootFiles(), 20_000, () => Promise.reject(new Error('timeout')));
     } catch {
       // A wedged guest boots what it booted last time.
     }
-    conn.dropSessions();
+    run.conn.dropSessions();
     try {
-      await this.qmp?.execute('system_reset'); // with -no-reboot QEMU exits instead of resetting
+      await run.qmp.execute('system_reset'); // with -no-reboot QEMU exits instead of resetting
     } catch {
       // QMP gone: kill below
     }
-    const down = await within(
-      this.exited.then(() => true),
-      10_000,
-      () => false,
-    );
-    if (!down) await this.stopQemu();
-    this.proc = null;
+    if (!(await this.wentDown(run, 10_000))) await run.stop();
     await this.startQemu(next);
   }
 
   async snapshot(name = 'base'): Promise<void> {
     await this.boot();
-    const conn = this.connection();
-    await conn.closeSessions();
+    const run = this.running();
+    await run.conn.closeSessions();
     // A smaller RAM image loads faster: drop clean page cache first (what is mapped stays).
-    const s = await conn.open({ login: false, shell: '/bin/sh' });
+    const s = await run.conn.open({ login: false, shell: '/bin/sh' });
     await s.run('sync; echo 3 > /proc/sys/vm/drop_caches', { timeoutMs: 60_000 });
     await s.close();
-    const out = await this.qmp!.hmp(`savevm ${hmpName(name)}`);
+    const out = await run.qmp.hmp(`savevm ${hmpName(name)}`);
     if (out.trim()) throw this.error(`savevm ${name} failed: ${out.trim()}`);
-    this.snapshots.set(name, this.boot_!);
+    this.snapshots.set(name, run.files);
   }
 
   async restore(name = 'base'): Promise<void> {
     await this.boot();
     const files = this.snapshots.get(name);
     if (!files) throw this.error(`no snapshot named ${name}`);
-    this.conn?.dropSessions();
-    if (this.proc && this.conn && !this.conn.closed && this.qmp && sameBoot(files, this.boot_!)) {
-      const out = await this.qmp.hmp(`loadvm ${hmpName(name)}`);
+    const run = this.run;
+    if (run?.connected) run.conn.dropSessions();
+    if (run && !run.down && !run.stopped && run.connected && sameBoot(files, run.files)) {
+      const out = await run.qmp.hmp(`loadvm ${hmpName(name)}`);
       if (out.trim()) throw this.error(`loadvm ${name} failed: ${out.trim()}`);
-      await this.conn.waitReady(30_000, 100);
+      await run.conn.waitReady(30_000, 100);
       return;
     }
     // Another kernel is running (a reboot since): start QEMU from the snapshot.
-    await this.stopQemu();
+    await run?.stop();
     await this.startQemu(files, hmpName(name));
   }
 
@@ -433,9 +328,10 @@ export class QemuMachine implements Machine {
   async shutdown(): Promise<void> {
     this.booting = null;
     this.restarting = null;
-    await this.stopQemu();
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = null;
+    await this.run?.stop();
+    this.run = null;
+    if (this.placed) rmSync(this.placed.dir, { recursive: true, force: true });
+    this.placed = null;
     this.snapshots.clear();
   }
 }
@@ -443,26 +339,4 @@ export class QemuMachine implements Machine {
 function hmpName(name: string): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new MachineError(`vm: snapshot names are letters, digits, "_", "." and "-": ${name}`);
   return name;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function readTail(path: string, bytes: number): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const len = Math.min(size, bytes);
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, size - len);
-    return buf.toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
 }

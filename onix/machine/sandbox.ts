@@ -23,6 +23,7 @@ import { type ImageProvider, imageFrom, type MachineImage } from './image.ts';
 import { MachineError, type Machine, type MachineCapabilities, type MachineIdentity, type Session, type SessionOptions } from './machine.ts';
 import { describeSweep, makeOwnedDir, sweepMachineDirs } from '../owned-dirs.ts';
 import { spawnGuarded } from './process-guard.ts';
+import { activeFstx, loginSession } from './session-helpers.ts';
 
 export interface SandboxMachineOptions {
   /** Image whose rootfs to run, or the provider that makes it at first boot (required: the machine layer builds no image; onix/image/provider.ts has the test image). */
@@ -215,20 +216,13 @@ export class SandboxMachine implements Machine {
   }
 
   async identity(): Promise<MachineIdentity> {
-    const s = await this.session();
-    const r = await s.run('cat /usr/.stateID 2>/dev/null', { timeoutMs: 30_000 });
-    await s.close();
-    return {
-      target: 'sandbox',
-      imageId: this.image!.imageId,
-      fstx: r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null,
-      host: `sandbox (namespaces${this.overlay ? ', overlayfs' : ', copied root'})`,
-    };
+    const fstx = await activeFstx(this);
+    return { target: 'sandbox', imageId: this.image!.imageId, fstx, host: `sandbox (namespaces${this.overlay ? ', overlayfs' : ', copied root'})` };
   }
 
   async session(options: SessionOptions = {}): Promise<Session> {
     await this.boot();
-    return this.connection().open({ user: options.user, cwd: options.cwd, env: options.env, login: true }, this.options.defaultTimeoutMs);
+    return loginSession(this.connection(), options, this.options.defaultTimeoutMs);
   }
 
   async reboot(): Promise<void> {

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { AgentConnection } from './agent-client.ts';
 import { MachineError, type Machine, type MachineCapabilities, type MachineIdentity, type Session, type SessionOptions } from './machine.ts';
+import { activeFstx, loginSession, runOnce } from './session-helpers.ts';
 
 export interface SshMachineOptions {
   /** Extra ssh arguments, e.g. ["-i", key, "-o", "UserKnownHostsFile=..."] (default: none). */
@@ -107,22 +108,16 @@ export class SshMachine implements Machine {
   }
 
   private async bootId(): Promise<string> {
-    const s = await this.session();
-    const r = await s.run('cat /proc/sys/kernel/random/boot_id', { timeoutMs: 30_000 });
-    await s.close();
-    return r.stdout.trim();
+    return (await runOnce(this, 'cat /proc/sys/kernel/random/boot_id', { timeoutMs: 30_000 })).stdout.trim();
   }
 
   async identity(): Promise<MachineIdentity> {
-    const s = await this.session();
-    const r = await s.run('cat /usr/.stateID 2>/dev/null', { timeoutMs: 30_000 });
-    await s.close();
-    return { target: 'ssh', imageId: null, fstx: r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null, host: `ssh ${this.label}` };
+    return { target: 'ssh', imageId: null, fstx: await activeFstx(this), host: `ssh ${this.label}` };
   }
 
   async session(options: SessionOptions = {}): Promise<Session> {
     await this.boot();
-    return this.connection().open({ user: options.user, cwd: options.cwd ?? this.options.cwd, env: options.env, login: true }, this.options.defaultTimeoutMs);
+    return loginSession(this.connection(), { ...options, cwd: options.cwd ?? this.options.cwd }, this.options.defaultTimeoutMs);
   }
 
   async reboot(): Promise<void> {

@@ -2,7 +2,7 @@
 // content/ run against the ONIX VM (real QEMU, TCG when KVM is not usable), as `npm run spec --
 // --target vm` does. Two jobs: two VMs restored from one base snapshot.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runSpec } from '../../generator/spec/run.ts';
@@ -10,7 +10,14 @@ import { runSpec } from '../../generator/spec/run.ts';
 // Kept after the run (ignored by git): the report, JUnit-ready JSON, console logs of failed cases
 // and glprobe's PNGs are what a contributor or CI needs to see why a case failed.
 const out = join('test-artifacts', 'content-spec');
+// The last report stays: the runner starts the longest cases first by its durations.
+const last = join(out, 'report.json');
+const lastReport = existsSync(last) ? readFileSync(last) : null;
 rmSync(out, { recursive: true, force: true });
+if (lastReport) {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(last, lastReport);
+}
 
 describe('content/ against the ONIX VM', () => {
   it('every case passes: CLI transcripts, the contract rows and rollback procedure, validation 1-9', { timeout: 50 * 60_000 }, async () => {

@@ -84,8 +84,8 @@ export class NsNixMachine {
       const c = spawn('nsenter', ['-t', String(this.holder), '-m', '--', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      c.stdout.on('data', (d) => (stdout += d));
-      c.stderr.on('data', (d) => (stderr += d));
+      c.stdout?.on('data', (d) => (stdout += d));
+      c.stderr?.on('data', (d) => (stderr += d));
       c.on('error', reject);
       c.on('close', (code) => resolve({ stdout, stderr, status: code ?? 1 }));
       // a command that exits without reading its input is judged by its status, not by EPIPE

@@ -14,12 +14,22 @@ import { copyTree, install } from '../tree.ts';
 import { debTree } from './deb-tree.ts';
 import { GLIBC_PACKAGES } from './mesa.ts';
 
-/** Entry points bundled into the stone, when present in the tree. */
-export const ENTRY_POINTS: Record<string, string> = {
-  onix: 'onix/cli/main.ts',
-  moss: 'onix/moss/main.ts',
-  'onix-agent': 'onix/machine/agent/main.ts',
+/**
+ * Entry points bundled into the stone, when present in the tree, and their module format.
+ * CommonJS where the code allows it: Node's ESM loader compiles a good deal of its own
+ * internals at every start, which under TCG costs more than `onix status` itself (the host's
+ * onix bin is CommonJS for the same reason). moss stays ESM: it awaits its hasher at top level.
+ */
+export const ENTRY_POINTS: Record<string, { entry: string; format: 'cjs' | 'esm' }> = {
+  onix: { entry: 'onix/cli/main.ts', format: 'cjs' },
+  moss: { entry: 'onix/moss/main.ts', format: 'esm' },
+  'onix-agent': { entry: 'onix/machine/agent/main.ts', format: 'cjs' },
 };
+
+/** The bundle's file name: <name>.cjs or <name>.mjs. */
+export function bundleFile(name: string): string {
+  return `${name}.${ENTRY_POINTS[name]?.format === 'cjs' ? 'cjs' : 'mjs'}`;
+}
 
 /** npm packages copied (only what runs) for better-sqlite3. */
 const NODE_MODULES: Record<string, string[]> = {
@@ -30,23 +40,25 @@ const NODE_MODULES: Record<string, string[]> = {
 
 const LIB = '/usr/lib/onix/lib';
 
-/** Bundles the entry points that exist into dir/<name>.mjs; returns the names bundled. */
+/** Bundles the entry points that exist into dir/<bundleFile(name)>; returns the names bundled. */
 export async function bundleEntryPoints(dir: string): Promise<string[]> {
   const { build } = await import('esbuild');
   const names: string[] = [];
-  for (const [name, entry] of Object.entries(ENTRY_POINTS)) {
+  for (const [name, { entry, format }] of Object.entries(ENTRY_POINTS)) {
     const src = join(REPO_ROOT, entry);
     if (!existsSync(src)) continue;
     await build({
       entryPoints: [src],
       bundle: true,
       platform: 'node',
-      format: 'esm',
+      format,
       target: 'node20',
-      outfile: join(dir, `${name}.mjs`),
+      outfile: join(dir, bundleFile(name)),
       external: ['better-sqlite3'],
       // CommonJS dependencies bundled into ESM still call require().
-      banner: { js: "import { createRequire as __onixCreateRequire } from 'node:module'; const require = __onixCreateRequire(import.meta.url);" },
+      ...(format === 'esm'
+        ? { banner: { js: "import { createRequire as __onixCreateRequire } from 'node:module'; const require = __onixCreateRequire(import.meta.url);" } }
+        : {}),
       logLevel: 'error',
       legalComments: 'none',
     });
@@ -76,7 +88,7 @@ export function onixCliRecipe(debs: Map<string, string>, bundleDir: string, bund
       licenses: ['MPL-2.0', 'MIT'],
     },
     inputs: [
-      hashFiles([node, nativeModule, helpers.exchange, helpers.container, ...bundled.map((b) => join(bundleDir, `${b}.mjs`))]),
+      hashFiles([node, nativeModule, helpers.exchange, helpers.container, ...bundled.map((b) => join(bundleDir, bundleFile(b)))]),
       hashText(...glibc.map((g) => basename(g))),
       sqliteVersion,
     ],
@@ -95,8 +107,8 @@ export function onixCliRecipe(debs: Map<string, string>, bundleDir: string, bund
       execFileSync('patchelf', ['--set-rpath', LIB, join(usr, 'lib/onix/node_modules/better-sqlite3/build/Release/better_sqlite3.node')]);
       mkdirSync(join(usr, 'bin'), { recursive: true });
       for (const name of bundled) {
-        install(join(bundleDir, `${name}.mjs`), join(usr, 'lib/onix', `${name}.mjs`));
-        writeFileSync(join(usr, 'bin', name), `#!/bin/sh\nexec /usr/lib/onix/bin/node /usr/lib/onix/${name}.mjs "$@"\n`, { mode: 0o755 });
+        install(join(bundleDir, bundleFile(name)), join(usr, 'lib/onix', bundleFile(name)));
+        writeFileSync(join(usr, 'bin', name), `#!/bin/sh\nexec /usr/lib/onix/bin/node /usr/lib/onix/${bundleFile(name)} "$@"\n`, { mode: 0o755 });
       }
       install(helpers.exchange, join(usr, 'libexec/moss/moss-exchange'), 0o755);
       install(helpers.container, join(usr, 'libexec/moss/moss-container'), 0o755);

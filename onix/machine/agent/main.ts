@@ -51,7 +51,17 @@ export function findVirtioPort(name: string, sysDir = '/sys/class/virtio-ports')
   return null;
 }
 
+/** Writes a boot phase to the kernel log, beside the boot scripts' own (the host's boot profile reads them). */
+function markBoot(phase: string): void {
+  try {
+    writeFileSync('/dev/kmsg', `onix-boot: ${phase}\n`);
+  } catch {
+    // no kernel log to write to: no profile
+  }
+}
+
 function serveVirtio(name: string): void {
+  markBoot('agent-start');
   // Writes go through one queue so frames never interleave; a failed write (host
   // not connected) is dropped: the host resyncs with `ping` when it connects.
   let fd = -1;
@@ -72,6 +82,7 @@ function serveVirtio(name: string): void {
     );
   });
   const reader = new FrameReader((f) => server.handle(f));
+  let marked = false;
   // The shutdown script asks us (by this pid file) to tell the host before processes are stopped.
   process.on('SIGUSR2', () => server.goingDown());
   try {
@@ -126,6 +137,8 @@ function serveVirtio(name: string): void {
         next();
       });
     server.ready();
+    if (!marked) markBoot('agent-ready');
+    marked = true;
     next();
   };
   open();

@@ -1,0 +1,72 @@
+// The QEMU command line of the `vm` target, and the kernel command line it passes.
+//
+//  - pc machine, one CPU, no default devices, no display, -no-reboot (a reboot ends
+//    QEMU and the driver starts it again with the then-default entry);
+//  - the kernel (as its PVH ELF when it has one, pvh-kernel.ts), initrd and options of
+//    a boot entry, with TCG_KERNEL_OPTIONS under TCG and the caller's additions;
+//  - the disk overlay on virtio-blk, the serial console appended to a file, the agent's
+//    virtio-serial port and QMP on unix sockets, virtio-rng for early entropy;
+//  - no network device unless an SSH port is forwarded: then a user-mode NIC that
+//    reaches nothing but that port.
+import type { Accel } from './accel.ts';
+import { VIRTIO_PORT_NAME } from './agent/protocol.ts';
+import type { BootFiles } from './boot-files.ts';
+
+/**
+ * Added to the boot entry's options under TCG only (the entry itself stays as moss writes it).
+ *  - no_timer_check: an emulated CPU starved by a loaded host can miss the kernel's check
+ *    that the IO-APIC timer ticks, and the guest then panics with "IO-APIC + timer doesn't
+ *    work" before init; QEMU's timer is known to work, so the check is skipped, as
+ *    virtualised guests commonly do.
+ *  - cryptomgr.notests: the crypto API's self-tests of every algorithm it registers, the
+ *    slowest initcalls of an emulated boot (0.4-0.8 s), test the kernel's crypto code,
+ *    which QEMU runs unchanged; they say nothing about the machine under test.
+ */
+export const TCG_KERNEL_OPTIONS = 'no_timer_check cryptomgr.notests';
+
+/** Where one machine's QEMU keeps its files (all in the machine's own directory). */
+export interface QemuPaths {
+  overlay: string;
+  console: string;
+  qmp: string;
+  agent: string;
+}
+
+export interface QemuCommandOptions {
+  accel: Accel;
+  paths: QemuPaths;
+  files: BootFiles;
+  /** The kernel file QEMU loads: `files.kernel` or its PVH ELF. */
+  kernel: string;
+  /** Guest memory in MiB. */
+  memoryMiB: number;
+  /** Kernel options added after the entry's (and TCG's). */
+  kernelOptions?: string;
+  /** Host port forwarded to the guest's SSH server; no NIC without it. */
+  sshPort?: number;
+  /** Internal snapshot to start from. */
+  loadvm?: string;
+}
+
+/** The kernel command line: the boot entry's options, then TCG's, then the caller's. */
+export function kernelCommandLine(entryOptions: string, accel: Accel, extra?: string): string {
+  return [entryOptions, accel === 'tcg' ? TCG_KERNEL_OPTIONS : '', extra ?? ''].filter(Boolean).join(' ');
+}
+
+export function qemuCommandLine(o: QemuCommandOptions): string[] {
+  const p = o.paths;
+  const args = [
+    ...['-name', 'onix-vm', '-machine', `pc,accel=${o.accel}`, '-cpu', o.accel === 'kvm' ? 'host' : 'max'],
+    ...['-m', String(o.memoryMiB), '-smp', '1', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],
+    ...(o.sshPort ? ['-nic', `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`] : ['-nic', 'none']),
+    ...['-kernel', o.kernel, ...(o.files.initrd ? ['-initrd', o.files.initrd] : [])],
+    ...['-append', kernelCommandLine(o.files.options, o.accel, o.kernelOptions)],
+    ...['-drive', `file=${p.overlay},if=virtio,format=qcow2`],
+    ...['-chardev', `file,id=console,path=${p.console},append=on`, '-serial', 'chardev:console'],
+    ...['-chardev', `socket,id=agent,path=${p.agent},server=on,wait=off`, '-device', 'virtio-serial-pci'],
+    ...['-device', `virtserialport,chardev=agent,name=${VIRTIO_PORT_NAME}`, '-device', 'virtio-rng-pci'],
+    ...['-qmp', `unix:${p.qmp},server=on,wait=off`],
+  ];
+  if (o.loadvm) args.push('-loadvm', o.loadvm);
+  return args;
+}
