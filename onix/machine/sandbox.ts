@@ -3,7 +3,12 @@
 //
 //  - root: overlayfs, the image's rootfs as the read-only lower layer and a
 //    writable upper layer per machine in a temp dir (a full copy where overlayfs
-//    cannot be mounted);
+//    cannot be mounted). It is mounted with redirect_dir=on so that directories
+//    from the image rename like on the VM's one root filesystem: without it
+//    overlayfs answers EXDEV to renaming a directory that has a lower layer, and
+//    moss's activation renames /.moss/root/<id> to staging and exchanges
+//    staging/usr with /usr (the redirects are trusted.overlay.* xattrs in the
+//    upper layer, which `cp -a` keeps in snapshots, as it keeps whiteouts);
 //  - init (PID 1 of the namespace): mounts /proc, /sys, a small /dev, a fresh
 //    tmpfs /run, runs the seam's boot steps (/usr/libexec/onix-nix-integration/boot),
 //    starts nix-daemon when /nix has one, then runs onix-agent on stdio and reaps;
@@ -42,7 +47,7 @@ const SETUP = `
 set -e
 R="$ONIX_ROOT"
 if [ -n "$ONIX_LOWER" ]; then
-  mount -t overlay onix-root -o "lowerdir=$ONIX_LOWER,upperdir=$ONIX_UPPER,workdir=$ONIX_WORK" "$R"
+  mount -t overlay onix-root -o "redirect_dir=on,lowerdir=$ONIX_LOWER,upperdir=$ONIX_UPPER,workdir=$ONIX_WORK" "$R"
 else
   mount --bind "$ONIX_UPPER" "$R"
 fi
