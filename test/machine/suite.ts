@@ -19,6 +19,8 @@ export interface SuiteOptions {
   hasNix?: boolean;
   /** Really reboot it in the test (default: true; false for ssh to the test host itself, which must stay up). */
   testReboot?: boolean;
+  /** The machine runs the test image: moss's /.moss/root/<id> trees and the stand-in's /usr/libexec/moss/moss-exchange (default: false). */
+  hasMoss?: boolean;
 }
 
 export function machineSuite(name: string, create: () => Machine, opts: SuiteOptions): void {
@@ -194,6 +196,38 @@ export function machineSuite(name: string, create: () => Machine, opts: SuiteOpt
       await s.close();
     });
 
+    if (opts.hasMoss)
+      it("renames a state's tree from the image as moss's activation does: within /.moss/root and into /usr, kept by snapshots", async () => {
+        // One root filesystem, as on the VM: an overlay without redirect_dir answers EXDEV
+        // to renaming a directory of its lower layer (the sandbox did, failing onix rollback).
+        const x = '/usr/libexec/moss/moss-exchange';
+        const s = await m.session();
+        const id = (await s.run("ls /.moss/root | grep -E '^[0-9]+$' | head -n 1")).stdout.trim();
+        assert.match(id, /^[0-9]+$/, 'the image has an archived state');
+        const moved = await s.run(
+          `set -e; mkdir /.moss/root/onix-suite-moved /usr/onix-suite-usr
+          ${x} /.moss/root/${id} /.moss/root/onix-suite-moved
+          ${x} /.moss/root/onix-suite-moved/usr /usr/onix-suite-usr
+          cat /usr/onix-suite-usr/.stateID; echo; ls /.moss/root/${id}`,
+        );
+        assert.deepEqual([moved.stderr, moved.status], ['', 0]);
+        assert.equal(moved.stdout, `${id}\n`, "the state's /usr moved twice, and the empty directories it was exchanged with took its places");
+        await s.close();
+        if (m.capabilities.snapshot) {
+          await m.snapshot('suite-moss');
+          await m.restore('suite-moss');
+        }
+        const t = await m.session();
+        const back = await t.run(
+          `set -e; cat /usr/onix-suite-usr/.stateID; echo
+          ${x} /.moss/root/onix-suite-moved/usr /usr/onix-suite-usr
+          ${x} /.moss/root/onix-suite-moved /.moss/root/${id}
+          rmdir /.moss/root/onix-suite-moved /usr/onix-suite-usr; cat /.moss/root/${id}/usr/.stateID`,
+        );
+        assert.deepEqual([back.stdout, back.stderr, back.status], [`${id}\n${id}`, '', 0], 'a restore keeps the moves, and they move back');
+        await t.close();
+      });
+
     if (opts.testReboot !== false)
       it('reboots for real, keeping persistent files and clearing /run', async () => {
         if (!m.capabilities.reboot) {
@@ -221,16 +255,18 @@ export function machineSuite(name: string, create: () => Machine, opts: SuiteOpt
         await assert.rejects(m.crash(), MachineError);
         return;
       }
-      // The kernel's boot id is new at every boot; init's start tick can repeat when two
-      // boots run alike.
+      // A VM's kernel has a new boot id at every boot (init's start tick can repeat when two
+      // boots run alike); a sandbox shares the host's kernel and boot id, and its init starts
+      // at a new tick of the host's clock. Either tells a new boot.
+      const boot = 'cat /proc/sys/kernel/random/boot_id; cut -d" " -f22 /proc/1/stat';
       let s = await m.session();
-      const before = (await s.run('cat /proc/sys/kernel/random/boot_id')).stdout;
+      const before = (await s.run(boot)).stdout;
       await m.crash();
       assert.equal(s.alive, false);
       s = await m.session();
-      const r = await s.run('echo up; cat /proc/sys/kernel/random/boot_id');
+      const r = await s.run(`echo up; ${boot}`);
       assert.equal(r.stdout.split('\n')[0], 'up');
-      assert.notEqual(r.stdout.split('\n')[1], before.trim());
+      assert.notEqual(r.stdout.slice('up\n'.length), before);
       await s.close();
     });
   });
