@@ -11,7 +11,9 @@
 //    upper layer, which `cp -a` keeps in snapshots, as it keeps whiteouts);
 //  - init (PID 1 of the namespace): mounts /proc, /sys, a small /dev, a fresh
 //    tmpfs /run, runs the seam's boot steps (/usr/libexec/onix-nix-integration/boot),
-//    starts nix-daemon when /nix has one, then runs onix-agent on stdio and reaps;
+//    respawns the seam's nix-daemon supervisor as the VM's inittab does (a killed
+//    daemon comes back; images without the seam: starts nix-daemon when /nix has
+//    one), then runs onix-agent on stdio and reaps;
 //  - reboot/crash: every process in the namespace ends (PID 1 is killed), /run is
 //    gone with the mount namespace, and init runs again on the same upper layer;
 //  - snapshot: a copy of the upper layer (`cp -a`, whiteouts and hard links kept);
@@ -72,7 +74,10 @@ exec chroot "$R" /bin/sh -c "$ONIX_INIT"
 const INIT = `
 exec 3<&0 4>&1 0</dev/null 1>&2
 if [ -x /usr/libexec/onix-nix-integration/boot ]; then /usr/libexec/onix-nix-integration/boot >&2 || echo "init: seam boot failed" >&2; fi
-if [ -x /nix/var/nix/profiles/default/bin/nix-daemon ]; then /nix/var/nix/profiles/default/bin/nix-daemon >/dev/null 2>&1 & fi
+if [ -x /usr/libexec/onix-nix-integration/nix-daemon ]; then
+  (while :; do /usr/libexec/onix-nix-integration/nix-daemon; done) 3<&- 4>&- &
+elif [ -x /nix/var/nix/profiles/default/bin/nix-daemon ]; then /nix/var/nix/profiles/default/bin/nix-daemon >/dev/null 2>&1 &
+fi
 /usr/bin/onix-agent <&3 >&4 &
 agent=$!
 exec 3<&- 4>&-
