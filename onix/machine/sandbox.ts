@@ -3,10 +3,17 @@
 //
 //  - root: overlayfs, the image's rootfs as the read-only lower layer and a
 //    writable upper layer per machine in a temp dir (a full copy where overlayfs
-//    cannot be mounted);
+//    cannot be mounted). It is mounted with redirect_dir=on so that directories
+//    from the image rename like on the VM's one root filesystem: without it
+//    overlayfs answers EXDEV to renaming a directory that has a lower layer, and
+//    moss's activation renames /.moss/root/<id> to staging and exchanges
+//    staging/usr with /usr (the redirects are trusted.overlay.* xattrs in the
+//    upper layer, which `cp -a` keeps in snapshots, as it keeps whiteouts);
 //  - init (PID 1 of the namespace): mounts /proc, /sys, a small /dev, a fresh
 //    tmpfs /run, runs the seam's boot steps (/usr/libexec/onix-nix-integration/boot),
-//    starts nix-daemon when /nix has one, then runs onix-agent on stdio and reaps;
+//    respawns the seam's nix-daemon supervisor as the VM's inittab does (a killed
+//    daemon comes back; images without the seam: starts nix-daemon when /nix has
+//    one), then runs onix-agent on stdio and reaps;
 //  - reboot/crash: every process in the namespace ends (PID 1 is killed), /run is
 //    gone with the mount namespace, and init runs again on the same upper layer;
 //  - snapshot: a copy of the upper layer (`cp -a`, whiteouts and hard links kept);
@@ -42,7 +49,7 @@ const SETUP = `
 set -e
 R="$ONIX_ROOT"
 if [ -n "$ONIX_LOWER" ]; then
-  mount -t overlay onix-root -o "lowerdir=$ONIX_LOWER,upperdir=$ONIX_UPPER,workdir=$ONIX_WORK" "$R"
+  mount -t overlay onix-root -o "redirect_dir=on,lowerdir=$ONIX_LOWER,upperdir=$ONIX_UPPER,workdir=$ONIX_WORK" "$R"
 else
   mount --bind "$ONIX_UPPER" "$R"
 fi
@@ -67,7 +74,10 @@ exec chroot "$R" /bin/sh -c "$ONIX_INIT"
 const INIT = `
 exec 3<&0 4>&1 0</dev/null 1>&2
 if [ -x /usr/libexec/onix-nix-integration/boot ]; then /usr/libexec/onix-nix-integration/boot >&2 || echo "init: seam boot failed" >&2; fi
-if [ -x /nix/var/nix/profiles/default/bin/nix-daemon ]; then /nix/var/nix/profiles/default/bin/nix-daemon >/dev/null 2>&1 & fi
+if [ -x /usr/libexec/onix-nix-integration/nix-daemon ]; then
+  (while :; do /usr/libexec/onix-nix-integration/nix-daemon; done) 3<&- 4>&- &
+elif [ -x /nix/var/nix/profiles/default/bin/nix-daemon ]; then /nix/var/nix/profiles/default/bin/nix-daemon >/dev/null 2>&1 &
+fi
 /usr/bin/onix-agent <&3 >&4 &
 agent=$!
 exec 3<&- 4>&-

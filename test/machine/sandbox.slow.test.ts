@@ -6,5 +6,6 @@ machineSuite('sandbox', () => new SandboxMachine({ image: testImage }), {
   otherUser: 'alice',
   persistentDir: '/home/alice',
   hasNix: true,
+  hasMoss: true,
   bootTimeoutMs: 60_000,
 });

@@ -40,7 +40,7 @@ after(async () => {
   rmSync(keys, { recursive: true, force: true });
 });
 
-machineSuite('ssh to the ONIX VM', overSsh, { otherUser: 'alice', persistentDir: '/home/alice', hasNix: true, bootTimeoutMs: 300_000 });
+machineSuite('ssh to the ONIX VM', overSsh, { otherUser: 'alice', persistentDir: '/home/alice', hasNix: true, hasMoss: true, bootTimeoutMs: 300_000 });
 
 test('a rollback and a reboot over SSH boot the previous state through its boot entry', { timeout: 600_000 }, async () => {
   const m = overSsh();

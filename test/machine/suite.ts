@@ -19,6 +19,8 @@ export interface SuiteOptions {
   hasNix?: boolean;
   /** Really reboot it in the test (default: true; false for ssh to the test host itself, which must stay up). */
   testReboot?: boolean;
+  /** The machine runs the test image: moss's /.moss/root/<id> trees and the stand-in's /usr/libexec/moss/moss-exchange (default: false). */
+  hasMoss?: boolean;
 }
 
 export function machineSuite(name: string, create: () => Machine, opts: SuiteOptions): void {
@@ -193,6 +195,38 @@ export function machineSuite(name: string, create: () => Machine, opts: SuiteOpt
       assert.equal(r.stdout, 'before\ngone\n');
       await s.close();
     });
+
+    if (opts.hasMoss)
+      it("renames a state's tree from the image as moss's activation does: within /.moss/root and into /usr, kept by snapshots", async () => {
+        // One root filesystem, as on the VM: an overlay without redirect_dir answers EXDEV
+        // to renaming a directory of its lower layer (the sandbox did, failing onix rollback).
+        const x = '/usr/libexec/moss/moss-exchange';
+        const s = await m.session();
+        const id = (await s.run("ls /.moss/root | grep -E '^[0-9]+$' | head -n 1")).stdout.trim();
+        assert.match(id, /^[0-9]+$/, 'the image has an archived state');
+        const moved = await s.run(
+          `set -e; mkdir /.moss/root/onix-suite-moved /usr/onix-suite-usr
+          ${x} /.moss/root/${id} /.moss/root/onix-suite-moved
+          ${x} /.moss/root/onix-suite-moved/usr /usr/onix-suite-usr
+          cat /usr/onix-suite-usr/.stateID; echo; ls /.moss/root/${id}`,
+        );
+        assert.deepEqual([moved.stderr, moved.status], ['', 0]);
+        assert.equal(moved.stdout, `${id}\n`, "the state's /usr moved twice, and the empty directories it was exchanged with took its places");
+        await s.close();
+        if (m.capabilities.snapshot) {
+          await m.snapshot('suite-moss');
+          await m.restore('suite-moss');
+        }
+        const t = await m.session();
+        const back = await t.run(
+          `set -e; cat /usr/onix-suite-usr/.stateID; echo
+          ${x} /.moss/root/onix-suite-moved/usr /usr/onix-suite-usr
+          ${x} /.moss/root/onix-suite-moved /.moss/root/${id}
+          rmdir /.moss/root/onix-suite-moved /usr/onix-suite-usr; cat /.moss/root/${id}/usr/.stateID`,
+        );
+        assert.deepEqual([back.stdout, back.stderr, back.status], [`${id}\n${id}`, '', 0], 'a restore keeps the moves, and they move back');
+        await t.close();
+      });
 
     if (opts.testReboot !== false)
       it('reboots for real, keeping persistent files and clearing /run', async () => {
