@@ -1,7 +1,7 @@
 // onix gc [--keep N] [--dry-run]: `moss state prune -k N`, then `nix store gc`,
 // in that order, under a lock, never pruning the active or the booted state,
 // stopping before Nix when moss failed. Each plane's freed space is measured
-// (unique inodes before and after), not taken from the tools' words:
+// (the unique inodes that went away), not taken from the tools' words:
 //   moss:        pruned 2 states (1, 2), freed 48 KiB
 //   nix:         deleted 1 store path, freed 8.0 KiB
 //   kept:        fstx 3 (active 3)
@@ -9,7 +9,7 @@
 import { firstLine, readMachine, requireExecutable, runMoss, type MachineView } from '../planes/machine.ts';
 import { hostPath } from '../planes/root-path.ts';
 import { nixDeadPaths, nixStoreGc, pingDaemonSocket } from '../planes/toolbox.ts';
-import { diskUsage, formatBytes } from '../planes/usage.ts';
+import { diskUsage, formatBytes, freedBytes } from '../planes/usage.ts';
 import { acquireLock } from './lock.ts';
 import { EXIT, OnixError } from './errors.ts';
 import { field, type CommandContext } from './context.ts';
@@ -127,7 +127,7 @@ export async function gc(ctx: CommandContext): Promise<number> {
       throw new OnixError(`gc: moss state prune removed the booted state ${m.bootedId}; stopped before nix store gc`, EXIT.failed);
     }
     const pruned = m.states.map((s) => s.id).filter((id) => !after.states.some((s) => s.id === id));
-    const mossFreed = mossBefore.bytes - diskUsage(ctx.root, ['/.moss', '/boot']).bytes;
+    const mossFreed = freedBytes(mossBefore, diskUsage(ctx.root, ['/.moss', '/boot']));
     const mossLine = field(
       'moss',
       `pruned ${plural(pruned.length, 'state', 'states')}${pruned.length ? ` (${pruned.join(', ')})` : ''}, freed ${formatBytes(mossFreed)}`,
@@ -141,7 +141,7 @@ export async function gc(ctx: CommandContext): Promise<number> {
       if (!ctx.json) ctx.print(`${mossLine}\n`);
       throw error;
     }
-    const nixFreed = nixBefore.bytes - diskUsage(ctx.root, ['/nix/store']).bytes;
+    const nixFreed = freedBytes(nixBefore, diskUsage(ctx.root, ['/nix/store']));
     const kept = after.states.map((s) => s.id);
     if (ctx.json) {
       ctx.print(

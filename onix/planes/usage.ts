@@ -10,11 +10,13 @@ export interface Usage {
   bytes: number;
   /** Unique inodes (files, links and directories). */
   inodes: number;
+  /** Allocated bytes of each unique inode, by `dev:ino`. */
+  byInode: Map<string, number>;
 }
 
 /** Usage of the machine paths `dirs` under `root`, inodes shared between them counted once. */
 export function diskUsage(root: string, dirs: string[]): Usage {
-  const seen = new Set<string>();
+  const byInode = new Map<string, number>();
   let bytes = 0;
   const walk = (path: string): void => {
     let st: ReturnType<typeof lstatSync>;
@@ -24,13 +26,24 @@ export function diskUsage(root: string, dirs: string[]): Usage {
       return;
     }
     const key = `${st.dev}:${st.ino}`;
-    if (seen.has(key)) return;
-    seen.add(key);
+    if (byInode.has(key)) return;
+    byInode.set(key, st.blocks * 512);
     bytes += st.blocks * 512;
     if (st.isDirectory()) for (const name of readdirSync(path)) walk(`${path}/${name}`);
   };
   for (const dir of dirs) walk(hostPath(root, dir));
-  return { bytes, inodes: seen.size };
+  return { bytes, inodes: byInode.size, byInode };
+}
+
+/**
+ * What a deletion freed: the allocated bytes of the inodes in `before` that are gone in
+ * `after`. Not the difference of the totals: a tool rewriting its database while it deletes
+ * (moss, nix) would count as freeing less, or a negative amount when nothing was deleted.
+ */
+export function freedBytes(before: Usage, after: Usage): number {
+  let freed = 0;
+  for (const [key, size] of before.byInode) if (!after.byInode.has(key)) freed += size;
+  return freed;
 }
 
 /** 1536 -> "1.5 KiB". */
