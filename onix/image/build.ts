@@ -10,6 +10,9 @@
 //     state 2 "Sync":    `moss sync` from the local repo -> Mesa 25.0.7   (N, active)
 //   then /etc seeded from the shipped defaults with per-build passwords, runtime
 //   dirs, and the Nix plane from onix/image/nix/plane.ts when it exists.
+//
+// Over 300 lines on purpose: the image's build in order, stone by stone and then the two
+// states, reads as one recipe; each stone's own recipe lives in recipes/.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -14,6 +14,9 @@
 //                                        else apt's candidate (bookworm; backports only on request)
 //   "libegl-mesa0=25.0.7-2~bpo12+1"      exactly that version
 //   "libegl-mesa0/bookworm-backports"    that suite's version
+//
+// Over 300 lines on purpose: the private apt configuration, the package list's pins and the
+// download cache are one fetcher's parts, each used only through fetchDebs and resolveVersions.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

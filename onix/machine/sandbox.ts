@@ -21,6 +21,9 @@
 //    machine keeps one standby instance already booted from the last snapshot used
 //    (same semantics: a fresh boot from that snapshot's disk); restore swaps it in
 //    and starts the next standby in the background.
+//
+// Over 300 lines on purpose: the Machine methods of one sandbox share its mount namespace,
+// overlay layers and init process; split apart, each would need the others' state.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
