@@ -3,7 +3,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { EXIT, OnixError } from '../cli/errors.ts';
-import { MANIFEST, parseManifest, sha256OfFile } from './sha256sums.ts';
+import { MANIFEST, parseManifest } from './sha256sums.ts';
+import { sha256File } from '../file-hash.ts';
 
 export interface MirrorCheck {
   /** Files SHA256SUMS lists. */
@@ -34,7 +35,7 @@ export function verifyMirror(dir: string): MirrorCheck {
     const file = join(dir, l.path);
     if (!existsSync(file)) problems.push(`${file}: missing`);
     else {
-      const actual = sha256OfFile(file);
+      const actual = sha256File(file);
       if (actual !== l.hash) problems.push(`${file}: sha256 ${actual}, ${MANIFEST} says ${l.hash}`);
     }
   }

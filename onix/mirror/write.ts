@@ -10,7 +10,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { dirname, join, normalize } from 'node:path';
 import { EXIT, OnixError } from '../cli/errors.ts';
 import { downloadMachinePath, readRepositoryIndexes, readUsedStones, type UsedStone } from '../planes/stone-downloads.ts';
-import { formatManifest, MANIFEST, type ManifestLine, parseManifest, sha256OfFile } from './sha256sums.ts';
+import { formatManifest, MANIFEST, type ManifestLine, parseManifest } from './sha256sums.ts';
+import { sha256File } from '../file-hash.ts';
 
 export const INDEX = 'stone.index';
 
@@ -45,7 +46,7 @@ function copyChecked(source: string, dest: string, hash: string, what: string): 
   mkdirSync(dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}`;
   copyFileSync(source, tmp);
-  const actual = sha256OfFile(tmp);
+  const actual = sha256File(tmp);
   if (actual !== hash) {
     rmSync(tmp, { force: true });
     throw new OnixError(`${what}: ${source} has sha256 ${actual}, moss recorded ${hash}; nothing more copied`, EXIT.failed);
@@ -83,7 +84,7 @@ export function writeMirror(root: string, dir: string): MirrorResult {
   const stones: MirrorResult['stones'] = [];
   for (const { s, path } of placed) {
     const dest = join(dir, path);
-    const keep = existsSync(dest) && old?.some((l) => l.path === path && l.hash === s.hash) && sha256OfFile(dest) === s.hash;
+    const keep = existsSync(dest) && old?.some((l) => l.path === path && l.hash === s.hash) && sha256File(dest) === s.hash;
     if (!keep) copyChecked(s.download!, dest, s.hash!, s.packageId);
     stones.push({ packageId: s.packageId, path, size: statSync(dest).size, copied: !keep });
   }
@@ -91,7 +92,7 @@ export function writeMirror(root: string, dir: string): MirrorResult {
   copyFileSync(indexes[0].file, indexTmp);
   renameSync(indexTmp, join(dir, INDEX));
 
-  const lines: ManifestLine[] = [...placed.map(({ s, path }) => ({ hash: s.hash!, path })), { hash: sha256OfFile(join(dir, INDEX)), path: INDEX }];
+  const lines: ManifestLine[] = [...placed.map(({ s, path }) => ({ hash: s.hash!, path })), { hash: sha256File(join(dir, INDEX)), path: INDEX }];
   const keepPaths = new Set(lines.map((l) => l.path));
   const removed = (old ?? []).filter((l) => !keepPaths.has(l.path)).map((l) => l.path);
   for (const path of removed) rmSync(join(dir, path), { force: true });

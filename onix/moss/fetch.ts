@@ -7,7 +7,8 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs
 import { dirname, join } from 'node:path';
 import { MossError } from './errors.ts';
 import type { MossPaths } from './paths.ts';
-import { sha256File, type StoneRepository } from './repository.ts';
+import { sha256File } from '../file-hash.ts';
+import type { StoneRepository } from './repository.ts';
 import type { Stone } from './stone.ts';
 
 /** client/cache.rs `download_path`. */

@@ -7,23 +7,10 @@
 // `moss sync` and `moss install` read the repositories under /.moss/repo/<name>/; one added
 // with `moss repo add` holds a copy of its index there and, in `index-uri`, where the index
 // came from, so its stone files are fetched from beside the original (repo-config.ts).
-import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  readdirSync,
-  readlinkSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256File } from '../file-hash.ts';
 import { MossError } from './errors.ts';
 import { writeStoneFile } from './stone-file.ts';
 import { hashFile, linkOrCopy } from './store.ts';
@@ -36,23 +23,6 @@ const INDEX_VERSION = 3;
 const READABLE_VERSIONS = [2, 3];
 /** Beside a copied index: the URI it was copied from. */
 export const INDEX_URI_FILE = 'index-uri';
-
-/** sha256 of a file, hex (upstream names downloads by it: client/cache.rs `download_path`). */
-export function sha256File(file: string): string {
-  const h = createHash('sha256');
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return h.digest('hex');
-}
 
 export class StoneRepository {
   readonly dir: string;

@@ -4,7 +4,7 @@
 // it in lowercase hex without zero padding beyond two digits (`format!("{:02x}", ...)`,
 // moss/src/client/cache.rs). hash-wasm's XXH3-128 runs in Node on the host and in the
 // guest; it is created once here (its WASM loads asynchronously), then used synchronously.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readChunks } from '../file-hash.ts';
 import { createXXHash128 } from 'hash-wasm';
 
 const hasher = await createXXHash128();
@@ -17,17 +17,7 @@ export function xxh3Bytes(bytes: Uint8Array): string {
 /** XXH3-128 of a file's contents, as a decimal u128 (read in 1 MiB chunks). */
 export function xxh3File(file: string): string {
   const h = hasher.init();
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    closeSync(fd);
-  }
+  readChunks(file, (c) => h.update(c));
   return BigInt(`0x${h.digest('hex')}`).toString(10);
 }
 

@@ -2,59 +2,9 @@
 // boots a machine and is SIGKILLed; every process it started must be gone.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-
-interface Proc {
-  pid: number;
-  ppid: number;
-  state: string;
-  cmd: string;
-}
-
-function processes(): Proc[] {
-  const out: Proc[] = [];
-  for (const n of readdirSync('/proc')) {
-    if (!/^\d+$/.test(n)) continue;
-    try {
-      const stat = readFileSync(`/proc/${n}/stat`, 'latin1');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cmd = readFileSync(`/proc/${n}/cmdline`, 'latin1').replace(/\0/g, ' ');
-      out.push({ pid: Number(n), ppid: Number(rest[1]), state: rest[0], cmd });
-    } catch {
-      // exited
-    }
-  }
-  return out;
-}
-
-function descendants(root: number): Proc[] {
-  const all = processes();
-  const found: Proc[] = [];
-  const stack = [root];
-  while (stack.length) {
-    const p = stack.pop()!;
-    for (const c of all)
-      if (c.ppid === p && !found.includes(c)) {
-        found.push(c);
-        stack.push(c.pid);
-      }
-  }
-  return found;
-}
-
-function alive(pid: number): boolean {
-  try {
-    return (
-      readFileSync(`/proc/${pid}/stat`, 'latin1')
-        .slice(readFileSync(`/proc/${pid}/stat`, 'latin1').lastIndexOf(')') + 2)
-        .charAt(0) !== 'Z'
-    );
-  } catch {
-    return false;
-  }
-}
+import { alive, descendants } from '../process-tree.ts';
 
 for (const target of ['vm', 'sandbox']) {
   test(`no ${target} process remains after the test process is SIGKILLed`, { timeout: 600_000 }, async (t) => {

@@ -9,47 +9,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { alive, descendants } from '../process-tree.ts';
 
 const repo = join(import.meta.dirname, '../..');
-
-function descendants(root: number): Array<{ pid: number; cmd: string }> {
-  const all = readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .flatMap((n) => {
-      try {
-        const stat = readFileSync(`/proc/${n}/stat`, 'latin1');
-        return [
-          {
-            pid: Number(n),
-            ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]),
-            cmd: readFileSync(`/proc/${n}/cmdline`, 'latin1').replace(/\0/g, ' '),
-          },
-        ];
-      } catch {
-        return [];
-      }
-    });
-  const found: Array<{ pid: number; cmd: string }> = [];
-  const stack = [root];
-  while (stack.length) {
-    const p = stack.pop()!;
-    for (const c of all)
-      if (c.ppid === p && !found.some((f) => f.pid === c.pid)) {
-        found.push(c);
-        stack.push(c.pid);
-      }
-  }
-  return found;
-}
-
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2).charAt(0) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
   for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 100))) {
@@ -97,7 +59,7 @@ for (const [target, prefix, inside] of [
     );
     const tree = descendants(child.pid!);
     child.kill('SIGKILL');
-    await until("the killed run's processes to die", () => tree.every((p) => !running(p.pid)), 15_000);
+    await until("the killed run's processes to die", () => tree.every((p) => !alive(p.pid)), 15_000);
     assert.equal(booted, false, 'killed before the machine was up');
     assert.ok(existsSync(join(dir!, inside)), `the killed run left ${dir}/${inside}`);
 
@@ -117,7 +79,7 @@ for (const [target, prefix, inside] of [
       'no directory of either run is left',
     );
     assert.deepEqual(
-      tree.filter((p) => running(p.pid)).map((p) => p.cmd),
+      tree.filter((p) => alive(p.pid)).map((p) => p.cmd),
       [],
     );
   });
