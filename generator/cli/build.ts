@@ -7,7 +7,7 @@
 
 import { slowProgress } from './slow-progress.ts';
 import { parseArgs } from 'node:util';
-import pc from 'picocolors';
+import { terminalColor } from '../terminal-colors.ts';
 import { defaultTarget } from '../../onix/machine/default-target.ts';
 import { ContentReadError, loadContent } from '../content/load.ts';
 import { ContentError, type ParsedPage } from '../content/parse.ts';
@@ -76,7 +76,7 @@ async function verifiedReport(pages: ParsedPage[], reportDir: string, last: Spec
     }
   }
   console.log(`spec: verifying ${pages.length} pages on target ${wanted}${wanted === 'sandbox' ? ' (no QEMU here: kernel and boot cases are skipped)' : ''}`);
-  const color = process.stdout.isTTY === true && pc.isColorSupported;
+  const color = terminalColor;
   let result;
   try {
     const progress = slowProgress((line) => process.stderr.write(`spec: ${line}\n`));

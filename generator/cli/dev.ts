@@ -7,7 +7,7 @@
 // Usage: dev [--port N] [--host ADDR] [--content DIR] [--report-dir DIR] [--spec [--target T]]
 
 import { parseArgs } from 'node:util';
-import pc from 'picocolors';
+import { colors as pc } from '../terminal-colors.ts';
 import { sweepLeftovers } from '../../onix/leftovers.ts';
 import { slowProgress } from './slow-progress.ts';
 import { startDevServer } from '../site/serve/dev-server.ts';

@@ -3,7 +3,7 @@
 
 import { slowProgress } from './slow-progress.ts';
 import { parseArgs } from 'node:util';
-import pc from 'picocolors';
+import { terminalColor } from '../terminal-colors.ts';
 import { defaultTarget } from '../../onix/machine/default-target.ts';
 import type { ReportFormat } from '../spec/report.ts';
 import { SpecRunError } from '../spec/types.ts';
@@ -95,7 +95,7 @@ async function main(): Promise<number> {
     .filter(Boolean);
   for (const r of reports) if (!['json', 'junit', 'tap'].includes(r)) fail(`--report wants json, junit or tap, got "${r}"`);
   if (v.watch) for (const o of ['update', 'shard', 'fail-fast', 'filter', 'report'] as const) if (v[o] !== undefined) fail(`--${o} does not go with --watch`);
-  const color = v['no-color'] ? false : v.color ? true : process.stdout.isTTY === true && pc.isColorSupported;
+  const color = v['no-color'] ? false : v.color ? true : terminalColor;
   // First Ctrl-C: stop the machines, write the report of what ran; second: leave at once.
   const abort = new AbortController();
   process.on('SIGINT', () => {

@@ -99,6 +99,14 @@ export class LiveSpec {
     }
   }
 
+  /** The cases with no result (new, or changed since the seeded report) that are not queued or running. */
+  withoutResult(): SpecCase[] {
+    return this.allCases().filter((c) => {
+      const hash = this.pages.get(c.file)!.hashes.get(c.id)!;
+      return !this.results.has(hash) && this.inFlight.get(c.id) !== hash;
+    });
+  }
+
   /** Forget every result (what the cases depend on changed): the next run covers all of them. */
   forgetResults(): void {
     this.results.clear();

@@ -1,13 +1,13 @@
 // `npm run dev -- --spec`: the dev server runs what a save changed. It keeps a LiveSpec on a
 // warm MachinePool (generator/spec/live.ts, onix/machine/pool.ts: the same the CLI's --watch
-// uses), starts from the last report on disk for cases whose text it covers, and on each save
-// of a page runs again only the cases whose text changed. The page shows them "running..."
+// uses), starts from the last report on disk for cases whose text it covers, runs the others
+// at start, and on each save of a page runs again only the cases whose text changed. The page shows them "running..."
 // at once and each result as it comes, rendered by the site's own renderer; `push` tells the
 // browser which pages to swap in (vite-plugin.ts sends them over Vite's connection).
 // A change under onix/ (the onix sources, the image's inputs) runs every case on a new machine.
 
 import { join } from 'node:path';
-import pc from 'picocolors';
+import { colors as pc, terminalColor } from '../../terminal-colors.ts';
 import { testImage } from '../../../onix/image/provider.ts';
 import type { MachineMaker } from '../../../onix/machine/pool.ts';
 import { MachinePool } from '../../../onix/machine/pool.ts';
@@ -60,7 +60,7 @@ export class DevSpec {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Take the site's pages and the last report; no machine boots until a case runs. */
+  /** Take the site's pages and the last report, boot the machine and run what the report does not cover. */
   static async start(dev: DevSite, events: DevSpecEvents, options: DevSpecOptions = {}): Promise<DevSpec> {
     const target = options.target ?? 'sandbox';
     const onProgress = options.onProgress;
@@ -73,13 +73,16 @@ export class DevSpec {
     const spec = new DevSpec(dev, pool, live, events, options.log ?? ((line) => console.log(line)));
     if (pool.note) spec.log(`dev: ${pool.note}`);
     spec.show();
-    // Boot now, in the background, so that the first save waits for its case, not for a boot.
+    // Boot now, in the background, so that the first save waits for its case, not for a boot;
+    // then run what the last report does not cover (new cases, or changed since it was made),
+    // so every case on the pages has a verdict without a save.
     pool
       .run('(boot)', async () => {})
       .then(
         (r) => r.cancelled || spec.log(pc.dim(`spec: ${target} is up and waits for a save`)),
         (error: Error) => spec.log(pc.red(`spec: ${target} did not boot: ${error.message.split('\n')[0]}`)),
       );
+    spec.runUncovered();
     const deps = options.dependencyDirs ?? [join(REPO_ROOT, 'onix')];
     if (deps.length)
       spec.watcher = await FileWatcher.start({
@@ -111,6 +114,14 @@ export class DevSpec {
     this.show([summary.url]);
   }
 
+  private runUncovered(): void {
+    const cases = this.live.withoutResult();
+    if (cases.length === 0) return;
+    this.log(pc.dim(`spec: ${cases.length} case${cases.length === 1 ? '' : 's'} the last report does not cover run now on ${this.pool.target}`));
+    for (const c of cases) void this.runCase(c);
+    this.show([...new Set(cases.map((c) => this.dev.summaryOf(c.file)?.url).filter((u): u is string => !!u))]);
+  }
+
   private dependenciesChanged(files: string[]): void {
     this.log(pc.dim(`spec: ${files[0]}${files.length > 1 ? ` and ${files.length - 1} more` : ''} changed: every case runs again on a new machine`));
     this.pool.recycle();
@@ -123,7 +134,7 @@ export class DevSpec {
   private async runCase(c: SpecCase): Promise<void> {
     const outcome = await this.live.run(c);
     if (!outcome) return; // a newer save of the case replaced this run
-    this.log(renderCase(outcome, pc.isColorSupported));
+    this.log(renderCase(outcome, terminalColor));
     const url = this.dev.summaryOf(c.file)?.url;
     this.show(url ? [url] : []);
   }

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, resolve } from 'node:path';
-import pc from 'picocolors';
+import { colors as pc } from '../../terminal-colors.ts';
 import type { Plugin, ViteDevServer } from 'vite';
 import { REPORT_FILE } from '../../spec/report-types.ts';
 import type { PageProblem } from '../model/analyze.ts';

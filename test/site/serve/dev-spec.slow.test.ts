@@ -77,11 +77,12 @@ describe('dev server with --spec on the sandbox', { timeout: 300_000 }, () => {
 
   it('runs the cases a save changed and pushes each result into the open page without a reload', async () => {
     const tab = await openTab(`${server.url}three/`);
-    // Every case has no result yet: the first save runs all three; wait until they passed.
-    await writeFile(join(content, 'three.md'), page('Three', THREE('two'), 'order: 1\n'));
+    // No report covers the cases: the start runs all three, without a save; wait until they passed.
     await tab.waitForFunction(() => document.querySelectorAll('p.case-result.spec-passed').length === 3, null, { timeout: 120_000 });
-    const runsBefore = log.filter((l) => /^[✓✗]/.test(l)).length;
+    const runs = () => log.filter((l) => /^[✓✗] \S*three\.md/.test(l)).length;
+    const runsBefore = runs();
     assert.equal(runsBefore, 3);
+    assert.ok(log.some((l) => /cases the last report does not cover run now on sandbox/.test(l)));
 
     // A wrong expectation for case Two: running, then failed with the diff beside the expected text.
     await tab.evaluate(() => {
@@ -99,7 +100,7 @@ describe('dev server with --spec on the sandbox', { timeout: 300_000 }, () => {
     assert.match(diff, /^-deux$/m);
     assert.match(diff, /^\+two$/m);
     assert.match((await caseLine(tab, 'One')) ?? '', /^passed/);
-    assert.equal(log.filter((l) => /^[✓✗]/.test(l)).length, runsBefore + 1, 'only the changed case ran');
+    assert.equal(runs(), runsBefore + 1, 'only the changed case ran');
     // The overlay lists the failing case.
     await tab.waitForSelector('vite-error-overlay', { state: 'attached', timeout: 10_000 });
     const overlay = await tab.evaluate(() => document.querySelector('vite-error-overlay')?.shadowRoot?.textContent ?? '');
