@@ -1,7 +1,8 @@
 // Hashing a file without holding it: stones and a mirror's files run to hundreds of MiB.
 // One home for the chunked read, used by moss's stand-in and by onix mirror alike.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Feeds `file` to `update` in 1 MiB chunks. */
 export function readChunks(file: string, update: (chunk: Buffer) => void): void {
@@ -23,4 +24,22 @@ export function sha256File(file: string): string {
   const h = createHash('sha256');
   readChunks(file, (c) => h.update(c));
   return h.digest('hex');
+}
+
+/**
+ * Copies `source` to `dest` through a temporary file that is renamed into place only when its
+ * sha256 is `hash`, so `dest` is never a wrong or half-written file. Returns null when copied,
+ * else the sha256 the copy had (nothing is left behind).
+ */
+export function copyVerified(source: string, dest: string, hash: string): string | null {
+  mkdirSync(dirname(dest), { recursive: true });
+  const tmp = `${dest}.tmp-${process.pid}`;
+  copyFileSync(source, tmp);
+  const actual = sha256File(tmp);
+  if (actual !== hash) {
+    rmSync(tmp, { force: true });
+    return actual;
+  }
+  renameSync(tmp, dest);
+  return null;
 }

@@ -7,11 +7,11 @@
 // kept, one no state uses any more is removed. A non-empty DIR without SHA256SUMS is not
 // a mirror and is refused before anything is written.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import { join, normalize } from 'node:path';
 import { EXIT, OnixError } from '../cli/errors.ts';
 import { downloadMachinePath, readRepositoryIndexes, readUsedStones, type UsedStone } from '../planes/stone-downloads.ts';
 import { formatManifest, MANIFEST, type ManifestLine, parseManifest } from './sha256sums.ts';
-import { sha256File } from '../file-hash.ts';
+import { copyVerified, sha256File } from '../file-hash.ts';
 
 export const INDEX = 'stone.index';
 
@@ -43,15 +43,8 @@ function mirrorPath(s: UsedStone, indexUri: string): string {
 }
 
 function copyChecked(source: string, dest: string, hash: string, what: string): void {
-  mkdirSync(dirname(dest), { recursive: true });
-  const tmp = `${dest}.tmp-${process.pid}`;
-  copyFileSync(source, tmp);
-  const actual = sha256File(tmp);
-  if (actual !== hash) {
-    rmSync(tmp, { force: true });
-    throw new OnixError(`${what}: ${source} has sha256 ${actual}, moss recorded ${hash}; nothing more copied`, EXIT.failed);
-  }
-  renameSync(tmp, dest);
+  const actual = copyVerified(source, dest, hash);
+  if (actual !== null) throw new OnixError(`${what}: ${source} has sha256 ${actual}, moss recorded ${hash}; nothing more copied`, EXIT.failed);
 }
 
 function previousManifest(dir: string): ManifestLine[] | null {

@@ -3,11 +3,11 @@
 // (`download_path`) and stays there; a file already there is used when its sha256 matches
 // and fetched again when it does not (`fetch`). The stand-in's repositories are local
 // directories, so fetching is a copy from beside the index.
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { MossError } from './errors.ts';
 import type { MossPaths } from './paths.ts';
-import { sha256File } from '../file-hash.ts';
+import { copyVerified, sha256File } from '../file-hash.ts';
 import type { StoneRepository } from './repository.ts';
 import type { Stone } from './stone.ts';
 
@@ -24,14 +24,7 @@ export function fetchStone(p: MossPaths, repo: StoneRepository, stone: Stone): {
   const dest = downloadPath(p, hash);
   if (existsSync(dest) && sha256File(dest) === hash) return { path: dest, wasCached: true };
   if (!existsSync(source)) throw new MossError(`cannot fetch ${stone.id}: ${source} does not exist`);
-  mkdirSync(dirname(dest), { recursive: true });
-  const tmp = `${dest}.tmp-${process.pid}`;
-  copyFileSync(source, tmp);
-  const actual = sha256File(tmp);
-  if (actual !== hash) {
-    rmSync(tmp, { force: true });
-    throw new MossError(`cannot fetch ${stone.id}: ${source} has sha256 ${actual}, the index says ${hash}`);
-  }
-  renameSync(tmp, dest);
+  const actual = copyVerified(source, dest, hash);
+  if (actual !== null) throw new MossError(`cannot fetch ${stone.id}: ${source} has sha256 ${actual}, the index says ${hash}`);
   return { path: dest, wasCached: false };
 }
