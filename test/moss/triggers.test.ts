@@ -134,3 +134,9 @@ test('transaction triggers run before the swap on the staged /usr, in a containe
     s.dispose();
   }
 });
+
+test('a delete handler that matches is refused, not skipped: upstream has Handler::Delete { .. } => todo!() (moss/src/client/postblit.rs:225)', () => {
+  const del: TriggerFile = { name: 'd', handlers: { h: { delete: ['/usr/x'] } }, paths: { '/usr/x': { handlers: ['h'] } } };
+  assert.throws(() => compileTriggers([del], ['/usr/x']), /trigger d: delete handlers are not implemented upstream/);
+  assert.deepEqual(compileTriggers([del], ['/usr/other']), [], 'a delete handler nothing matches costs nothing');
+});
