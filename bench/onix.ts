@@ -13,9 +13,11 @@
 // this process, interleaved (one of each per round) so load from other work
 // hits all of them alike. Prints median / p90 / min and ratios.
 //
-// Options (env): ROUNDS (default 30).
+// Options (env): ROUNDS (default 30). `-- --target vm|sandbox` runs the same comparison
+// inside the test machine instead (bench/onix-machine.ts).
 
 import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,9 +25,11 @@ import { spawn } from 'node:child_process';
 import { build } from 'esbuild';
 import { buildFixtureRoot } from '../test/onix/fixture/build.ts';
 import { main as onixMain } from '../onix/cli/run.ts';
+import { benchOnMachine } from './onix-machine.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const rounds = Number(process.env.ROUNDS ?? 30);
+const { values: args } = parseArgs({ options: { target: { type: 'string' } } });
 const work = mkdtempSync(join(tmpdir(), 'onix-bench-'));
 const root = join(work, 'root');
 
@@ -87,13 +91,13 @@ async function main(): Promise<void> {
     stopDaemon = () => d.kill('SIGTERM');
     for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 25));
   }
-  const mossBundle = join(repo, '.cache/onix/bench-moss.mjs');
+  const mossBundle = join(repo, '.cache/onix/bench-moss.cjs');
   await build({
     absWorkingDir: repo,
     entryPoints: ['onix/moss/main.ts'],
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
     outfile: mossBundle,
     packages: 'external',
@@ -188,4 +192,5 @@ async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
 }
 
-await main();
+if (args.target) await benchOnMachine(args.target, Math.max(1, Math.round(rounds / 3)), SH_PEER);
+else await main();

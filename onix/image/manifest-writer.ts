@@ -165,7 +165,7 @@ function provenance(stone: CachedStone['stone'], inputs: ManifestInputs): Proven
         software: 'stand-in',
         notes: [
           "/usr/bin/moss is a stand-in for upstream moss (AerynOS os-tools, Rust): it keeps moss's on-disk format and command shape",
-          "/usr/bin/onix and /usr/bin/onix-agent are this project's own; all three are shell scripts that start the island's Node",
+          "/usr/bin/onix and /usr/bin/onix-agent are this project's own; all three are #! launchers of the island's Node that run a CommonJS bundle with its V8 code cache",
           "/usr/libexec/moss/moss-exchange and moss-container are static (renameat2 and flock; the transaction triggers' container)",
         ],
       };

@@ -10,11 +10,9 @@ import { MossError } from './errors.ts';
 
 export type HelperName = 'exchange' | 'container';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** The C source of a helper. */
+/** The C source of a helper (host only: in the image's CommonJS bundle import.meta is empty). */
 export function helperSource(name: HelperName): string {
-  return join(here, `${name}.c`);
+  return join(dirname(fileURLToPath(import.meta.url)), `${name}.c`);
 }
 
 /** Where the image installs a helper. */
@@ -47,7 +45,7 @@ export function helperBinary(name: HelperName): string {
   if (!path) {
     const source = helperSource(name);
     if (!existsSync(source)) throw new MossError(`moss-${name} not found (${imageHelperPath(name)})`);
-    path = resolve(here, `../../.cache/moss/moss-${name}`);
+    path = resolve(dirname(source), `../../.cache/moss/moss-${name}`);
     if (!existsSync(path) || statSync(path).mtimeMs < statSync(source).mtimeMs) buildHelper(name, path);
   }
   cached.set(name, path);

@@ -10,6 +10,10 @@ import { mossPaths } from './paths.ts';
 import type { StoneRepository } from './repository.ts';
 import type { Stone } from './stone.ts';
 import { commitState, ingestStone, type NewStateOptions } from './transaction.ts';
+import { loadXxh3 } from './xxh3.ts';
+
+// The library's users hash (stones, verify) without an entry point of their own to load it.
+await loadXxh3();
 
 export { entryText } from './boot.ts';
 export { openMossDb } from './db.ts';
@@ -24,7 +28,7 @@ export { activeStateId, listStates } from './state.ts';
 export { stoneId, type Stone, type StoneMeta } from './stone.ts';
 export { sameFile } from './store.ts';
 export { activateState, initRoot, type NewStateOptions } from './transaction.ts';
-export { assetName, xxh3Bytes } from './xxh3.ts';
+export { assetName, loadXxh3, xxh3Bytes } from './xxh3.ts';
 
 /** Ingests stones from a repository and commits a state selecting exactly them (all explicit). */
 export function installStones(root: string, repo: StoneRepository, stones: Stone[], options: NewStateOptions = {}): number {

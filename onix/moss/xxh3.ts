@@ -3,20 +3,33 @@
 // (os-tools moss/src/db/layout/types.rs `hash.to_string()`); asset files are named by
 // it in lowercase hex without zero padding beyond two digits (`format!("{:02x}", ...)`,
 // moss/src/client/cache.rs). hash-wasm's XXH3-128 runs in Node on the host and in the
-// guest; it is created once here (its WASM loads asynchronously), then used synchronously.
+// guest. Its WASM loads asynchronously, so it is loaded once by `loadXxh3()` and then used
+// synchronously: the moss CLI awaits it before running a command (it is bundled as CommonJS
+// for start-up speed, which has no top-level await); index.ts, the door for the host's tools
+// and tests, awaits it when imported.
 import { readChunks } from '../file-hash.ts';
-import { createXXHash128 } from 'hash-wasm';
+import { createXXHash128, type IHasher } from 'hash-wasm';
 
-const hasher = await createXXHash128();
+let hasher: IHasher | undefined;
+
+/** Loads the XXH3-128 hasher; every entry point that may hash awaits this once. */
+export async function loadXxh3(): Promise<void> {
+  hasher ??= await createXXHash128();
+}
+
+function loaded(): IHasher {
+  if (!hasher) throw new Error('xxh3: the hasher is not loaded (await loadXxh3() at the entry point)');
+  return hasher;
+}
 
 /** XXH3-128 (seed 0) of bytes, as the decimal u128 moss writes to db/layout. */
 export function xxh3Bytes(bytes: Uint8Array): string {
-  return BigInt(`0x${hasher.init().update(bytes).digest('hex')}`).toString(10);
+  return BigInt(`0x${loaded().init().update(bytes).digest('hex')}`).toString(10);
 }
 
 /** XXH3-128 of a file's contents, as a decimal u128 (read in 1 MiB chunks). */
 export function xxh3File(file: string): string {
-  const h = hasher.init();
+  const h = loaded().init();
   readChunks(file, (c) => h.update(c));
   return BigInt(`0x${h.digest('hex')}`).toString(10);
 }

@@ -3,6 +3,10 @@
 // (interpreter and RUNPATH patched to point there: private, not the machine's
 // libc), better-sqlite3's native module, moss-exchange (renameat2) and
 // moss-container (the transaction triggers' container).
+// Start-up is most of what these commands cost under TCG, so each bundle is CommonJS,
+// carries better-sqlite3's JavaScript (its `bindings` search of a dozen paths replaced by a
+// require of the addon's one path, as onix/bin/onix.js does on the host), ships a V8 code
+// cache made by the same Node binary, and is started by a #! launcher with no shell between.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -11,54 +15,57 @@ import { HOST_TOOLS, requireHostTools } from '../host-tools.ts';
 import type { StoneRecipe } from '../stone-cache.ts';
 import { hashFiles, hashText } from '../stone-cache.ts';
 import { copyTree, install } from '../tree.ts';
+import type { Plugin } from 'esbuild';
 import { debTree } from './deb-tree.ts';
 import { GLIBC_PACKAGES } from './mesa.ts';
 
 /**
- * Entry points bundled into the stone, when present in the tree, and their module format.
- * CommonJS where the code allows it: Node's ESM loader compiles a good deal of its own
- * internals at every start, which under TCG costs more than `onix status` itself (the host's
- * onix bin is CommonJS for the same reason). moss stays ESM: it awaits its hasher at top level.
+ * Entry points bundled into the stone, when present in the tree. All CommonJS: Node's ESM
+ * loader compiles a good deal of its own internals at every start and has no code cache,
+ * which under TCG costs more than `onix status` itself.
  */
-export const ENTRY_POINTS: Record<string, { entry: string; format: 'cjs' | 'esm' }> = {
-  onix: { entry: 'onix/cli/main.ts', format: 'cjs' },
-  moss: { entry: 'onix/moss/main.ts', format: 'esm' },
-  'onix-agent': { entry: 'onix/machine/agent/main.ts', format: 'cjs' },
+export const ENTRY_POINTS: Record<string, string> = {
+  onix: 'onix/cli/main.ts',
+  moss: 'onix/moss/main.ts',
+  'onix-agent': 'onix/machine/agent/main.ts',
 };
 
-/** The bundle's file name: <name>.cjs or <name>.mjs. */
+/** The bundle's file name. */
 export function bundleFile(name: string): string {
-  return `${name}.${ENTRY_POINTS[name]?.format === 'cjs' ? 'cjs' : 'mjs'}`;
+  return `${name}.cjs`;
 }
 
-/** npm packages copied (only what runs) for better-sqlite3. */
-const NODE_MODULES: Record<string, string[]> = {
-  'better-sqlite3': ['package.json', 'lib', 'build/Release/better_sqlite3.node'],
-  bindings: ['package.json', 'bindings.js'],
-  'file-uri-to-path': ['package.json', 'index.js'],
-};
+const PREFIX = '/usr/lib/onix';
+const CODE_CACHE_SOURCE = join(REPO_ROOT, 'onix/bin/code-cache.js');
+const LIB = `${PREFIX}/lib`;
+/** better-sqlite3's native module in the image, the one file of it outside the bundles. */
+const SQLITE_ADDON = `${PREFIX}/better_sqlite3.node`;
+const CODE_CACHE_JS = `${PREFIX}/code-cache.js`;
 
-const LIB = '/usr/lib/onix/lib';
+/** The #! launcher of a bundle: Node straight from the kernel, the image's code cache read-only. */
+function launcher(name: string): string {
+  return `#!${PREFIX}/bin/node
+'use strict';
+require(${JSON.stringify(CODE_CACHE_JS)}).runWithCodeCache(${JSON.stringify(`${PREFIX}/${bundleFile(name)}`)}, module, { packagesFrom: ${JSON.stringify(PREFIX)}, writeCache: false });
+`;
+}
 
 /** Bundles the entry points that exist into dir/<bundleFile(name)>; returns the names bundled. */
 export async function bundleEntryPoints(dir: string): Promise<string[]> {
   const { build } = await import('esbuild');
   const names: string[] = [];
-  for (const [name, { entry, format }] of Object.entries(ENTRY_POINTS)) {
+  for (const [name, entry] of Object.entries(ENTRY_POINTS)) {
     const src = join(REPO_ROOT, entry);
     if (!existsSync(src)) continue;
     await build({
       entryPoints: [src],
       bundle: true,
       platform: 'node',
-      format,
+      format: 'cjs',
       target: 'node20',
       outfile: join(dir, bundleFile(name)),
-      external: ['better-sqlite3'],
-      // CommonJS dependencies bundled into ESM still call require().
-      ...(format === 'esm'
-        ? { banner: { js: "import { createRequire as __onixCreateRequire } from 'node:module'; const require = __onixCreateRequire(import.meta.url);" } }
-        : {}),
+      external: [SQLITE_ADDON],
+      plugins: [bindingsToAddon],
       logLevel: 'error',
       legalComments: 'none',
     });
@@ -66,6 +73,15 @@ export async function bundleEntryPoints(dir: string): Promise<string[]> {
   }
   return names;
 }
+
+/** better-sqlite3 asks `bindings` to search for its addon; in the image it has one place. */
+const bindingsToAddon: Plugin = {
+  name: 'bindings-to-addon',
+  setup(b) {
+    b.onResolve({ filter: /^bindings$/ }, () => ({ path: 'bindings', namespace: 'onix-addon' }));
+    b.onLoad({ filter: /.*/, namespace: 'onix-addon' }, () => ({ contents: `module.exports = () => require(${JSON.stringify(SQLITE_ADDON)});`, loader: 'js' }));
+  },
+};
 
 /** The stand-in's static helpers, built from onix/moss/{exchange,container}.c. */
 export interface MossHelpers {
@@ -88,7 +104,7 @@ export function onixCliRecipe(debs: Map<string, string>, bundleDir: string, bund
       licenses: ['MPL-2.0', 'MIT'],
     },
     inputs: [
-      hashFiles([node, nativeModule, helpers.exchange, helpers.container, ...bundled.map((b) => join(bundleDir, bundleFile(b)))]),
+      hashFiles([node, nativeModule, CODE_CACHE_SOURCE, helpers.exchange, helpers.container, ...bundled.map((b) => join(bundleDir, bundleFile(b)))]),
       hashText(...glibc.map((g) => basename(g))),
       sqliteVersion,
     ],
@@ -102,13 +118,19 @@ export function onixCliRecipe(debs: Map<string, string>, bundleDir: string, bund
       const nodeDest = join(usr, 'lib/onix/bin/node');
       install(node, nodeDest, 0o755);
       execFileSync('patchelf', ['--set-interpreter', `${LIB}/ld-linux-x86-64.so.2`, '--set-rpath', LIB, nodeDest]);
-      for (const [pkg, parts] of Object.entries(NODE_MODULES))
-        for (const part of parts) copyTree(join(REPO_ROOT, 'node_modules', pkg, part), join(usr, 'lib/onix/node_modules', pkg, part));
-      execFileSync('patchelf', ['--set-rpath', LIB, join(usr, 'lib/onix/node_modules/better-sqlite3/build/Release/better_sqlite3.node')]);
+      const addon = join(usr, SQLITE_ADDON.slice('/usr/'.length));
+      install(nativeModule, addon);
+      execFileSync('patchelf', ['--set-rpath', LIB, addon]);
+      install(CODE_CACHE_SOURCE, join(usr, CODE_CACHE_JS.slice('/usr/'.length)));
       mkdirSync(join(usr, 'bin'), { recursive: true });
       for (const name of bundled) {
-        install(join(bundleDir, bundleFile(name)), join(usr, 'lib/onix', bundleFile(name)));
-        writeFileSync(join(usr, 'bin', name), `#!/bin/sh\nexec /usr/lib/onix/bin/node /usr/lib/onix/${bundleFile(name)} "$@"\n`, { mode: 0o755 });
+        const bundle = join(usr, 'lib/onix', bundleFile(name));
+        install(join(bundleDir, bundleFile(name)), bundle);
+        // The cache is made by the Node binary the image runs (V8 rejects another version's).
+        execFileSync(node, ['-e', 'require(process.argv[1]).writeEagerCodeCache(process.argv[2])', CODE_CACHE_SOURCE, bundle], {
+          env: { PATH: process.env.PATH ?? '' },
+        });
+        writeFileSync(join(usr, 'bin', name), launcher(name), { mode: 0o755 });
       }
       install(helpers.exchange, join(usr, 'libexec/moss/moss-exchange'), 0o755);
       install(helpers.container, join(usr, 'libexec/moss/moss-container'), 0o755);
