@@ -28,7 +28,7 @@ export { activeStateId, listStates } from './state.ts';
 export { stoneId, type Stone, type StoneMeta } from './stone.ts';
 export { sameFile } from './store.ts';
 export { activateState, initRoot, type NewStateOptions } from './transaction.ts';
-export { assetName, loadXxh3, xxh3Bytes } from './xxh3.ts';
+export { assetName, xxh3Bytes } from './xxh3.ts';
 
 /** Ingests stones from a repository and commits a state selecting exactly them (all explicit). */
 export function installStones(root: string, repo: StoneRepository, stones: Stone[], options: NewStateOptions = {}): number {
