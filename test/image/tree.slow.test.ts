@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { buildImage, readImageInfo, type ImageInfo } from '../../onix/image/build.ts';
+import { ENTRY_POINTS } from '../../onix/image/recipes/onix-cli.ts';
 import { assetPath, entryText, mossPaths } from '../../onix/moss/index.ts';
 
 let rootfs: string;
@@ -172,6 +173,19 @@ test('the onix-cli stone runs moss and onix on its private Node and glibc', () =
   assert.equal(onix.status, 0, onix.stderr);
   assert.ok(existsSync(join(rootfs, 'usr/libexec/moss/moss-exchange')));
   assert.ok(existsSync(join(rootfs, 'usr/bin/onix-agent')));
+});
+
+test('each command starts through its #! launcher with the code cache the builder made, which V8 accepts', () => {
+  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ONIX_CODE_CACHE_REPORT: '1' };
+  for (const name of Object.keys(ENTRY_POINTS)) {
+    assert.match(readFileSync(join(rootfs, 'usr/bin', name), 'utf8'), /^#!\/usr\/lib\/onix\/bin\/node\n/, name);
+    assert.ok(existsSync(join(rootfs, 'usr/lib/onix', `${name}.cjs.v8cache`)), name);
+  }
+  for (const argv of [['/usr/bin/onix', '--help'], ['/usr/bin/moss', 'state', 'active']]) {
+    const r = spawnSync('chroot', [rootfs, ...argv], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, 'code cache: used\n', argv.join(' '));
+  }
 });
 
 test('the seam seeds /etc/nix when absent, keeps a local override, and is idempotent (chroot)', () => {
