@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { buildImage, readImageInfo, type ImageInfo } from '../../onix/image/build.ts';
-import { ENTRY_POINTS } from '../../onix/image/recipes/onix-cli.ts';
+import { bundleFile, ENTRY_POINTS } from '../../onix/image/recipes/onix-cli.ts';
 import { assetPath, entryText, mossPaths } from '../../onix/moss/index.ts';
 
 let rootfs: string;
@@ -181,6 +181,11 @@ test('each command starts through its #! launcher with the code cache the builde
     assert.match(readFileSync(join(rootfs, 'usr/bin', name), 'utf8'), /^#!\/usr\/lib\/onix\/bin\/node\n/, name);
     assert.ok(existsSync(join(rootfs, 'usr/lib/onix', `${name}.cjs.v8cache`)), name);
   }
+  // The initramfs runs the booted root's moss bundle itself (onix/image/files/initramfs-moss).
+  const hook = readFileSync(join(import.meta.dirname, '../../onix/image/files/initramfs-moss'), 'utf8');
+  const bundles = [...hook.matchAll(/\/sysroot(\/usr\/lib\/onix\/\S+)/g)].map((m) => m[1]);
+  assert.ok(bundles.includes(`/usr/lib/onix/${bundleFile('moss')}`), hook);
+  for (const file of bundles) assert.ok(existsSync(join(rootfs, file)), file);
   for (const argv of [['/usr/bin/onix', '--help'], ['/usr/bin/moss', 'state', 'active']]) {
     const r = spawnSync('chroot', [rootfs, ...argv], { encoding: 'utf8', env });
     assert.equal(r.status, 0, r.stderr);
