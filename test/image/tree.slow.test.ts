@@ -186,7 +186,22 @@ test('each command starts through its #! launcher with the code cache the builde
   const bundles = [...hook.matchAll(/\/sysroot(\/usr\/lib\/onix\/\S+)/g)].map((m) => m[1]);
   assert.ok(bundles.includes(`/usr/lib/onix/${bundleFile('moss')}`), hook);
   for (const file of bundles) assert.ok(existsSync(join(rootfs, file)), file);
-  for (const argv of [['/usr/bin/onix', '--help'], ['/usr/bin/moss', 'state', 'active']]) {
+  // ... from outside the root, as the hook does from /sysroot, through the root's own loader.
+  const lib = join(rootfs, 'usr/lib/onix/lib');
+  const hooked = spawnSync(
+    join(lib, 'ld-linux-x86-64.so.2'),
+    ['--library-path', lib, join(rootfs, 'usr/lib/onix/bin/node'), join(rootfs, 'usr/lib/onix', bundleFile('moss')), '-D', rootfs, 'state', 'active'],
+    {
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/bin' },
+    },
+  );
+  assert.equal(hooked.status, 0, hooked.stderr);
+  assert.match(hooked.stdout, /^State #2 - Sync\n/);
+  for (const argv of [
+    ['/usr/bin/onix', '--help'],
+    ['/usr/bin/moss', 'state', 'active'],
+  ]) {
     const r = spawnSync('chroot', [rootfs, ...argv], { encoding: 'utf8', env });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, 'code cache: used\n', argv.join(' '));

@@ -38,7 +38,7 @@ export function bundleFile(name: string): string {
 const PREFIX = '/usr/lib/onix';
 const CODE_CACHE_SOURCE = join(REPO_ROOT, 'onix/bin/code-cache.js');
 const LIB = `${PREFIX}/lib`;
-/** better-sqlite3's native module in the image, the one file of it outside the bundles. */
+/** better-sqlite3's native module in the image, the one file of it outside the bundles (beside them). */
 const SQLITE_ADDON = `${PREFIX}/better_sqlite3.node`;
 const CODE_CACHE_JS = `${PREFIX}/code-cache.js`;
 
@@ -64,7 +64,6 @@ export async function bundleEntryPoints(dir: string): Promise<string[]> {
       format: 'cjs',
       target: 'node20',
       outfile: join(dir, bundleFile(name)),
-      external: [SQLITE_ADDON],
       plugins: [bindingsToAddon],
       logLevel: 'error',
       legalComments: 'none',
@@ -79,7 +78,12 @@ const bindingsToAddon: Plugin = {
   name: 'bindings-to-addon',
   setup(b) {
     b.onResolve({ filter: /^bindings$/ }, () => ({ path: 'bindings', namespace: 'onix-addon' }));
-    b.onLoad({ filter: /.*/, namespace: 'onix-addon' }, () => ({ contents: `module.exports = () => require(${JSON.stringify(SQLITE_ADDON)});`, loader: 'js' }));
+    // Beside the bundle, not at an absolute path: the initramfs runs the booted root's moss
+    // from /sysroot/usr/lib/onix.
+    b.onLoad({ filter: /.*/, namespace: 'onix-addon' }, () => ({
+      contents: `module.exports = () => require(require('node:path').join(__dirname, ${JSON.stringify(basename(SQLITE_ADDON))}));`,
+      loader: 'js',
+    }));
   },
 };
 
