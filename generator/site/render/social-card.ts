@@ -48,7 +48,6 @@ export function cardSvg(text: CardText, logo: string): string {
   const described = wrap(text.description, perLine);
   const description = described.length > 2 ? [described[0]!, truncate(described.slice(1).join(' '), perLine)] : described;
   const descriptionTop = titleTop + (lines.length - 1) * lineHeight + 64;
-  const logoData = `data:image/svg+xml;base64,${Buffer.from(logo).toString('base64')}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${CARD_WIDTH}" height="${CARD_HEIGHT}" viewBox="0 0 ${CARD_WIDTH} ${CARD_HEIGHT}">`,
     '<defs><pattern id="grid" width="24" height="24" patternUnits="userSpaceOnUse">',
@@ -56,7 +55,7 @@ export function cardSvg(text: CardText, logo: string): string {
     `<rect width="${CARD_WIDTH}" height="${CARD_HEIGHT}" fill="${PALETTE.paper}"/>`,
     `<rect width="${CARD_WIDTH}" height="${CARD_HEIGHT}" fill="url(#grid)"/>`,
     `<rect x="0" y="0" width="16" height="${CARD_HEIGHT}" fill="${PALETTE.orange}"/>`,
-    `<image href="${logoData}" x="80" y="64" width="72" height="72"/>`,
+    placedLogo(logo, 80, 64, 72),
     `<text x="172" y="114" font-family="DejaVu Sans" font-weight="bold" font-size="36" letter-spacing="3" fill="${PALETTE.blue}">${escapeXml(text.siteName)}</text>`,
     text.kicker
       ? `<rect x="80" y="${titleTop - size - 40}" width="40" height="4" fill="${PALETTE.orange}"/><text x="136" y="${titleTop - size - 28}" font-family="DejaVu Sans Mono" font-size="26" letter-spacing="3" fill="${PALETTE.orangeText}">${escapeXml(truncate(text.kicker.toUpperCase(), 56))}</text>`
@@ -85,6 +84,21 @@ export function renderPng(svg: string, width?: number, text = false): Buffer {
     fitTo: width ? { mode: 'width', value: width } : { mode: 'original' },
   });
   return resvg.render().asPng();
+}
+
+/**
+ * The logo SVG drawn in the square at (`x`, `y`) of side `size`. As a nested `<svg>` with
+ * the logo's viewBox when it has one and no ids (which could clash with the card's): resvg
+ * draws that straight onto the card, with the same pixels as an `<image>` of the logo
+ * (checked for the site's logo) at a third of a card's render time, where an `<image>` is
+ * rendered apart and then drawn. Any other logo goes in as an `<image>`.
+ */
+function placedLogo(logo: string, x: number, y: number, size: number): string {
+  const m = /^\s*<svg\b([^>]*)>([\s\S]*)<\/svg>\s*$/.exec(logo);
+  const viewBox = m ? /\sviewBox="([^"]*)"/.exec(m[1]!) : null;
+  if (m && viewBox && !/\sid=/.test(m[2]!)) return `<svg x="${x}" y="${y}" width="${size}" height="${size}" viewBox="${viewBox[1]}">${m[2]}</svg>`;
+  const data = `data:image/svg+xml;base64,${Buffer.from(logo).toString('base64')}`;
+  return `<image href="${data}" x="${x}" y="${y}" width="${size}" height="${size}"/>`;
 }
 
 /** The card of a page as PNG. */
