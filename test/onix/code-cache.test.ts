@@ -14,7 +14,10 @@ const dir = mkdtempSync(join(tmpdir(), 'onix-code-cache-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const bundle = join(dir, 'app.cjs');
-writeFileSync(bundle, "#!/usr/bin/env node\n'use strict';\nfunction later(n) { return n * 2; }\nconsole.log(`ran ${later(21)} ${require('node:path').basename(__filename)}`);\n");
+writeFileSync(
+  bundle,
+  "#!/usr/bin/env node\n'use strict';\nfunction later(n) { return n * 2; }\nconsole.log('ran', later(21), require('node:path').basename(__filename));\n",
+);
 
 function launch(writeCache: boolean) {
   const script = `require(${JSON.stringify(codeCache)}).runWithCodeCache(${JSON.stringify(bundle)}, module, { packagesFrom: ${JSON.stringify(dir)}, writeCache: ${writeCache} })`;
