@@ -116,3 +116,10 @@ export function loaderDefault(loaderConf: string): string | null {
   const d = keyValues(loaderConf).find(([k]) => k === 'default');
   return d ? unquote(d[1]) : null;
 }
+
+/**
+ * Where moss's blsforme puts systemd-boot on the ESP (/efi), relative to it
+ * (blsforme bootloader/systemd_boot/mod.rs:84-98). Written here, not taken from the moss
+ * stand-in, so onix reads a machine real moss set up.
+ */
+export const ESP_BOOT_LOADER = ['EFI/Boot/BOOTX64.EFI', 'EFI/systemd/systemd-bootx64.efi'] as const;
