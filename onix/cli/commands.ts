@@ -99,7 +99,7 @@ export const COMMANDS: CommandSpec[] = [
       'A path no surface covers prints "unowned" and exits 1. PATH must be absolute, or\n' +
       "name a surface that is a kind of file ('setuid binaries'): then the owners of those\n" +
       'files on the machine, by their paths, and a fourth line listing them; exit 1 unless\n' +
-      'every one is the contract\'s owner.',
+      "every one is the contract's owner.",
     exits: [0, 1, 2],
     load: async () => (await import('./owner.ts')).owner,
   },

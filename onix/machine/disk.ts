@@ -155,8 +155,7 @@ export function bootDisk(imageId: string, rootfs: string): Promise<string> {
       await mustRun('mkfs.vfat', ['-n', p.name.toUpperCase(), '--offset', String(offset / 512), raw, String(p.sizeMiB * 1024)], 'dosfstools');
       const tree = join(rootfs, p.mount);
       const names = existsSync(tree) ? readdirSync(tree).sort() : [];
-      if (names.length > 0)
-        await mustRun('mcopy', ['-s', '-p', '-m', '-i', `${raw}@@${offset}`, ...names.map((n) => join(tree, n)), '::/'], 'mtools');
+      if (names.length > 0) await mustRun('mcopy', ['-s', '-p', '-m', '-i', `${raw}@@${offset}`, ...names.map((n) => join(tree, n)), '::/'], 'mtools');
     }
   });
 }

@@ -35,7 +35,10 @@ export async function placeMachine(
   const paths = {
     overlay: join(dir, 'disk.qcow2'),
     bootOverlay: join(dir, 'boot.qcow2'),
-    console: join(dir, 'console.log'), qmp: join(dir, 'qmp.sock'), agent: join(dir, 'agent.sock') };
+    console: join(dir, 'console.log'),
+    qmp: join(dir, 'qmp.sock'),
+    agent: join(dir, 'agent.sock'),
+  };
   try {
     await createOverlay(base, paths.overlay);
     await createOverlay(boot, paths.bootOverlay);

@@ -95,7 +95,9 @@ function bootCheck(root: string, m: MachineView): Check {
  * EFI/systemd/systemd-bootx64.efi, from the state's lib<any>/systemd/boot/efi/).
  */
 function efiCheck(root: string): Check {
-  const shipped = ['/usr/lib/systemd/boot/efi/systemd-bootx64.efi', '/usr/lib64/systemd/boot/efi/systemd-bootx64.efi'].find((f) => existsSync(hostPath(root, f)));
+  const shipped = ['/usr/lib/systemd/boot/efi/systemd-bootx64.efi', '/usr/lib64/systemd/boot/efi/systemd-bootx64.efi'].find((f) =>
+    existsSync(hostPath(root, f)),
+  );
   const fix = 're-activate the active state with moss (`moss state activate ID`): moss copies the boot loader to the ESP';
   if (!shipped) return { name: '/efi', ok: false, detail: 'the active /usr ships no systemd-boot (/usr/lib/systemd/boot/efi/systemd-bootx64.efi)', fix };
   const want = readFileSync(hostPath(root, shipped));
@@ -117,13 +119,18 @@ function setuidCheck(root: string, row: ContractRow): Check {
     return {
       name: row.surface,
       ok: false,
-      detail: `${foreign.length} not ${row.owner}'s: ${foreign.slice(0, 3).map((f) => `${f} (${ownerOf(f)?.owner ?? 'unowned'})`).join(', ')}${foreign.length > 3 ? ', ...' : ''}`,
+      detail: `${foreign.length} not ${row.owner}'s: ${foreign
+        .slice(0, 3)
+        .map((f) => `${f} (${ownerOf(f)?.owner ?? 'unowned'})`)
+        .join(', ')}${foreign.length > 3 ? ', ...' : ''}`,
       fix: `remove the setuid and setgid bits there (chmod u-s,g-s): only ${row.owner} ships setuid programs`,
     };
   return {
     name: row.surface,
     ok: true,
-    detail: found.files.length ? `${row.owner}: ${found.files.length} setuid or setgid file${found.files.length > 1 ? 's' : ''}, all under ${row.owner}'s surfaces` : 'no setuid or setgid file',
+    detail: found.files.length
+      ? `${row.owner}: ${found.files.length} setuid or setgid file${found.files.length > 1 ? 's' : ''}, all under ${row.owner}'s surfaces`
+      : 'no setuid or setgid file',
   };
 }
 

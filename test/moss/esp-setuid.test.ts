@@ -16,7 +16,8 @@ test('systemd-boot goes to the ESP at EFI/Boot/BOOTX64.EFI and EFI/systemd/syste
     withStates(s, 2);
     const p = mossPaths(s.root);
     // The fixture's base stone ships 'MZ systemd-boot' at lib/systemd/boot/efi/systemd-bootx64.efi.
-    for (const f of ['efi/EFI/Boot/BOOTX64.EFI', 'efi/EFI/systemd/systemd-bootx64.efi']) assert.equal(readFileSync(join(s.root, f), 'utf8'), 'MZ systemd-boot', f);
+    for (const f of ['efi/EFI/Boot/BOOTX64.EFI', 'efi/EFI/systemd/systemd-bootx64.efi'])
+      assert.equal(readFileSync(join(s.root, f), 'utf8'), 'MZ systemd-boot', f);
     // mod.rs:105-114: loader.conf under the boot root, which is XBOOTLDR when there is one (mod.rs:46-52).
     assert.equal(readFileSync(join(s.root, 'boot/loader/loader.conf'), 'utf8'), 'default "onix*"\n');
     assert.equal(existsSync(join(s.root, 'efi/loader')), false, 'nothing but the boot loader on the ESP');

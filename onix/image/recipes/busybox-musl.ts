@@ -73,7 +73,8 @@ export function busyboxMuslRecipe(source: { pin: DebPin; dsc: string }, headers:
         if (!config.includes(configLine(name, c.value)))
           throw new ImageBuildError(`busybox Kconfig did not keep ${configLine(name, c.value)} (a dependency changed upstream?)`);
       // The setuid binary below is safe only because applets drop the privilege they do not need.
-      if (!config.includes('CONFIG_FEATURE_SUID=y')) throw new ImageBuildError('busybox is installed setuid root but its configuration lacks CONFIG_FEATURE_SUID=y');
+      if (!config.includes('CONFIG_FEATURE_SUID=y'))
+        throw new ImageBuildError('busybox is installed setuid root but its configuration lacks CONFIG_FEATURE_SUID=y');
       await buildStep('busybox build', 'make', [`-j${toolchain.jobs}`, ...make, 'busybox', 'busybox.links'], { cwd: src, env, log });
       mkdirSync(join(usr, 'bin'), { recursive: true });
       copyFileSync(join(src, 'busybox'), join(usr, 'bin/busybox'));
