@@ -7,7 +7,7 @@ import { CONTRACT, type ContractRow, ownerOf } from '../contract.ts';
 import { filesOwnership } from './files-owner.ts';
 import { OnixError } from '../cli/errors.ts';
 import { ESP_BOOT_LOADER } from './boot-entries.ts';
-import { entryFor, mesaVersion, openMossDb, readMachine, type MachineView } from './machine.ts';
+import { bootRoot, entryFor, mesaVersion, openMossDb, readMachine, type MachineView } from './machine.ts';
 import { hostPath, walkRoot } from './root-path.ts';
 import { muslBaseCheck } from './musl-base.ts';
 import { checkNixbld, checkNixConf, checkProfileHook, checkRuntimeDirs, describeBridge, readBridge, type Finding } from './seam.ts';
@@ -65,6 +65,7 @@ function mossCheck(root: string, m: MachineView): Check {
 }
 
 function bootCheck(root: string, m: MachineView): Check {
+  const boot = bootRoot(root);
   const entry = entryFor(m, m.activeId);
   const problems: string[] = [];
   if (!entry) problems.push(`no boot entry has moss.fstx=${m.activeId}`);
@@ -77,7 +78,7 @@ function bootCheck(root: string, m: MachineView): Check {
     }
     if (e.fstx !== m.activeId && !m.archivedIds.includes(e.fstx)) problems.push(`${e.file} boots fstx ${e.fstx}, which has no tree`);
     for (const f of [e.linux, ...e.initrd])
-      if (f && !existsSync(hostPath(root, `/boot/${f}`))) problems.push(`${e.file}: /boot${f.startsWith('/') ? '' : '/'}${f} is missing`);
+      if (f && !existsSync(hostPath(root, `${boot}/${f}`))) problems.push(`${e.file}: ${boot}${f.startsWith('/') ? '' : '/'}${f} is missing`);
   }
   if (problems.length > 0)
     return {
