@@ -96,7 +96,10 @@ export const COMMANDS: CommandSpec[] = [
     details:
       'Prints three lines: the owner (as the contract names it), the reason, and the\n' +
       'surface that matched. Symlinks are followed inside the root (/bin/sh is /usr/bin/sh).\n' +
-      'A path no surface covers prints "unowned" and exits 1. PATH must be absolute.',
+      'A path no surface covers prints "unowned" and exits 1. PATH must be absolute, or\n' +
+      "name a surface that is a kind of file ('setuid binaries'): then the owners of those\n" +
+      'files on the machine, by their paths, and a fourth line listing them; exit 1 unless\n' +
+      "every one is the contract's owner.",
     exits: [0, 1, 2],
     load: async () => (await import('./owner.ts')).owner,
   },

@@ -7,15 +7,29 @@
 // A path under a surface belongs to it as written (/run/opengl-driver/lib/x is
 // the seam's even though it links into /usr). A path under no surface is
 // followed through its symlinks inside the root: /bin/sh is /usr/bin/sh.
+//
+// A surface that is a kind of file (`onix owner 'setuid binaries'`) is answered from the
+// machine: line 1 is the owners of the files found, by their paths (comma-separated, or
+// `none`), line 4 `files: <n>: <paths>`; the exit status is 0 only when they are all the
+// contract's owner.
 
-import { CONTRACT, normalizeAbsolute, ownerOf } from '../contract.ts';
+import { CONTRACT, type ContractRow, filesRow, normalizeAbsolute, ownerOf } from '../contract.ts';
+import { filesOwnership } from '../planes/files-owner.ts';
 import { resolveInRoot } from '../planes/root-path.ts';
 import { EXIT, OnixError } from './errors.ts';
 import type { CommandContext } from './context.ts';
 
 export async function owner(ctx: CommandContext): Promise<number> {
   const raw = ctx.args[0];
-  if (!raw.startsWith('/')) throw new OnixError(`owner: PATH must be absolute, got ${JSON.stringify(raw)}`, EXIT.usage);
+  const named = filesRow(raw, CONTRACT);
+  if (named) return filesOwner(ctx, named);
+  if (!raw.startsWith('/'))
+    throw new OnixError(
+      `owner: PATH must be absolute or a surface the contract names (${CONTRACT.filter((r) => r.files)
+        .map((r) => JSON.stringify(r.surface))
+        .join(', ')}), got ${JSON.stringify(raw)}`,
+      EXIT.usage,
+    );
   const path = normalizeAbsolute(raw);
   let row = ownerOf(path, CONTRACT);
   let via: string[] = [];
@@ -39,4 +53,17 @@ export async function owner(ctx: CommandContext): Promise<number> {
     ctx.print(`unowned\nno surface of the ownership contract covers ${path}\n`);
   }
   return row ? EXIT.ok : EXIT.failed;
+}
+
+/** A `files` row: its owners as found on the machine, by each file's path. */
+function filesOwner(ctx: CommandContext, row: ContractRow): number {
+  const found = filesOwnership(ctx.root, row, CONTRACT);
+  const owner = found.owners.length ? found.owners.join(', ') : 'none';
+  if (ctx.json) {
+    ctx.print(`${JSON.stringify({ surface: row.surface, owner: found.owners.length ? owner : null, reason: row.reason, files: found.files }, null, 2)}\n`);
+  } else {
+    const shown = found.files.slice(0, 8).join(', ') + (found.files.length > 8 ? ', ...' : '');
+    ctx.print(`${owner}\n${row.reason}\nsurface: ${row.surface}\nfiles: ${found.files.length}${found.files.length ? `: ${shown}` : ''}\n`);
+  }
+  return found.holds ? EXIT.ok : EXIT.failed;
 }

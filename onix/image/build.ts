@@ -46,6 +46,7 @@ import { fetchSource } from './source-packages.ts';
 import { glibcRecipe, GLIBC_PACKAGES, mesaRecipe } from './recipes/mesa.ts';
 import { bundleEntryPoints, onixCliRecipe } from './recipes/onix-cli.ts';
 import { seamRecipe } from './recipes/seam.ts';
+import { systemdBootRecipe } from './recipes/systemd-boot.ts';
 import { cachedStone, hashFiles, hashText, publishDir, type CachedStone } from './stone-cache.ts';
 import { task, type Progress } from '../task.ts';
 import { claimDir, releaseDir, sweepImageStaging } from '../owned-dirs.ts';
@@ -144,6 +145,7 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   const headersPin = pinsOf(groups, 'musl-build').find((p) => p.name === 'linux-libc-dev') ?? missingPin('musl-build', 'linux-libc-dev');
   const headers = { pin: headersPin, deb: muslBuildDebs.get('linux-libc-dev')! };
   const toolchain = muslToolchain(musl);
+  const systemdBootPin = pinsOf(groups, 'base').find((p) => p.name === 'systemd-boot-efi') ?? missingPin('base', 'systemd-boot-efi');
   const kernelPkg = pinsOf(groups, 'base').find((p) => p.name.startsWith('linux-image-'));
   if (!kernelPkg) throw new ImageBuildError('onix/image/packages.txt [base] names no linux-image-* package');
   for (const n of GLIBC_PACKAGES) if (!glibcDebs.has(n)) throw new ImageBuildError(`onix/image/packages.txt [node-runtime] lacks ${n}`);
@@ -164,6 +166,7 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
     busyboxMuslRecipe(sourceOf('busybox'), headers, toolchain),
     muslRecipe(baseDebs.get('musl')!),
     kernelRecipe(baseDebs.get(kernelPkg.name)!, baseDebs.get('busybox-static')!, exchange),
+    systemdBootRecipe(baseDebs.get('systemd-boot-efi') ?? missingPin('base', 'systemd-boot-efi'), systemdBootPin.version),
     glibcRecipe(glibcDebs),
     mesaRecipe(MESA_OLD, 1, pinsOf(groups, `mesa-${MESA_OLD}`), mesaOldDebs),
     mesaRecipe(MESA_NEW, 2, pinsOf(groups, `mesa-${MESA_NEW}`), mesaNewDebs),

@@ -25,7 +25,12 @@ const ASSUME = [
 const MESA_ROOTS = ['libegl1', 'libegl-mesa0', 'libgles2', 'libgl1', 'libglx-mesa0', 'libgl1-mesa-dri', 'libgbm1', 'mesa-vulkan-drivers'];
 
 const GROUPS: Group[] = [
-  { name: 'base', comment: 'static busybox (shell, tools, init), musl, the kernel', roots: ['busybox-static', 'musl', 'linux-image-amd64'], closure: false },
+  {
+    name: 'base',
+    comment: 'static busybox (shell, tools, init), musl, the kernel, systemd-boot',
+    roots: ['busybox-static', 'musl', 'linux-image-amd64', 'systemd-boot-efi'],
+    closure: false,
+  },
   {
     name: 'node-runtime',
     comment: "glibc closure of the host's node and better-sqlite3 (private under /usr/lib/onix)",

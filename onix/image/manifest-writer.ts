@@ -97,6 +97,7 @@ function provenance(stone: CachedStone['stone'], inputs: ManifestInputs): Proven
           built,
           "configuration: Debian's busybox-static (debian/config/pkg/static) with these changes",
           ...Object.entries(CONFIG_CHANGES).map(([k, c]) => `${k} ${c.value === false ? 'off' : c.value}: ${c.why}`),
+          '/usr/bin/busybox is setuid root (su, passwd need it); CONFIG_FEATURE_SUID drops the privilege in every other applet',
         ],
       };
     case 'dropbear':
@@ -122,6 +123,13 @@ function provenance(stone: CachedStone['stone'], inputs: ManifestInputs): Proven
         ],
       };
     }
+    case 'systemd-boot':
+      return {
+        sources: debs('debian-binary', [pin(inputs, 'base', 'systemd-boot-efi')]),
+        libc: 'none',
+        software: 'upstream',
+        notes: ['the UEFI boot manager (a PE image, no libc) that moss copies to the ESP; the VM boots its entries directly under QEMU'],
+      };
     case 'glibc':
       return {
         sources: debs(

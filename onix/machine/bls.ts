@@ -14,13 +14,11 @@ export interface EntryFiles {
   options: string;
 }
 
-function bootPath(p: string): string {
-  return `/boot/${p.replace(/^\/+/, '')}`;
-}
-
-export function parseEntry(name: string, text: string): EntryFiles {
+/** An entry's files, whose paths are relative to the boot root `bootRoot` (default: /boot, XBOOTLDR). */
+export function parseEntry(name: string, text: string, bootRoot = '/boot'): EntryFiles {
   const e = parseBootEntry(name, text);
   if (!e.linux) throw new Error(`boot entry ${name} has no linux line`);
+  const bootPath = (p: string): string => `${bootRoot}/${p.replace(/^\/+/, '')}`;
   return { name, linux: bootPath(e.linux), initrd: e.initrd.map(bootPath), options: e.options };
 }
 
@@ -31,6 +29,6 @@ export function parseEntry(name: string, text: string): EntryFiles {
  */
 export function chooseEntry(loaderConf: string | null, entryNames: string[]): string {
   const chosen = resolveDefault(loaderConf ? loaderDefault(loaderConf) : null, entryNames);
-  if (!chosen) throw new Error('no boot entries in /boot/loader/entries');
+  if (!chosen) throw new Error('no boot entries in loader/entries under /boot or /efi');
   return chosen;
 }

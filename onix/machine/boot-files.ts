@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentConnection } from './agent-client.ts';
+import { BOOT_ROOTS } from '../planes/boot-entries.ts';
 import { chooseEntry, parseEntry } from './bls.ts';
 
 export interface BootFiles {
@@ -109,11 +110,18 @@ export async function loadBootFiles(source: BootSource, cacheDir: string): Promi
 }
 
 async function loadFrom(source: BootSource, cacheDir: string): Promise<BootFiles> {
-  const loader = await source.readText('/boot/loader/loader.conf');
-  const entryName = chooseEntry(loader, await source.list('/boot/loader/entries'));
-  const text = await source.readText(`/boot/loader/entries/${entryName}`);
+  // The boot root: XBOOTLDR (/boot) on ONIX, the ESP (/efi) on a machine without one (boot-entries.ts).
+  let boot: string = BOOT_ROOTS[0];
+  for (const r of BOOT_ROOTS)
+    if ((await source.list(`${r}/loader`)).length > 0) {
+      boot = r;
+      break;
+    }
+  const loader = await source.readText(`${boot}/loader/loader.conf`);
+  const entryName = chooseEntry(loader, await source.list(`${boot}/loader/entries`));
+  const text = await source.readText(`${boot}/loader/entries/${entryName}`);
   if (text === null) throw new Error(`cannot read boot entry ${entryName}`);
-  const entry = parseEntry(entryName, text);
+  const entry = parseEntry(entryName, text, boot);
   const kernel = await cachedCopy(source, entry.linux, cacheDir);
   let initrd: string | null = null;
   if (entry.initrd.length === 1) initrd = await cachedCopy(source, entry.initrd[0], cacheDir);

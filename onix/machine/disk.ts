@@ -1,8 +1,15 @@
-// Disks for the VM: the image's root tree as an ext4 filesystem made with
-// `mke2fs -d` (no loop mounts, no root needed), converted once per image id to a
-// qcow2 base in .cache/machine/disks/, and a qcow2 overlay per machine on top.
+// Disks for the VM, each converted once per image id to a qcow2 base in
+// .cache/machine/disks/ with a qcow2 overlay per machine on top, all made without
+// loop mounts or root:
+//  - the root disk: the image's root tree as an ext4 filesystem (`mke2fs -d`), with
+//    /boot and /efi left empty (they are mount points);
+//  - the boot disk: a GPT with the EFI system partition (mounted at /efi) and an
+//    XBOOTLDR partition (mounted at /boot), both FAT (`mkfs.vfat --offset`, filled
+//    with mtools), from the tree's /efi and /boot. blsforme finds the two by their GPT
+//    type GUIDs (blsforme bootenv.rs:128-163); the initramfs mounts them by the
+//    partition names given beside the types (initramfs-init).
 import { spawn } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MACHINE_CACHE } from './agent-bundle.ts';
 import { MachineError } from './machine.ts';
@@ -34,40 +41,135 @@ export interface DiskOptions {
 
 const building = new Map<string, Promise<string>>();
 
-/** The qcow2 base disk for an image, built on first use (once per process, however many machines ask). */
-export function baseDisk(imageId: string, rootfs: string, options: DiskOptions = {}): Promise<string> {
-  let p = building.get(imageId);
+/** Builds `<name>.qcow2` once per process (however many machines ask) unless it is published already. */
+function cachedDisk(name: string, make: (raw: string) => Promise<void>): Promise<string> {
+  let p = building.get(name);
   if (!p) {
-    p = makeBaseDisk(imageId, rootfs, options);
-    building.set(imageId, p);
-    p.catch(() => building.delete(imageId));
+    p = makeDisk(name, make);
+    building.set(name, p);
+    p.catch(() => building.delete(name));
   }
   return p;
 }
 
-async function makeBaseDisk(imageId: string, rootfs: string, options: DiskOptions): Promise<string> {
+async function makeDisk(name: string, make: (raw: string) => Promise<void>): Promise<string> {
   const dir = join(MACHINE_CACHE, 'disks');
-  const out = join(dir, `${imageId}.qcow2`);
+  const out = join(dir, `${name}.qcow2`);
   if (existsSync(out)) return out;
   mkdirSync(dir, { recursive: true });
-  const used = Number((await mustRun('du', ['-sxb', rootfs], 'coreutils')).split(/\s/)[0]);
-  const sizeMiB = Math.ceil((used * 1.25) / 2 ** 20) + (options.freeMiB ?? 2048);
-  // The raw filesystem and its conversion are made in a staging folder that names its owner:
-  // a run killed in mke2fs leaves it, and the next base disk build removes it.
-  await sweepOrphans(dir, (name) => name.startsWith('staging-'));
-  const staging = makeOwnedDir(`staging-${imageId}-`, dir);
+  // The raw disk and its conversion are made in a staging folder that names its owner:
+  // a run killed in mke2fs leaves it, and the next disk build removes it.
+  await sweepOrphans(dir, (n) => n.startsWith('staging-'));
+  const staging = makeOwnedDir(`staging-${name}-`, dir);
   const raw = join(staging, 'disk.raw');
   const tmp = join(staging, 'disk.qcow2');
   try {
-    writeFileSync(raw, '');
-    truncateSync(raw, sizeMiB * 2 ** 20);
-    await mustRun('mke2fs', ['-q', '-F', '-t', 'ext4', '-L', 'onix', '-d', rootfs, raw], 'e2fsprogs');
+    await make(raw);
     await mustRun('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, tmp], 'qemu-utils');
     publishOnce(tmp, out);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
   return out;
+}
+
+function sizedFile(path: string, bytes: number): void {
+  writeFileSync(path, '');
+  truncateSync(path, bytes);
+}
+
+/** The directories the boot disk holds, which the root filesystem keeps only as empty mount points. */
+export const BOOT_MOUNTS = ['/efi', '/boot'] as const;
+
+/** The qcow2 base root disk for an image, built on first use. */
+export function baseDisk(imageId: string, rootfs: string, options: DiskOptions = {}): Promise<string> {
+  return cachedDisk(imageId, async (raw) => {
+    const used = Number((await mustRun('du', ['-sxb', rootfs], 'coreutils')).split(/\s/)[0]);
+    sizedFile(raw, (Math.ceil((used * 1.25) / 2 ** 20) + (options.freeMiB ?? 2048)) * 2 ** 20);
+    await mustRun('mke2fs', ['-q', '-F', '-t', 'ext4', '-L', 'onix', '-d', rootfs, raw], 'e2fsprogs');
+    // What the boot disk holds leaves the root filesystem, so nothing hides under its mounts.
+    const script = BOOT_MOUNTS.flatMap((m) => removalScript(rootfs, m));
+    if (script.length > 0) {
+      writeFileSync(`${raw}.debugfs`, `${script.join('\n')}\n`);
+      await mustRun('debugfs', ['-w', '-f', `${raw}.debugfs`, raw], 'e2fsprogs');
+    }
+  });
+}
+
+/** debugfs commands removing everything below `dir` of the tree (children before their directory). */
+function removalScript(rootfs: string, dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(join(rootfs, rel)).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const child = `${rel}/${n}`;
+      if (lstatSync(join(rootfs, child)).isDirectory()) {
+        walk(child);
+        out.push(`rmdir "${child}"`);
+      } else out.push(`rm "${child}"`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** A partition of the boot disk: its GPT type (the Discoverable Partitions Specification's), name, size and tree. */
+export interface BootPartition {
+  /** GPT partition name, which the initramfs mounts by. */
+  name: string;
+  type: string;
+  sizeMiB: number;
+  /** Absolute path in the machine whose tree it holds, and where it is mounted. */
+  mount: string;
+}
+
+/** The ESP (type C12A7328-...) and XBOOTLDR (type BC13C2FF-...) of the boot disk. */
+export const BOOT_PARTITIONS: readonly BootPartition[] = [
+  { name: 'esp', type: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B', sizeMiB: 64, mount: '/efi' },
+  { name: 'xbootldr', type: 'BC13C2FF-59E6-4262-A352-B275FD6F7172', sizeMiB: 192, mount: '/boot' },
+];
+
+/** The qcow2 base boot disk for an image (GPT: ESP, XBOOTLDR, both FAT), built on first use. */
+export function bootDisk(imageId: string, rootfs: string): Promise<string> {
+  return cachedDisk(`${imageId}.boot`, async (raw) => {
+    const startMiB = 1;
+    const total = BOOT_PARTITIONS.reduce((n, p) => n + p.sizeMiB, startMiB + 1);
+    sizedFile(raw, total * 2 ** 20);
+    let at = startMiB;
+    const script = ['label: gpt'];
+    for (const p of BOOT_PARTITIONS) {
+      script.push(`start=${at}MiB, size=${p.sizeMiB}MiB, type=${p.type}, name=${p.name}`);
+      at += p.sizeMiB;
+    }
+    await mustRunInput('sfdisk', ['--quiet', raw], `${script.join('\n')}\n`, 'fdisk');
+    at = startMiB;
+    for (const p of BOOT_PARTITIONS) {
+      const offset = at * 2 ** 20;
+      at += p.sizeMiB;
+      // --offset counts 512-byte sectors; the size is in 1 KiB blocks.
+      await mustRun('mkfs.vfat', ['-n', p.name.toUpperCase(), '--offset', String(offset / 512), raw, String(p.sizeMiB * 1024)], 'dosfstools');
+      const tree = join(rootfs, p.mount);
+      const names = existsSync(tree) ? readdirSync(tree).sort() : [];
+      if (names.length > 0) await mustRun('mcopy', ['-s', '-p', '-m', '-i', `${raw}@@${offset}`, ...names.map((n) => join(tree, n)), '::/'], 'mtools');
+    }
+  });
+}
+
+function mustRunInput(cmd: string, args: string[], input: string, pkg: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (b) => (out += b));
+    p.stderr.on('data', (b) => (out += b));
+    p.on('error', (e) => reject(new MachineError(`${cmd} is missing: install the Debian package ${pkg} (${e.message})`)));
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new MachineError(`${cmd} failed: ${out.trim().split('\n').slice(-3).join(' ')}`))));
+    p.stdin.end(input);
+  });
 }
 
 /**

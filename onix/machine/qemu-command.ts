@@ -4,7 +4,7 @@
 //    QEMU and the driver starts it again with the then-default entry);
 //  - the kernel (as its PVH ELF when it has one, pvh-kernel.ts), initrd and options of
 //    a boot entry, with TCG_KERNEL_OPTIONS under TCG and the caller's additions;
-//  - the disk overlay on virtio-blk, the serial console appended to a file, the agent's
+//  - the root and boot disk overlays on virtio-blk (vda, vdb), the serial console appended to a file, the agent's
 //    virtio-serial port and QMP on unix sockets, virtio-rng for early entropy;
 //  - no network device unless an SSH port is forwarded: then a user-mode NIC that
 //    reaches nothing but that port.
@@ -31,7 +31,10 @@ export const TCG_KERNEL_OPTIONS = 'no_timer_check cryptomgr.notests initcall_bla
 
 /** Where one machine's QEMU keeps its files (all in the machine's own directory). */
 export interface QemuPaths {
+  /** The root disk's overlay (the guest's /dev/vda). */
   overlay: string;
+  /** The boot disk's overlay (/dev/vdb: the ESP and XBOOTLDR, disk.ts). */
+  bootOverlay: string;
   console: string;
   qmp: string;
   agent: string;
@@ -66,7 +69,7 @@ export function qemuCommandLine(o: QemuCommandOptions): string[] {
     ...(o.sshPort ? ['-nic', `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`] : ['-nic', 'none']),
     ...['-kernel', o.kernel, ...(o.files.initrd ? ['-initrd', o.files.initrd] : [])],
     ...['-append', kernelCommandLine(o.files.options, o.accel, o.kernelOptions)],
-    ...['-drive', `file=${p.overlay},if=virtio,format=qcow2`],
+    ...['-drive', `file=${p.overlay},if=virtio,format=qcow2`, '-drive', `file=${p.bootOverlay},if=virtio,format=qcow2`],
     ...['-chardev', `file,id=console,path=${p.console},append=on`, '-serial', 'chardev:console'],
     ...['-chardev', `socket,id=agent,path=${p.agent},server=on,wait=off`, '-device', 'virtio-serial-pci'],
     ...['-device', `virtserialport,chardev=agent,name=${VIRTIO_PORT_NAME}`, '-device', 'virtio-rng-pci'],

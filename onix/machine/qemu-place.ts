@@ -1,10 +1,10 @@
 // Where a VM lives before its first QEMU starts: its image (built by the provider when
-// asked), its accelerator, and its own directory with the disk overlay over the image's
-// base disk, the console log and the sockets (qemu-command.ts names them).
+// asked), its accelerator, and its own directory with the disk overlays over the image's
+// base disks (root, boot), the console log and the sockets (qemu-command.ts names them).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseAccel, type Accel } from './accel.ts';
-import { baseDisk, createOverlay } from './disk.ts';
+import { baseDisk, bootDisk, createOverlay } from './disk.ts';
 import { type ImageProvider, imageFrom, type MachineImage } from './image.ts';
 import { describeSweep, makeOwnedDir, sweepMachineDirs } from '../owned-dirs.ts';
 import type { QemuPaths } from './qemu-command.ts';
@@ -27,13 +27,21 @@ export async function placeMachine(
   const chosen = accel ?? (await chooseAccel(qemu));
   progress(`preparing the disk for image ${image.imageId}`);
   const base = await baseDisk(image.imageId, image.rootfs);
+  const boot = await bootDisk(image.imageId, image.rootfs);
   // Machines of killed runs left their directories (and overlays) behind: remove them first.
   const swept = describeSweep(await sweepMachineDirs());
   if (swept) progress(swept);
   const dir = makeOwnedDir('onix-vm-');
-  const paths = { overlay: join(dir, 'disk.qcow2'), console: join(dir, 'console.log'), qmp: join(dir, 'qmp.sock'), agent: join(dir, 'agent.sock') };
+  const paths = {
+    overlay: join(dir, 'disk.qcow2'),
+    bootOverlay: join(dir, 'boot.qcow2'),
+    console: join(dir, 'console.log'),
+    qmp: join(dir, 'qmp.sock'),
+    agent: join(dir, 'agent.sock'),
+  };
   try {
     await createOverlay(base, paths.overlay);
+    await createOverlay(boot, paths.bootOverlay);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;

@@ -1,6 +1,7 @@
 // The `vm` target: the ONIX image under QEMU.
 //
-//  - disk: qcow2 base per image id (disk.ts) + a qcow2 overlay per machine;
+//  - disks: qcow2 bases per image id (disk.ts: root, and boot with the ESP and XBOOTLDR)
+//    + a qcow2 overlay of each per machine;
 //  - kernel, initrd, options: the default BLS entry (boot-files.ts), read from the
 //    image before the first boot and from the running guest before every reboot,
 //    so a rollback + reboot boots the previous state's kernel;
@@ -13,7 +14,7 @@
 //    which sends `going-down`; the driver copies the next entry's files and lets the
 //    shutdown go on, as firmware would read them at the next boot;
 //  - crash: QMP system_reset (QEMU exits the same way, the guest got no clean
-//    shutdown); snapshot/restore: savevm/loadvm internal snapshots in the overlay,
+//    shutdown); snapshot/restore: savevm/loadvm internal snapshots in the overlays,
 //    RAM included, with the agent channel resynced.
 //
 // Over 300 lines on purpose: these are the Machine methods of one VM (boot, session, reboot,

@@ -7,11 +7,15 @@
 // (blsforme bootloader/systemd_boot/mod.rs), so systemd-boot boots the highest entry.
 // Entries and kernel directories of this OS that are no longer wanted are removed.
 //
-// One difference: upstream writes no entries when the new state ships no systemd-boot
-// EFI binary (lib*/systemd/boot/efi/*.efi); the ONIX test machine boots its kernels
-// directly (QEMU), so the stand-in writes them regardless.
+// Where (blsforme): the boot loader goes to the ESP, `EFI/Boot/BOOTX64.EFI` and
+// `EFI/systemd/systemd-bootx64.efi` (systemd_boot/mod.rs:81-102); loader.conf, entries and
+// kernels go to the boot root, XBOOTLDR when there is one, else the ESP (mod.rs:46-52,
+// 105, 244-248, 63-68). ONIX has both: XBOOTLDR at /boot, the ESP at /efi (manager.rs:92-101).
+// moss syncs nothing when the new state ships no boot loader (`lib*/systemd/boot/efi/*.efi`,
+// boot.rs:180-188).
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { MossError } from './errors.ts';
 import type { MossDb } from './db.ts';
 import { archivedUsr, type MossPaths } from './paths.ts';
 import { listStates } from './state.ts';
@@ -89,9 +93,46 @@ export function bootStates(db: MossDb, active: number): number[] {
   return [active, ...older];
 }
 
-/** Rewrites /boot for the active state (boot.rs `synchronize`). */
+/**
+ * The boot loaders a /usr tree ships: its `.efi` files in `lib<any>/systemd/boot/efi/`
+ * (moss's fnmatch pattern, boot.rs:180, read by `boot_files_from_new_state`), as /usr-relative paths.
+ */
+export function bootLoaderFiles(usr: string): string[] {
+  const out: string[] = [];
+  let libs: string[] = [];
+  try {
+    libs = readdirSync(usr).filter((d) => d.startsWith('lib'));
+  } catch {
+    return out;
+  }
+  for (const lib of libs.sort()) {
+    const dir = join(usr, lib, 'systemd/boot/efi');
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).sort()) if (f.endsWith('.efi')) out.push(`${lib}/systemd/boot/efi/${f}`);
+  }
+  return out;
+}
+
+/** Where blsforme copies systemd-boot on the ESP (systemd_boot/mod.rs:85-98), relative to it. */
+export const ESP_LOADER_PATHS = ['EFI/Boot/BOOTX64.EFI', 'EFI/systemd/systemd-bootx64.efi'] as const;
+
+/** blsforme systemd_boot `sync`: systemd-bootx64.efi onto the ESP, where it changed (file_utils `changed_files`). */
+function syncBootLoader(p: MossPaths, loaders: string[]): void {
+  const x64 = loaders.find((f) => f.endsWith('systemd-bootx64.efi'));
+  if (!x64) throw new MossError('missing bootloader file: systemd-bootx64.efi');
+  for (const rel of ESP_LOADER_PATHS) {
+    const dest = join(p.esp, rel);
+    mkdirSync(dirname(dest), { recursive: true });
+    copyIfChanged(join(p.usr, x64), dest);
+  }
+}
+
+/** Rewrites the ESP and the boot root for the active state (boot.rs `synchronize`). */
 export function syncBootEntries(p: MossPaths, db: MossDb, active: number | undefined): void {
   if (active === undefined) return;
+  const loaders = bootLoaderFiles(p.usr);
+  if (loaders.length === 0) return;
+  syncBootLoader(p, loaders);
   const os = readOsRelease(p.usr);
   mkdirSync(p.entries, { recursive: true });
   const wanted = new Set<string>();

@@ -20,9 +20,15 @@ export interface MossPaths {
   lockfile: string;
   stagingUsr: string;
   stagingStateId: string;
+  /**
+   * The boot root: XBOOTLDR, mounted at `<root>/boot` (blsforme manager.rs:93-96), which
+   * blsforme prefers to the ESP for entries, kernels and loader.conf (bootloader/systemd_boot/mod.rs:46-52).
+   */
   boot: string;
   entries: string;
   loaderConf: string;
+  /** The EFI system partition, mounted at `<root>/efi` (manager.rs:97-100): the boot loader only (mod.rs:70-102). */
+  esp: string;
 }
 
 export function mossPaths(root: string): MossPaths {
@@ -46,6 +52,7 @@ export function mossPaths(root: string): MossPaths {
     boot: join(root, 'boot'),
     entries: join(root, 'boot/loader/entries'),
     loaderConf: join(root, 'boot/loader/loader.conf'),
+    esp: join(root, 'efi'),
   };
 }
 

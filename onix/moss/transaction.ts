@@ -5,7 +5,8 @@
 // first renames /.moss/root/<id> to /.moss/root/staging, then does the same two steps.
 // Every operation holds the lock on /.moss/.moss-lockfile (installation.rs).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hardlinkMode } from './blit-mode.ts';
 import { dirname, join } from 'node:path';
 import { fetchStone } from './fetch.ts';
 import { unpackStoneFile } from './stone-file.ts';
@@ -159,13 +160,12 @@ function buildStaging(p: MossPaths, db: MossDb, packageIds: string[]): void {
     mkdirSync(dirname(dest), { recursive: true });
     if (r.entry_type === 'symlink') symlinkSync(r.entry_value1, dest);
     else {
+      // moss's hardlink blit (blit-mode.ts): the shared asset takes the union of the modes.
       const asset = assetPath(p, r.entry_value1);
-      if ((statSync(asset).mode & 0o7777) === (r.mode & 0o7777)) linkOrCopy(asset, dest);
-      else {
-        // Same content, different mode: a private copy keeps the shared inode's mode intact.
-        copyFileSync(asset, dest);
-        chmodSync(dest, r.mode & 0o7777);
-      }
+      const existing = statSync(asset).mode & 0o7777;
+      const desired = hardlinkMode(existing, r.mode);
+      if (existing !== desired) chmodSync(asset, desired);
+      linkOrCopy(asset, dest);
     }
   }
   for (const d of dirs) chmodSync(join(p.stagingUsr, rowPath(d)), d.mode & 0o7777);

@@ -116,3 +116,23 @@ export function loaderDefault(loaderConf: string): string | null {
   const d = keyValues(loaderConf).find(([k]) => k === 'default');
   return d ? unquote(d[1]) : null;
 }
+
+/**
+ * Where moss's blsforme puts systemd-boot on the ESP (/efi), relative to it
+ * (blsforme bootloader/systemd_boot/mod.rs:84-98). Written here, not taken from the moss
+ * stand-in, so onix reads a machine real moss set up.
+ */
+export const ESP_BOOT_LOADER = ['EFI/Boot/BOOTX64.EFI', 'EFI/systemd/systemd-bootx64.efi'] as const;
+
+/**
+ * Where a machine's loader.conf, entries and kernels live: blsforme writes them to XBOOTLDR
+ * when there is one, else to the ESP (bootloader/systemd_boot/mod.rs:46-52), mounted at
+ * /boot and /efi (manager.rs:92-101; an ESP mounted at /boot is found there too). ONIX has
+ * XBOOTLDR at /boot; a machine with only an ESP has them under /efi.
+ */
+export const BOOT_ROOTS = ['/boot', '/efi'] as const;
+
+/** The boot root whose `loader/` exists, /boot first; /boot when neither has one. */
+export function pickBootRoot(hasLoaderDir: (root: string) => boolean): string {
+  return BOOT_ROOTS.find((r) => hasLoaderDir(r)) ?? BOOT_ROOTS[0];
+}

@@ -3,9 +3,11 @@
 // doctor` prints them; nothing here changes the machine.
 
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { CONTRACT } from '../contract.ts';
+import { CONTRACT, type ContractRow, ownerOf } from '../contract.ts';
+import { filesOwnership } from './files-owner.ts';
 import { OnixError } from '../cli/errors.ts';
-import { entryFor, mesaVersion, openMossDb, readMachine, type MachineView } from './machine.ts';
+import { ESP_BOOT_LOADER } from './boot-entries.ts';
+import { bootRoot, entryFor, mesaVersion, openMossDb, readMachine, type MachineView } from './machine.ts';
 import { hostPath, walkRoot } from './root-path.ts';
 import { muslBaseCheck } from './musl-base.ts';
 import { checkNixbld, checkNixConf, checkProfileHook, checkRuntimeDirs, describeBridge, readBridge, type Finding } from './seam.ts';
@@ -63,6 +65,7 @@ function mossCheck(root: string, m: MachineView): Check {
 }
 
 function bootCheck(root: string, m: MachineView): Check {
+  const boot = bootRoot(root);
   const entry = entryFor(m, m.activeId);
   const problems: string[] = [];
   if (!entry) problems.push(`no boot entry has moss.fstx=${m.activeId}`);
@@ -75,7 +78,7 @@ function bootCheck(root: string, m: MachineView): Check {
     }
     if (e.fstx !== m.activeId && !m.archivedIds.includes(e.fstx)) problems.push(`${e.file} boots fstx ${e.fstx}, which has no tree`);
     for (const f of [e.linux, ...e.initrd])
-      if (f && !existsSync(hostPath(root, `/boot/${f}`))) problems.push(`${e.file}: /boot${f.startsWith('/') ? '' : '/'}${f} is missing`);
+      if (f && !existsSync(hostPath(root, `${boot}/${f}`))) problems.push(`${e.file}: ${boot}${f.startsWith('/') ? '' : '/'}${f} is missing`);
   }
   if (problems.length > 0)
     return {
@@ -85,6 +88,51 @@ function bootCheck(root: string, m: MachineView): Check {
       fix: `re-activate the state so moss rewrites its entries: \`moss state activate\` another state and back, or reinstall the kernel`,
     };
   return { name: '/boot', ok: true, detail: `moss: ${entry!.file} boots fstx ${m.activeId} and is the default; ${m.entries.length} entries, kernels present` };
+}
+
+/**
+ * The ESP holds the boot loader the active state ships, where moss's blsforme copies it
+ * (blsforme bootloader/systemd_boot/mod.rs:84-102: EFI/Boot/BOOTX64.EFI and
+ * EFI/systemd/systemd-bootx64.efi, from the state's lib<any>/systemd/boot/efi/).
+ */
+function efiCheck(root: string): Check {
+  const shipped = ['/usr/lib/systemd/boot/efi/systemd-bootx64.efi', '/usr/lib64/systemd/boot/efi/systemd-bootx64.efi'].find((f) =>
+    existsSync(hostPath(root, f)),
+  );
+  const fix = 're-activate the active state with moss (`moss state activate ID`): moss copies the boot loader to the ESP';
+  if (!shipped) return { name: '/efi', ok: false, detail: 'the active /usr ships no systemd-boot (/usr/lib/systemd/boot/efi/systemd-bootx64.efi)', fix };
+  const want = readFileSync(hostPath(root, shipped));
+  const problems: string[] = [];
+  for (const rel of ESP_BOOT_LOADER) {
+    const path = `/efi/${rel}`;
+    if (!existsSync(hostPath(root, path))) problems.push(`${path} is missing`);
+    else if (!readFileSync(hostPath(root, path)).equals(want)) problems.push(`${path} is not the active state's systemd-boot`);
+  }
+  if (problems.length > 0) return { name: '/efi', ok: false, detail: problems.join('; '), fix };
+  return { name: '/efi', ok: true, detail: `moss: the active state's systemd-boot at ${ESP_BOOT_LOADER.map((r) => `/efi/${r}`).join(' and ')}` };
+}
+
+/** Every setuid or setgid file lies where the contract gives moss (none in /nix/store). */
+function setuidCheck(root: string, row: ContractRow): Check {
+  const found = filesOwnership(root, row);
+  const foreign = found.files.filter((f) => ownerOf(f)?.owner !== row.owner);
+  if (foreign.length > 0)
+    return {
+      name: row.surface,
+      ok: false,
+      detail: `${foreign.length} not ${row.owner}'s: ${foreign
+        .slice(0, 3)
+        .map((f) => `${f} (${ownerOf(f)?.owner ?? 'unowned'})`)
+        .join(', ')}${foreign.length > 3 ? ', ...' : ''}`,
+      fix: `remove the setuid and setgid bits there (chmod u-s,g-s): only ${row.owner} ships setuid programs`,
+    };
+  return {
+    name: row.surface,
+    ok: true,
+    detail: found.files.length
+      ? `${row.owner}: ${found.files.length} setuid or setgid file${found.files.length > 1 ? 's' : ''}, all under ${row.owner}'s surfaces`
+      : 'no setuid or setgid file',
+  };
 }
 
 /** The active /usr carries the modules of each kernel it carries (/usr/lib/kernel/<v> -> /usr/lib/modules/<v>). */
@@ -181,7 +229,9 @@ export async function runInvariants(root: string, nix: NixOptions): Promise<Chec
   const m = readMachine(root);
   const bridge = readBridge(root, m.activeId);
   const mesa = bridge.state === 'missing' ? null : mesaVersion(root, bridge.builtFor ?? m.activeId);
-  const checks: Check[] = [usrCheck(m), mossCheck(root, m), bootCheck(root, m), modulesCheck(root)];
+  const setuidRow = CONTRACT.find((r) => r.files === 'setuid');
+  if (!setuidRow) throw new Error('the contract has no setuid row');
+  const checks: Check[] = [usrCheck(m), mossCheck(root, m), bootCheck(root, m), efiCheck(root), modulesCheck(root), setuidCheck(root, setuidRow)];
   checks.push(fromFindings('/etc/nix', checkNixConf(root), "onix-nix-integration: nix.conf carries the seam's defaults"));
   checks.push(nixStoreCheck(root));
   checks.push(

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { MOSS_DB, type StateRow } from '../moss/schema.ts';
 import { OnixError, EXIT } from '../cli/errors.ts';
 import { hostPath } from './root-path.ts';
-import { type BootEntry, bootOrder, fstxOption, loaderDefault, parseBootEntry, parseStateId, resolveDefault } from './boot-entries.ts';
+import { type BootEntry, bootOrder, fstxOption, loaderDefault, parseBootEntry, parseStateId, pickBootRoot, resolveDefault } from './boot-entries.ts';
 
 /** What onix knows about the machine plane of a root. */
 export interface MachineView {
@@ -104,9 +104,14 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Every `*.conf` under /boot/loader/entries, sorted by file name (use boot-entries.ts for boot order). */
+/** The machine's boot root (boot-entries.ts `pickBootRoot`): /boot, or /efi on a machine with only an ESP. */
+export function bootRoot(root: string): string {
+  return pickBootRoot((dir) => isDirectory(hostPath(root, `${dir}/loader`)));
+}
+
+/** Every `*.conf` under <boot root>/loader/entries, sorted by file name (use boot-entries.ts for boot order). */
 export function readBootEntries(root: string): BootEntry[] {
-  const dir = hostPath(root, '/boot/loader/entries');
+  const dir = hostPath(root, `${bootRoot(root)}/loader/entries`);
   let names: string[];
   try {
     names = readdirSync(dir)
@@ -118,10 +123,10 @@ export function readBootEntries(root: string): BootEntry[] {
   return names.map((name) => parseBootEntry(name, readFileSync(`${dir}/${name}`, 'utf8')));
 }
 
-/** `default` from /boot/loader/loader.conf, or null. */
+/** `default` from <boot root>/loader/loader.conf, or null. */
 export function readLoaderDefault(root: string): string | null {
   try {
-    return loaderDefault(readFileSync(hostPath(root, '/boot/loader/loader.conf'), 'utf8'));
+    return loaderDefault(readFileSync(hostPath(root, `${bootRoot(root)}/loader/loader.conf`), 'utf8'));
   } catch {
     return null;
   }

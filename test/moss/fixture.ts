@@ -49,6 +49,7 @@ export function baseStones(repo: StoneRepository) {
       'lib/kernel/6.1.0-test/vmlinuz': 'kernel',
       'lib/kernel/6.1.0-test/10-onix.initrd': 'initrd',
       'lib/kernel/6.1.0-test/config': 'CONFIG_X=y',
+      'lib/systemd/boot/efi/systemd-bootx64.efi': 'MZ systemd-boot',
       lib64: '->lib',
     },
   );

@@ -4,21 +4,23 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { symlinkSync } from 'node:fs';
+import { chmodSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTRACT, normalizeAbsolute, ownerOf } from '../../onix/contract.ts';
 import { cleanup, lines, makeRoot, onix } from './helpers.ts';
 import type { Fixture } from './fixture/build.ts';
 
 describe('the contract', () => {
-  it('carries the seed rows, in the seed words, and the kernel modules the seed implies', () => {
+  it('carries the seed rows, in the seed words, and what ONIX.md lists and the seed implies: kernel modules, the ESP, setuid binaries', () => {
     assert.deepEqual(
       CONTRACT.map((r) => [r.surface, r.owner, r.reason]),
       [
         ['/usr', 'moss', 'stateless machine payload'],
         ['/.moss', 'moss', 'content store and transaction history'],
         ['/boot', 'moss', 'kernel, initrd, BLS entries'],
+        ['/efi', 'moss', 'EFI system partition, the boot loader'],
         ['/usr/lib/modules', 'moss', 'kernel modules, only from moss'],
+        ['setuid binaries', 'moss', 'setuid and setgid files, only from moss'],
         ['/etc/nix', 'onix-nix-integration', 'declared defaults, no installer drift'],
         ['/nix', 'Nix', 'persistent store, daemon, profiles'],
         ['/run/opengl-driver', 'ONIX seam', 'host graphics bridge for Nix apps'],
@@ -68,7 +70,29 @@ describe('onix contract and onix owner', () => {
     for (const row of CONTRACT) {
       const r = onix(['--root', fx.root, 'owner', row.surface]);
       assert.equal(r.status, 0, r.stderr);
-      assert.deepEqual(lines(r.stdout), [row.owner, row.reason, `surface: ${row.surface}`]);
+      assert.deepEqual(lines(r.stdout).slice(0, 3), [row.owner, row.reason, `surface: ${row.surface}`]);
+    }
+  });
+
+  it("onix owner 'setuid binaries' answers from the files found: moss's, until one lies in /nix/store", () => {
+    const before = onix(['--root', fx.root, 'owner', 'setuid binaries']);
+    assert.equal(before.status, 0, before.stderr);
+    // The fixture's busybox is setuid: its blitted /usr copy, archived trees and store assets are moss's.
+    assert.match(lines(before.stdout)[3], /^files: \d+: .*\/usr\/bin\/busybox/);
+    const json = JSON.parse(onix(['--root', fx.root, 'owner', 'setuid binaries', '--json']).stdout);
+    assert.ok(json.files.includes('/usr/bin/busybox'));
+    const store = readdirSync(join(fx.root, 'nix/store')).find((n) => !n.startsWith('.'))!;
+    const planted = join(fx.root, 'nix/store', store, 'setuid-planted');
+    writeFileSync(planted, '');
+    chmodSync(planted, 0o4755);
+    try {
+      const r = onix(['--root', fx.root, 'owner', 'setuid binaries']);
+      assert.equal(r.status, 1);
+      assert.deepEqual(lines(r.stdout)[0], 'Nix, moss');
+      const doctor = onix(['--root', fx.root, 'doctor']);
+      assert.match(doctor.stdout, /setuid binaries.*\/nix\/store\/.*setuid-planted \(Nix\)/);
+    } finally {
+      rmSync(planted);
     }
   });
 

@@ -136,6 +136,12 @@ function writeMachinePlane(root: string, trees: string[]): void {
       `title ONIX (${KERNEL})\nlinux /EFI/onix/${KERNEL}/vmlinuz\n\noptions root=/dev/vda rw quiet moss.fstx=${id}\n`,
     );
   writeFileSync(join(root, 'boot/loader/loader.conf'), 'default "onix*"\n');
+  // blsforme systemd_boot/mod.rs:84-102: the active state's systemd-boot on the ESP, twice.
+  const loader = readFileSync(join(root, 'usr/lib/systemd/boot/efi/systemd-bootx64.efi'));
+  for (const f of ['EFI/Boot/BOOTX64.EFI', 'EFI/systemd/systemd-bootx64.efi']) {
+    mkdirSync(join(root, 'efi', f, '..'), { recursive: true });
+    writeFileSync(join(root, 'efi', f), loader);
+  }
 }
 
 describe('onix on a machine plane written by hand in upstream format', () => {
@@ -148,7 +154,7 @@ describe('onix on a machine plane written by hand in upstream format', () => {
     const copies = tempDir('onix-upstream-trees-');
     const trees = [1, 2].map((id) => join(root, '.moss/root', String(id), 'usr')).concat(join(root, 'usr'));
     for (const [i, t] of trees.entries()) cpSync(t, join(copies, String(i + 1)), { recursive: true, verbatimSymlinks: true });
-    for (const d of ['.moss', 'boot', 'usr']) rmSync(join(root, d), { recursive: true, force: true });
+    for (const d of ['.moss', 'boot', 'efi', 'usr']) rmSync(join(root, d), { recursive: true, force: true });
     writeMachinePlane(
       root,
       [1, 2, 3].map((i) => join(copies, String(i))),
@@ -220,5 +226,17 @@ describe('onix on a machine plane written by hand in upstream format', () => {
     ]);
     assert.equal(readFileSync(join(dir, 'stone.index'), 'utf8'), '\0mos index payloads\n');
     assert.equal(onix(['mirror', '--verify', dir]).status, 0);
+  });
+
+  // Last: it moves the boot files. blsforme with an ESP and no XBOOTLDR writes loader.conf,
+  // entries and kernels to the ESP (systemd_boot/mod.rs:46-52), mounted at /efi (manager.rs:97-100).
+  it('a machine with only an ESP: onix reads loader.conf, the entries and the kernels under /efi', () => {
+    for (const d of ['loader', 'EFI/onix']) renameSync(join(root, 'boot', d), join(root, 'efi', d));
+    rmSync(join(root, 'boot'), { recursive: true, force: true });
+    const r = onix(['--root', root, 'status']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(lines(r.stdout)[1], `boot entry:  onix-${KERNEL}-3.conf`);
+    const doctor = onix(['--root', root, 'doctor']);
+    assert.equal(doctor.status, 0, doctor.stdout + doctor.stderr);
   });
 });

@@ -72,10 +72,18 @@ export function busyboxMuslRecipe(source: { pin: DebPin; dsc: string }, headers:
       for (const [name, c] of Object.entries(CONFIG_CHANGES))
         if (!config.includes(configLine(name, c.value)))
           throw new ImageBuildError(`busybox Kconfig did not keep ${configLine(name, c.value)} (a dependency changed upstream?)`);
+      // The setuid binary below is safe only because applets drop the privilege they do not need.
+      if (!config.includes('CONFIG_FEATURE_SUID=y'))
+        throw new ImageBuildError('busybox is installed setuid root but its configuration lacks CONFIG_FEATURE_SUID=y');
       await buildStep('busybox build', 'make', [`-j${toolchain.jobs}`, ...make, 'busybox', 'busybox.links'], { cwd: src, env, log });
       mkdirSync(join(usr, 'bin'), { recursive: true });
       copyFileSync(join(src, 'busybox'), join(usr, 'bin/busybox'));
-      chmodSync(join(usr, 'bin/busybox'), 0o755);
+      // setuid root: su, passwd, login and crontab are applets that refuse to run for a user
+      // otherwise (BB_SUID_REQUIRE, libbb/appletlib.c:619-623), and Debian's configuration
+      // has CONFIG_FEATURE_SUID, so every other applet drops the privilege as it starts
+      // (BB_SUID_DROP, appletlib.c:624-640). The stone's layout carries the mode; moss puts
+      // it on the blitted file (onix/moss/blit-mode.ts).
+      chmodSync(join(usr, 'bin/busybox'), 0o4755);
       // /usr/sbin is a link to bin in the filesystem stone: every applet goes to /usr/bin.
       const applets = readFileSync(join(src, 'busybox.links'), 'utf8')
         .split('\n')

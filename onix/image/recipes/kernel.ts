@@ -14,8 +14,26 @@ import { install } from '../tree.ts';
 import { FILES } from './base.ts';
 import { debTree } from './deb-tree.ts';
 
-/** Modules loaded at boot (with their dependencies): disk, filesystem, agent port, entropy, the NIC a host may add for SSH. */
-export const BOOT_MODULES = ['crc32c_generic', 'crc32c_intel', 'virtio_pci', 'virtio_blk', 'virtio_console', 'virtio_rng', 'ext4', 'overlay', 'virtio_net'];
+/**
+ * Modules loaded at boot (with their dependencies): disk, filesystems, agent port, entropy,
+ * the NIC a host may add for SSH. vfat for the ESP (/efi) and XBOOTLDR (/boot), with the
+ * code page and character set Debian's kernel mounts FAT with by default
+ * (CONFIG_FAT_DEFAULT_CODEPAGE=437, CONFIG_FAT_DEFAULT_IOCHARSET="ascii"), all modules there.
+ */
+export const BOOT_MODULES = [
+  'crc32c_generic',
+  'crc32c_intel',
+  'virtio_pci',
+  'virtio_blk',
+  'virtio_console',
+  'virtio_rng',
+  'ext4',
+  'vfat',
+  'nls_cp437',
+  'nls_ascii',
+  'overlay',
+  'virtio_net',
+];
 
 /**
  * Modules in load order (dependencies first). The .deb ships no modules.dep
