@@ -39,7 +39,7 @@ test('the booted machine runs state 2 (Mesa 25.0.7) and moss agrees', async () =
   assert.match(await run('cat /proc/cmdline'), /moss\.fstx=2/);
   const list = await run('moss state list');
   // A sync state has no description (os-tools client/sync.rs); Created is local time with its offset (cli/state.rs).
-  assert.match(list, /^State #2 - Sync\nCreated: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d\nPackages: 10\n\nState #1 - Install\n/);
+  assert.match(list, /^State #2 - Sync\nCreated: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d\nPackages: 11\n\nState #1 - Install\n/);
   assert.equal((await run('moss state active')).split('\n')[0], 'State #2 - Sync');
   assert.match(await run('grep ^NAME= /etc/os-release'), /ONIX/);
 });
