@@ -1,26 +1,28 @@
-// A repository of stones: <dir>/stone.index (JSON: every stone's metadata, layout, and
-// the `uri` of its stone file relative to the index, with the file's sha256 `hash` and size,
-// as upstream's index carries PackageUri, PackageHash and PackageSize) and the stone files
-// themselves (stones/<id>.stone, stone-file.ts). A repository that builds stones also keeps
+// A repository of stones: <dir>/stone.index, upstream's index (a Repository stone with each
+// package's Meta payload, PackageURI, PackageHash and PackageSize included: stone-file.ts), and
+// the stone files themselves (stones/<name>-<version>-<release>-<build>-<arch>.stone). A stone's
+// layout is read from its stone file when asked for, as moss reads it from the download
+// (client/cache.rs); the index carries metadata only. A repository that builds stones also keeps
 // <dir>/assets/aa/bb/cc/<hex>, the contents it packs them from.
+//
+// `moss index` keeps only the newest release of each name; the image builder's repository keeps
+// every release it was given (the spec installs older ones), which the index format allows:
+// manager.rs `update_meta_db` adds every Meta payload it finds.
 //
 // `moss sync` and `moss install` read the repositories under /.moss/repo/<name>/; one added
 // with `moss repo add` holds a copy of its index there and, in `index-uri`, where the index
 // came from, so its stone files are fetched from beside the original (repo-config.ts).
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256File } from '../file-hash.ts';
 import { MossError } from './errors.ts';
-import { writeStoneFile } from './stone-file.ts';
+import { readIndexFile, readStoneMetaAndLayout, stoneFileName, writeIndexFile, writeStoneFile } from './stone-file.ts';
 import { hashFile, linkOrCopy } from './store.ts';
 import { assetRelPath } from './xxh3.ts';
 import { isNewer, stoneId, type LayoutEntry, type Stone, type StoneMeta } from './stone.ts';
 
 const INDEX = 'stone.index';
-/** 3: stones carry the uri, sha256 and size of their stone file. 2 (no stone files) is still read, for build caches. */
-const INDEX_VERSION = 3;
-const READABLE_VERSIONS = [2, 3];
 /** Beside a copied index: the URI it was copied from. */
 export const INDEX_URI_FILE = 'index-uri';
 
@@ -37,10 +39,10 @@ export class StoneRepository {
     const repo = new StoneRepository(dir);
     const index = join(dir, INDEX);
     if (existsSync(index)) {
-      const data = JSON.parse(readFileSync(index, 'utf8')) as { version?: number; stones: Stone[] };
-      if (!READABLE_VERSIONS.includes(data.version ?? 0))
-        throw new MossError(`stone repository ${dir} has index version ${data.version ?? '(none)'}, expected ${INDEX_VERSION}: rebuild it`);
-      for (const s of data.stones) repo.stonesById.set(s.id, s);
+      for (const s of readIndexFile(index)) {
+        const stone = repo.lazyStone({ id: stoneId(s.meta), meta: s.meta, uri: s.uri, hash: s.hash, size: s.size });
+        repo.stonesById.set(stone.id, stone);
+      }
     } else if (create) {
       mkdirSync(join(dir, 'assets'), { recursive: true });
       repo.save();
@@ -60,6 +62,14 @@ export class StoneRepository {
   stoneFile(stone: Stone): string {
     if (!stone.uri || !stone.hash) throw new MossError(`repository ${this.dir} has no stone file for ${stone.id}: rebuild it`);
     return join(this.base, stone.uri);
+  }
+
+  /** A stone whose layout is read from its stone file on first use. */
+  private lazyStone(fields: Omit<Stone, 'layout'>, layout?: LayoutEntry[]): Stone {
+    const stone = { ...fields } as Stone;
+    let known = layout;
+    Object.defineProperty(stone, 'layout', { enumerable: true, get: () => (known ??= readStoneMetaAndLayout(this.stoneFile(stone)).layout) });
+    return stone;
   }
 
   /** An asset by its decimal XXH3-128 hash, laid out as moss lays out /.moss/assets/v2. */
@@ -109,21 +119,20 @@ export class StoneRepository {
   /** Adds a stone from metadata and a layout whose assets are already in this repository; writes its stone file. */
   add(meta: StoneMeta, layout: LayoutEntry[]): Stone {
     for (const e of layout) if (e.type === 'regular' && !existsSync(this.assetPath(e.hash))) throw new MossError(`stone ${meta.name}: missing asset ${e.hash}`);
-    const id = stoneId(meta);
-    const uri = `stones/${id}.stone`;
+    const uri = `stones/${stoneFileName(meta)}`;
     const file = join(this.dir, uri);
     writeStoneFile(file, meta, layout, (h) => this.assetPath(h));
-    const stone: Stone = { id, meta, layout, uri, hash: sha256File(file), size: statSync(file).size };
+    const stone = this.lazyStone({ id: stoneId(meta), meta, uri, hash: sha256File(file), size: statSync(file).size }, layout);
     this.stonesById.set(stone.id, stone);
     this.save();
     return stone;
   }
 
   private save(): void {
-    mkdirSync(this.dir, { recursive: true });
-    const tmp = join(this.dir, `${INDEX}.tmp-${process.pid}`);
-    writeFileSync(tmp, JSON.stringify({ version: INDEX_VERSION, stones: this.stones() }));
-    renameSync(tmp, join(this.dir, INDEX));
+    writeIndexFile(
+      join(this.dir, INDEX),
+      this.stones().map((s) => ({ meta: s.meta, uri: s.uri!, hash: s.hash!, size: s.size! })),
+    );
   }
 }
 

@@ -1,117 +1,294 @@
-// A stone as one file, the unit moss downloads, caches and unpacks. Upstream's `.stone` is a
-// binary container of payloads (crates/stone: Meta, Layout, Index, Content); the stand-in
-// keeps the same four parts in a simpler container it alone reads:
+// Stone files, the unit moss downloads, caches and unpacks, in upstream's container
+// (stone-format.ts; os-tools crates/stone). A binary stone is written as boulder writes one
+// (boulder/src/package/emit.rs `emit_package`, crates/stone write.rs `finalize`): the Meta
+// payload, the Layout payload when there are entries, then, when there are files, the Index
+// payload and the Content payload, which holds each distinct file once, largest first.
 //
-//   line 1  "moss-stand-in-stone 1"
-//   line 2  JSON {meta, layout, index: [{hash, start, end}]}   (meta and layout as in stone.ts)
-//   then    the content: every distinct regular file once, concatenated in index order
-//
-// `index` maps each XXH3-128 hash (decimal, as db/layout stores it) to its bytes in the
-// content, as upstream's Index payload does; unpacking checks each file against its hash
-// (client/cache.rs `unpack`: FileUnpackHashMismatch).
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+// The stand-in writes payloads uncompressed (`StonePayloadCompression::None`, which upstream's
+// reader takes as it is: read/mod.rs `PayloadReader::Plain`), so unpacking on the test machine
+// is a copy, not a zstd decode under TCG; it reads zstd payloads too (fzstd), so a stone boulder
+// made opens here. A repository index is a stone of file type Repository holding one Meta
+// payload per package, with its PackageURI, PackageHash and PackageSize (moss/src/client/index.rs
+// `write_index`; read back by repository/manager.rs `update_meta_db`).
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { decompress } from 'fzstd';
 import { MossError } from './errors.ts';
+import { readChunks } from '../file-hash.ts';
 import type { LayoutEntry, StoneMeta } from './stone.ts';
-import { xxh3Bytes } from './xxh3.ts';
+import {
+  bytesU128,
+  Compression,
+  decodeHeader,
+  decodeIndexRecord,
+  decodeLayoutRecord,
+  decodeMetaRecord,
+  decodePayloadHeader,
+  decodeRecords,
+  encodeHeader,
+  encodeIndexRecord,
+  encodeLayoutRecord,
+  encodeMetaRecord,
+  encodePayloadHeader,
+  FileType,
+  HEADER_SIZE,
+  LayoutFileType,
+  PAYLOAD_HEADER_SIZE,
+  PayloadKind,
+  u128Bytes,
+  type IndexRecord,
+  type LayoutRecord,
+  type MetaRecord,
+  type PayloadHeader,
+  type StoneHeader,
+} from './stone-format.ts';
+import { metaFromRecords, metaRecords, type IndexFields } from './stone-meta.ts';
+import { digestBigInt, xxh3File, xxh3Stream128, xxh3Stream64 } from './xxh3.ts';
 
-const MAGIC = 'moss-stand-in-stone 1';
-
-interface IndexEntry {
-  hash: string;
-  start: number;
-  end: number;
+/** boulder/src/package/emit.rs `Package::filename`: `<name>-<version>-<release>-<build release>-<arch>.stone`. */
+export function stoneFileName(meta: StoneMeta): string {
+  return `${meta.name}-${meta.version}-${meta.release}-${meta.buildRelease ?? 1}-${meta.architecture ?? 'x86_64'}.stone`;
 }
 
-export interface StoneFileHeader {
-  meta: StoneMeta;
-  layout: LayoutEntry[];
-  index: IndexEntry[];
+/** A payload of records, uncompressed, with its header (write.rs `encode_payload`, version 1). */
+function recordPayload(kind: number, records: Buffer[]): Buffer {
+  const body = Buffer.concat(records);
+  const header: PayloadHeader = {
+    storedSize: body.length,
+    plainSize: body.length,
+    checksum: digestBigInt(xxh3Stream64().update(body)),
+    numRecords: records.length,
+    version: 1,
+    kind,
+    compression: Compression.none,
+  };
+  return Buffer.concat([encodePayloadHeader(header), body]);
 }
 
-/** Writes a stone file: its metadata, layout and the content of each distinct regular file (the file at `assetOf(hash)`). */
-export function writeStoneFile(out: string, meta: StoneMeta, layout: LayoutEntry[], assetOf: (hash: string) => string): void {
-  const hashes = [...new Set(layout.flatMap((e) => (e.type === 'regular' ? [e.hash] : [])))];
-  const index: IndexEntry[] = [];
-  let offset = 0;
-  for (const hash of hashes) {
-    const size = statSync(assetOf(hash)).size;
-    index.push({ hash, start: offset, end: offset + size });
-    offset += size;
-  }
+function layoutRecord(e: LayoutEntry): LayoutRecord {
+  const owner = { uid: e.uid ?? 0, gid: e.gid ?? 0, tag: 0 };
+  if (e.type === 'regular') return { ...owner, mode: e.mode, fileType: LayoutFileType.regular, source: u128Bytes(BigInt(e.hash)), target: e.path };
+  if (e.type === 'symlink') return { ...owner, mode: e.mode ?? 0o120777, fileType: LayoutFileType.symlink, source: Buffer.from(e.target), target: e.path };
+  return { ...owner, mode: e.mode, fileType: LayoutFileType.directory, source: Buffer.alloc(0), target: e.path };
+}
+
+/** A layout payload's records as the stand-in's entries; device nodes, FIFOs and sockets ("not properly supported" upstream) are refused. */
+export function layoutEntries(records: LayoutRecord[], what: string): LayoutEntry[] {
+  return records.map((r) => {
+    const owner = { mode: r.mode, uid: r.uid, gid: r.gid };
+    if (r.fileType === LayoutFileType.regular) return { type: 'regular', path: r.target, hash: bytesU128(r.source).toString(10), ...owner };
+    if (r.fileType === LayoutFileType.symlink) return { type: 'symlink', path: r.target, target: r.source.toString('utf8').replace(/\0+$/, ''), ...owner };
+    if (r.fileType === LayoutFileType.directory) return { type: 'directory', path: r.target, ...owner };
+    throw new MossError(`${what}: layout entry ${r.target} has file type ${r.fileType}, which the stand-in does not place`);
+  });
+}
+
+function writeAtomically(out: string, write: (fd: number) => void): void {
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, `${MAGIC}\n${JSON.stringify({ meta, layout, index })}\n`);
-    for (const hash of hashes) writeSync(fd, readFileSync(assetOf(hash)));
+    write(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, out);
 }
 
-/** Reads the header line of a stone file; `contentStart` is where the content begins. */
-function readHeader(fd: number, path: string): { header: StoneFileHeader; contentStart: number } {
-  const chunk = Buffer.alloc(1 << 16);
-  let text = Buffer.alloc(0);
-  let newlines = 0;
-  let end = -1;
-  for (let pos = 0; end < 0; ) {
-    const n = readSync(fd, chunk, 0, chunk.length, pos);
-    if (n === 0) break;
-    text = Buffer.concat([text, chunk.subarray(0, n)]);
-    for (let i = pos; i < text.length; i++)
-      if (text[i] === 0x0a && ++newlines === 2) {
-        end = i;
-        break;
-      }
-    pos += n;
+/**
+ * Writes a binary stone: `meta`, `layout`, and the content of each distinct regular file,
+ * read from `assetOf(hash)` and checked against its XXH3-128 on the way in.
+ */
+export function writeStoneFile(out: string, meta: StoneMeta, layout: LayoutEntry[], assetOf: (hash: string) => string): void {
+  const unique = [...new Set(layout.flatMap((e) => (e.type === 'regular' ? [e.hash] : [])))].map((hash) => ({ hash, size: statSync(assetOf(hash)).size }));
+  // emit.rs: dedupe by hash, then sort largest to smallest (a stable sort).
+  const files = unique.sort((a, b) => b.size - a.size);
+  const payloads = [recordPayload(PayloadKind.meta, metaRecords(meta).map(encodeMetaRecord))];
+  if (layout.length > 0) payloads.push(recordPayload(PayloadKind.layout, layout.map((e) => encodeLayoutRecord(layoutRecord(e)))));
+  const index: IndexRecord[] = [];
+  let offset = 0;
+  for (const f of files) {
+    index.push({ start: offset, end: offset + f.size, digest: BigInt(f.hash) });
+    offset += f.size;
   }
-  const first = text.indexOf(0x0a);
-  if (end < 0 || text.subarray(0, first).toString() !== MAGIC) throw new MossError(`not a stone file: ${path}`);
-  return { header: JSON.parse(text.subarray(first + 1, end).toString()) as StoneFileHeader, contentStart: end + 1 };
+  if (files.length > 0) payloads.push(recordPayload(PayloadKind.index, index.map(encodeIndexRecord)));
+  const header: StoneHeader = { numPayloads: payloads.length + (files.length > 0 ? 1 : 0), fileType: FileType.binary };
+  writeAtomically(out, (fd) => {
+    let at = 0;
+    const put = (b: Buffer) => {
+      writeSync(fd, b, 0, b.length, at);
+      at += b.length;
+    };
+    put(encodeHeader(header));
+    for (const p of payloads) put(p);
+    if (files.length === 0) return;
+    // The content header's checksum is known only after the content: write it last, in place.
+    const contentHeaderAt = at;
+    at += PAYLOAD_HEADER_SIZE;
+    const checksum = xxh3Stream64();
+    for (const f of files) {
+      const digest = xxh3Stream128();
+      let size = 0;
+      readChunks(assetOf(f.hash), (chunk) => {
+        checksum.update(chunk);
+        digest.update(chunk);
+        size += chunk.length;
+        put(chunk);
+      });
+      const actual = digestBigInt(digest).toString(10);
+      if (actual !== f.hash || size !== f.size) throw new MossError(`asset ${assetOf(f.hash)} changed while packing ${meta.name}: its XXH3-128 is ${actual}`);
+    }
+    const content: PayloadHeader = { storedSize: offset, plainSize: offset, checksum: digestBigInt(checksum), numRecords: 0, version: 1, kind: PayloadKind.content, compression: Compression.none };
+    writeSync(fd, encodePayloadHeader(content), 0, PAYLOAD_HEADER_SIZE, contentHeaderAt);
+  });
 }
 
-/**
- * Unpacks a stone file's content into a store: each file not yet at `assetOf(hash)` is
- * checked against its XXH3-128 and written there (mode from the layout). Returns the header.
- */
-export function unpackStoneFile(path: string, assetOf: (hash: string) => string): StoneFileHeader {
-  const fd = openSync(path, 'r');
-  try {
-    const { header, contentStart } = readHeader(fd, path);
-    const size = fstatSync(fd).size;
-    const modes = new Map(header.layout.flatMap((e) => (e.type === 'regular' ? [[e.hash, e.mode & 0o7777] as const] : [])));
-    for (const { hash, start, end } of header.index) {
-      const dest = assetOf(hash);
-      if (existsSync(dest)) continue;
-      if (contentStart + end > size) throw new MossError(`stone file ${path} is truncated`);
-      const bytes = Buffer.alloc(end - start);
-      if (bytes.length > 0) readSync(fd, bytes, 0, bytes.length, contentStart + start);
-      const actual = xxh3Bytes(bytes);
-      if (actual !== hash) throw new MossError(`File unpack hash mismatch in ${path}: expected ${hash}, got ${actual}`);
-      mkdirSync(dirname(dest), { recursive: true });
-      const tmp = `${dest}.tmp-${process.pid}`;
-      writeFileSync(tmp, bytes);
-      chmodSync(tmp, modes.get(hash) ?? 0o644);
-      renameSync(tmp, dest);
+/** What a stone file holds: its payloads decoded, the content located. */
+export interface StoneContents {
+  header: StoneHeader;
+  /** Each Meta payload's records (one in a binary stone, one per package in an index). */
+  metas: MetaRecord[][];
+  layout: LayoutRecord[];
+  index: IndexRecord[];
+  content?: { header: PayloadHeader; offset: number };
+}
+
+function readAt(fd: number, length: number, position: number, what: string): Buffer {
+  const b = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, b, got, length - got, position + got);
+    if (n === 0) throw new MossError(`${what} is truncated`);
+    got += n;
+  }
+  return b;
+}
+
+/** A payload's stored bytes, checked against its checksum (read/mod.rs `validate_checksum`) and decompressed. */
+function plainBytes(stored: Buffer, h: PayloadHeader, what: string): Buffer {
+  const got = digestBigInt(xxh3Stream64().update(stored));
+  if (got !== h.checksum) throw new MossError(`${what}: payload checksum mismatch: got ${got.toString(16)}, expected ${h.checksum.toString(16)}`);
+  if (h.compression === Compression.none) return stored;
+  if (h.compression !== Compression.zstd) throw new MossError(`${what}: unknown payload compression ${h.compression}`);
+  const plain = Buffer.from(decompress(stored));
+  if (plain.length !== h.plainSize) throw new MossError(`${what}: payload is ${plain.length} bytes decompressed, its header says ${h.plainSize}`);
+  return plain;
+}
+
+/** Reads a stone's header and payloads (read/mod.rs `payloads`); content is located, not read. */
+function readPayloads(fd: number, what: string): StoneContents {
+  const size = fstatSync(fd).size;
+  const header = decodeHeader(readAt(fd, Math.min(HEADER_SIZE, size), 0, what), what);
+  const out: StoneContents = { header, metas: [], layout: [], index: [] };
+  let at = HEADER_SIZE;
+  for (let i = 0; i < header.numPayloads; i++) {
+    if (at + PAYLOAD_HEADER_SIZE > size) throw new MossError(`${what} is truncated: ${header.numPayloads} payloads announced, ${i} present`);
+    const h = decodePayloadHeader(readAt(fd, PAYLOAD_HEADER_SIZE, at, what));
+    at += PAYLOAD_HEADER_SIZE;
+    if (at + h.storedSize > size) throw new MossError(`${what} is truncated inside payload ${i + 1}`);
+    if (h.kind === PayloadKind.content) {
+      if (out.content) throw new MossError(`${what}: multiple content payloads not allowed`);
+      out.content = { header: h, offset: at };
+    } else if (h.kind === PayloadKind.meta || h.kind === PayloadKind.layout || h.kind === PayloadKind.index) {
+      const plain = plainBytes(readAt(fd, h.storedSize, at, what), h, what);
+      if (h.kind === PayloadKind.meta) out.metas.push(decodeRecords(plain, h.numRecords, decodeMetaRecord, `${what}: meta payload`));
+      else if (h.kind === PayloadKind.layout) out.layout.push(...decodeRecords(plain, h.numRecords, decodeLayoutRecord, `${what}: layout payload`));
+      else out.index.push(...decodeRecords(plain, h.numRecords, decodeIndexRecord, `${what}: index payload`));
     }
-    return header;
+    // Attributes and payloads of unknown kind are skipped, as moss skips what it does not use.
+    at += h.storedSize;
+  }
+  return out;
+}
+
+function withFile<T>(path: string, f: (fd: number) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    throw new MossError(`cannot open stone ${path}`);
+  }
+  try {
+    return f(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+export function readStone(path: string): StoneContents {
+  return withFile(path, (fd) => readPayloads(fd, `stone ${path}`));
+}
+
+/** The metadata and layout a binary stone carries. */
+export function readStoneMetaAndLayout(path: string): { meta: StoneMeta; layout: LayoutEntry[] } {
+  const s = readStone(path);
+  if (s.metas.length === 0) throw new MossError(`stone ${path} has no meta payload`);
+  return { meta: metaFromRecords(s.metas[0]).meta, layout: layoutEntries(s.layout, `stone ${path}`) };
+}
+
+/**
+ * Unpacks a stone's content into a store (client/cache.rs `unpack`): the content payload's
+ * checksum is checked first; then each indexed file whose asset is missing or does not hash
+ * to its digest is written there, through a partial file, after its XXH3-128 is checked
+ * (FileUnpackHashMismatch). Assets take the layout's permission bits. Returns what the stone
+ * says of itself, which is what moss records in its databases.
+ */
+export function unpackStoneFile(path: string, assetOf: (hash: string) => string): { meta: StoneMeta; layout: LayoutEntry[] } {
+  const what = `stone ${path}`;
+  return withFile(path, (fd) => {
+    const s = readPayloads(fd, what);
+    if (s.metas.length === 0) throw new MossError(`${what} has no meta payload`);
+    const layout = layoutEntries(s.layout, what);
+    const result = { meta: metaFromRecords(s.metas[0]).meta, layout };
+    if (s.index.length === 0) return result;
+    if (!s.content) throw new MossError(`${what}: missing content payload`);
+    const { header, offset } = s.content;
+    let plain: Buffer | undefined;
+    if (header.compression === Compression.none) {
+      const checksum = xxh3Stream64();
+      const chunk = 1 << 20;
+      for (let at = 0; at < header.storedSize; at += chunk) checksum.update(readAt(fd, Math.min(chunk, header.storedSize - at), offset + at, what));
+      const got = digestBigInt(checksum);
+      if (got !== header.checksum) throw new MossError(`${what}: payload checksum mismatch: got ${got.toString(16)}, expected ${header.checksum.toString(16)}`);
+    } else {
+      plain = plainBytes(readAt(fd, header.storedSize, offset, what), header, what);
+    }
+    const modes = new Map(layout.flatMap((e) => (e.type === 'regular' ? [[e.hash, e.mode & 0o7777] as const] : [])));
+    for (const { start, end, digest } of s.index) {
+      const hash = digest.toString(10);
+      const dest = assetOf(hash);
+      if (existsSync(dest) && xxh3File(dest) === hash) continue;
+      if (end < start || end > header.plainSize) throw new MossError(`${what}: index entry ${start}..${end} lies outside the content`);
+      const bytes = plain ? plain.subarray(start, end) : end > start ? readAt(fd, end - start, offset + start, what) : Buffer.alloc(0);
+      const actual = digestBigInt(xxh3Stream128().update(bytes)).toString(10);
+      if (actual !== hash) throw new MossError(`File unpack hash mismatch in ${path}: expected ${hash}, got ${actual}`);
+      mkdirSync(dirname(dest), { recursive: true });
+      const partial = `${dest}.part`;
+      writeFileSync(partial, bytes);
+      chmodSync(partial, modes.get(hash) ?? 0o644);
+      renameSync(partial, dest);
+    }
+    return result;
+  });
+}
+
+export interface IndexedStone extends IndexFields {
+  meta: StoneMeta;
+}
+
+/** Writes a repository index: a Repository stone with a Meta payload per package, in name order (`write_index` iterates a BTreeMap by name). */
+export function writeIndexFile(out: string, stones: IndexedStone[]): void {
+  const sorted = [...stones].sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : a.meta.release - b.meta.release || (a.meta.buildRelease ?? 1) - (b.meta.buildRelease ?? 1)));
+  const payloads = sorted.map((s) => recordPayload(PayloadKind.meta, metaRecords(s.meta, s).map(encodeMetaRecord)));
+  writeAtomically(out, (fd) => writeSync(fd, Buffer.concat([encodeHeader({ numPayloads: payloads.length, fileType: FileType.repository }), ...payloads])));
+}
+
+/** Reads a repository index; every package must carry its URI, hash and size (manager.rs: MissingMetaField(PackageHash)). */
+export function readIndexFile(path: string): IndexedStone[] {
+  const s = withFile(path, (fd) => readPayloads(fd, `repository index ${path}`));
+  return s.metas.map((records) => {
+    const { meta, index } = metaFromRecords(records);
+    if (!index.uri || !index.hash || index.size === undefined) throw new MossError(`repository index ${path}: ${meta.name} lacks its package URI, hash or size`);
+    return { meta, uri: index.uri, hash: index.hash, size: index.size };
+  });
 }

@@ -76,7 +76,9 @@ function isSymlink(path: string): boolean {
 export function ingestStone(p: MossPaths, db: MossDb, repo: StoneRepository, stone: Stone): void {
   const known = db.install.prepare('SELECT 1 FROM meta WHERE package = ?').get(stone.id);
   const download = fetchStone(p, repo, stone);
-  unpackStoneFile(download.path, (h) => assetPath(p, h));
+  // The layout comes from the downloaded stone, the metadata from the index (client/mod.rs
+  // `cache_packages` adds each unpacked stone's layout payload to the layout db).
+  const { layout } = unpackStoneFile(download.path, (h) => assetPath(p, h));
   if (known) return;
   const m = stone.meta;
   const insertMeta = db.install.transaction(() => {
@@ -101,7 +103,7 @@ export function ingestStone(p: MossPaths, db: MossDb, repo: StoneRepository, sto
         stone.size ?? null,
       );
     for (const l of m.licenses ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_licenses VALUES (?, ?)').run(stone.id, l);
-    for (const d of m.dependencies ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_dependencies VALUES (?, ?)').run(stone.id, `name(${d})`);
+    for (const d of m.dependencies ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_dependencies VALUES (?, ?)').run(stone.id, d.includes('(') ? d : `name(${d})`);
     for (const pr of m.providers ?? [`name(${m.name})`]) db.install.prepare('INSERT OR IGNORE INTO meta_providers VALUES (?, ?)').run(stone.id, pr);
     for (const c of m.conflicts ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_conflicts VALUES (?, ?)').run(stone.id, c);
   });
@@ -110,7 +112,7 @@ export function ingestStone(p: MossPaths, db: MossDb, repo: StoneRepository, sto
     'INSERT INTO layout (package_id, uid, gid, mode, tag, entry_type, entry_value1, entry_value2) VALUES (?, ?, ?, ?, 0, ?, ?, ?)',
   );
   db.layout.transaction(() => {
-    for (const e of stone.layout) {
+    for (const e of layout) {
       // moss/src/db/layout/types.rs encode_file: a directory's path is value1, value2 NULL.
       const [v1, v2] = e.type === 'regular' ? [e.hash, e.path] : e.type === 'symlink' ? [e.target, e.path] : [e.path, null];
       insertLayout.run(stone.id, e.uid ?? 0, e.gid ?? 0, e.mode ?? 0o120777, e.type, v1, v2);

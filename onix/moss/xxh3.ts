@@ -8,18 +8,38 @@
 // for start-up speed, which has no top-level await); index.ts, the door for the host's tools
 // and tests, awaits it when imported.
 import { readChunks } from '../file-hash.ts';
-import { createXXHash128, type IHasher } from 'hash-wasm';
+import { createXXHash128, createXXHash3, type IHasher } from 'hash-wasm';
 
 let hasher: IHasher | undefined;
+let hasher64: IHasher | undefined;
 
-/** Loads the XXH3-128 hasher; every entry point that may hash awaits this once. */
+/** Loads the XXH3-128 and XXH3-64 hashers; every entry point that may hash awaits this once. */
 export async function loadXxh3(): Promise<void> {
-  hasher ??= await createXXHash128();
+  [hasher, hasher64] = await Promise.all([hasher ?? createXXHash128(), hasher64 ?? createXXHash3()]);
 }
 
 function loaded(): IHasher {
   if (!hasher) throw new Error('xxh3: the hasher is not loaded (await loadXxh3() at the entry point)');
   return hasher;
+}
+
+/** A fresh XXH3-128 state, for hashing a stream. */
+export function xxh3Stream128(): IHasher {
+  return loaded().init();
+}
+
+/**
+ * A fresh XXH3-64 state: a stone payload's checksum is the XXH3-64 of its stored bytes
+ * (crates/stone read/digest.rs and write/digest.rs use `Xxh3`, whose `digest()` is 64-bit).
+ */
+export function xxh3Stream64(): IHasher {
+  if (!hasher64) throw new Error('xxh3: the hasher is not loaded (await loadXxh3() at the entry point)');
+  return hasher64.init();
+}
+
+/** An IHasher's hex digest as an unsigned integer. */
+export function digestBigInt(h: IHasher): bigint {
+  return BigInt(`0x${h.digest('hex')}`);
 }
 
 /** XXH3-128 (seed 0) of bytes, as the decimal u128 moss writes to db/layout. */

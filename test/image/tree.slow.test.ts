@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { buildImage, readImageInfo, type ImageInfo } from '../../onix/image/build.ts';
 import { bundleFile, ENTRY_POINTS } from '../../onix/image/recipes/onix-cli.ts';
 import { assetPath, entryText, mossPaths } from '../../onix/moss/index.ts';
+import { readIndexFile } from '../../onix/moss/stone-file.ts';
 
 let rootfs: string;
 let info: ImageInfo;
@@ -74,13 +75,13 @@ test('the state database holds N-1 (Install, Mesa 22.3.6) and N (Sync, Mesa 25.0
     install.close();
   }
   assert.equal(info.activeState, 2);
-  const index = JSON.parse(readFileSync(join(rootfs, '.moss/repo/local/stone.index'), 'utf8')) as { stones: { id: string }[] };
+  // The index is upstream's (a Repository stone, client/index.rs:104); the stone files are named as boulder names them (emit.rs:56-61).
   assert.deepEqual(
-    index.stones
-      .map((s) => s.id)
-      .filter((id) => id.startsWith('mesa-') || id.startsWith('onix-hello-'))
+    readIndexFile(join(rootfs, '.moss/repo/local/stone.index'))
+      .map((s) => s.uri)
+      .filter((uri) => /^stones\/(mesa|onix-hello)-/.test(uri))
       .sort(),
-    ['mesa-22.3.6-1-x86_64', 'mesa-25.0.7-2-x86_64', 'onix-hello-1.0-1-x86_64'],
+    ['stones/mesa-22.3.6-1-1-x86_64.stone', 'stones/mesa-25.0.7-2-1-x86_64.stone', 'stones/onix-hello-1.0-1-1-x86_64.stone'],
   );
 });
 
