@@ -104,7 +104,13 @@ export function writeStoneFile(out: string, meta: StoneMeta, layout: LayoutEntry
   // emit.rs: dedupe by hash, then sort largest to smallest (a stable sort).
   const files = unique.sort((a, b) => b.size - a.size);
   const payloads = [recordPayload(PayloadKind.meta, metaRecords(meta).map(encodeMetaRecord))];
-  if (layout.length > 0) payloads.push(recordPayload(PayloadKind.layout, layout.map((e) => encodeLayoutRecord(layoutRecord(e)))));
+  if (layout.length > 0)
+    payloads.push(
+      recordPayload(
+        PayloadKind.layout,
+        layout.map((e) => encodeLayoutRecord(layoutRecord(e))),
+      ),
+    );
   const index: IndexRecord[] = [];
   let offset = 0;
   for (const f of files) {
@@ -138,7 +144,15 @@ export function writeStoneFile(out: string, meta: StoneMeta, layout: LayoutEntry
       const actual = digestBigInt(digest).toString(10);
       if (actual !== f.hash || size !== f.size) throw new MossError(`asset ${assetOf(f.hash)} changed while packing ${meta.name}: its XXH3-128 is ${actual}`);
     }
-    const content: PayloadHeader = { storedSize: offset, plainSize: offset, checksum: digestBigInt(checksum), numRecords: 0, version: 1, kind: PayloadKind.content, compression: Compression.none };
+    const content: PayloadHeader = {
+      storedSize: offset,
+      plainSize: offset,
+      checksum: digestBigInt(checksum),
+      numRecords: 0,
+      version: 1,
+      kind: PayloadKind.content,
+      compression: Compression.none,
+    };
     writeSync(fd, encodePayloadHeader(content), 0, PAYLOAD_HEADER_SIZE, contentHeaderAt);
   });
 }
@@ -278,7 +292,9 @@ export interface IndexedStone extends IndexFields {
 
 /** Writes a repository index: a Repository stone with a Meta payload per package, in name order (`write_index` iterates a BTreeMap by name). */
 export function writeIndexFile(out: string, stones: IndexedStone[]): void {
-  const sorted = [...stones].sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : a.meta.release - b.meta.release || (a.meta.buildRelease ?? 1) - (b.meta.buildRelease ?? 1)));
+  const sorted = [...stones].sort((a, b) =>
+    a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : a.meta.release - b.meta.release || (a.meta.buildRelease ?? 1) - (b.meta.buildRelease ?? 1),
+  );
   const payloads = sorted.map((s) => recordPayload(PayloadKind.meta, metaRecords(s.meta, s).map(encodeMetaRecord)));
   writeAtomically(out, (fd) => writeSync(fd, Buffer.concat([encodeHeader({ numPayloads: payloads.length, fileType: FileType.repository }), ...payloads])));
 }
@@ -288,7 +304,8 @@ export function readIndexFile(path: string): IndexedStone[] {
   const s = withFile(path, (fd) => readPayloads(fd, `repository index ${path}`));
   return s.metas.map((records) => {
     const { meta, index } = metaFromRecords(records);
-    if (!index.uri || !index.hash || index.size === undefined) throw new MossError(`repository index ${path}: ${meta.name} lacks its package URI, hash or size`);
+    if (!index.uri || !index.hash || index.size === undefined)
+      throw new MossError(`repository index ${path}: ${meta.name} lacks its package URI, hash or size`);
     return { meta, uri: index.uri, hash: index.hash, size: index.size };
   });
 }

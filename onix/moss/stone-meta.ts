@@ -42,7 +42,13 @@ export function metaRecords(meta: StoneMeta, index?: IndexFields): MetaRecord[] 
     [MetaTag.description, str(meta.description ?? meta.summary)],
     [MetaTag.sourceId, str(meta.sourceId ?? meta.name)],
     [MetaTag.homepage, str(meta.homepage ?? '')],
-    ...(index ? ([[MetaTag.packageUri, str(index.uri)], [MetaTag.packageHash, str(index.hash)], [MetaTag.packageSize, u64(index.size)]] as [number, MetaPrimitive][]) : []),
+    ...(index
+      ? ([
+          [MetaTag.packageUri, str(index.uri)],
+          [MetaTag.packageHash, str(index.hash)],
+          [MetaTag.packageSize, u64(index.size)],
+        ] as [number, MetaPrimitive][])
+      : []),
     ...(meta.licenses ?? []).map((l): [number, MetaPrimitive] => [MetaTag.license, str(l)]),
     ...dependencies.map((d): [number, MetaPrimitive] => [MetaTag.depends, relation('dependency', d)]),
     ...providers.map((p): [number, MetaPrimitive] => [MetaTag.provides, relation('provider', p)]),
@@ -70,7 +76,8 @@ export function metaFromRecords(records: MetaRecord[]): { meta: StoneMeta; index
     return v;
   };
   const known = (r: MetaRecord) => (r.primitive as { dependency: number }).dependency < DEPENDENCY_KINDS.length;
-  const relations = (tag: number, type: MetaPrimitive['type']) => records.filter((r) => r.tag === tag && r.primitive.type === type && known(r)).map((r) => text(r.primitive));
+  const relations = (tag: number, type: MetaPrimitive['type']) =>
+    records.filter((r) => r.tag === tag && r.primitive.type === type && known(r)).map((r) => text(r.primitive));
   const name = need(string(MetaTag.name), MetaTag.name).value;
   const meta: StoneMeta = {
     name,

@@ -103,7 +103,8 @@ export function ingestStone(p: MossPaths, db: MossDb, repo: StoneRepository, sto
         stone.size ?? null,
       );
     for (const l of m.licenses ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_licenses VALUES (?, ?)').run(stone.id, l);
-    for (const d of m.dependencies ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_dependencies VALUES (?, ?)').run(stone.id, d.includes('(') ? d : `name(${d})`);
+    for (const d of m.dependencies ?? [])
+      db.install.prepare('INSERT OR IGNORE INTO meta_dependencies VALUES (?, ?)').run(stone.id, d.includes('(') ? d : `name(${d})`);
     for (const pr of m.providers ?? [`name(${m.name})`]) db.install.prepare('INSERT OR IGNORE INTO meta_providers VALUES (?, ?)').run(stone.id, pr);
     for (const c of m.conflicts ?? []) db.install.prepare('INSERT OR IGNORE INTO meta_conflicts VALUES (?, ?)').run(stone.id, c);
   });

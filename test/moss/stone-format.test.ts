@@ -35,7 +35,9 @@ const UPSTREAM = join(import.meta.dirname, '../fixtures/upstream-stones');
 const upstream = (name: string) => join(UPSTREAM, name);
 
 /** Every payload of a stone file as stored: header and bytes (a reading independent of stone-file.ts). */
-function rawPayloads(file: string): { kind: number; compression: number; numRecords: number; storedSize: number; plainSize: number; checksum: bigint; stored: Buffer }[] {
+function rawPayloads(
+  file: string,
+): { kind: number; compression: number; numRecords: number; storedSize: number; plainSize: number; checksum: bigint; stored: Buffer }[] {
   const b = readFileSync(file);
   const n = b.readUInt16BE(4);
   const out = [];
@@ -54,7 +56,10 @@ const plain = (p: { compression: number; stored: Buffer }) => (p.compression ===
 
 test('the file header: "\\0mos", payload count, the v1 integrity bytes, file type, version 1 (read/mod.rs:380-383 BASH_TEST_STONE; header/mod.rs:15; header/v1.rs:7, 61-71)', () => {
   // Upstream's test constant, copied from its source.
-  const bash = Buffer.from([0x0, 0x6d, 0x6f, 0x73, 0x0, 0x4, 0x0, 0x0, 0x1, 0x0, 0x0, 0x2, 0x0, 0x0, 0x3, 0x0, 0x0, 0x4, 0x0, 0x0, 0x5, 0x0, 0x0, 0x6, 0x0, 0x0, 0x7, 0x1, 0x0, 0x0, 0x0, 0x1]);
+  const bash = Buffer.from([
+    0x0, 0x6d, 0x6f, 0x73, 0x0, 0x4, 0x0, 0x0, 0x1, 0x0, 0x0, 0x2, 0x0, 0x0, 0x3, 0x0, 0x0, 0x4, 0x0, 0x0, 0x5, 0x0, 0x0, 0x6, 0x0, 0x0, 0x7, 0x1, 0x0, 0x0,
+    0x0, 0x1,
+  ]);
   assert.deepEqual(decodeHeader(bash, 'x'), { numPayloads: 4, fileType: 1 });
   assert.deepEqual(encodeHeader({ numPayloads: 4, fileType: 1 }), bash);
   assert.deepEqual(readFileSync(upstream('bash-completion-2.11-1-1-x86_64.stone')).subarray(0, 32), bash);
@@ -117,7 +122,8 @@ test("re-encoding upstream's meta, layout and index payloads gives upstream's by
       const bytes = plain(p);
       assert.equal(bytes.length, p.plainSize, `${f} payload ${p.kind} plain size`);
       if (p.kind === 1) assert.deepEqual(Buffer.concat(decodeRecords(bytes, p.numRecords, decodeMetaRecord, f).map(encodeMetaRecord)), bytes, `${f} meta`);
-      if (p.kind === 3) assert.deepEqual(Buffer.concat(decodeRecords(bytes, p.numRecords, decodeLayoutRecord, f).map(encodeLayoutRecord)), bytes, `${f} layout`);
+      if (p.kind === 3)
+        assert.deepEqual(Buffer.concat(decodeRecords(bytes, p.numRecords, decodeLayoutRecord, f).map(encodeLayoutRecord)), bytes, `${f} layout`);
       if (p.kind === 4) assert.deepEqual(Buffer.concat(decodeRecords(bytes, p.numRecords, decodeIndexRecord, f).map(encodeIndexRecord)), bytes, `${f} index`);
     }
   }
@@ -143,30 +149,46 @@ test('unpacking an upstream (zstd) stone puts each file in the store under its d
   }
 });
 
-test("the stand-in writes a binary stone as boulder does: Meta, Layout, Index, then Content, files deduplicated largest first, named <name>-<version>-<release>-<build>-<arch>.stone (emit.rs:56-61, 203-293; write.rs:303-340)", () => {
+test('the stand-in writes a binary stone as boulder does: Meta, Layout, Index, then Content, files deduplicated largest first, named <name>-<version>-<release>-<build>-<arch>.stone (emit.rs:56-61, 203-293; write.rs:303-340)', () => {
   const s = scratchRoot();
   try {
-    const stone = addStone(s.repo, { name: 'hello', version: '2.1', release: 4, licenses: ['MIT'], conflicts: ['name(goodbye)'] }, {
-      'bin/hello': '#!/bin/sh\necho hello world\n',
-      'share/hello/small': 'x',
-      'share/hello/same-as-small': 'x',
-      'share/hello/big': 'b'.repeat(5000),
-      'share/hello/link': '->big',
-    });
+    const stone = addStone(
+      s.repo,
+      { name: 'hello', version: '2.1', release: 4, licenses: ['MIT'], conflicts: ['name(goodbye)'] },
+      {
+        'bin/hello': '#!/bin/sh\necho hello world\n',
+        'share/hello/small': 'x',
+        'share/hello/same-as-small': 'x',
+        'share/hello/big': 'b'.repeat(5000),
+        'share/hello/link': '->big',
+      },
+    );
     assert.equal(stone.uri, 'stones/hello-2.1-4-1-x86_64.stone');
     assert.equal(stoneFileName(stone.meta), 'hello-2.1-4-1-x86_64.stone');
     const file = join(s.repo.dir, stone.uri!);
     const raw = rawPayloads(file);
     assert.deepEqual(decodeHeader(readFileSync(file), file), { numPayloads: 4, fileType: 1 });
-    assert.deepEqual(raw.map((p) => p.kind), [1, 3, 4, 2]);
+    assert.deepEqual(
+      raw.map((p) => p.kind),
+      [1, 3, 4, 2],
+    );
     // Uncompressed payloads, which upstream's reader takes as they are (read/mod.rs:153).
-    assert.deepEqual(raw.map((p) => p.compression), [1, 1, 1, 1]);
+    assert.deepEqual(
+      raw.map((p) => p.compression),
+      [1, 1, 1, 1],
+    );
     const index = decodeRecords(raw[2].stored, raw[2].numRecords, decodeIndexRecord, 'index');
-    assert.deepEqual(index.map((i) => i.end - i.start), [5000, 27, 1]);
+    assert.deepEqual(
+      index.map((i) => i.end - i.start),
+      [5000, 27, 1],
+    );
     assert.equal(raw[3].numRecords, 0);
     assert.equal(raw[3].storedSize, 5028);
     const back = readStoneMetaAndLayout(file);
-    assert.deepEqual(back.layout, stone.layout.map((e) => ({ uid: 0, gid: 0, mode: 0o120777, ...e })));
+    assert.deepEqual(
+      back.layout,
+      stone.layout.map((e) => ({ uid: 0, gid: 0, mode: 0o120777, ...e })),
+    );
     assert.deepEqual(back.meta.conflicts, ['name(goodbye)']);
     assert.deepEqual(back.meta.providers, ['name(hello)']);
   } finally {
@@ -174,7 +196,7 @@ test("the stand-in writes a binary stone as boulder does: Meta, Layout, Index, t
   }
 });
 
-test("a repository index is a Repository stone with one Meta payload per package carrying PackageURI, PackageHash and PackageSize, by name (client/index.rs:98-113; manager.rs:476-510)", () => {
+test('a repository index is a Repository stone with one Meta payload per package carrying PackageURI, PackageHash and PackageSize, by name (client/index.rs:98-113; manager.rs:476-510)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'stone-index-'));
   try {
     const meta = (name: string, release: number) => ({ name, version: `${release}.0`, release, summary: name });
@@ -186,7 +208,10 @@ test("a repository index is a Repository stone with one Meta payload per package
     ]);
     assert.deepEqual(decodeHeader(readFileSync(out), out), { numPayloads: 3, fileType: 3 });
     const raw = rawPayloads(out);
-    assert.deepEqual(raw.map((p) => p.kind), [1, 1, 1]);
+    assert.deepEqual(
+      raw.map((p) => p.kind),
+      [1, 1, 1],
+    );
     const tags = decodeRecords(raw[0].stored, raw[0].numRecords, decodeMetaRecord, 'meta').map((r) => r.tag);
     // Name, Version, Release, BuildRelease, Architecture, Summary, Description, SourceID, Homepage, PackageURI, PackageHash, PackageSize.
     assert.deepEqual(tags, [1, 3, 11, 13, 2, 4, 5, 7, 6, 14, 15, 16]);
