@@ -2,7 +2,7 @@
 // definitions declare (os-tools moss/src/cli/{mod,state,list,repo}.rs): global -D/--directory,
 // -y/--yes-all, -v/--verbose, -h/--help, --version; state activate --skip-triggers
 // --skip-boot; state prune -k/--keep, --include-newer; list installed -e/--explicit;
-// repo add -c/--comment, -p/--priority. Mistakes get moss's one-line error.
+// repo add -c/--comment, -p/--priority; inspect --check, -q/--quiet (cli/inspect.rs). Mistakes get moss's one-line error.
 import { parseArgs as tokenize } from 'node:util';
 import { MossError } from './errors.ts';
 
@@ -24,6 +24,10 @@ export interface Args {
   comment: string;
   /** repo add -p (default: 0). */
   priority: number;
+  /** inspect --check: check every payload's checksum instead of describing. */
+  check: boolean;
+  /** inspect -q/--quiet: only the exit status tells (needs --check). */
+  quiet: boolean;
   help: boolean;
   version: boolean;
 }
@@ -42,6 +46,8 @@ const OPTIONS = {
   explicit: { type: 'boolean', short: 'e' },
   comment: { type: 'string', short: 'c' },
   priority: { type: 'string', short: 'p' },
+  check: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
 } as const;
 
 function count(text: string, what: string): number {
@@ -74,6 +80,8 @@ export function parseArgs(argv: string[]): Args {
     explicit: values.explicit === true,
     comment: str('comment') ?? '...',
     priority: str('priority') === undefined ? 0 : count(str('priority')!, 'priority'),
+    check: values.check === true,
+    quiet: values.quiet === true,
     help: values.help === true,
     version: values.version === true,
   };

@@ -5,6 +5,7 @@
 //   moss [-D ROOT] [-y] state prune [-k N] [--include-newer] | state remove ID|A-B... | state verify
 //   moss [-D ROOT] [-y] sync | install NAME... | remove NAME... | list installed [-e]
 //   moss [-D ROOT] repo add NAME URI [-c COMMENT] [-p PRIORITY] | repo remove NAME | repo list
+//   moss inspect [--check [-q]] PATH...
 // Flags are parsed in args.ts; commands take typed options and throw MossError; only main.ts exits.
 import { existsSync, readSync } from 'node:fs';
 import { type Args, parseArgs } from './args.ts';
@@ -18,6 +19,7 @@ import { addRepository, listRepositories, removeRepository } from './repo-config
 import { activeStateId, formatState, listStates, requireState } from './state.ts';
 import { activateState, commitState, initRoot, withRootLock } from './transaction.ts';
 import { verifyRoot } from './verify.ts';
+import { inspectStones } from './inspect.ts';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -42,7 +44,8 @@ export const USAGE = `usage: moss [-D ROOT] [-y] <command>
   list installed [-e]              list the active state's packages (-e: explicit only)
   repo add NAME URI [-c C] [-p N]  add a repository (URI: file:///path/to/stone.index)
   repo remove NAME                 remove a repository
-  repo list                        list the repositories`;
+  repo list                        list the repositories
+  inspect [--check [-q]] PATH...   show a .stone file's metadata and layout (--check: its checksums)`;
 
 function parseNumber(text: string | undefined, what = 'state id'): number {
   if (text === undefined || !/^\d+$/.test(text)) throw new MossError(`invalid ${what}: ${text ?? '(missing)'}`);
@@ -279,6 +282,12 @@ export function runMoss(argv: string[], io: CliIo): number {
     );
   if (cmd === 'list' && sub === 'installed') return listInstalled(args, io);
   if (cmd === 'repo') return repoCommand(sub, rest, args, io);
+  if (cmd === 'inspect')
+    return inspectStones(
+      [sub, ...rest].filter((x): x is string => !!x),
+      args,
+      io.out,
+    );
   throw new MossError(`unknown command: ${[cmd, sub].filter(Boolean).join(' ')}\n${USAGE}`);
 }
 

@@ -160,6 +160,8 @@ export function writeStoneFile(out: string, meta: StoneMeta, layout: LayoutEntry
 /** What a stone file holds: its payloads decoded, the content located. */
 export interface StoneContents {
   header: StoneHeader;
+  /** Every payload's header, in file order. */
+  payloads: PayloadHeader[];
   /** Each Meta payload's records (one in a binary stone, one per package in an index). */
   metas: MetaRecord[][];
   layout: LayoutRecord[];
@@ -193,14 +195,18 @@ function plainBytes(stored: Buffer, h: PayloadHeader, what: string): Buffer {
 function readPayloads(fd: number, what: string): StoneContents {
   const size = fstatSync(fd).size;
   const header = decodeHeader(readAt(fd, Math.min(HEADER_SIZE, size), 0, what), what);
-  const out: StoneContents = { header, metas: [], layout: [], index: [] };
+  const out: StoneContents = { header, payloads: [], metas: [], layout: [], index: [] };
   let at = HEADER_SIZE;
   for (let i = 0; i < header.numPayloads; i++) {
     if (at + PAYLOAD_HEADER_SIZE > size) throw new MossError(`${what} is truncated: ${header.numPayloads} payloads announced, ${i} present`);
     const h = decodePayloadHeader(readAt(fd, PAYLOAD_HEADER_SIZE, at, what));
     at += PAYLOAD_HEADER_SIZE;
     if (at + h.storedSize > size) throw new MossError(`${what} is truncated inside payload ${i + 1}`);
-    if (h.kind === PayloadKind.content) {
+    out.payloads.push(h);
+    const known = h.compression === Compression.none || h.compression === Compression.zstd;
+    if (!known) {
+      // read/mod.rs: a payload of unknown compression is skipped, not decoded.
+    } else if (h.kind === PayloadKind.content) {
       if (out.content) throw new MossError(`${what}: multiple content payloads not allowed`);
       out.content = { header: h, offset: at };
     } else if (h.kind === PayloadKind.meta || h.kind === PayloadKind.layout || h.kind === PayloadKind.index) {
@@ -208,8 +214,11 @@ function readPayloads(fd: number, what: string): StoneContents {
       if (h.kind === PayloadKind.meta) out.metas.push(decodeRecords(plain, h.numRecords, decodeMetaRecord, `${what}: meta payload`));
       else if (h.kind === PayloadKind.layout) out.layout.push(...decodeRecords(plain, h.numRecords, decodeLayoutRecord, `${what}: layout payload`));
       else out.index.push(...decodeRecords(plain, h.numRecords, decodeIndexRecord, `${what}: index payload`));
+    } else if (h.kind === PayloadKind.attributes) {
+      // Checked like every known payload; nothing here uses attributes.
+      plainBytes(readAt(fd, h.storedSize, at, what), h, what);
     }
-    // Attributes and payloads of unknown kind are skipped, as moss skips what it does not use.
+    // Payloads of unknown kind are skipped unchecked (read/mod.rs:296-301).
     at += h.storedSize;
   }
   return out;
@@ -241,6 +250,31 @@ export function readStoneMetaAndLayout(path: string): { meta: StoneMeta; layout:
 }
 
 /**
+ * Checks the content payload against its checksum (read/mod.rs `unpack_content`). An
+ * uncompressed payload is streamed and left on disk (returns undefined); a zstd one is
+ * decompressed into memory and returned.
+ */
+function checkContent(fd: number, content: { header: PayloadHeader; offset: number }, what: string): Buffer | undefined {
+  const { header, offset } = content;
+  if (header.compression !== Compression.none) return plainBytes(readAt(fd, header.storedSize, offset, what), header, what);
+  const checksum = xxh3Stream64();
+  const chunk = 1 << 20;
+  for (let at = 0; at < header.storedSize; at += chunk) checksum.update(readAt(fd, Math.min(chunk, header.storedSize - at), offset + at, what));
+  const got = digestBigInt(checksum);
+  if (got !== header.checksum) throw new MossError(`${what}: payload checksum mismatch: got ${got.toString(16)}, expected ${header.checksum.toString(16)}`);
+  return undefined;
+}
+
+/** Reads every payload and checks every checksum, the content's included (cli/inspect.rs `check_stone_integrity`); returns the payloads in file order. */
+export function checkStone(path: string): PayloadHeader[] {
+  return withFile(path, (fd) => {
+    const s = readPayloads(fd, `stone ${path}`);
+    if (s.content) checkContent(fd, s.content, `stone ${path}`);
+    return s.payloads;
+  });
+}
+
+/**
  * Unpacks a stone's content into a store (client/cache.rs `unpack`): the content payload's
  * checksum is checked first; then each indexed file whose asset is missing or does not hash
  * to its digest is written there, through a partial file, after its XXH3-128 is checked
@@ -257,16 +291,7 @@ export function unpackStoneFile(path: string, assetOf: (hash: string) => string)
     if (s.index.length === 0) return result;
     if (!s.content) throw new MossError(`${what}: missing content payload`);
     const { header, offset } = s.content;
-    let plain: Buffer | undefined;
-    if (header.compression === Compression.none) {
-      const checksum = xxh3Stream64();
-      const chunk = 1 << 20;
-      for (let at = 0; at < header.storedSize; at += chunk) checksum.update(readAt(fd, Math.min(chunk, header.storedSize - at), offset + at, what));
-      const got = digestBigInt(checksum);
-      if (got !== header.checksum) throw new MossError(`${what}: payload checksum mismatch: got ${got.toString(16)}, expected ${header.checksum.toString(16)}`);
-    } else {
-      plain = plainBytes(readAt(fd, header.storedSize, offset, what), header, what);
-    }
+    const plain = checkContent(fd, s.content, what);
     const modes = new Map(layout.flatMap((e) => (e.type === 'regular' ? [[e.hash, e.mode & 0o7777] as const] : [])));
     for (const { start, end, digest } of s.index) {
       const hash = digest.toString(10);

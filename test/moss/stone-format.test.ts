@@ -28,6 +28,7 @@ import {
 } from '../../onix/moss/stone-format.ts';
 import { metaFromRecords, metaRecords } from '../../onix/moss/stone-meta.ts';
 import { addStone, scratchRoot } from './fixture.ts';
+import { runMoss } from '../../onix/moss/cli.ts';
 
 await loadXxh3();
 
@@ -245,6 +246,74 @@ test('a damaged stone is refused with one line naming the file and the damage', 
     writeFileSync(file, 'moss-stand-in-stone 1\n{"meta": {}, "layout": []}\n');
     assert.throws(() => readStone(file), /x\.stone: not a stone \(invalid magic\)/);
     assert.throws(() => readStone(join(dir, 'absent.stone')), /cannot open stone .*absent\.stone/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** `moss inspect ...` through the stand-in's CLI: its output, and the error it ended with. */
+function inspect(...argv: string[]): { out: string; error?: string } {
+  let out = '';
+  try {
+    runMoss(['inspect', ...argv], { out: (t) => (out += t) });
+    return { out };
+  } catch (e) {
+    return { out, error: (e as Error).message };
+  }
+}
+
+test('moss inspect prints the records, the relations and the layout as cli/inspect.rs does (inspect.rs:13, 88-177)', () => {
+  const file = upstream('italian-pizza-1-1-1-x86_64.stone');
+  // Values from test/conflicts/italian-pizza.yml; the homepage is the one boulder wrote when it
+  // built this stone (github.com/serpent-os, the project's name before AerynOS). The digest is
+  // XXH3-128 of no bytes (`touch` makes an empty file), a reference value of the algorithm.
+  const pad = (s: string) => s.padEnd(20);
+  assert.deepEqual(inspect(file), {
+    out: [
+      `"${file}" = stone container version V1`,
+      `${pad('Name')} : italian-pizza`,
+      `${pad('Version')} : 1`,
+      `${pad('Release')} : 1`,
+      `${pad('BuildRelease')} : 1`,
+      `${pad('Architecture')} : x86_64`,
+      `${pad('Summary')} : A certain Italian pizza that hates pineapples`,
+      `${pad('Description')} : Me no like pineapples.`,
+      `${pad('SourceID')} : italian-pizza`,
+      `${pad('Homepage')} : https://github.com/serpent-os`,
+      `${pad('License')} : Zlib`,
+      '',
+      `${pad('Conflicts')} :`,
+      '    - name(pineapple)',
+      '',
+      `${pad('Layout entries')} :`,
+      '    - /usr/share/defaults/italian-pizza - [Regular] 99aa06d3014798d86001c324468d497f',
+      '',
+    ].join('\n'),
+  });
+});
+
+test('moss inspect --check names each payload that passed, and fails a damaged or malformed file (inspect.rs:49-79, 180-203, tests 226-275)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stone-check-'));
+  try {
+    const good = upstream('bash-completion-2.11-1-1-x86_64.stone');
+    assert.deepEqual(inspect('--check', good), { out: `Checking: "${good}"\n  OK: Meta\n  OK: Layout\n  OK: Index\n  OK: Content\nResult: OK\n\n` });
+    const bytes = readFileSync(good);
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] + 1) & 0xff;
+    const corrupt = join(dir, 'corrupt.stone');
+    writeFileSync(corrupt, bytes);
+    const malformed = join(dir, 'malformed.stone');
+    writeFileSync(malformed, 'this is not a stone file');
+    const r = inspect('--check', corrupt, malformed, good);
+    assert.equal(
+      r.out,
+      `Checking: "${corrupt}"\nResult: FAILED - stone format\n\nChecking: "${malformed}"\nResult: FAILED - stone format\n\nChecking: "${good}"\n  OK: Meta\n  OK: Layout\n  OK: Index\n  OK: Content\nResult: OK\n\n`,
+    );
+    assert.match(
+      r.error!,
+      /^inspect: One or more files failed the integrity check \(.*corrupt\.stone: payload checksum mismatch.*malformed\.stone: not a stone/,
+    );
+    assert.deepEqual(inspect('--check', '-q', corrupt), { out: '', error: r.error!.replace(/; .*\)$/, ')') });
+    assert.deepEqual(inspect('-q', good), { out: '', error: 'inspect: --quiet requires --check' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -49,6 +49,13 @@ function openDb(file: string, sql: string): Database.Database {
   return db;
 }
 
+/** A stand-in for a package's stone file: its bytes, sha256 and file name (boulder's, emit.rs:56-61). */
+function stoneOf(name: string, version: string): { bytes: Buffer; hash: string; file: string } {
+  const file = `${name}-${version}-1-1-x86_64.stone`;
+  const bytes = Buffer.from(`\0mos stone ${file}\n`);
+  return { bytes, hash: createHash('sha256').update(bytes).digest('hex'), file };
+}
+
 /** Rewrites fx.root's machine plane by hand; `trees` are the /usr trees of states 1..3 (3 active). */
 function writeMachinePlane(root: string, trees: string[]): void {
   const moss = join(root, '.moss');
@@ -66,8 +73,9 @@ function writeMachinePlane(root: string, trees: string[]): void {
     state
       .prepare('INSERT INTO state (id, type, created, summary, description) VALUES (?, ?, ?, ?, NULL)')
       .run(id, 'transaction', 1_764_000_000 + id * 3600, summaries[i]);
-    const base = `base-${id}-1-x86_64`;
-    const mesaPkg = `mesa-${mesa[i]}-1-x86_64`;
+    // manager.rs:499-504: a package's id is its PackageHash, the sha256 of its stone file.
+    const base = stoneOf('base', String(id)).hash;
+    const mesaPkg = stoneOf('mesa', mesa[i]).hash;
     addMeta(base, 'base', String(id));
     addMeta(mesaPkg, 'mesa', mesa[i]);
     for (const pkg of [base, mesaPkg]) state.prepare('INSERT INTO state_selections VALUES (?, ?, 1, NULL)').run(id, pkg);
@@ -112,13 +120,12 @@ function writeMachinePlane(root: string, trees: string[]): void {
   // client/cache.rs: each fetched stone stays at cache/downloads/v1/<sha256[..5]>/<sha256[-5..]>/<sha256>;
   // registry/plugin/repository.rs:38-39: meta.uri is the index's relative URI resolved against the
   // index's; manager.rs:539 keeps that index URI in `index-uri` beside the cached index.
-  for (const { package: pkg } of meta.prepare('SELECT package FROM meta').all() as { package: string }[]) {
-    const bytes = Buffer.from(`\0mos stone of ${pkg}\n`);
-    const hash = createHash('sha256').update(bytes).digest('hex');
+  for (const { name, version } of meta.prepare('SELECT name, version_identifier AS version FROM meta').all() as { name: string; version: string }[]) {
+    const { bytes, hash, file } = stoneOf(name, version);
     const download = join(moss, 'cache/downloads/v1', hash.slice(0, 5), hash.slice(-5), hash);
     mkdirSync(join(download, '..'), { recursive: true });
     writeFileSync(download, bytes);
-    meta.prepare('UPDATE meta SET uri = ?, hash = ?, download_size = ? WHERE package = ?').run(`${INDEX_BASE}pool/${pkg}.stone`, hash, bytes.length, pkg);
+    meta.prepare('UPDATE meta SET uri = ?, hash = ?, download_size = ? WHERE package = ?').run(`${INDEX_BASE}pool/${file}`, hash, bytes.length, hash);
   }
   mkdirSync(join(moss, 'repo/5e3a91c2d07b4f68'), { recursive: true });
   writeFileSync(join(moss, 'repo/5e3a91c2d07b4f68/stone.index'), '\0mos index payloads\n');
@@ -218,11 +225,11 @@ describe('onix on a machine plane written by hand in upstream format', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(lines(r.stdout)[0], /^5 stones \(0\.0 MiB; 5 copied, 0 already there\) and stone\.index$/);
     assert.deepEqual(readdirSync(join(dir, 'pool')).sort(), [
-      'base-1-1-x86_64.stone',
-      'base-2-1-x86_64.stone',
-      'base-3-1-x86_64.stone',
-      'mesa-22.3.6-1-x86_64.stone',
-      'mesa-25.0.7-1-x86_64.stone',
+      'base-1-1-1-x86_64.stone',
+      'base-2-1-1-x86_64.stone',
+      'base-3-1-1-x86_64.stone',
+      'mesa-22.3.6-1-1-x86_64.stone',
+      'mesa-25.0.7-1-1-x86_64.stone',
     ]);
     assert.equal(readFileSync(join(dir, 'stone.index'), 'utf8'), '\0mos index payloads\n');
     assert.equal(onix(['mirror', '--verify', dir]).status, 0);
