@@ -30,14 +30,23 @@ export function sourceLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/);
 }
 
-/** Walk nodes in document order with their parent and index. */
-function walk(node: Root | RootContent, visit: (node: RootContent, parent: Parent, index: number) => void): void {
-  if (!('children' in node)) return;
-  const parent = node as Parent;
-  parent.children.forEach((child, index) => {
-    visit(child, parent, index);
-    walk(child, visit);
-  });
+/**
+ * Walk nodes in document order with their parent and index. An explicit stack, not recursion:
+ * a line of "- - - ..." nests lists thousands deep, past the call stack.
+ */
+function walk(root: Root, visit: (node: RootContent, parent: Parent, index: number) => void): void {
+  const stack: { parent: Parent; index: number }[] = [{ parent: root, index: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.index >= top.parent.children.length) {
+      stack.pop();
+      continue;
+    }
+    const child = top.parent.children[top.index] as RootContent;
+    visit(child, top.parent, top.index);
+    top.index++;
+    if ('children' in child) stack.push({ parent: child as Parent, index: 0 });
+  }
 }
 
 /** Does the fenced code node end with a closing fence? (remark runs an unclosed fence to the end of its container.) */

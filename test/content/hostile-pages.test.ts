@@ -6,8 +6,8 @@
 // line of the page, and the rendered document, read as a browser reads it, has no script
 // but the layout's own, no event-handler attribute, no javascript:, vbscript: or data: URL,
 // and no element in the content outside the site's sanitiser schema.
-// PROPERTY_RUNS sets the number of pages (default: 2000); a failure prints fast-check's seed
-// and the shrunk page.
+// PROPERTY_RUNS sets the number of pages (default: 2000); a failure prints fast-check's seed,
+// path and the shrunk page, and PROPERTY_SEED=<seed> PROPERTY_PATH=<path> replays it.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -421,7 +421,11 @@ test(`${RUNS} random and hostile pages: no crash, one line per problem, nothing 
       fc.property(hostilePage, (source) => {
         check(source);
       }),
-      { numRuns: RUNS, includeErrorInReport: true },
+      {
+        numRuns: RUNS,
+        includeErrorInReport: true,
+        ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH } : {}),
+      },
     );
   });
   // The generator reaches both sides: pages that render and pages the build refuses.
