@@ -25,11 +25,11 @@ import {
   initRoot,
   installStones,
   planSync,
-  stoneId,
   StoneRepository,
   type Stone,
+  type StoneMeta,
 } from '../moss/index.ts';
-import { describeImage, MANIFEST_STONE, manifestRecipe } from './manifest-writer.ts';
+import { describeImage, MANIFEST_STONE, manifestRecipe, stoneKey } from './manifest-writer.ts';
 import { linkOrCopy } from '../moss/store.ts';
 import { fetchDebs, IMAGE_CACHE, readPackageList, type DebPin } from './debs.ts';
 import { REPO_ROOT } from '../repo-root.ts';
@@ -191,14 +191,13 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
       summary: 'the image manifest: every stone, its sources and libc, the glibc islands',
       licenses: ['MPL-2.0'],
     };
-    const selfId = stoneId(meta);
     const described = describeImage(
       stones,
-      { id: selfId, meta },
+      { meta },
       {
         groups,
         toolchain,
-        states: stateSelections([...stones.map((s) => s.stone), { id: selfId, meta, layout: [] }], repoOnly),
+        states: stateSelections([...stones.map((s) => s.stone.meta), meta], repoOnly),
         node: process.version,
         betterSqlite3: (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version,
         nix: nix ? { storePath: nix.paths.nix, pins: readPackageList(NIX_PACKAGES).get('nix') ?? [] } : undefined,
@@ -236,13 +235,13 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
 }
 
 /**
- * The stone ids each state installs, by summary: "Install" is every stone but the
+ * The stones each state installs (stoneKey), by summary: "Install" is every stone but the
  * repository-only ones and the newer Mesa; "Sync" swaps the Mesa (assemble() checks
  * that `moss sync` plans exactly that). The manifest records them before assembly.
  */
-function stateSelections(stones: Stone[], repoOnly: Set<string>): { summary: string; stones: string[] }[] {
-  const base = stones.filter((s) => !repoOnly.has(s.meta.name) && s.meta.name !== 'mesa').map((s) => s.id);
-  const mesa = (v: string) => stones.filter((s) => s.meta.name === 'mesa' && s.meta.version === v).map((s) => s.id);
+function stateSelections(stones: StoneMeta[], repoOnly: Set<string>): { summary: string; stones: string[] }[] {
+  const base = stones.filter((s) => !repoOnly.has(s.name) && s.name !== 'mesa').map(stoneKey);
+  const mesa = (v: string) => stones.filter((s) => s.name === 'mesa' && s.version === v).map(stoneKey);
   return [
     { summary: 'Install', stones: [...base, ...mesa(MESA_OLD)] },
     { summary: 'Sync', stones: [...base, ...mesa(MESA_NEW)] },

@@ -246,29 +246,36 @@ export function libcProblem(name: string, claim: Provenance, elves: { path: stri
   }
 }
 
+/**
+ * How the manifest names a stone in a state: "<name> <version>-<release>". A package's moss id is
+ * the sha256 of its stone file, which the manifest, carried by a stone itself, cannot know of its own.
+ */
+export function stoneKey(meta: { name: string; version: string; release: number }): string {
+  return `${meta.name} ${meta.version}-${meta.release}`;
+}
+
 /** The name of the stone that carries the manifest into /usr. */
 export const MANIFEST_STONE = 'onix-manifest';
 
 /** The manifest of an image made of `stones` (and the manifest stone itself, `self`). */
-export function describeImage(stones: CachedStone[], self: { id: string; meta: CachedStone['stone']['meta'] }, inputs: ManifestInputs): ImageManifest {
+export function describeImage(stones: CachedStone[], self: { meta: CachedStone['stone']['meta'] }, inputs: ManifestInputs): ImageManifest {
   const entries: ManifestStone[] = [];
-  const statesOf = (id: string) => inputs.states.filter((s) => s.stones.includes(id)).map((s) => s.summary);
+  const statesOf = (meta: CachedStone['stone']['meta']) => inputs.states.filter((s) => s.stones.includes(stoneKey(meta))).map((s) => s.summary);
   for (const c of stones) {
     const p = provenance(c.stone, inputs);
     const problem = libcProblem(c.stone.meta.name, p, stoneElves(c));
     if (problem) throw new ImageBuildError(problem);
     const { meta } = c.stone;
-    entries.push({ id: c.stone.id, name: meta.name, version: meta.version, release: meta.release, summary: meta.summary, ...p, states: statesOf(c.stone.id) });
+    entries.push({ name: meta.name, version: meta.version, release: meta.release, summary: meta.summary, ...p, states: statesOf(meta) });
   }
-  const own = provenance({ id: self.id, meta: self.meta, layout: [] }, inputs);
+  const own = provenance({ id: '', meta: self.meta, layout: [] }, inputs);
   entries.push({
-    id: self.id,
     name: self.meta.name,
     version: self.meta.version,
     release: self.meta.release,
     summary: self.meta.summary,
     ...own,
-    states: statesOf(self.id),
+    states: statesOf(self.meta),
   });
   const musl = pin(inputs, 'base', 'musl');
   return {

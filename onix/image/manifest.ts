@@ -9,7 +9,7 @@
 
 /** Where the manifest lives in the image (relative to the root). */
 export const MANIFEST_PATH = 'usr/share/onix/manifest.json';
-export const MANIFEST_SCHEMA = 1;
+export const MANIFEST_SCHEMA = 2;
 
 /**
  * The C library a stone's programs run on:
@@ -37,8 +37,6 @@ export interface ManifestSource {
 }
 
 export interface ManifestStone {
-  /** moss package id, "<name>-<version>-<release>-<arch>". */
-  id: string;
   name: string;
   version: string;
   release: number;
@@ -169,7 +167,6 @@ export function parseManifest(text: string): ImageManifest {
     });
     const libc = oneOf(LIBCS, o.libc, `${w}.libc`);
     const stone: ManifestStone = {
-      id: str(o, 'id', w),
       name: str(o, 'name', w),
       version: str(o, 'version', w),
       release: o.release as number,

@@ -38,8 +38,13 @@ function mirrorPath(s: UsedStone, indexUri: string): string {
   }
   const path = normalize(rel);
   if (!rel || path.startsWith('/') || path === '..' || path.startsWith('../'))
-    throw new OnixError(`${s.packageId}: its URI ${JSON.stringify(s.uri)} is not under the repository index's ${indexUri}: nothing written`, EXIT.failed);
+    throw new OnixError(`${stoneLabel(s)}: its URI ${JSON.stringify(s.uri)} is not under the repository index's ${indexUri}: nothing written`, EXIT.failed);
   return path;
+}
+
+/** A package as a reader knows it: "mesa 25.0.7-2" (its moss id is a sha256), else its id. */
+function stoneLabel(s: UsedStone): string {
+  return s.version ? `${s.name} ${s.version}-${s.release}` : s.packageId;
 }
 
 function copyChecked(source: string, dest: string, hash: string, what: string): void {
@@ -64,7 +69,7 @@ export function writeMirror(root: string, dir: string): MirrorResult {
     const first = missing[0];
     const where = first.hash ? downloadMachinePath(first.hash) : 'no sha256 recorded in /.moss/db/install';
     const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
-    throw new OnixError(`no download of ${first.packageId} in moss's cache (${where})${more}: nothing written`, EXIT.failed);
+    throw new OnixError(`no download of ${stoneLabel(first)} in moss's cache (${where})${more}: nothing written`, EXIT.failed);
   }
   const indexes = readRepositoryIndexes(root);
   if (indexes.length === 0) throw new OnixError(`no moss repository index under ${join(root, '.moss/repo')}: nothing written`, EXIT.failed);
@@ -78,7 +83,7 @@ export function writeMirror(root: string, dir: string): MirrorResult {
   for (const { s, path } of placed) {
     const dest = join(dir, path);
     const keep = existsSync(dest) && old?.some((l) => l.path === path && l.hash === s.hash) && sha256File(dest) === s.hash;
-    if (!keep) copyChecked(s.download!, dest, s.hash!, s.packageId);
+    if (!keep) copyChecked(s.download!, dest, s.hash!, stoneLabel(s));
     stones.push({ packageId: s.packageId, path, size: statSync(dest).size, copied: !keep });
   }
   const indexTmp = join(dir, `${INDEX}.tmp-${process.pid}`);

@@ -25,7 +25,7 @@ export { assetPath, mossPaths } from './paths.ts';
 export { planPrune, applyPrune } from './prune.ts';
 export { StoneRepository } from './repository.ts';
 export { activeStateId, listStates } from './state.ts';
-export { stoneId, type Stone, type StoneMeta } from './stone.ts';
+export type { Stone, StoneMeta } from './stone.ts';
 export { sameFile } from './store.ts';
 export { activateState, initRoot, type NewStateOptions } from './transaction.ts';
 export { assetName, xxh3Bytes } from './xxh3.ts';

@@ -20,7 +20,7 @@ import { MossError } from './errors.ts';
 import { readIndexFile, readStoneMetaAndLayout, stoneFileName, writeIndexFile, writeStoneFile } from './stone-file.ts';
 import { hashFile, linkOrCopy } from './store.ts';
 import { assetRelPath } from './xxh3.ts';
-import { isNewer, stoneId, type LayoutEntry, type Stone, type StoneMeta } from './stone.ts';
+import { isNewer, type LayoutEntry, type Stone, type StoneMeta } from './stone.ts';
 
 const INDEX = 'stone.index';
 /** Beside a copied index: the URI it was copied from. */
@@ -40,7 +40,8 @@ export class StoneRepository {
     const index = join(dir, INDEX);
     if (existsSync(index)) {
       for (const s of readIndexFile(index)) {
-        const stone = repo.lazyStone({ id: stoneId(s.meta), meta: s.meta, uri: s.uri, hash: s.hash, size: s.size });
+        // manager.rs:499-504: a package's id is its PackageHash.
+        const stone = repo.lazyStone({ id: s.hash, meta: s.meta, uri: s.uri, hash: s.hash, size: s.size });
         repo.stonesById.set(stone.id, stone);
       }
     } else if (create) {
@@ -122,7 +123,8 @@ export class StoneRepository {
     const uri = `stones/${stoneFileName(meta)}`;
     const file = join(this.dir, uri);
     writeStoneFile(file, meta, layout, (h) => this.assetPath(h));
-    const stone = this.lazyStone({ id: stoneId(meta), meta, uri, hash: sha256File(file), size: statSync(file).size }, layout);
+    const hash = sha256File(file);
+    const stone = this.lazyStone({ id: hash, meta, uri, hash, size: statSync(file).size }, layout);
     this.stonesById.set(stone.id, stone);
     this.save();
     return stone;

@@ -38,7 +38,7 @@ export type LayoutEntry =
   | { type: 'directory'; path: string; mode: number; uid?: number; gid?: number };
 
 export interface Stone {
-  /** Package id as stored in moss's databases: "<name>-<version>-<release>-<arch>". */
+  /** Package id as stored in moss's databases: the sha256 of the stone file, hex (repository/manager.rs:499-504). */
   id: string;
   meta: StoneMeta;
   layout: LayoutEntry[];
@@ -48,10 +48,6 @@ export interface Stone {
   hash?: string;
   /** Size of the stone file in bytes. */
   size?: number;
-}
-
-export function stoneId(meta: StoneMeta): string {
-  return `${meta.name}-${meta.version}-${meta.release}-${meta.architecture ?? 'x86_64'}`;
 }
 
 /** Is a newer than b (release, then build release)? */

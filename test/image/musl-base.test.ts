@@ -57,7 +57,7 @@ function root(files: Record<string, string> = {}): string {
 
 function manifestWith(islands: ImageManifest['islands']): string {
   const m: ImageManifest = {
-    schema: 1,
+    schema: 2,
     base: {
       libc: 'musl',
       version: '1.2.3-1',
@@ -68,7 +68,6 @@ function manifestWith(islands: ImageManifest['islands']): string {
     },
     stones: [
       {
-        id: 'x-1-1-x86_64',
         name: 'x',
         version: '1',
         release: 1,
@@ -157,7 +156,7 @@ describe('onix doctor: musl base', () => {
 
   it('fails with one line on a manifest that is not one', () => {
     const bad = join(scratch, 'bad.json');
-    writeFileSync(bad, '{"schema": 1, "base": {}}');
+    writeFileSync(bad, '{"schema": 2, "base": {}}');
     const c = muslBaseCheck(root({ [MANIFEST_PATH]: bad }));
     assert.equal(c.ok, false);
     assert.match(c.detail, /^\/usr\/share\/onix\/manifest\.json: image manifest: base\.libc is not "musl"$/);
@@ -171,7 +170,7 @@ describe('image manifest parser', () => {
         JSON.stringify(
           parseManifest(
             JSON.stringify({
-              schema: 1,
+              schema: 2,
               base: {
                 libc: 'musl',
                 version: '1',
@@ -182,7 +181,6 @@ describe('image manifest parser', () => {
               },
               stones: [
                 {
-                  id: 'a-1-1-x86_64',
                   name: 'a',
                   version: '1',
                   release: 1,
@@ -201,7 +199,6 @@ describe('image manifest parser', () => {
       ),
       stones: [
         {
-          id: 'n-1-1-x86_64',
           name: 'n',
           version: '1',
           release: 1,

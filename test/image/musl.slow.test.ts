@@ -12,6 +12,7 @@ import { before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { buildImage } from '../../onix/image/build.ts';
 import { MANIFEST_PATH, parseManifest, type ImageManifest } from '../../onix/image/manifest.ts';
+import { stoneKey } from '../../onix/image/manifest-writer.ts';
 import { readElfInterp } from '../../onix/planes/elf-interp.ts';
 import { muslBaseCheck } from '../../onix/planes/musl-base.ts';
 
@@ -53,32 +54,36 @@ test('no glibc program in the base outside the islands; no glibc loader on the l
 test('the manifest lists every stone the states install, inside and beside the image alike', () => {
   assert.equal(readFileSync(join(rootfs, '../manifest.json'), 'utf8'), readFileSync(join(rootfs, MANIFEST_PATH), 'utf8'));
   const state = new Database(join(rootfs, '.moss/db/state'), { readonly: true, fileMustExist: true });
+  const install = new Database(join(rootfs, '.moss/db/install'), { readonly: true, fileMustExist: true });
   try {
+    // Package ids are stone sha256s (manager.rs:499-504); the manifest names stones by stoneKey.
+    const metaOf = install.prepare('SELECT name, version_identifier AS version, source_release AS release FROM meta WHERE package = ?');
     const selected = (id: number) =>
-      (state.prepare('SELECT package_id FROM state_selections WHERE state_id = ? ORDER BY package_id').all(id) as { package_id: string }[]).map(
-        (r) => r.package_id,
-      );
+      (state.prepare('SELECT package_id FROM state_selections WHERE state_id = ?').all(id) as { package_id: string }[])
+        .map((r) => stoneKey(metaOf.get(r.package_id) as { name: string; version: string; release: number }))
+        .sort();
     const byState = new Map([
       ['Install', selected(1)],
       ['Sync', selected(2)],
     ]);
-    for (const [summary, ids] of byState)
+    for (const [summary, keys] of byState)
       assert.deepEqual(
         manifest.stones
           .filter((s) => s.states.includes(summary))
-          .map((s) => s.id)
+          .map(stoneKey)
           .sort(),
-        ids,
+        keys,
         summary,
       );
     const installed = new Set([...byState.values()].flat());
-    for (const id of installed)
+    for (const key of installed)
       assert.ok(
-        manifest.stones.some((s) => s.id === id),
-        `${id} missing from the manifest`,
+        manifest.stones.some((s) => stoneKey(s) === key),
+        `${key} missing from the manifest`,
       );
   } finally {
     state.close();
+    install.close();
   }
   const libc = Object.fromEntries(manifest.stones.map((s) => [`${s.name} ${s.version}`, s.libc]));
   assert.equal(libc['busybox 1.35.0'], 'musl');

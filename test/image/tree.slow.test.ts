@@ -27,6 +27,16 @@ function db(name: 'state' | 'install' | 'layout') {
   return new Database(join(rootfs, '.moss/db', name), { readonly: true, fileMustExist: true });
 }
 
+/** The package id (stone sha256) of a Mesa release in the image. */
+function mesaId(version: string): string {
+  const install = db('install');
+  try {
+    return install.prepare("SELECT package FROM meta WHERE name = 'mesa' AND version_identifier = ?").pluck().get(version) as string;
+  } finally {
+    install.close();
+  }
+}
+
 function inode(path: string): number {
   return statSync(path).ino;
 }
@@ -40,20 +50,26 @@ test('the state database holds N-1 (Install, Mesa 22.3.6) and N (Sync, Mesa 25.0
       // Upstream sync records the summary "Sync" and no description (os-tools moss/src/client/sync.rs:205).
       { id: 2, type: 'transaction', summary: 'Sync', description: null },
     ]);
+    // Package ids are stone sha256s (manager.rs:499-504): name them through db/install.
+    const install = db('install');
+    const nameOf = install.prepare("SELECT name || '-' || version_identifier || '-' || source_release FROM meta WHERE package = ?").pluck();
     const sel = (id: number) =>
-      (state.prepare('SELECT package_id FROM state_selections WHERE state_id = ? ORDER BY package_id').all(id) as { package_id: string }[]).map(
-        (r) => r.package_id,
-      );
+      (state.prepare('SELECT package_id FROM state_selections WHERE state_id = ?').all(id) as { package_id: string }[])
+        .map((r) => {
+          assert.match(r.package_id, /^[0-9a-f]{64}$/);
+          return nameOf.get(r.package_id) as string;
+        })
+        .sort();
     const one = sel(1);
     const two = sel(2);
     assert.equal(one.length, 11); // the base's 11 stones, systemd-boot among them (content/validation.md lists them)
     assert.deepEqual(
       one.filter((p) => !two.includes(p)),
-      ['mesa-22.3.6-1-x86_64'],
+      ['mesa-22.3.6-1'],
     );
     assert.deepEqual(
       two.filter((p) => !one.includes(p)),
-      ['mesa-25.0.7-2-x86_64'],
+      ['mesa-25.0.7-2'],
     );
     for (const name of ['filesystem', 'busybox', 'musl', 'linux', 'glibc', 'onix-cli', 'onix-nix-integration', 'dropbear', 'onix-manifest'])
       assert.ok(
@@ -61,6 +77,7 @@ test('the state database holds N-1 (Install, Mesa 22.3.6) and N (Sync, Mesa 25.0
         name,
       );
     assert.ok(!two.some((p) => p.startsWith('onix-hello-')), 'onix-hello is only offered');
+    install.close();
   } finally {
     state.close();
   }
@@ -108,8 +125,8 @@ test('unchanged files are one inode shared by both states and the content store'
   const layout = db('layout');
   try {
     const rows = layout
-      .prepare("SELECT entry_value1 AS hash, entry_value2 AS path FROM layout WHERE package_id = 'mesa-25.0.7-2-x86_64' AND entry_type = 'regular'")
-      .all() as { hash: string; path: string }[];
+      .prepare("SELECT entry_value1 AS hash, entry_value2 AS path FROM layout WHERE package_id = ? AND entry_type = 'regular'")
+      .all(mesaId('25.0.7')) as { hash: string; path: string }[];
     assert.ok(rows.length > 20);
     const p = mossPaths(rootfs);
     for (const r of rows) assert.equal(inode(join(rootfs, 'usr', r.path)), inode(assetPath(p, r.hash)), r.path);

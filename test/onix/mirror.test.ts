@@ -88,7 +88,7 @@ describe('onix mirror', () => {
     assert.equal(gone.status, 1);
     assert.match(
       gone.stderr,
-      /^onix: no download of \S+ in moss's cache \(\/\.moss\/cache\/downloads\/v1\/[0-9a-f]{5}\/[0-9a-f]{5}\/[0-9a-f]{64}\) \(and \d+ more\): nothing written\n$/,
+      /^onix: no download of \S+ \S+ in moss's cache \(\/\.moss\/cache\/downloads\/v1\/[0-9a-f]{5}\/[0-9a-f]{5}\/[0-9a-f]{64}\) \(and \d+ more\): nothing written\n$/,
     );
     assert.ok(!existsSync(dir));
     const none = onix(['mirror', '--verify', busy]);
@@ -111,7 +111,7 @@ describe('onix mirror', () => {
     assert.equal(refused.status, 1);
     assert.match(
       refused.stderr,
-      /^onix: \S+: its URI "https:\/\/elsewhere\.example\/pool\/x\.stone" is not under the repository index's file:\/\/\/\.moss\/repo\/local\/stone\.index: nothing written\n$/,
+      /^onix: \S+ \S+: its URI "https:\/\/elsewhere\.example\/pool\/x\.stone" is not under the repository index's file:\/\/\/\.moss\/repo\/local\/stone\.index: nothing written\n$/,
     );
   });
 

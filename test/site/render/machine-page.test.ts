@@ -20,7 +20,6 @@ function manifestText(mesaNew = '25.0.7'): string {
     states: string[],
     extra: Record<string, unknown> = {},
   ) => ({
-    id: `${name}-${version}-1-x86_64`,
     name,
     version,
     release: 1,
@@ -33,7 +32,7 @@ function manifestText(mesaNew = '25.0.7'): string {
     ...extra,
   });
   return JSON.stringify({
-    schema: 1,
+    schema: 2,
     base: {
       libc: 'musl',
       version: '1.2.3-1',
@@ -140,6 +139,6 @@ test('the manifest is read from beside the image the report names; none there is
   await mkdir(join(cache, 'images/0f095cb4e1aa'), { recursive: true });
   await writeFile(join(cache, 'images/0f095cb4e1aa/manifest.json'), manifestText());
   assert.equal((await readImageManifest('0f095cb4e1aa', cache))?.stones.length, 6);
-  await writeFile(join(cache, 'images/0f095cb4e1aa/manifest.json'), '{"schema": 2}');
-  await assert.rejects(readImageManifest('0f095cb4e1aa', cache), /manifest\.json: image manifest: schema is 2/);
+  await writeFile(join(cache, 'images/0f095cb4e1aa/manifest.json'), '{"schema": 99}');
+  await assert.rejects(readImageManifest('0f095cb4e1aa', cache), /manifest\.json: image manifest: schema is 99/);
 });
