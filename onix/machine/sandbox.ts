@@ -96,6 +96,15 @@ interface Instance {
   exited: Promise<void>;
 }
 
+/**
+ * Removes a sandbox's directory. The processes of its PID namespace die with its init, but the
+ * kernel tears the namespace's mounts down a moment later: a removal that meets one gets EBUSY
+ * or ENOTEMPTY, so it is retried for a while (Ctrl-C once left the directory behind this way).
+ */
+function removeTree(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
+}
+
 export class SandboxMachine implements Machine {
   readonly capabilities: MachineCapabilities = { kernel: false, reboot: true, snapshot: true, crash: true };
   private image: MachineImage | null = null;
@@ -220,7 +229,7 @@ export class SandboxMachine implements Machine {
       instance.proc.kill('SIGKILL');
       await instance.exited;
     }
-    if (removeDir) rmSync(instance.dir, { recursive: true, force: true });
+    if (removeDir) removeTree(instance.dir);
   }
 
   private connection(): AgentConnection {
@@ -317,7 +326,7 @@ export class SandboxMachine implements Machine {
     const cur = this.current;
     this.current = null;
     if (cur) await this.stop(cur, true);
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) removeTree(this.dir);
     this.dir = null;
   }
 }
