@@ -208,6 +208,15 @@ if (eleventy) {
   );
   console.log(`CPU relative to Eleventy: onix cold uses ${(rows[0]!.cpu / eleventy.cpu).toFixed(2)}x, warm ${(rows[1]!.cpu / eleventy.cpu).toFixed(2)}x`);
 }
+const hugo = rows.find((r) => r.name === 'hugo' && Number.isFinite(r.seconds));
+if (hugo) {
+  // Cards and the search index run side by side at the end of a build; Hugo makes neither.
+  const extras = Math.max(cold.phasesMs.cards, cold.phasesMs.search) / 1000;
+  console.log(
+    `\ntime relative to Hugo: onix cold ${(ours / hugo.seconds).toFixed(2)}x, warm ${(rows[1]!.seconds / hugo.seconds).toFixed(2)}x; ` +
+      `the same work as Hugo (cold, less the ${extras.toFixed(2)} s of social cards and search index, which Hugo does not make) ${((ours - extras) / hugo.seconds).toFixed(2)}x`,
+  );
+}
 console.log(
   `dev rebuild after one edit (${edits} edits, ${N} pages): median ${times[Math.floor(times.length / 2)]!.toFixed(1)} ms, p95 ${times[Math.floor(times.length * 0.95)]!.toFixed(1)} ms, max ${times[times.length - 1]!.toFixed(1)} ms`,
 );
