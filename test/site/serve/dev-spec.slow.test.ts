@@ -93,7 +93,8 @@ describe('dev server with --spec on the sandbox', { timeout: 300_000 }, () => {
       }).observe(document.body, { subtree: true, childList: true });
     });
     await writeFile(join(content, 'three.md'), page('Three', THREE('deux'), 'order: 1\n'));
-    await tab.waitForFunction(() => (window as unknown as { sawRunning: boolean }).sawRunning, null, { timeout: 10_000 });
+    // A save shows "running" as soon as the watcher reports it; a loaded CI run (the VM spec beside it) once missed 10 s.
+    await tab.waitForFunction(() => (window as unknown as { sawRunning: boolean }).sawRunning, null, { timeout: 30_000 });
     await tab.waitForSelector('figure.transcript[data-status="failed"]', { timeout: 30_000 });
     assert.match((await caseLine(tab, 'Two')) ?? '', /^failed on the ONIX test sandbox/);
     const diff = (await tab.locator('pre.spec-diff').textContent()) ?? '';
