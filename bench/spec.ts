@@ -15,6 +15,9 @@
 // Then the live loop on a warm machine (bench/spec-live.ts): save -> "running..." and save ->
 // verdict in the dev server with --spec and in spec --watch, on the sandbox and the VM, against
 // a cold run of the same page (BENCH_LIVE=0 leaves it out; BENCH_LIVE=sandbox only the sandbox).
+//
+// Last, the whole spec on the VM with --jobs 2 (bench/spec-whole.ts): wall time, the floor two
+// jobs allow, and the three slowest cases (BENCH_WHOLE=0 leaves it out).
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +26,7 @@ import { join } from 'node:path';
 import { runSpec } from '../generator/spec/run.ts';
 import { LocalMachine } from '../onix/machine/local.ts';
 import { benchLive } from './spec-live.ts';
+import { benchWholeSpec } from './spec-whole.ts';
 
 const N = Number(process.env.BENCH_COMMANDS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -150,4 +154,5 @@ console.log(`  node -e '' (any Node CLI's floor, for scale) ${fmt(median(nodeBar
 console.log(`  CPU time of the whole one-case run, all its processes (load-independent) ${fmt(median(startCpu))} ms`);
 const live = process.env.BENCH_LIVE ?? 'sandbox,vm';
 const liveMet = live === '0' ? true : await benchLive(live.split(',').filter((t): t is 'sandbox' | 'vm' => t === 'sandbox' || t === 'vm'));
-process.exitCode = overhead < TARGET_MS && first < START_TARGET_MS && liveMet ? 0 : 1;
+const wholePassed = process.env.BENCH_WHOLE === '0' ? true : benchWholeSpec();
+process.exitCode = overhead < TARGET_MS && first < START_TARGET_MS && liveMet && wholePassed ? 0 : 1;
