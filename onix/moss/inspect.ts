@@ -4,34 +4,21 @@
 import { closeSync, openSync } from 'node:fs';
 import { MossError } from './errors.ts';
 import { checkStone, readStone } from './stone-file.ts';
-import { bytesU128, Compression, DEPENDENCY_KINDS, LayoutFileType, MetaTag, PayloadKind, type MetaRecord, type PayloadHeader } from './stone-format.ts';
+import {
+  bytesU128,
+  Compression,
+  LayoutFileType,
+  META_TAG_NAMES,
+  MetaTag,
+  PayloadKind,
+  relationText,
+  type MetaRecord,
+  type PayloadHeader,
+} from './stone-format.ts';
 
 const COLUMN_WIDTH = 20;
 
-/** `{:?}` of a StonePayloadMetaTag: the variant's name. */
-const TAG_DEBUG: Record<number, string> = {
-  [MetaTag.name]: 'Name',
-  [MetaTag.architecture]: 'Architecture',
-  [MetaTag.version]: 'Version',
-  [MetaTag.summary]: 'Summary',
-  [MetaTag.description]: 'Description',
-  [MetaTag.homepage]: 'Homepage',
-  [MetaTag.sourceId]: 'SourceID',
-  [MetaTag.depends]: 'Depends',
-  [MetaTag.provides]: 'Provides',
-  [MetaTag.conflicts]: 'Conflicts',
-  [MetaTag.release]: 'Release',
-  [MetaTag.license]: 'License',
-  [MetaTag.buildRelease]: 'BuildRelease',
-  [MetaTag.packageUri]: 'PackageURI',
-  [MetaTag.packageHash]: 'PackageHash',
-  [MetaTag.packageSize]: 'PackageSize',
-  [MetaTag.buildDepends]: 'BuildDepends',
-  [MetaTag.sourceUri]: 'SourceURI',
-  [MetaTag.sourcePath]: 'SourcePath',
-  [MetaTag.sourceRef]: 'SourceRef',
-};
-const tagDebug = (tag: number) => TAG_DEBUG[tag] ?? 'Unknown';
+const tagDebug = (tag: number) => META_TAG_NAMES[tag] ?? 'Unknown';
 
 /** `{:?}` of a StonePayloadMetaDependency. */
 const DEPENDENCY_DEBUG = ['PackageName', 'SharedLibrary', 'PkgConfig', 'Interpreter', 'CMake', 'Python', 'Binary', 'SystemBinary', 'PkgConfig32'];
@@ -49,7 +36,6 @@ function recordDebug(r: MetaRecord): string {
 }
 
 const pad = (s: string) => s.padEnd(COLUMN_WIDTH);
-const relation = (p: { dependency: number; name: string }) => `${DEPENDENCY_KINDS[p.dependency] ?? 'unknown'}(${p.name})`;
 
 function section(title: string, items: string[]): string {
   return items.length === 0 ? '' : `\n${pad(title)} :\n${items.map((i) => `    - ${i}\n`).join('')}`;
@@ -69,9 +55,9 @@ function describe(path: string): string {
       const cnfls: string[] = [];
       for (const r of records) {
         const p = r.primitive;
-        if (p.type === 'provider' && r.tag === MetaTag.provides) provs.push(relation(p));
-        else if (p.type === 'provider' && r.tag === MetaTag.conflicts) cnfls.push(relation(p));
-        else if (p.type === 'dependency') deps.push(relation(p));
+        if (p.type === 'provider' && r.tag === MetaTag.provides) provs.push(relationText(p));
+        else if (p.type === 'provider' && r.tag === MetaTag.conflicts) cnfls.push(relationText(p));
+        else if (p.type === 'dependency') deps.push(relationText(p));
         else if (p.type === 'string') out += `${pad(tagDebug(r.tag))} : ${p.value}\n`;
         else if (p.type === 'integer' && (p.kind === 7 || p.kind === 8)) out += `${pad(tagDebug(r.tag))} : ${p.value}\n`;
         else out += `${pad(tagDebug(r.tag))} : ${recordDebug(r)}\n`;

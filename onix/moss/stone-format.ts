@@ -45,6 +45,34 @@ export const MetaTag = {
 /** payload/meta.rs `StonePayloadMetaDependency`, named as moss/src/dependency.rs `Kind` prints them. */
 export const DEPENDENCY_KINDS = ['name', 'soname', 'pkgconfig', 'interpreter', 'cmake', 'python', 'binary', 'sysbinary', 'pkgconfig32'] as const;
 
+/** `{:?}` of a StonePayloadMetaTag, the variant's name: what `moss inspect` and `MissingMetaFieldError` print. */
+export const META_TAG_NAMES: Record<number, string> = {
+  [MetaTag.name]: 'Name',
+  [MetaTag.architecture]: 'Architecture',
+  [MetaTag.version]: 'Version',
+  [MetaTag.summary]: 'Summary',
+  [MetaTag.description]: 'Description',
+  [MetaTag.homepage]: 'Homepage',
+  [MetaTag.sourceId]: 'SourceID',
+  [MetaTag.depends]: 'Depends',
+  [MetaTag.provides]: 'Provides',
+  [MetaTag.conflicts]: 'Conflicts',
+  [MetaTag.release]: 'Release',
+  [MetaTag.license]: 'License',
+  [MetaTag.buildRelease]: 'BuildRelease',
+  [MetaTag.packageUri]: 'PackageURI',
+  [MetaTag.packageHash]: 'PackageHash',
+  [MetaTag.packageSize]: 'PackageSize',
+  [MetaTag.buildDepends]: 'BuildDepends',
+  [MetaTag.sourceUri]: 'SourceURI',
+  [MetaTag.sourcePath]: 'SourcePath',
+  [MetaTag.sourceRef]: 'SourceRef',
+};
+/** A dependency or provider as moss prints it: `kind(name)` (dependency.rs `Display`). */
+export function relationText(p: { dependency: number; name: string }): string {
+  return `${DEPENDENCY_KINDS[p.dependency] ?? 'unknown'}(${p.name})`;
+}
+
 /** payload/layout.rs `StonePayloadLayoutFileType`. */
 export const LayoutFileType = { regular: 1, symlink: 2, directory: 3, characterDevice: 4, blockDevice: 5, fifo: 6, socket: 7 } as const;
 

@@ -2,7 +2,7 @@
 // moss/src/package/meta.rs (`to_stone_payload`, `from_stone_payload`); the names of
 // dependency kinds are moss/src/dependency.rs `Kind`'s (`name(...)`, `soname(...)`, ...).
 import { MossError } from './errors.ts';
-import { DEPENDENCY_KINDS, MetaTag, type MetaPrimitive, type MetaRecord } from './stone-format.ts';
+import { DEPENDENCY_KINDS, META_TAG_NAMES, MetaTag, relationText, type MetaPrimitive, type MetaRecord } from './stone-format.ts';
 import type { StoneMeta } from './stone.ts';
 
 /** What a repository index adds to a stone's metadata (PackageURI, PackageHash, PackageSize). */
@@ -57,11 +57,7 @@ export function metaRecords(meta: StoneMeta, index?: IndexFields): MetaRecord[] 
   return fields.map(([tag, primitive]) => ({ tag, primitive }));
 }
 
-const TAG_NAMES = Object.fromEntries(Object.entries(MetaTag).map(([k, v]) => [v, k]));
-
-function text(p: MetaPrimitive): string {
-  return `${DEPENDENCY_KINDS[(p as { dependency: number }).dependency]}(${(p as { name: string }).name})`;
-}
+const text = (p: MetaPrimitive) => relationText(p as { dependency: number; name: string });
 
 /**
  * meta.rs `from_stone_payload`: the first string (or integer) of each required tag; every
@@ -72,7 +68,7 @@ export function metaFromRecords(records: MetaRecord[]): { meta: StoneMeta; index
   const string = (tag: number) => records.find((r) => r.tag === tag && r.primitive.type === 'string')?.primitive as { value: string } | undefined;
   const integer = (tag: number) => records.find((r) => r.tag === tag && r.primitive.type === 'integer')?.primitive as { value: bigint } | undefined;
   const need = <T>(v: T | undefined, tag: number): T => {
-    if (v === undefined) throw new MossError(`Missing metadata field: ${TAG_NAMES[tag]}`);
+    if (v === undefined) throw new MossError(`Missing metadata field: ${META_TAG_NAMES[tag]}`);
     return v;
   };
   const known = (r: MetaRecord) => (r.primitive as { dependency: number }).dependency < DEPENDENCY_KINDS.length;

@@ -109,6 +109,9 @@ test('the conflicts test stones carry what their recipes say, in Meta::to_stone_
     pineapple.layout.map((e) => [e.type, e.path]),
     [['regular', 'share/defaults/pienapple']],
   );
+  // meta.rs:70-80: every one of the nine fields is required; the error prints the tag's Debug name.
+  const records = readStone(upstream('pineapple-1-1-1-x86_64.stone')).metas[0]!;
+  assert.throws(() => metaFromRecords(records.filter((r) => r.tag !== 7)), /^MossError: Missing metadata field: SourceID$/);
   const pizza = readStoneMetaAndLayout(upstream('italian-pizza-1-1-1-x86_64.stone'));
   assert.equal(pizza.meta.description, 'Me no like pineapples.');
   assert.deepEqual(pizza.meta.conflicts, ['name(pineapple)']);
@@ -145,6 +148,11 @@ test('unpacking an upstream (zstd) stone puts each file in the store under its d
     const s = readStone(file);
     for (const i of s.index) assert.equal(statSync(join(store, assetRelPath(i.digest.toString(10)))).size, i.end - i.start);
     assert.equal(layout.filter((e) => e.type === 'regular').length >= s.index.length, true);
+    // An asset already there is kept only when it hashes to its digest (cache.rs:276-303 is_unpacked_already).
+    const asset = join(store, assetRelPath(s.index[0]!.digest.toString(10)));
+    writeFileSync(asset, 'damaged');
+    unpackStoneFile(file, (h) => join(store, assetRelPath(h)));
+    assert.equal(xxh3Bytes(readFileSync(asset)), s.index[0]!.digest.toString(10));
   } finally {
     rmSync(store, { recursive: true, force: true });
   }
