@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage, readImageInfo } from '../onix/image/build.ts';
 import { IMAGE_CACHE } from '../onix/image/debs.ts';
+import { initrds } from '../onix/moss/boot.ts';
 
 const download = process.argv.includes('--download');
 const keep = process.argv.includes('--keep');
@@ -53,7 +54,7 @@ try {
   const copies = usr + archived + nix + du(join(root, 'boot'));
   const kdir = join(root, 'usr/lib/kernel', info.kernel);
   const vmlinuz = statSync(join(kdir, 'vmlinuz')).size;
-  const initrd = statSync(join(kdir, 'initrd')).size;
+  const initrd = initrds(join(root, 'usr'), info.kernel).reduce((n, f) => n + statSync(join(kdir, f)).size, 0);
 
   const disk = join(cache, 'disk.ext4');
   const [, diskMs] = await timed(async () => {
@@ -72,7 +73,7 @@ try {
     `root tree       ${mb(tree)} on disk (hard links once), two states; as two full /usr copies it would be ${mb(copies)} (${(copies / tree).toFixed(2)}x)`,
   );
   console.log(`  active /usr   ${mb(usr)}; archived state 1 /usr ${mb(archived)} on its own; /nix ${mb(nix)}`);
-  console.log(`  kernel        vmlinuz ${mb(vmlinuz)}, initrd ${mb(initrd)} (gzip)`);
+  console.log(`  kernel        vmlinuz ${mb(vmlinuz)}, initrds ${mb(initrd)} (gzip)`);
   console.log(`ext4 disk       ${mb(diskUsed)} allocated (mke2fs -d, ${s(diskMs)})`);
 } finally {
   if (!keep) rmSync(cache, { recursive: true, force: true });
