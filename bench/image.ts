@@ -4,9 +4,9 @@
 // .debs are hard-linked in so the number measures the build, not the mirror
 // (pass --download to fetch them too). The Nix plane comes from its own cache
 // (.cache/nix, onix/image/nix/plane.ts) in both runs. Warm: the same build again.
-// Sizes: the root tree (hard links counted once) against two full /usr copies
-// (no content store), the two states, kernel + initramfs, and the ext4 disk
-// mke2fs -d makes from it.
+// Sizes: the root tree (hard links counted once); moss's content store against the two
+// states' /usr as full copies; the stone files (download cache, local repository);
+// kernel + initramfs; and the ext4 disk mke2fs -d makes from it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,8 +50,9 @@ try {
   const usr = du(join(root, 'usr'));
   const archived = du(join(root, '.moss/root/1/usr'));
   const nix = existsSync(join(root, 'nix')) ? du(join(root, 'nix')) : 0;
-  // Without the content store each state would be a full copy of its /usr.
-  const copies = usr + archived + nix + du(join(root, 'boot'));
+  const store = du(join(root, '.moss/assets'));
+  const downloads = du(join(root, '.moss/cache/downloads'));
+  const repo = du(join(root, '.moss/repo'));
   const kdir = join(root, 'usr/lib/kernel', info.kernel);
   const vmlinuz = statSync(join(kdir, 'vmlinuz')).size;
   const initrd = initrds(join(root, 'usr'), info.kernel).reduce((n, f) => n + statSync(join(kdir, f)).size, 0);
@@ -69,10 +70,13 @@ try {
   );
   console.log(`cold build      ${s(coldMs)}`);
   console.log(`warm build      ${s(warmMs)}   (cold/warm ${(coldMs / warmMs).toFixed(0)}x)`);
+  console.log(`root tree       ${mb(tree)} on disk (hard links once)`);
+  // Each state's /usr is hard links into the content store: as two full copies it would be usr + archived.
   console.log(
-    `root tree       ${mb(tree)} on disk (hard links once), two states; as two full /usr copies it would be ${mb(copies)} (${(copies / tree).toFixed(2)}x)`,
+    `  moss store    ${mb(store)} holds both states' files once; as two full /usr copies ${mb(usr + archived)} (${((usr + archived) / store).toFixed(2)}x)`,
   );
-  console.log(`  active /usr   ${mb(usr)}; archived state 1 /usr ${mb(archived)} on its own; /nix ${mb(nix)}`);
+  console.log(`  active /usr   ${mb(usr)}; archived state 1 /usr ${mb(archived)}; /nix ${mb(nix)}`);
+  console.log(`  stone files   moss's download cache ${mb(downloads)}, the local repository ${mb(repo)}`);
   console.log(`  kernel        vmlinuz ${mb(vmlinuz)}, initrds ${mb(initrd)} (gzip)`);
   console.log(`ext4 disk       ${mb(diskUsed)} allocated (mke2fs -d, ${s(diskMs)})`);
 } finally {

@@ -47,7 +47,7 @@ import { glibcRecipe, GLIBC_PACKAGES, mesaRecipe } from './recipes/mesa.ts';
 import { bundleEntryPoints, onixCliRecipe } from './recipes/onix-cli.ts';
 import { seamRecipe } from './recipes/seam.ts';
 import { systemdBootRecipe } from './recipes/systemd-boot.ts';
-import { cachedStone, hashFiles, hashText, publishDir, type CachedStone } from './stone-cache.ts';
+import { cachedStone, hashFiles, hashText, publishDir, type CachedStone, type StoneRecipe } from './stone-cache.ts';
 import { task, type Progress } from '../task.ts';
 import { claimDir, releaseDir, sweepImageStaging } from '../owned-dirs.ts';
 
@@ -121,6 +121,21 @@ export function buildImage(options: BuildImageOptions = {}): Promise<BuiltImage>
   return building;
 }
 
+/**
+ * Every stone of the image, in `recipes` order, built side by side: the source builds spend
+ * their time in make and the compiler, the others in this process (unpacking, hashing, writing
+ * the stone), so `compiled` start first and the rest fill the cores meanwhile. Every build
+ * settles before the first failure is thrown: none is left running behind the error.
+ */
+async function buildStones(recipes: StoneRecipe[], compiled: StoneRecipe[], progress: (line: string) => void, cacheDir: string): Promise<CachedStone[]> {
+  const started = new Map<StoneRecipe, Promise<CachedStone>>();
+  for (const r of [...compiled, ...recipes]) if (!started.has(r)) started.set(r, cachedStone(r, progress, cacheDir));
+  const settled = await Promise.allSettled(recipes.map((r) => started.get(r)!));
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<CachedStone>).value);
+}
+
 async function build(options: BuildImageOptions): Promise<BuiltImage> {
   const progress = options.onProgress ?? (() => {});
   const cacheDir = options.cacheDir ?? IMAGE_CACHE;
@@ -161,9 +176,11 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   const bundled = await task(progress, 'bundle onix, moss, onix-agent (esbuild)', () => bundleEntryPoints(bundleDir));
   const nix = await maybeNixPlane(options.nixPlane ?? true, progress);
 
+  const busybox = busyboxMuslRecipe(sourceOf('busybox'), headers, toolchain);
+  const dropbear = dropbearMuslRecipe(sourceOf('dropbear'), headers, toolchain);
   const recipes = [
     filesystemRecipe(),
-    busyboxMuslRecipe(sourceOf('busybox'), headers, toolchain),
+    busybox,
     muslRecipe(baseDebs.get('musl')!),
     kernelRecipe(baseDebs.get(kernelPkg.name)!, baseDebs.get('busybox-static')!, exchange),
     systemdBootRecipe(baseDebs.get('systemd-boot-efi') ?? missingPin('base', 'systemd-boot-efi'), systemdBootPin.version),
@@ -172,16 +189,12 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
     mesaRecipe(MESA_NEW, 2, pinsOf(groups, `mesa-${MESA_NEW}`), mesaNewDebs),
     onixCliRecipe(glibcDebs, bundleDir, bundled, { exchange, container }),
     seamRecipe(nix?.defaultsEtcNix),
-    dropbearMuslRecipe(sourceOf('dropbear'), headers, toolchain),
+    dropbear,
     helloRecipe(),
   ];
   /** Offered by the image's local repository, installed by no state. */
   const repoOnly = new Set(['onix-hello']);
-  const stones = await task(progress, 'stones', async () => {
-    const out: CachedStone[] = [];
-    for (const r of recipes) out.push(await cachedStone(r, progress, cacheDir));
-    return out;
-  });
+  const stones = await task(progress, 'stones', () => buildStones(recipes, [busybox, dropbear], progress, cacheDir));
   rmSync(bundleDir, { recursive: true, force: true });
   const manifest = await task(progress, 'image manifest', async () => {
     const meta = {
