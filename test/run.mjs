@@ -15,12 +15,18 @@ function find(dir) {
   });
 }
 
-// Slow files (machines, browsers) start first, the whole spec on the VM (test/content) first of
-// all: the quick files then fill both cores at the end, where a long file started last would
-// leave one core working alone.
+// Order, with two files running at a time: the whole spec on the VM (test/content, the longest
+// file) first; half the quick files next, on the other core while the test image is built from
+// scratch, which the spec and most slow files wait for; then the other slow files (machines,
+// browsers); the other half of the quick files last, to fill both cores at the end, where a long
+// file started last would leave one core working alone.
 const slow = (f) => f.endsWith('.slow.test.ts');
-let files = find('test').sort((a, b) => Number(slow(b)) - Number(slow(a)) || a.localeCompare(b));
-if (fast) files = files.filter((f) => !slow(f));
+const all = find('test').sort((a, b) => a.localeCompare(b));
+const quick = all.filter((f) => !slow(f));
+const spec = all.filter((f) => slow(f) && f.startsWith('test/content/'));
+const others = all.filter((f) => slow(f) && !spec.includes(f));
+const half = Math.ceil(quick.length / 2);
+let files = fast ? quick : [...spec, ...quick.slice(0, half), ...others, ...quick.slice(half)];
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 if (files.length === 0) {
   console.error('no test files matched');
