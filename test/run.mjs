@@ -1,7 +1,8 @@
 // Runs the test suite with Node's test runner (Node 20 does not expand globs itself).
 // `--fast` leaves out `*.slow.test.ts` (the ones that boot machines or browsers).
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const fast = process.argv.includes('--fast');
@@ -32,9 +33,14 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The tests' scratch directories (os.tmpdir()) go under one directory of this run's, removed at
+// the end: a test that keeps its scratch to show a failure, or dies before its cleanup, leaves
+// nothing behind in /tmp across runs.
+const scratch = mkdtempSync(join(tmpdir(), 'onix-tests-'));
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--import', new URL('./exit-when-done.mjs', import.meta.url).href, '--test', '--test-concurrency=2', ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, TMPDIR: scratch } },
 );
+rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
 process.exit(result.status ?? 1);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { xxhash3 } from 'hash-wasm';
 import { decompress } from 'fzstd';
-import { assetRelPath, loadXxh3, xxh3Bytes } from '../../onix/moss/xxh3.ts';
+import { assetRelPath, digestBigInt, loadXxh3, xxh3Bytes, xxh3Stream64 } from '../../onix/moss/xxh3.ts';
 import { readIndexFile, readStone, readStoneMetaAndLayout, stoneFileName, unpackStoneFile, writeIndexFile } from '../../onix/moss/stone-file.ts';
 import {
   decodeHeader,
@@ -23,6 +23,7 @@ import {
   encodeMetaRecord,
   encodeIndexRecord,
   decodeIndexRecord,
+  encodePayloadHeader,
   HEADER_SIZE,
   PAYLOAD_HEADER_SIZE,
 } from '../../onix/moss/stone-format.ts';
@@ -204,6 +205,77 @@ test('the stand-in writes a binary stone as boulder does: Meta, Layout, Index, t
     s.dispose();
   }
 });
+
+test('an uncompressed stone unpacks in one read: every asset under its digest with its mode, and nothing (no partial file either) when the checksum or a digest is wrong (cache.rs:253-331)', () => {
+  const s = scratchRoot();
+  const store = mkdtempSync(join(tmpdir(), 'stone-store-'));
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name);
+  try {
+    const stone = addStone(
+      s.repo,
+      { name: 'hello', version: '1', release: 1 },
+      { 'bin/hello': 'h'.repeat(3 << 20), 'share/a': 'a', 'share/empty': '', 'share/b': 'b'.repeat(70_000) },
+    );
+    const file = join(s.repo.dir, stone.uri!);
+    const assetOf = (h: string) => join(store, assetRelPath(h));
+    const good = readFileSync(file);
+    const index = readStone(file).index;
+    const { layout } = unpackStoneFile(file, assetOf);
+    for (const i of index) {
+      const asset = assetOf(i.digest.toString(10));
+      assert.equal(xxh3Bytes(readFileSync(asset)), i.digest.toString(10));
+      assert.equal(statSync(asset).size, i.end - i.start);
+    }
+    const hello = layout.find((e) => e.path === '/usr/bin/hello' || e.path.endsWith('bin/hello'));
+    assert.ok(hello?.type === 'regular');
+    assert.equal(statSync(assetOf(hello.hash)).mode & 0o7777, hello.mode & 0o7777);
+    assert.equal(files(store).length, index.length);
+
+    // A damaged asset is rewritten; the others are kept.
+    const big = assetOf(index[0]!.digest.toString(10));
+    writeFileSync(big, 'damaged');
+    unpackStoneFile(file, assetOf);
+    assert.equal(xxh3Bytes(readFileSync(big)), index[0]!.digest.toString(10));
+
+    // A flipped byte in the content: the payload checksum fails and no asset, partial or whole, is left.
+    rmSync(store, { recursive: true, force: true });
+    const contentAt = good.length - 100;
+    const flipped = Buffer.from(good);
+    flipped[contentAt] ^= 0xff;
+    writeFileSync(file, flipped);
+    assert.throws(() => unpackStoneFile(file, assetOf), /payload checksum mismatch/);
+    assert.deepEqual(existsSyncAll(store, files), []);
+
+    // A wrong digest in the index with a right checksum: FileUnpackHashMismatch, nothing left.
+    const header = readStone(file);
+    const indexPayload = header.payloads.findIndex((p) => p.kind === 4);
+    let at = HEADER_SIZE;
+    for (let i = 0; i < indexPayload; i++) at += PAYLOAD_HEADER_SIZE + header.payloads[i]!.storedSize;
+    const wrong = Buffer.from(good);
+    const record = at + PAYLOAD_HEADER_SIZE; // the first index record: start, end (u64 each), then the digest
+    wrong[record + 16 + 15] ^= 0x01;
+    const body = wrong.subarray(record, record + header.payloads[indexPayload]!.storedSize);
+    wrong.set(encodePayloadHeader({ ...header.payloads[indexPayload]!, checksum: digestBigInt(xxh3Stream64().update(body)) }), at);
+    writeFileSync(file, wrong);
+    assert.throws(() => unpackStoneFile(file, assetOf), /File unpack hash mismatch in .*hello-1-1-1-x86_64\.stone: expected \d+, got \d+/);
+    assert.deepEqual(existsSyncAll(store, files), []);
+  } finally {
+    s.dispose();
+    rmSync(store, { recursive: true, force: true });
+  }
+});
+
+/** Files left under a store that may not exist. */
+function existsSyncAll(dir: string, files: (dir: string) => string[]): string[] {
+  try {
+    return files(dir);
+  } catch {
+    return [];
+  }
+}
 
 test('a repository index is a Repository stone with one Meta payload per package carrying PackageURI, PackageHash and PackageSize, by name (client/index.rs:98-113; manager.rs:476-510)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'stone-index-'));
