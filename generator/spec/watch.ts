@@ -180,7 +180,7 @@ export async function watchSpec(options: WatchSpecOptions = {}): Promise<0 | 1 |
   await stopped;
   options.keys?.off('data', onKey);
   watcher.close();
-  await pool.close();
+  for (const problem of await pool.close()) write(`note: ${problem}`);
   const totals = live.report().totals;
   return totals.errors ? 2 : totals.failed ? 1 : 0;
 }

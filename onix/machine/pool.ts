@@ -233,14 +233,20 @@ export class MachinePool {
     }
   }
 
-  /** Cancel queued jobs and shut every machine down (running jobs end with a MachineError). Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Cancel queued jobs and shut every machine down (running jobs end with a MachineError).
+   * Idempotent. Every machine is shut down even when one fails to; the failures are returned
+   * (one line each) for the caller to show, since a machine left running or a directory left
+   * behind is the user's to know about.
+   */
+  async close(): Promise<string[]> {
     this.closed = true;
     for (const e of this.queue.splice(0)) {
       e.controller.abort();
       e.resolve({ cancelled: true });
     }
-    await Promise.allSettled(this.slots.map((s) => s.shutdown()));
+    const settled = await Promise.allSettled(this.slots.map((s) => s.shutdown()));
+    return settled.flatMap((r) => (r.status === 'rejected' ? [`${this.target}: shutting down failed: ${(r.reason as Error).message}`] : []));
   }
 
   private dispatch(): void {

@@ -25,7 +25,7 @@
 // Over 300 lines on purpose: the Machine methods of one sandbox share its mount namespace,
 // overlay layers and init process; split apart, each would need the others' state.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentConnection } from './agent-client.ts';
 import { runTool } from './disk.ts';
@@ -102,7 +102,30 @@ interface Instance {
  * or ENOTEMPTY, so it is retried for a while (Ctrl-C once left the directory behind this way).
  */
 function removeTree(dir: string): void {
-  rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
+  } catch (e) {
+    throw new MachineError(`sandbox: cannot remove ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the next start removes it`);
+  }
+}
+
+/** The PID (in ours) of the namespace's init: `unshare --fork`'s one child. */
+function namespaceInit(unsharePid: number): number | null {
+  try {
+    const first = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim().split(' ')[0];
+    return first ? Number(first) : null;
+  } catch {
+    return null; // gone already, or no /proc children list: unshare's --kill-child is the fallback
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class SandboxMachine implements Machine {
@@ -222,11 +245,18 @@ export class SandboxMachine implements Machine {
     return instance;
   }
 
-  /** Ends every process of the instance (PID 1 dies with unshare: --kill-child). */
+  /**
+   * Ends every process of the instance. The namespace's init is killed, not unshare: the kernel
+   * ends every other process of a PID namespace before its init is reaped, so unshare (which
+   * waits for init) exits only when nothing of the machine runs and no mount of its namespace
+   * holds the directory. Killed first, unshare exits at once while they are still dying, and a
+   * removal or a reboot on the same upper layer can meet them (--kill-child ends init then).
+   */
   private async stop(instance: Instance, removeDir: boolean): Promise<void> {
     instance.conn.fail('the sandbox was stopped');
     if (instance.proc.exitCode === null && instance.proc.signalCode === null) {
-      instance.proc.kill('SIGKILL');
+      const init = instance.proc.pid === undefined ? null : namespaceInit(instance.proc.pid);
+      if (init === null || !signal(init, 'SIGKILL')) instance.proc.kill('SIGKILL');
       await instance.exited;
     }
     if (removeDir) removeTree(instance.dir);

@@ -198,4 +198,20 @@ describe('MachinePool', () => {
       await pool.close();
     }
   });
+
+  it('close() shuts every machine down even when one fails to, and returns that failure in one line', async () => {
+    const made: LocalMachine[] = [];
+    const pool = localPool(made, 2);
+    const both = Promise.all([pool.run('a', async (m) => sh(m, 'sleep 0.3')), pool.run('b', async (m) => sh(m, 'sleep 0.3'))]);
+    await both;
+    assert.equal(made.length, 2);
+    const realShutdown = made[0]!.shutdown.bind(made[0]!);
+    made[0]!.shutdown = async () => {
+      await realShutdown();
+      throw new Error('cannot remove /tmp/x (EBUSY)');
+    };
+    const problems = await pool.close();
+    assert.deepEqual(problems, ['local: shutting down failed: cannot remove /tmp/x (EBUSY)']);
+    for (const m of made) assert.equal(existsSync(m.homeDir), false, 'every machine was shut down');
+  });
 });

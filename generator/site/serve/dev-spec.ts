@@ -161,6 +161,6 @@ export class DevSpec {
   /** Stop watching and shut the machines down. */
   async close(): Promise<void> {
     this.watcher?.close();
-    await this.pool.close();
+    for (const problem of await this.pool.close()) this.log(`spec: ${problem}`);
   }
 }
