@@ -109,11 +109,13 @@ export interface SweepResult {
   removed: string[];
   /** Disk space they took, in bytes (allocated blocks: a sparse overlay counts what it holds). */
   bytes: number;
+  /** Orphans that could not be removed, with the error's code: the next run tries again. */
+  kept: string[];
 }
 
 /** Remove every directory in `parent` whose name `matches` and whose owner is gone. */
 export async function sweepOrphans(parent: string, matches: (name: string) => boolean): Promise<SweepResult> {
-  const result: SweepResult = { removed: [], bytes: 0 };
+  const result: SweepResult = { removed: [], bytes: 0, kept: [] };
   let names: string[];
   try {
     names = await readdir(parent);
@@ -126,9 +128,11 @@ export async function sweepOrphans(parent: string, matches: (name: string) => bo
     if (!owner || isAlive(owner)) continue;
     const bytes = await diskUsage(dir);
     try {
-      await rm(dir, { recursive: true, force: true });
-    } catch {
-      continue; // still busy (a mount of a dying namespace): the next run tries again
+      // A namespace whose processes just died can hold its mounts a moment longer: retried.
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+    } catch (e) {
+      result.kept.push(`${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      continue;
     }
     result.removed.push(dir);
     result.bytes += bytes;
@@ -161,6 +165,7 @@ async function diskUsage(path: string): Promise<number> {
 export function addSweep(into: SweepResult, more: SweepResult): SweepResult {
   into.removed.push(...more.removed);
   into.bytes += more.bytes;
+  into.kept.push(...more.kept);
   return into;
 }
 
@@ -176,9 +181,10 @@ export function isSiteStaging(outDirName: string): (name: string) => boolean {
 
 /** One line on what a sweep freed, or null when it found nothing. */
 export function describeSweep(result: SweepResult): string | null {
-  if (result.removed.length === 0) return null;
   const n = result.removed.length;
-  return `removed ${n} working ${n === 1 ? 'directory' : 'directories'} left by killed runs, freeing ${formatBytes(result.bytes)}`;
+  const removed = n === 0 ? null : `removed ${n} working ${n === 1 ? 'directory' : 'directories'} left by killed runs, freeing ${formatBytes(result.bytes)}`;
+  const kept = result.kept.length ? `could not remove ${result.kept.join(', ')}, left by killed runs; the next run tries again` : null;
+  return [removed, kept].filter(Boolean).join('; ') || null;
 }
 
 function formatBytes(bytes: number): string {

@@ -42,6 +42,17 @@ test("a directory whose owner exited is removed with its size counted; a live ow
   assert.equal(describeSweep(await sweepMachineDirs(parent)), null, 'nothing left to free');
 });
 
+test('an orphan that cannot be removed is named with the reason, beside what was removed', () => {
+  assert.equal(
+    describeSweep({ removed: ['/tmp/onix-vm-a'], bytes: 2 ** 20, kept: ['/tmp/onix-sandbox-b (EBUSY)'] }),
+    'removed 1 working directory left by killed runs, freeing 1.0 MiB; could not remove /tmp/onix-sandbox-b (EBUSY), left by killed runs; the next run tries again',
+  );
+  assert.equal(
+    describeSweep({ removed: [], bytes: 0, kept: ['/tmp/onix-vm-c (EACCES)'] }),
+    'could not remove /tmp/onix-vm-c (EACCES), left by killed runs; the next run tries again',
+  );
+});
+
 test('a reused pid or another boot is not the owner', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'owned-test-'));
   const me = thisProcess();

@@ -205,6 +205,8 @@ describe('MachinePool', () => {
     const both = Promise.all([pool.run('a', async (m) => sh(m, 'sleep 0.3')), pool.run('b', async (m) => sh(m, 'sleep 0.3'))]);
     await both;
     assert.equal(made.length, 2);
+    const homes = made.map((m) => m.homeDir!);
+    assert.ok(homes.every((h) => existsSync(h)));
     const realShutdown = made[0]!.shutdown.bind(made[0]!);
     made[0]!.shutdown = async () => {
       await realShutdown();
@@ -212,6 +214,6 @@ describe('MachinePool', () => {
     };
     const problems = await pool.close();
     assert.deepEqual(problems, ['local: shutting down failed: cannot remove /tmp/x (EBUSY)']);
-    for (const m of made) assert.equal(existsSync(m.homeDir), false, 'every machine was shut down');
+    for (const h of homes) assert.equal(existsSync(h), false, `${h}: every machine was shut down`);
   });
 });
