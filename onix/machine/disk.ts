@@ -9,7 +9,7 @@
 //    type GUIDs (blsforme bootenv.rs:128-163); the initramfs mounts them by the
 //    partition names given beside the types (initramfs-init).
 import { spawn } from 'node:child_process';
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MACHINE_CACHE } from './agent-bundle.ts';
 import { MachineError } from './machine.ts';
@@ -55,7 +55,11 @@ function cachedDisk(name: string, make: (raw: string) => Promise<void>): Promise
 async function makeDisk(name: string, make: (raw: string) => Promise<void>): Promise<string> {
   const dir = join(MACHINE_CACHE, 'disks');
   const out = join(dir, `${name}.qcow2`);
-  if (existsSync(out)) return out;
+  if (existsSync(out)) {
+    const now = new Date();
+    utimesSync(out, now, now); // used: what pruneOldDisks goes by
+    return out;
+  }
   mkdirSync(dir, { recursive: true });
   // The raw disk and its conversion are made in a staging folder that names its owner:
   // a run killed in mke2fs leaves it, and the next disk build removes it.
@@ -70,7 +74,29 @@ async function makeDisk(name: string, make: (raw: string) => Promise<void>): Pro
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+  pruneOldDisks(dir, name.replace(/\.boot$/, ''));
   return out;
+}
+
+/**
+ * Removes the base disks (root and boot) of images other than `keep` that no machine has
+ * used for an hour, beyond the two used last: each is gigabytes, and every change to the
+ * image makes new ones (a day's work had left 30 GB). A machine still running on a removed
+ * base keeps it open; the next machine of that image makes it again.
+ */
+export function pruneOldDisks(dir: string, keep: string, now = Date.now()): string[] {
+  const lastUse = new Map<string, number>();
+  for (const f of readdirSync(dir)) {
+    const id = /^([0-9a-f]{20})(\.boot)?\.qcow2$/.exec(f)?.[1];
+    if (id && id !== keep) lastUse.set(id, Math.max(lastUse.get(id) ?? 0, statSync(join(dir, f)).mtimeMs));
+  }
+  const removed = [...lastUse]
+    .sort((a, b) => b[1] - a[1])
+    .slice(2)
+    .filter(([, t]) => t < now - 3600_000)
+    .map(([id]) => id);
+  for (const id of removed) for (const f of [`${id}.qcow2`, `${id}.boot.qcow2`]) rmSync(join(dir, f), { force: true });
+  return removed;
 }
 
 function sizedFile(path: string, bytes: number): void {

@@ -2,12 +2,12 @@
 // replaced, and made in a staging folder that nothing leaves behind; a race against a
 // timeout leaves no timer behind.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { MACHINE_CACHE } from '../../onix/machine/agent-bundle.ts';
-import { baseDisk, publishOnce } from '../../onix/machine/disk.ts';
+import { baseDisk, pruneOldDisks, publishOnce } from '../../onix/machine/disk.ts';
 import { OWNER_FILE } from '../../onix/owned-dirs.ts';
 import { within } from '../../onix/machine/within.ts';
 
@@ -22,6 +22,29 @@ test('publishOnce: the first file published stays, inode and bytes; a later one 
     assert.equal(publishOnce(join(dir, 'b'), out), false);
     assert.equal(readFileSync(out, 'utf8'), 'first');
     assert.equal(statSync(out).ino, inode);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("pruneOldDisks: an image's base disks go once unused for an hour and two others were used since; the kept image and recent ones stay", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onix-disks-'));
+  try {
+    const now = Date.now();
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => c.repeat(20));
+    // a: the image kept (long unused); b, c: used last; d: unused for 50 minutes, within the hour;
+    // e, f: unused for over an hour, beyond the two used last.
+    const ageMinutes = [300, 20, 40, 50, 150, 200];
+    for (const [i, id] of ids.entries()) {
+      for (const f of [`${id}.qcow2`, `${id}.boot.qcow2`]) {
+        writeFileSync(join(dir, f), 'disk');
+        const t = new Date(now - ageMinutes[i]! * 60_000);
+        utimesSync(join(dir, f), t, t);
+      }
+    }
+    writeFileSync(join(dir, 'notes.txt'), 'not a disk');
+    assert.deepEqual(pruneOldDisks(dir, ids[0]!, now), [ids[4], ids[5]]);
+    assert.deepEqual(readdirSync(dir).sort(), [...[0, 1, 2, 3].flatMap((i) => [`${ids[i]}.boot.qcow2`, `${ids[i]}.qcow2`]), 'notes.txt'].sort());
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
