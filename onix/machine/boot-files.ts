@@ -4,7 +4,7 @@
 // the host so QEMU can -kernel/-initrd them. Files are cached by (path, size,
 // mtime) so an unchanged kernel is not copied again.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentConnection } from './agent-client.ts';
 import { BOOT_ROOTS } from '../planes/boot-entries.ts';
@@ -93,6 +93,7 @@ async function cachedCopy(source: BootSource, path: string, cacheDir: string): P
   const name = createHash('sha256').update(`${path}\0${fp}`).digest('hex').slice(0, 24);
   const out = join(cacheDir, name);
   if (!existsSync(out)) {
+    mkdirSync(cacheDir, { recursive: true }); // a long-running machine's cache may have been pruned (disk.ts pruneUnusedImages)
     const tmp = `${out}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await source.copy(path, tmp);
     renameSync(tmp, out);

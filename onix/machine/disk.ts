@@ -56,8 +56,7 @@ async function makeDisk(name: string, make: (raw: string) => Promise<void>): Pro
   const dir = join(MACHINE_CACHE, 'disks');
   const out = join(dir, `${name}.qcow2`);
   if (existsSync(out)) {
-    const now = new Date();
-    utimesSync(out, now, now); // used: what pruneOldDisks goes by
+    markUsed(out);
     return out;
   }
   mkdirSync(dir, { recursive: true });
@@ -74,30 +73,43 @@ async function makeDisk(name: string, make: (raw: string) => Promise<void>): Pro
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
-  pruneOldDisks(dir, name.replace(/\.boot$/, ''));
+  pruneUnusedImages(dir, name.replace(/\.boot$/, ''), diskImageId);
   return out;
 }
 
 /**
- * Removes the base disks (root and boot) of images other than `keep` that no machine has
- * used for an hour, beyond the two used last: each is gigabytes, and every change to the
- * image makes new ones (a day's work had left 30 GB). A machine still running on a removed
- * base keeps it open; the next machine of that image makes it again.
+ * Removes what `dir` holds for images other than `keep` that no machine has used for an hour,
+ * beyond the two images used last: `idOf` names the image an entry belongs to (null: not
+ * ours). Each change to the image makes new entries (a day's work had left 30 GB of base
+ * disks); a machine still running on a removed one keeps it open, and the next machine of
+ * that image makes it again. Returns the image ids removed.
  */
-export function pruneOldDisks(dir: string, keep: string, now = Date.now()): string[] {
-  const lastUse = new Map<string, number>();
-  for (const f of readdirSync(dir)) {
-    const id = /^([0-9a-f]{20})(\.boot)?\.qcow2$/.exec(f)?.[1];
-    if (id && id !== keep) lastUse.set(id, Math.max(lastUse.get(id) ?? 0, statSync(join(dir, f)).mtimeMs));
+export function pruneUnusedImages(dir: string, keep: string, idOf: (name: string) => string | null, now = Date.now()): string[] {
+  const entries = new Map<string, { names: string[]; lastUse: number }>();
+  for (const name of readdirSync(dir)) {
+    const id = idOf(name);
+    if (!id || id === keep) continue;
+    const e = entries.get(id) ?? { names: [], lastUse: 0 };
+    e.names.push(name);
+    e.lastUse = Math.max(e.lastUse, statSync(join(dir, name)).mtimeMs);
+    entries.set(id, e);
   }
-  const removed = [...lastUse]
-    .sort((a, b) => b[1] - a[1])
+  const removed = [...entries]
+    .sort((a, b) => b[1].lastUse - a[1].lastUse)
     .slice(2)
-    .filter(([, t]) => t < now - 3600_000)
-    .map(([id]) => id);
-  for (const id of removed) for (const f of [`${id}.qcow2`, `${id}.boot.qcow2`]) rmSync(join(dir, f), { force: true });
-  return removed;
+    .filter(([, e]) => e.lastUse < now - 3600_000);
+  for (const [, e] of removed) for (const name of e.names) rmSync(join(dir, name), { recursive: true, force: true });
+  return removed.map(([id]) => id);
 }
+
+/** Marks a cache entry used now: what pruneUnusedImages goes by. */
+export function markUsed(path: string): void {
+  const now = new Date();
+  utimesSync(path, now, now);
+}
+
+/** A base disk's image id: `<id>.qcow2` (root) or `<id>.boot.qcow2` (boot). */
+export const diskImageId = (name: string): string | null => /^([0-9a-f]{20})(\.boot)?\.qcow2$/.exec(name)?.[1] ?? null;
 
 function sizedFile(path: string, bytes: number): void {
   writeFileSync(path, '');

@@ -30,6 +30,7 @@ import { guestSource, hostTreeSource, loadBootFiles, sameBoot, type BootFiles } 
 import { readTail } from './file-tail.ts';
 import type { ImageProvider, MachineImage } from './image.ts';
 import { MachineError, type Machine, type MachineCapabilities, type MachineIdentity, type Session, type SessionOptions } from './machine.ts';
+import { markUsed, pruneUnusedImages } from './disk.ts';
 import { pvhKernel } from './pvh-kernel.ts';
 import { qemuCommandLine } from './qemu-command.ts';
 import { type Placed, placeMachine } from './qemu-place.ts';
@@ -112,6 +113,8 @@ export class QemuMachine implements Machine {
     if (!this.options.image) throw this.error('no image to boot (pass image: the test image is testImage in onix/image/provider.ts)');
     this.placed = await placeMachine(this.options.image, this.options.accel, this.options.qemu, progress);
     mkdirSync(this.bootCache, { recursive: true });
+    markUsed(this.bootCache);
+    pruneUnusedImages(dirname(this.bootCache), this.placed.image.imageId, (name) => (/^[0-9a-f]{20}$/.test(name) ? name : null));
     const files = await loadBootFiles(hostTreeSource(this.placed.image.rootfs), this.bootCache);
     progress(`booting ${files.entry} under ${this.placed.accel}`);
     await this.startQemu(files);

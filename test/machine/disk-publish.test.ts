@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { MACHINE_CACHE } from '../../onix/machine/agent-bundle.ts';
-import { baseDisk, pruneOldDisks, publishOnce } from '../../onix/machine/disk.ts';
+import { baseDisk, diskImageId, pruneUnusedImages, publishOnce } from '../../onix/machine/disk.ts';
 import { OWNER_FILE } from '../../onix/owned-dirs.ts';
 import { within } from '../../onix/machine/within.ts';
 
@@ -27,7 +27,7 @@ test('publishOnce: the first file published stays, inode and bytes; a later one 
   }
 });
 
-test("pruneOldDisks: an image's base disks go once unused for an hour and two others were used since; the kept image and recent ones stay", () => {
+test("pruneUnusedImages: an image's base disks go once unused for an hour and two others were used since; the kept image and recent ones stay", () => {
   const dir = mkdtempSync(join(tmpdir(), 'onix-disks-'));
   try {
     const now = Date.now();
@@ -43,7 +43,7 @@ test("pruneOldDisks: an image's base disks go once unused for an hour and two ot
       }
     }
     writeFileSync(join(dir, 'notes.txt'), 'not a disk');
-    assert.deepEqual(pruneOldDisks(dir, ids[0]!, now), [ids[4], ids[5]]);
+    assert.deepEqual(pruneUnusedImages(dir, ids[0]!, diskImageId, now), [ids[4], ids[5]]);
     assert.deepEqual(readdirSync(dir).sort(), [...[0, 1, 2, 3].flatMap((i) => [`${ids[i]}.boot.qcow2`, `${ids[i]}.qcow2`]), 'notes.txt'].sort());
   } finally {
     rmSync(dir, { recursive: true, force: true });
