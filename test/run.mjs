@@ -1,7 +1,7 @@
 // Runs the test suite with Node's test runner (Node 20 does not expand globs itself).
 // `--fast` leaves out `*.slow.test.ts` (the ones that boot machines or browsers).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,6 +37,7 @@ if (files.length === 0) {
 // the end: a test that keeps its scratch to show a failure, or dies before its cleanup, leaves
 // nothing behind in /tmp across runs.
 const scratch = mkdtempSync(join(tmpdir(), 'onix-tests-'));
+chmodSync(scratch, 0o1777); // as /tmp is: tests run commands as other users (alice) below it
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--import', new URL('./exit-when-done.mjs', import.meta.url).href, '--test', '--test-concurrency=2', ...files],
