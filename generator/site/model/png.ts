@@ -5,10 +5,11 @@
 // libpng uses), which is lossless: a glprobe render goes from 196,947 to 17,485 bytes, where
 // deflate alone (no filters, level 6 or 9) gets 92.5 KB; the filters do most of the work, level 9
 // the rest. Node's zlib is the zlib the runtime already ships, so there is nothing to install;
-// the cost is a fraction of a second per image per build. Reads 8-bit greyscale, RGB and RGBA, non-interlaced: what glprobe and
-// most tools write; anything else is refused with a clear message.
+// the cost is a fraction of a second per image per build. Social cards, drawn by the thousand,
+// are written unfiltered at level 6 instead (see EncodeOptions). Reads 8-bit greyscale, RGB and
+// RGBA, non-interlaced: what glprobe and most tools write; anything else is refused with a clear message.
 
-import { deflateSync, inflateSync } from 'node:zlib';
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
 
 export interface DecodedPng {
   width: number;
@@ -83,11 +84,39 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-/** Encode losslessly: each row with the filter of least absolute sum, zlib level 9. */
-export function encodePng(png: DecodedPng): Buffer {
+export interface EncodeOptions {
+  /**
+   * Each row's filter: the one of least absolute sum (`adaptive`), or none. An image of flat
+   * colour and repeats, like a social card, deflates smaller unfiltered: measured on a card,
+   * 35 KB at level 6 against 42 KB with Up and 43 KB with Sub, in a fraction of the time.
+   * (default: 'adaptive')
+   */
+  rows?: 'adaptive' | 'unfiltered';
+  /** zlib's level, 0-9. (default: 9) */
+  level?: number;
+}
+
+/** Encode losslessly. */
+export function encodePng(png: DecodedPng, options: EncodeOptions = {}): Buffer {
   const { width, height, channels, pixels } = png;
   const stride = width * channels;
   const raw = Buffer.alloc(height * (stride + 1));
+  if (options.rows === 'unfiltered') {
+    for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  } else filterRows(png, raw);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = channels === 1 ? 0 : channels === 3 ? 2 : 6;
+  const idat = deflateSync(raw, { level: options.level ?? 9, memLevel: 9 });
+  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Each row of `raw` with the filter of least absolute sum (libpng's heuristic). */
+function filterRows(png: DecodedPng, raw: Buffer): void {
+  const { width, height, channels, pixels } = png;
+  const stride = width * channels;
   const candidate = Buffer.alloc(stride);
   for (let y = 0; y < height; y++) {
     const row = pixels.subarray(y * stride, (y + 1) * stride);
@@ -111,12 +140,6 @@ export function encodePng(png: DecodedPng): Buffer {
       }
     }
   }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = channels === 1 ? 0 : channels === 3 ? 2 : 6;
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9, memLevel: 9 })), chunk('IEND', Buffer.alloc(0))]);
 }
 
 function chunk(type: string, body: Buffer): Buffer {
@@ -126,22 +149,6 @@ function chunk(type: string, body: Buffer): Buffer {
   const crc = Buffer.alloc(4);
   crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), body])), 0);
   return Buffer.concat([head, body, crc]);
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const byte of data) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** Pixels whose channels differ between two decoded images of the same size and format. */

@@ -2,11 +2,15 @@
 // page, drawn at build time from an SVG in the site's palette (paper, grid, logo, orange
 // kicker, deep blue title) by resvg, a Rust SVG renderer with prebuilt Node binaries. Text
 // is set in DejaVu, read from Debian's fonts-dejavu-core, so a card looks the same on every
-// machine that builds it. The PNG icons (favicon, apple-touch-icon) come from the same renderer.
+// machine that builds it. What every card shares (paper, grid, logo, site name, host) is
+// rendered once a process; each card renders only the rows its own text can touch and is drawn
+// over that (raster.ts). The PNG icons (favicon, apple-touch-icon) come from the same renderer.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
+import { encodePng } from '../model/png.ts';
+import { drawOver, opaqueRgb, type RgbImage } from './raster.ts';
 
 export const CARD_WIDTH = 1200;
 export const CARD_HEIGHT = 630;
@@ -39,51 +43,135 @@ export function cardFileForUrl(url: string): string {
   return `${CARD_DIR}/${path || 'index'}.png`;
 }
 
-/** The card as SVG; `logo` is the site's logo SVG, drawn at the top left. */
-export function cardSvg(text: CardText, logo: string): string {
-  const { lines, size } = fitTitle(text.title);
-  const lineHeight = Math.round(size * 1.18);
-  const titleTop = 300 - ((lines.length - 1) * lineHeight) / 2;
+/** Where a card's text goes: the title's lines and size, the description's lines, their baselines. */
+interface CardLayout {
+  text: CardText;
+  title: string[];
+  size: number;
+  lineHeight: number;
+  titleTop: number;
+  description: string[];
+  descriptionTop: number;
+}
+
+/** The rows a card's own text may use: below the logo and site name, above the rule. */
+const TEXT_AREA = { top: 156, bottom: 508 };
+
+/**
+ * The largest title size at which the title's lines and the description fit the text area,
+ * centred in it. Failing that, the smallest size, with the title cut to three lines and the
+ * description to what room is left.
+ */
+function layOut(text: CardText): CardLayout {
   const perLine = Math.floor(1040 / (0.55 * 30));
   const described = wrap(text.description, perLine);
-  const description = described.length > 2 ? [described[0]!, truncate(described.slice(1).join(' '), perLine)] : described;
-  const descriptionTop = titleTop + (lines.length - 1) * lineHeight + 64;
+  const description = cut(described, 2, perLine);
+  for (const size of [80, 68, 56]) {
+    const title = wrap(text.title, titlePerLine(size));
+    const layout = title.length <= (size === 80 ? 2 : 3) ? place(text, title, size, description) : null;
+    if (layout) return layout;
+  }
+  const title = cut(wrap(text.title, titlePerLine(56)), 3, titlePerLine(56));
+  return place(text, title, 56, description) ?? place(text, title, 56, cut(described, 1, perLine)) ?? place(text, title, 56, [])!;
+}
+
+/** The layout with the block centred in the text area, or null when it does not fit. */
+function place(text: CardText, title: string[], size: number, description: string[]): CardLayout | null {
+  const lineHeight = Math.round(size * 1.18);
+  const last = (title.length - 1) * lineHeight;
+  // From the first line's baseline: up to the kicker's caps, or the title's; down to the description's descenders, or the title's.
+  const above = text.kicker ? size + 48 : Math.ceil(0.76 * size);
+  const below = description.length ? last + 64 + (description.length - 1) * 42 + 8 : last + Math.ceil(0.24 * size);
+  const room = TEXT_AREA.bottom - TEXT_AREA.top;
+  if (above + below > room) return null;
+  const titleTop = TEXT_AREA.top + Math.round((room - above - below) / 2) + above;
+  return { text, title, size, lineHeight, titleTop, description, descriptionTop: titleTop + last + 64 };
+}
+
+/** DejaVu Sans Bold averages about 0.62 em a character, so a line of 1040 px holds about this many. */
+function titlePerLine(size: number): number {
+  return Math.floor(1040 / (0.62 * size));
+}
+
+/** At most `count` lines, the last ending in an ellipsis when text was left out. */
+function cut(lines: string[], count: number, perLine: number): string[] {
+  return lines.length <= count ? lines : [...lines.slice(0, count - 1), truncate(lines.slice(count - 1).join(' '), perLine)];
+}
+
+const svgOpen = (height = CARD_HEIGHT, top = 0): string =>
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${CARD_WIDTH}" height="${height}" viewBox="0 ${top} ${CARD_WIDTH} ${height}">`;
+
+/** What every card of a site shares: paper, grid, orange edge, logo, site name, rule and host. */
+function backdrop(siteName: string, host: string, logo: string): string[] {
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${CARD_WIDTH}" height="${CARD_HEIGHT}" viewBox="0 0 ${CARD_WIDTH} ${CARD_HEIGHT}">`,
     '<defs><pattern id="grid" width="24" height="24" patternUnits="userSpaceOnUse">',
     `<path d="M24 0H0V24" fill="none" stroke="${PALETTE.grid}" stroke-opacity="0.1" stroke-width="1"/></pattern></defs>`,
     `<rect width="${CARD_WIDTH}" height="${CARD_HEIGHT}" fill="${PALETTE.paper}"/>`,
     `<rect width="${CARD_WIDTH}" height="${CARD_HEIGHT}" fill="url(#grid)"/>`,
     `<rect x="0" y="0" width="16" height="${CARD_HEIGHT}" fill="${PALETTE.orange}"/>`,
     placedLogo(logo, 80, 64, 72),
-    `<text x="172" y="114" font-family="DejaVu Sans" font-weight="bold" font-size="36" letter-spacing="3" fill="${PALETTE.blue}">${escapeXml(text.siteName)}</text>`,
+    `<text x="172" y="114" font-family="DejaVu Sans" font-weight="bold" font-size="36" letter-spacing="3" fill="${PALETTE.blue}">${escapeXml(siteName)}</text>`,
+    `<rect x="80" y="520" width="${CARD_WIDTH - 160}" height="2" fill="${PALETTE.rule}"/>`,
+    `<text x="80" y="572" font-family="DejaVu Sans Mono" font-size="26" fill="${PALETTE.ink}">${escapeXml(host)}</text>`,
+  ];
+}
+
+/** A page's own part of its card: kicker, title and description, on nothing. */
+function foreground(layout: CardLayout): string[] {
+  const { text, title, size, lineHeight, titleTop, description, descriptionTop } = layout;
+  return [
     text.kicker
       ? `<rect x="80" y="${titleTop - size - 40}" width="40" height="4" fill="${PALETTE.orange}"/><text x="136" y="${titleTop - size - 28}" font-family="DejaVu Sans Mono" font-size="26" letter-spacing="3" fill="${PALETTE.orangeText}">${escapeXml(truncate(text.kicker.toUpperCase(), 56))}</text>`
       : '',
-    ...lines.map(
+    ...title.map(
       (line, i) =>
         `<text x="80" y="${titleTop + i * lineHeight}" font-family="DejaVu Sans" font-weight="bold" font-size="${size}" fill="${PALETTE.blue}">${escapeXml(line)}</text>`,
     ),
     ...description.map(
       (line, i) => `<text x="80" y="${descriptionTop + i * 42}" font-family="DejaVu Sans" font-size="30" fill="${PALETTE.ink}">${escapeXml(line)}</text>`,
     ),
-    `<rect x="80" y="520" width="${CARD_WIDTH - 160}" height="2" fill="${PALETTE.rule}"/>`,
-    `<text x="80" y="572" font-family="DejaVu Sans Mono" font-size="26" fill="${PALETTE.ink}">${escapeXml(text.host)}</text>`,
-    '</svg>',
-  ].join('');
+  ];
+}
+
+/**
+ * The rows the foreground can touch: from well above the highest line's baseline (a cap with
+ * an accent or a stacked mark reaches about 1.2 em) to well below the lowest's descenders.
+ */
+function foregroundRows(layout: CardLayout): { top: number; height: number } {
+  const { text, title, size, lineHeight, titleTop, description, descriptionTop } = layout;
+  const lines: [baseline: number, size: number][] = title.map((_, i) => [titleTop + i * lineHeight, size]);
+  if (text.kicker) lines.push([titleTop - size - 28, 26], [titleTop - size - 40, 0]);
+  for (let i = 0; i < description.length; i++) lines.push([descriptionTop + i * 42, 30]);
+  const top = Math.max(0, Math.floor(Math.min(...lines.map(([y, s]) => y - 1.5 * s))));
+  const bottom = Math.min(CARD_HEIGHT, Math.ceil(Math.max(...lines.map(([y, s]) => y + 0.6 * s + 4))));
+  return { top, height: bottom - top };
+}
+
+/** The card as SVG, whole; `logo` is the site's logo SVG, drawn at the top left. */
+export function cardSvg(text: CardText, logo: string): string {
+  return [svgOpen(), ...backdrop(text.siteName, text.host, logo), ...foreground(layOut(text)), '</svg>'].join('');
 }
 
 /**
  * Render an SVG to PNG at its own size, or at `width` px wide.
- * @param text the SVG has text, so the fonts are loaded (default: false; loading them is most of a card's cost)
+ * @param text the SVG has text, so the fonts are loaded (default: false; loading them is most of a small render's cost)
  */
 export function renderPng(svg: string, width?: number, text = false): Buffer {
+  return resvg(svg, width, text).render().asPng();
+}
+
+/** Render an SVG at its own size to premultiplied RGBA. */
+function renderPixels(svg: string, text: boolean): { pixels: Buffer; width: number; height: number } {
+  const image = resvg(svg, undefined, text).render();
+  return { pixels: image.pixels, width: image.width, height: image.height };
+}
+
+function resvg(svg: string, width: number | undefined, text: boolean): Resvg {
   if (text && !FONT_FILES.every((f) => existsSync(f))) throw new Error(`social cards need the DejaVu fonts in ${FONT_DIR} (Debian package fonts-dejavu-core)`);
-  const resvg = new Resvg(svg, {
+  return new Resvg(svg, {
     font: { fontFiles: text ? FONT_FILES : [], loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' },
     fitTo: width ? { mode: 'width', value: width } : { mode: 'original' },
   });
-  return resvg.render().asPng();
 }
 
 /**
@@ -101,30 +189,43 @@ function placedLogo(logo: string, x: number, y: number, size: number): string {
   return `<image href="${data}" x="${x}" y="${y}" width="${size}" height="${size}"/>`;
 }
 
+/**
+ * The card of a page, as pixels: the site's backdrop (rendered once a process) with the page's
+ * foreground, rendered on its own rows only, drawn over it. The same picture as rendering
+ * `cardSvg` whole, to a level or two of rounding in the text's edges (tested), at a fraction
+ * of the time.
+ */
+export function cardImage(text: CardText, logo: string): RgbImage {
+  const layout = layOut(text);
+  const rows = foregroundRows(layout);
+  const svg = [svgOpen(rows.height, rows.top), ...foreground(layout), '</svg>'].join('');
+  return drawOver(backdropImage(text.siteName, text.host, logo), renderPixels(svg, true).pixels, rows.top);
+}
+
 /** The card of a page as PNG. */
 export function renderCard(text: CardText, logo: string): Buffer {
-  return renderPng(cardSvg(text, logo), undefined, true);
+  return encodePng(cardImage(text, logo), { rows: 'unfiltered', level: 6 });
+}
+
+/** Backdrops rendered in this process, by what they show (a build has one). */
+const backdrops = new Map<string, RgbImage>();
+
+function backdropImage(siteName: string, host: string, logo: string): RgbImage {
+  const key = JSON.stringify([siteName, host, logo]);
+  let image = backdrops.get(key);
+  if (!image) {
+    const { pixels, width, height } = renderPixels([svgOpen(), ...backdrop(siteName, host, logo), '</svg>'].join(''), true);
+    image = opaqueRgb(pixels, width, height);
+    if (backdrops.size > 8) backdrops.clear();
+    backdrops.set(key, image);
+  }
+  return image;
 }
 
 /** The apple-touch-icon: the logo on the paper colour (iOS draws transparency black). */
 export function touchIconSvg(logo: string): string {
   const logoData = `data:image/svg+xml;base64,${Buffer.from(logo).toString('base64')}`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="180" height="180"><rect width="180" height="180" fill="${PALETTE.paper}"/><image href="${logoData}" x="18" y="18" width="144" height="144"/></svg>`;
-}
-
-/**
- * The title in at most three lines that fit 1040 px. DejaVu Sans Bold averages about 0.62 em
- * per character, so a line holds about 1040 / (0.62 * size) characters; long titles get a
- * smaller size, and what does not fit in three lines ends in an ellipsis.
- */
-function fitTitle(title: string): { lines: string[]; size: number } {
-  for (const size of [80, 68, 56]) {
-    const perLine = Math.floor(1040 / (0.62 * size));
-    const lines = wrap(title, perLine);
-    if (lines.length <= (size === 80 ? 2 : 3)) return { lines, size };
-  }
-  const lines = wrap(title, Math.floor(1040 / (0.62 * 56)));
-  return { lines: [...lines.slice(0, 2), truncate(lines.slice(2).join(' '), Math.floor(1040 / (0.62 * 56)))], size: 56 };
 }
 
 function wrap(text: string, perLine: number): string[] {
