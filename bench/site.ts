@@ -1,7 +1,8 @@
 // `npm run bench:site [-- --pages N] [--no-hugo] [--no-eleventy]`: one synthetic corpus of N
 // Markdown pages (default 4000: headings, tables, links with anchors, code blocks in several
 // languages, console transcripts), built in one run by our generator (cold: empty highlight
-// cache, and warm), by Eleventy and by Hugo; then the dev server's rebuild after one edit.
+// cache, and warm), by Eleventy and by Hugo; then the dev server's rebuild after one edit, and
+// social cards drawn our way against resvg rendering each whole card.
 // Prints pages per second and the ratios. Corpus and outputs live in .cache/bench-site/.
 
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildSite } from '../generator/site/build/build.ts';
+import { cardSvg, renderCard, renderPng } from '../generator/site/render/social-card.ts';
 import { DevSite } from '../generator/site/serve/dev-site.ts';
 
 const { values } = parseArgs({
@@ -221,3 +223,26 @@ console.log(
   `dev rebuild after one edit (${edits} edits, ${N} pages): median ${times[Math.floor(times.length / 2)]!.toFixed(1)} ms, p95 ${times[Math.floor(times.length * 0.95)]!.toFixed(1)} ms, max ${times[times.length - 1]!.toFixed(1)} ms`,
 );
 console.log(`dev rebuild after a title change (nav): ${navMs.toFixed(1)} ms, then each other page on request: ${(navRenderS * 1000).toFixed(1)} ms`);
+
+// Social cards on one thread: ours (shared backdrop, the text's rows, unfiltered PNG) against
+// resvg rendering and encoding each whole card, on the corpus's first pages.
+const logo = readFileSync(resolve('generator/site/assets/logo.svg'), 'utf8');
+const cardTexts = Array.from({ length: 200 }, (_, i) => ({
+  title: `Page ${i} ${words[i % words.length]} ${words[(i * 7) % words.length]}${i % 3 ? ' and a longer title that wraps' : ''}`,
+  kicker: i % 2 ? 'guide' : '',
+  description: `${words.slice(0, 4 + (i % 12)).join(' ')}.`,
+  siteName: 'ONIX',
+  host: 'onix-os.com',
+}));
+const cardRun = (draw: (t: (typeof cardTexts)[number]) => Buffer): { ms: number; kb: number } => {
+  draw(cardTexts[0]!);
+  const t = performance.now();
+  const bytes = cardTexts.reduce((n, text) => n + draw(text).length, 0);
+  return { ms: (performance.now() - t) / cardTexts.length, kb: bytes / cardTexts.length / 1024 };
+};
+const ourCards = cardRun((text) => renderCard(text, logo));
+const wholeCards = cardRun((text) => renderPng(cardSvg(text, logo), undefined, true));
+console.log(
+  `social cards, one thread, ${cardTexts.length} cards: ours ${ourCards.ms.toFixed(1)} ms and ${ourCards.kb.toFixed(1)} KB a card, ` +
+    `resvg whole card ${wholeCards.ms.toFixed(1)} ms and ${wholeCards.kb.toFixed(1)} KB (ours takes ${(ourCards.ms / wholeCards.ms).toFixed(2)}x the time)`,
+);
