@@ -26,13 +26,14 @@ export function opaqueRgb(rgba: Uint8Array, width: number, height: number): RgbI
 export function drawOver(under: RgbImage, layer: Uint8Array, top: number): RgbImage {
   const out = under.pixels.slice();
   const start = top * under.width * 3;
-  const end = Math.min(layer.length / 4, (under.height - top) * under.width);
+  const end = Math.min(layer.length >> 2, (under.height - top) * under.width);
+  // A clear premultiplied pixel is four zero bytes: one 32-bit read skips it (most of a layer).
+  const words = new Uint32Array(layer.buffer, layer.byteOffset, layer.byteLength >> 2);
   for (let p = 0; p < end; p++) {
-    const a = layer[p * 4 + 3]!;
-    if (a === 0) continue;
+    if (words[p] === 0) continue;
     const i = p * 4;
     const j = start + p * 3;
-    const keep = 255 - a;
+    const keep = 255 - layer[i + 3]!;
     out[j] = layer[i]! + Math.round((out[j]! * keep) / 255);
     out[j + 1] = layer[i + 1]! + Math.round((out[j + 1]! * keep) / 255);
     out[j + 2] = layer[i + 2]! + Math.round((out[j + 2]! * keep) / 255);
