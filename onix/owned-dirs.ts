@@ -36,7 +36,11 @@ function bootId(): string {
   return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 }
 
-/** Start time of `pid` in clock ticks, or null when there is no such process. */
+/**
+ * Start time of `pid` in clock ticks, or null when no such process runs. A zombie does not:
+ * it has exited and only waits for its parent to reap it (a dev server killed with -9 stays
+ * one until the shell or test that started it gets to it), so what it owned is left over.
+ */
 function startTicks(pid: number): number | null {
   let stat: string;
   try {
@@ -46,6 +50,7 @@ function startTicks(pid: number): number | null {
   }
   // The command name (field 2) is in parentheses and may hold spaces and parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return null; // field 3: state
   return Number(fields[19]); // field 22 overall: starttime
 }
 

@@ -1,9 +1,9 @@
 // Owned working directories and the sweep: a directory whose owner process is gone is
 // removed (and its size counted), one whose owner lives is kept, a reused pid or another
-// boot is not mistaken for the owner, and a directory that names no owner is never touched.
+// boot is not mistaken for the owner, a zombie owner (exited, not yet reaped) is gone, and a directory that names no owner is never touched.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,28 @@ test('a reused pid or another boot is not the owner', async () => {
   const result = await sweepOrphans(parent, (n) => n.startsWith('onix-sandbox-'));
   assert.deepEqual(result.removed.sort(), [rebooted, reused]);
   assert.ok(existsSync(alive));
+});
+
+test('an owner that exited but was not yet reaped (a zombie) is gone: its directory is removed', async (t) => {
+  const parent = mkdtempSync(join(tmpdir(), 'owned-test-'));
+  // The shell starts a short child, then becomes a sleep that never waits for it.
+  const shell = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => shell.kill('SIGKILL'));
+  const pid = Number(await new Promise<string>((resolve) => shell.stdout.once('data', (b: Buffer) => resolve(String(b)))));
+  const stat = () => {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  };
+  const owner = { pid, startTicks: Number(stat()[19]), bootId: thisProcess().bootId };
+  assert.equal(isAlive(owner), true, 'running, it is alive');
+  const dir = join(parent, 'onix-sandbox-zombie');
+  mkdirSync(dir);
+  writeFileSync(join(dir, OWNER_FILE), JSON.stringify(owner));
+  const deadline = Date.now() + 10_000;
+  while (stat()[0] !== 'Z' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(stat()[0], 'Z', 'the child is a zombie');
+  assert.equal(isAlive(owner), false);
+  assert.deepEqual((await sweepMachineDirs(parent)).removed, [dir]);
 });
 
 test('the site build removes the staging folder of a killed build, and publishes no owner file', async () => {

@@ -100,7 +100,11 @@ describe('dev --spec leaves no machine behind', { timeout: 300_000 }, () => {
     tree = descendants(second.child.pid!);
     dirs = await machineDirsOf(second.child.pid!);
     assert.equal(dirs.length, 1);
+    // The next start may only sweep once the server is dead: SIGKILL lands when a syscall in
+    // progress ends, and until then (the tree below is gone sooner) its directory is in use.
+    exited = new Promise<void>((r) => second.child.once('exit', () => r()));
     second.child.kill('SIGKILL');
+    await exited;
     assert.deepEqual(
       (await waitGone(tree)).map((p) => p.cmd),
       [],
