@@ -116,45 +116,68 @@ function backdrop(siteName: string, host: string, logo: string): string[] {
   ];
 }
 
-/** A page's own part of its card: kicker, title and description, on nothing. */
-function foreground(layout: CardLayout): string[] {
-  const { text, title, size, lineHeight, titleTop, description, descriptionTop } = layout;
-  return [
-    text.kicker
-      ? `<rect x="80" y="${titleTop - size - 40}" width="40" height="4" fill="${PALETTE.orange}"/><text x="136" y="${titleTop - size - 28}" font-family="DejaVu Sans Mono" font-size="26" letter-spacing="3" fill="${PALETTE.orangeText}">${escapeXml(truncate(text.kicker.toUpperCase(), 56))}</text>`
-      : '',
-    ...title.map(
-      (line, i) =>
-        `<text x="80" y="${titleTop + i * lineHeight}" font-family="DejaVu Sans" font-weight="bold" font-size="${size}" fill="${PALETTE.blue}">${escapeXml(line)}</text>`,
-    ),
-    ...description.map(
-      (line, i) => `<text x="80" y="${descriptionTop + i * 42}" font-family="DejaVu Sans" font-size="30" fill="${PALETTE.ink}">${escapeXml(line)}</text>`,
-    ),
-  ];
+/** One element of a card's foreground and the rows it can touch. */
+interface Placed {
+  svg: string;
+  top: number;
+  bottom: number;
 }
 
 /**
- * The rows the foreground can touch: from well above the highest line's baseline (a cap with
- * an accent or a stacked mark reaches about 1.2 em) to well below the lowest's descenders.
+ * A text line at `baseline`, with the rows it can touch: from well above the baseline (a cap
+ * with an accent or a stacked mark reaches about 1.2 em) to well below the descenders.
  */
-function foregroundRows(layout: CardLayout): { top: number; height: number } {
+function textLine(baseline: number, size: number, svg: string): Placed {
+  return { svg, top: baseline - 1.5 * size, bottom: baseline + 0.6 * size + 4 };
+}
+
+/** A page's own part of its card: kicker, title and description, on nothing. */
+function foreground(layout: CardLayout): Placed[] {
   const { text, title, size, lineHeight, titleTop, description, descriptionTop } = layout;
-  const lines: [baseline: number, size: number][] = title.map((_, i) => [titleTop + i * lineHeight, size]);
-  if (text.kicker) lines.push([titleTop - size - 28, 26], [titleTop - size - 40, 0]);
-  for (let i = 0; i < description.length; i++) lines.push([descriptionTop + i * 42, 30]);
-  const top = Math.max(0, Math.floor(Math.min(...lines.map(([y, s]) => y - 1.5 * s))));
-  const bottom = Math.min(CARD_HEIGHT, Math.ceil(Math.max(...lines.map(([y, s]) => y + 0.6 * s + 4))));
+  const placed: Placed[] = [];
+  if (text.kicker) {
+    const rule = titleTop - size - 40;
+    placed.push({ svg: `<rect x="80" y="${rule}" width="40" height="4" fill="${PALETTE.orange}"/>`, top: rule, bottom: rule + 4 });
+    placed.push(
+      textLine(
+        rule + 12,
+        26,
+        `<text x="136" y="${rule + 12}" font-family="DejaVu Sans Mono" font-size="26" letter-spacing="3" fill="${PALETTE.orangeText}">${escapeXml(truncate(text.kicker.toUpperCase(), 56))}</text>`,
+      ),
+    );
+  }
+  title.forEach((line, i) => {
+    const y = titleTop + i * lineHeight;
+    placed.push(
+      textLine(
+        y,
+        size,
+        `<text x="80" y="${y}" font-family="DejaVu Sans" font-weight="bold" font-size="${size}" fill="${PALETTE.blue}">${escapeXml(line)}</text>`,
+      ),
+    );
+  });
+  description.forEach((line, i) => {
+    const y = descriptionTop + i * 42;
+    placed.push(textLine(y, 30, `<text x="80" y="${y}" font-family="DejaVu Sans" font-size="30" fill="${PALETTE.ink}">${escapeXml(line)}</text>`));
+  });
+  return placed;
+}
+
+/** The rows the foreground can touch, within the card. */
+function rowsOf(placed: Placed[]): { top: number; height: number } {
+  const top = Math.max(0, Math.floor(Math.min(...placed.map((p) => p.top))));
+  const bottom = Math.min(CARD_HEIGHT, Math.ceil(Math.max(...placed.map((p) => p.bottom))));
   return { top, height: bottom - top };
 }
 
 /** The card as SVG, whole; `logo` is the site's logo SVG, drawn at the top left. */
 export function cardSvg(text: CardText, logo: string): string {
-  return [svgOpen(), ...backdrop(text.siteName, text.host, logo), ...foreground(layOut(text)), '</svg>'].join('');
+  return [svgOpen(), ...backdrop(text.siteName, text.host, logo), ...foreground(layOut(text)).map((p) => p.svg), '</svg>'].join('');
 }
 
 /**
  * Render an SVG to PNG at its own size, or at `width` px wide.
- * @param text the SVG has text, so the fonts are loaded (default: false; loading them is most of a small render's cost)
+ * @param text the SVG has text, so the fonts are loaded (default: false)
  */
 export function renderPng(svg: string, width?: number, text = false): Buffer {
   return resvg(svg, width, text).render().asPng();
@@ -196,9 +219,9 @@ function placedLogo(logo: string, x: number, y: number, size: number): string {
  * of the time.
  */
 export function cardImage(text: CardText, logo: string): RgbImage {
-  const layout = layOut(text);
-  const rows = foregroundRows(layout);
-  const svg = [svgOpen(rows.height, rows.top), ...foreground(layout), '</svg>'].join('');
+  const placed = foreground(layOut(text));
+  const rows = rowsOf(placed);
+  const svg = [svgOpen(rows.height, rows.top), ...placed.map((p) => p.svg), '</svg>'].join('');
   return drawOver(backdropImage(text.siteName, text.host, logo), renderPixels(svg, true).pixels, rows.top);
 }
 
