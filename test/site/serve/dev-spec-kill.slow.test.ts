@@ -2,7 +2,7 @@
 // its processes die with the server and the next start removes the directory it left.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,11 @@ import { descendants, waitGone } from '../../process-tree.ts';
 import { page, tempSite } from '../helpers.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
+// The servers' own temporary folder: every run sweeps the orphans in its temporary folder, so in
+// a shared one a test running beside this one (a spec run, another dev server) could remove the
+// killed server's directory before the next start here does, which then has nothing to say.
+const TMP = mkdtempSync(join(tmpdir(), 'dev-spec-kill-'));
+
 const CASE = (word: string) => `## Echo\n\n\`\`\`console\n$ echo ${word}\n${word}\n\`\`\`\n`;
 
 /** The dev server with --spec on the sandbox, after one save has run a case (so a machine is up). */
@@ -31,6 +36,7 @@ async function startDev(content: string): Promise<{ child: ChildProcess; output:
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TMPDIR: TMP },
   });
   let out = '';
   const waiters: Array<() => void> = [];
@@ -70,8 +76,7 @@ function leftIn(dir: string): string {
 
 async function machineDirsOf(pid: number): Promise<string[]> {
   const mine: string[] = [];
-  for (const n of readdirSync(tmpdir()).filter((n) => n.startsWith('onix-sandbox-')))
-    if ((await ownerOf(join(tmpdir(), n)))?.pid === pid) mine.push(join(tmpdir(), n));
+  for (const n of readdirSync(TMP).filter((n) => n.startsWith('onix-sandbox-'))) if ((await ownerOf(join(TMP, n)))?.pid === pid) mine.push(join(TMP, n));
   return mine;
 }
 
