@@ -8,7 +8,9 @@
 //       the key (default: ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub) for root, so
 //       `npm run spec -- --target ssh://root@127.0.0.1:PORT` runs against it meanwhile
 //   run   [--target ...] [--user NAME] -- COMMAND...
-//       boot, run one command, print its stdout/stderr, exit with its status
+//       boot, run one command, print its stdout/stderr, exit with its status. One word
+//       after -- is a shell command line (`run -- 'ls | wc -l'`); several are one
+//       command's argv, each word kept whole (`run -- sh -c 'echo a; echo b'`)
 //   boot  [--profile] [--reboot]
 //       boot the VM (and reboot it), print how long it took; --profile prints where
 //       each second went (boot-profile.ts), with the kernel's initcalls timed
@@ -25,6 +27,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { testImage } from './image/provider.ts';
 import { sweepLeftovers } from './leftovers.ts';
+import { shellQuote } from './shell-quote.ts';
 import { task } from './task.ts';
 import type { AgentSession } from './machine/agent-client.ts';
 import { MachineError, type Machine, type Session } from './machine/machine.ts';
@@ -146,6 +149,11 @@ async function authorize(m: Machine, ssh: SshOptions): Promise<void> {
   progress(`  ONIX_SSH_OPTIONS='${opts}' npm run spec -- --target ssh://root@127.0.0.1:${ssh.port}`);
 }
 
+/** The shell command line `run` gives the machine: one word is already one, several are an argv. */
+function commandLine(words: string[]): string {
+  return words.length === 1 ? words[0]! : words.map(shellQuote).join(' ');
+}
+
 async function runOne(s: Session, command: string): Promise<number> {
   const r = await s.run(command, { timeoutMs: 24 * 3600_000 });
   process.stdout.write(r.stdout);
@@ -202,7 +210,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'boot') return await bootOnly(m, profile, parsed.values.reboot === true);
     await task(progress, `booting ${target}`, () => m.boot());
     if (ssh) await authorize(m, ssh);
-    if (command === 'run') return await runOne(await m.session({ user }), parsed.positionals.join(' '));
+    if (command === 'run') return await runOne(await m.session({ user }), commandLine(parsed.positionals));
     return await shell(m, user, target!);
   } finally {
     await m.shutdown();

@@ -37,4 +37,10 @@ describe('npm run vm', () => {
     assert.equal(r.stdout, 'out\n');
     assert.match(r.stderr, /^err$/m);
   });
+
+  it('run keeps each word of a several-word command whole, as docker exec does', () => {
+    const r = vm('run', '--target', 'local', '--', 'sh', '-c', 'echo "$0|$1"; echo two', "it's", 'a b');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "it's|a b\ntwo\n");
+  });
 });
