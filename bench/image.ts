@@ -3,7 +3,7 @@
 // Cold: a fresh cache directory (no stones, no images); the already downloaded
 // .debs are hard-linked in so the number measures the build, not the mirror
 // (pass --download to fetch them too). The Nix plane comes from its own cache
-// (.cache/nix, onix/image/nix/plane.ts) in both runs. Warm: the same build again.
+// (NIX_CACHE, onix/image/nix/plane.ts) in both runs. Warm: the same build again.
 // Sizes: the root tree (hard links counted once); moss's content store against the two
 // states' /usr as full copies; the stone files (download cache, local repository);
 // kernel + initramfs; and the ext4 disk mke2fs -d makes from it.

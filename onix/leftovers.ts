@@ -9,7 +9,7 @@ import { MACHINE_CACHE } from './machine/agent-bundle.ts';
 import { addSweep, describeSweep, isSiteStaging, sweepImageStaging, sweepMachineDirs, sweepOrphans } from './owned-dirs.ts';
 
 export interface LeftoverPlaces {
-  /** The image builder's cache folder (default: IMAGE_CACHE, .cache/image or $ONIX_IMAGE_CACHE). */
+  /** The image builder's cache folder (default: IMAGE_CACHE, ~/.cache/onix-os/image or $ONIX_IMAGE_CACHE). */
   imageCache?: string;
   /** Site output folders whose staging siblings (`dist.<pid>.new`) are swept (default: ["dist"]). */
   siteOutDirs?: string[];

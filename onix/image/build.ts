@@ -1,11 +1,11 @@
 // The ONIX test image: a root tree whose machine plane is in moss's format.
 //
-//   stones (cached one by one under .cache/image/stones/)
+//   stones (cached one by one under <image cache>/stones/)
 //     filesystem, musl, busybox and dropbear (Debian source built against musl), linux
 //     (+ our initramfs), glibc, mesa 22.3.6 (release 1) and mesa 25.0.7 (release 2), onix-cli,
 //     onix-nix-integration, onix-hello (in the local repository only, for `moss install`),
 //     and onix-manifest (the image manifest, manifest-writer.ts, made from all the others)
-//   assembled (cached under .cache/image/images/<imageId>/rootfs) with the moss library:
+//   assembled (cached under <image cache>/images/<imageId>/rootfs) with the moss library:
 //     state 1 "Install": everything with Mesa 22.3.6          (N-1)
 //     state 2 "Sync":    `moss sync` from the local repo -> Mesa 25.0.7   (N, active)
 //   then /etc seeded from the shipped defaults with per-build passwords, runtime
@@ -15,7 +15,20 @@
 // states, reads as one recipe; each stone's own recipe lives in recipes/.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   applyPlan,
@@ -60,7 +73,7 @@ export const MESA_NEW = '25.0.7';
 export interface BuildImageOptions {
   /** Progress lines (default: silent). */
   onProgress?: Progress;
-  /** Cache root (default: .cache/image, or $ONIX_IMAGE_CACHE). */
+  /** Cache root (default: IMAGE_CACHE: ~/.cache/onix-os/image, or $ONIX_IMAGE_CACHE). */
   cacheDir?: string;
   /** Include the Nix plane (onix/image/nix/plane.ts) (default: true). */
   nixPlane?: boolean;
@@ -92,7 +105,7 @@ function missingPin(group: string, name: string): never {
   throw new ImageBuildError(`onix/image/packages.txt [${group}] lacks ${name}`);
 }
 
-/** A moss helper (moss-exchange, moss-container), built once per source change under .cache/image/bin/. */
+/** A moss helper (moss-exchange, moss-container), built once per source change under <image cache>/bin/. */
 function helperBinary(cacheDir: string, name: HelperName): string {
   const src = helperSource(name);
   const out = join(cacheDir, 'bin', `moss-${name}-${hashFiles([src]).slice(0, 12)}`);
@@ -229,6 +242,9 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   const dir = join(cacheDir, 'images', imageId);
   const rootfs = join(dir, 'rootfs');
   if (existsSync(join(dir, 'image.json'))) {
+    // Marks it used: clones share the cache, and pruning keeps what any of them used last.
+    const now = new Date();
+    utimesSync(dir, now, now);
     progress(`image ${imageId} is up to date: ${rootfs}`);
     return { imageId, rootfs };
   }

@@ -3,10 +3,10 @@
 // A private apt configuration (its own sources list with bookworm and
 // bookworm-backports from deb.debian.org, plus bookworm's deb-src for the
 // packages built from source (source-packages.ts), its own lists/cache/state dirs under
-// .cache/image/apt, an empty dpkg status) drives `apt-get update` and
+// <image cache>/apt, an empty dpkg status) drives `apt-get update` and
 // `apt-get download`; the host's apt sources and state are never read or
 // written. Downloaded .debs are cached by name and version under
-// .cache/image/debs, so a warm build needs no network at all when versions are
+// <image cache>/debs, so a warm build needs no network at all when versions are
 // pinned (onix/image/packages.txt). Unpacking is `dpkg-deb -x`.
 //
 // Requests are strings:
@@ -21,13 +21,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEBIAN_KEYRING, HOST_TOOLS, ImageBuildError, requireHostTools } from './host-tools.ts';
+import { CACHE_HOME } from '../cache-home.ts';
 import { REPO_ROOT } from '../repo-root.ts';
 
 export { ImageBuildError } from './host-tools.ts';
 
-/** Repository root (two levels above this file). */
-/** Cache root of the image build (default: <repo>/.cache/image; env ONIX_IMAGE_CACHE overrides). */
-export const IMAGE_CACHE = process.env.ONIX_IMAGE_CACHE ? resolve(process.env.ONIX_IMAGE_CACHE) : join(REPO_ROOT, '.cache/image');
+/** Cache root of the image build, shared by every clone (default: <cache home>/image; env ONIX_IMAGE_CACHE overrides). */
+export const IMAGE_CACHE = process.env.ONIX_IMAGE_CACHE ? resolve(process.env.ONIX_IMAGE_CACHE) : join(CACHE_HOME, 'image');
 /** The reviewed list of packages and pinned versions. */
 export const PACKAGE_LIST = join(REPO_ROOT, 'onix/image/packages.txt');
 

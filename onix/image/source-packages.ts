@@ -3,7 +3,7 @@
 // configuration (debs.ts: bookworm's deb-src line), never the host's sources:
 // `apt-get source --download-only name=version` checks every file against the
 // hashes in the signed Sources index, then the .dsc, .orig and .debian files are
-// cached by name and version under .cache/image/sources/<name>_<version>/.
+// cached by name and version under <image cache>/sources/<name>_<version>/.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { apt, IMAGE_CACHE, lastLine, run, SOURCE_SUITE, updateLists, type DebPin } from './debs.ts';

@@ -1,5 +1,5 @@
 // Built stones, cached by the hash of everything that decides their content:
-// .cache/image/stones/<name>-<version>-<key>/ is a one-stone StoneRepository.
+// <image cache>/stones/<name>-<version>-<key>/ is a one-stone StoneRepository.
 // A build that changes only the onix command rebuilds only the onix-cli stone.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -74,7 +74,9 @@ export async function cachedStone(recipe: StoneRecipe, progress: Progress, cache
     const repo = StoneRepository.open(dir);
     return { stone: repo.stones()[0], repo, key, built: false };
   }
-  progress(`building stone ${recipe.meta.name} ${recipe.meta.version}`);
+  const what = `stone ${recipe.meta.name} ${recipe.meta.version}`;
+  const start = performance.now();
+  progress(`building ${what}`);
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   const work = join(tmp, 'work');
@@ -90,6 +92,8 @@ export async function cachedStone(recipe: StoneRecipe, progress: Progress, cache
   publishDir(join(tmp, 'repo'), dir, 'stone.index');
   rmSync(tmp, { recursive: true, force: true });
   const final = StoneRepository.open(dir);
+  // Stones build side by side, so each says when it is done: a first build's time has names.
+  progress(`built ${what} (${((performance.now() - start) / 1000).toFixed(1)} s)`);
   return { stone: final.stones()[0], repo: final, key, built: true };
 }
 

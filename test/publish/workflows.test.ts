@@ -28,6 +28,7 @@ interface Job {
   concurrency?: { group: string; 'cancel-in-progress'?: boolean | string };
   strategy?: { matrix?: Record<string, unknown>; 'fail-fast'?: boolean };
   container?: { image: string; options?: string };
+  env?: Record<string, string>;
   steps: Step[];
 }
 interface Workflow {
@@ -143,6 +144,8 @@ describe('ci.yml', () => {
     assert.deepEqual(usesOf(jobs.image!, 'actions/cache')[0]?.with, { path: '.cache/image/debs', key });
     assert.deepEqual(usesOf(jobs.spec!, 'actions/cache/restore')[0]?.with, { path: '.cache/image/debs', key });
     assert.match(runText(jobs.image!), /npm run image/);
+    // The builder's cache is the user's cache home unless told otherwise; the cached path must be it.
+    for (const job of [jobs.image!, jobs.spec!]) assert.equal(job.env?.ONIX_IMAGE_CACHE, '${{ github.workspace }}/.cache/image');
   });
 
   test('the VM jobs get KVM through a udev rule, QEMU and the host packages through apt-get', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { IMAGE_CACHE } from '../../../onix/image/debs.ts';
 import { type ImageManifest, parseManifest } from '../../../onix/image/manifest.ts';
 
-/** The manifest of image `imageId` (cache default: .cache/image, or $ONIX_IMAGE_CACHE); null when the image has none. Throws one line for a bad file. */
+/** The manifest of image `imageId` (cache default: IMAGE_CACHE); null when the image has none. Throws one line for a bad file. */
 export async function readImageManifest(imageId: string, cacheDir = IMAGE_CACHE): Promise<ImageManifest | null> {
   const file = join(cacheDir, 'images', imageId, 'manifest.json');
   let text: string;

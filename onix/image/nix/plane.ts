@@ -34,7 +34,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readPackageList, type DebPin } from '../debs.ts';
-import { REPO_ROOT } from '../../repo-root.ts';
+import { CACHE_HOME } from '../../cache-home.ts';
 import { ImageBuildError, requireHostTools, HOST_TOOLS } from '../host-tools.ts';
 import { compileGlprobe } from './glprobe-build.ts';
 import { inNixNamespace, requireNamespaces } from './namespace.ts';
@@ -45,8 +45,8 @@ import { sri } from './store-path.ts';
 import { claimDir, isAlive, ownerOf } from '../../owned-dirs.ts';
 import { nixConfText } from '../../planes/seam-defaults.ts';
 
-/** Cache root (default: <repo>/.cache/nix; env ONIX_NIX_CACHE overrides). */
-export const NIX_CACHE = process.env.ONIX_NIX_CACHE ? process.env.ONIX_NIX_CACHE : join(REPO_ROOT, '.cache/nix');
+/** Cache root, shared by every clone (default: <cache home>/nix; env ONIX_NIX_CACHE overrides). */
+export const NIX_CACHE = process.env.ONIX_NIX_CACHE ? process.env.ONIX_NIX_CACHE : join(CACHE_HOME, 'nix');
 
 export interface NixPlaneOptions {
   /** Cache root for unpacked debs and finished planes (default: NIX_CACHE). */
