@@ -22,7 +22,8 @@ import { renderSpecErrors } from './render/terminal.ts';
 import { loadReport, type ReportFormat, writeReport } from './report.ts';
 import { prepareOutDir, saveCaseFiles } from './report-dir.ts';
 import { DEFAULT_REPORT_DIR, type SpecReport } from './report-types.ts';
-import { caseDurations, startOrder } from './schedule.ts';
+import { loadMachineDurations, machineDurationsFile, saveMachineDurations, withFallback } from './machine-durations.ts';
+import { caseDurations, NO_DURATIONS, startOrder } from './schedule.ts';
 import { selectCases } from './select.ts';
 import { type SpecError, SpecRunError } from './types.ts';
 import { type UpdateResult, writeUpdates } from './update.ts';
@@ -44,6 +45,8 @@ export interface RunSpecOptions {
   target?: string;
   /** Makes machines (default: `createMachine` from onix/machine/targets.ts). */
   createMachine?: MachineFactory;
+  /** This machine's durations of the cases, read for the start order where `outDir` has no report and written after the run; null for none (default: the target's file in the cache home, machine-durations.ts; none for `local` or with `createMachine`). */
+  durationsFile?: string | null;
   /** Progress of the default machines' set-up: image build, disk, boot (default: silent). */
   onProgress?: (line: string) => void;
   /** Only cases whose id or title contains this text, case-insensitively (default: all). */
@@ -140,6 +143,13 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
 
   // Execute and validate, in parallel, printing case results in document order as they complete.
   const onProgress = options.onProgress;
+  const durationsFile =
+    options.durationsFile !== undefined
+      ? options.durationsFile
+      : // The host itself starts cases at once: no order to keep.
+        options.createMachine || target === 'local'
+        ? null
+        : machineDurationsFile(target);
   const make: MachineFactory = options.createMachine ?? ((name) => createMachine(name, { image: testImage, vm: { onProgress }, sandbox: { onProgress } }));
   const {
     outcomes: done,
@@ -152,8 +162,11 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
     failFast: options.failFast,
     env: options.env,
     signal: options.signal,
-    // Longest first by the last report in the same place, so no long case starts last.
-    order: startOrder(cases, caseDurations(await loadReport(outDir).catch(() => null))),
+    // Longest first by the last report in the same place, else by this machine's last runs, so no long case starts last.
+    order: startOrder(
+      cases,
+      withFallback(caseDurations(await loadReport(outDir).catch(() => null)), durationsFile ? await loadMachineDurations(durationsFile) : NO_DURATIONS),
+    ),
     color,
     write,
   });
@@ -179,6 +192,7 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
     outDir,
     (options.reports ?? []).filter((f) => f !== 'json'),
   );
+  if (durationsFile) await saveMachineDurations(durationsFile, caseDurations(report)).catch(() => undefined); // a hint: an unwritable cache home costs only the order
 
   // Update.
   let updated: UpdateResult | null = null;

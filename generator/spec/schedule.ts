@@ -12,6 +12,8 @@ export interface CaseDurations {
   byTitle: Map<string, number>;
 }
 
+export const NO_DURATIONS: CaseDurations = { byId: new Map(), byTitle: new Map() };
+
 const titleKey = (file: string, title: string): string => `${file}\0${title}`;
 
 export function caseDurations(report: SpecReport | null): CaseDurations {

@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { SpecReport } from '../../generator/spec/report-types.ts';
+import { loadMachineDurations, machineDurationsFile, saveMachineDurations } from '../../generator/spec/machine-durations.ts';
 import { caseDurations, startOrder } from '../../generator/spec/schedule.ts';
 import type { SpecCase } from '../../generator/spec/types.ts';
 import { run, tempDir } from './helpers.ts';
@@ -45,4 +46,48 @@ test('the runner starts cases longest first by the last report in its --out dir,
   assert.deepEqual(readFileSync(order, 'utf8').split('\n').filter(Boolean), ['slow', 'middle', 'quick']);
   const printed = second.output.filter((l) => /^✓/.test(l)).map((l) => /p\.md:\d+\s+(\w+)/.exec(l)?.[1]);
   assert.deepEqual(printed, ['quick', 'slow', 'middle']);
+});
+
+test("with no report in its --out dir, the runner starts longest first by this machine's durations file, which every run adds to", async () => {
+  const dir = tempDir();
+  const order = join(dir, 'order');
+  const durationsFile = join(dir, 'cache-home/spec/durations-vm.json');
+  const page = (name: string, seconds: string) => `## ${name}\n\n\`\`\`console\n$ sleep ${seconds}; echo ${name} >> "$ORDER"\n\`\`\`\n`;
+  writeFileSync(join(dir, 'p.md'), `# Page\n\n${page('quick', '0')}\n${page('slow', '0.6')}\n${page('middle', '0.3')}`);
+  const options = (out: string) => ({ cwd: dir, outDir: join(dir, out), jobs: 1, env: { ORDER: order }, durationsFile });
+  await run(['p.md'], options('.spec-a'));
+  assert.deepEqual(readFileSync(order, 'utf8').split('\n').filter(Boolean), ['quick', 'slow', 'middle'], 'nothing known yet: document order');
+  rmSync(order);
+  // A new folder (a fresh clone, a test's empty --out): the file the first run wrote decides.
+  await run(['p.md'], options('.spec-b'));
+  assert.deepEqual(readFileSync(order, 'utf8').split('\n').filter(Boolean), ['slow', 'middle', 'quick']);
+  const kept = await loadMachineDurations(durationsFile);
+  assert.deepEqual([...kept.byTitle.keys()].sort(), ['p.md\0middle', 'p.md\0quick', 'p.md\0slow']);
+});
+
+test("a run's durations replace the file's for its cases and keep the others'; a missing or foreign file knows nothing", async () => {
+  const file = join(tempDir(), 'durations.json');
+  assert.equal((await loadMachineDurations(file)).byId.size, 0);
+  const one = caseDurations(
+    report([
+      { id: 'a.md:1', file: 'a.md', title: 'one', durationMs: 5 },
+      { id: 'a.md:9', file: 'a.md', title: 'two', durationMs: 7 },
+    ]),
+  );
+  await saveMachineDurations(file, one);
+  await saveMachineDurations(file, caseDurations(report([{ id: 'a.md:1', file: 'a.md', title: 'one', durationMs: 50 }])));
+  assert.deepEqual(
+    [...(await loadMachineDurations(file)).byId],
+    [
+      ['a.md:1', 50],
+      ['a.md:9', 7],
+    ],
+  );
+  writeFileSync(file, '{"version":"0","data":{"byId":[["a.md:1",1]],"byTitle":[]}}');
+  assert.equal((await loadMachineDurations(file)).byId.size, 0);
+});
+
+test('the durations file is per target, in the cache home', () => {
+  assert.equal(machineDurationsFile('vm', '/c'), '/c/spec/durations-vm.json');
+  assert.equal(machineDurationsFile('ssh://root@box:2222', '/c'), '/c/spec/durations-ssh_root_box_2222.json');
 });
