@@ -3,8 +3,10 @@
 // bookworm-backports Mesa (state N), then bookworm's (state N-1, a rollback).
 // The two PNGs are kept under test-artifacts/nix/.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fetchDebs, readPackageList, unpackDeb } from '../../onix/image/debs.ts';
 import { REPO_ROOT } from '../../onix/repo-root.ts';
@@ -34,11 +36,26 @@ async function unpackMesa(group: string): Promise<string[]> {
     .map((n) => join(root, n));
 }
 
+/**
+ * The unpacked Mesa, hard-linked (else copied) into `dir`: alice follows /run/opengl-driver to
+ * it, and the cache home may lie where she cannot pass (/root/.cache, in a root user's home).
+ */
+function reachable(packageDirs: string[], dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  return packageDirs.map((src) => {
+    const dest = join(dir, basename(src));
+    if (spawnSync('cp', ['-al', src, dest]).status !== 0) execFileSync('cp', ['-a', src, dest]);
+    return dest;
+  });
+}
+
 before(async () => {
   const plane = await buildNixPlane();
+  const scratch = mkdtempSync(join(tmpdir(), 'glprobe-mesa-'));
+  chmodSync(scratch, 0o755);
   for (const [version, group] of Object.entries(MESA)) {
-    farms[version] = join(NIX_CACHE, 'mesa', `farm-${group}`);
-    buildOpenglDriverFarm(await unpackMesa(group), farms[version]);
+    farms[version] = join(scratch, `farm-${group}`);
+    buildOpenglDriverFarm(reachable(await unpackMesa(group), join(scratch, group)), farms[version]);
   }
   m = await NsNixMachine.start(plane);
   mkdirSync(ARTIFACTS, { recursive: true });
