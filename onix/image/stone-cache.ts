@@ -2,10 +2,12 @@
 // <image cache>/stones/<name>-<version>-<key>/ is a one-stone StoneRepository.
 // A build that changes only the onix command rebuilds only the onix-cli stone.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StoneRepository, type Stone, type StoneMeta } from '../moss/index.ts';
 import { IMAGE_CACHE } from './debs.ts';
+import { HashMemo } from './hash-memo.ts';
+import { sha256File as sha256OfFile } from '../file-hash.ts';
 import { REPO_ROOT } from '../repo-root.ts';
 import type { Progress } from '../task.ts';
 import { claimDir } from '../owned-dirs.ts';
@@ -39,9 +41,12 @@ export function hashText(...parts: string[]): string {
   return h.digest('hex');
 }
 
+const memo = new HashMemo(join(IMAGE_CACHE, 'file-hashes.json'));
+
+/** sha256 over the files' names and sha256s, each file read once while it is unchanged (hash-memo.ts). */
 export function hashFiles(files: string[]): string {
   const h = createHash('sha256');
-  for (const f of files) h.update(basename(f)).update('\0').update(readFileSync(f)).update('\0');
+  for (const f of files) h.update(basename(f)).update('\0').update(memo.digest(f, sha256OfFile)).update('\0');
   return h.digest('hex');
 }
 
