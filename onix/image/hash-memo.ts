@@ -21,7 +21,12 @@ export class HashMemo {
     const key = identity(file);
     const entries = this.load();
     const known = entries.get(key);
-    if (known) return known;
+    if (known) {
+      // Newest last: the files read every run (Node's binary) outlive the per-run bundles when trimmed.
+      entries.delete(key);
+      entries.set(key, known);
+      return known;
+    }
     const value = compute(file);
     entries.set(key, value);
     if (!this.dirty) process.once('exit', () => this.save());
