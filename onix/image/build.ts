@@ -174,8 +174,8 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   const headers = { pin: headersPin, deb: muslBuildDebs.get('linux-libc-dev')! };
   const toolchain = muslToolchain(musl);
   const systemdBootPin = pinsOf(groups, 'base').find((p) => p.name === 'systemd-boot-efi') ?? missingPin('base', 'systemd-boot-efi');
-  const kernelPkg = pinsOf(groups, 'base').find((p) => p.name.startsWith('linux-image-'));
-  if (!kernelPkg) throw new ImageBuildError('onix/image/packages.txt [base] names no linux-image-* package');
+  const kernelPkg = pinsOf(groups, 'base').find((p) => p.name.startsWith('linux-source-'));
+  if (!kernelPkg) throw new ImageBuildError('onix/image/packages.txt [base] names no linux-source-* package');
   for (const n of GLIBC_PACKAGES) if (!glibcDebs.has(n)) throw new ImageBuildError(`onix/image/packages.txt [node-runtime] lacks ${n}`);
 
   const exchange = helperBinary(cacheDir, 'exchange');
@@ -195,7 +195,7 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
     filesystemRecipe(),
     busybox,
     muslRecipe(baseDebs.get('musl')!),
-    kernelRecipe(baseDebs.get(kernelPkg.name)!, baseDebs.get('busybox-static')!, exchange),
+    kernelRecipe(baseDebs.get(kernelPkg.name)!, baseDebs.get('busybox-static')!, exchange, cacheDir, progress),
     systemdBootRecipe(baseDebs.get('systemd-boot-efi') ?? missingPin('base', 'systemd-boot-efi'), systemdBootPin.version),
     glibcRecipe(glibcDebs),
     mesaRecipe(MESA_OLD, 1, pinsOf(groups, `mesa-${MESA_OLD}`), mesaOldDebs),

@@ -26,6 +26,10 @@ export const HOST_TOOLS = {
   make: { command: 'make', debian: 'make' },
   bzip2: { command: 'bzip2', debian: 'bzip2' },
   gcc: { command: 'gcc', debian: 'gcc' },
+  // The VM's kernel from Debian's kernel source (kernel-build.ts): Kconfig's parser, the timeconst script.
+  flex: { command: 'flex', debian: 'flex' },
+  bison: { command: 'bison', debian: 'bison' },
+  bc: { command: 'bc', debian: 'bc' },
 } as const satisfies Record<string, HostTool>;
 
 /** The keyring the private apt configuration verifies Debian's archive with. */

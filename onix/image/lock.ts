@@ -27,8 +27,8 @@ const MESA_ROOTS = ['libegl1', 'libegl-mesa0', 'libgles2', 'libgl1', 'libglx-mes
 const GROUPS: Group[] = [
   {
     name: 'base',
-    comment: 'static busybox (shell, tools, init), musl, the kernel, systemd-boot',
-    roots: ['busybox-static', 'musl', 'linux-image-amd64', 'systemd-boot-efi'],
+    comment: "static busybox (shell, tools, init), musl, the kernel's source, systemd-boot",
+    roots: ['busybox-static', 'musl', 'linux-source', 'systemd-boot-efi'],
     closure: false,
   },
   {
@@ -64,12 +64,12 @@ for (const g of GROUPS) {
   else if (g.closure) pins = await resolveClosure(g.roots, { targetRelease: g.targetRelease, assumeInstalled: ASSUME });
   else pins = await resolveVersions(g.roots);
   if (g.name === 'base') {
-    // linux-image-amd64 is a metapackage: pin the real kernel package it points at.
+    // linux-source is a metapackage: pin the real source package it points at.
     const { execFileSync } = await import('node:child_process');
     const { aptConfig } = await import('./debs.ts');
-    const deps = execFileSync('apt-cache', ['depends', 'linux-image-amd64'], { env: { ...process.env, APT_CONFIG: aptConfig().conf }, encoding: 'utf8' });
-    const kernel = /Depends: (linux-image-\S+)/.exec(deps)![1];
-    pins = pins.filter((p) => p.name !== 'linux-image-amd64').concat(await resolveVersions([kernel]));
+    const deps = execFileSync('apt-cache', ['depends', 'linux-source'], { env: { ...process.env, APT_CONFIG: aptConfig().conf }, encoding: 'utf8' });
+    const kernel = /Depends: (linux-source-\S+)/.exec(deps)![1];
+    pins = pins.filter((p) => p.name !== 'linux-source').concat(await resolveVersions([kernel]));
   }
   text += `\n# ${g.comment}\n[${g.name}]\n`;
   for (const p of [...pins].sort((a, b) => a.name.localeCompare(b.name))) text += `${p.name} ${p.version}\n`;

@@ -13,6 +13,7 @@ import { MANIFEST_SCHEMA, type GlibcIsland, type ImageManifest, type Libc, type 
 import { MUSL_INTERP, type MuslToolchain } from './musl-toolchain.ts';
 import { CONFIG_CHANGES } from './recipes/busybox-musl.ts';
 import { CONFIGURE_CHANGES, LOCAL_OPTIONS } from './recipes/dropbear-musl.ts';
+import { VM_KERNEL_OPTIONS } from './recipes/kernel-config.ts';
 import { GLIBC_PACKAGES } from './recipes/mesa.ts';
 import type { CachedStone, StoneRecipe } from './stone-cache.ts';
 import { hashText } from './stone-cache.ts';
@@ -108,17 +109,21 @@ function provenance(stone: CachedStone['stone'], inputs: ManifestInputs): Proven
         notes: [built, ...CONFIGURE_CHANGES.map((c) => `${c.flags.join(' ')}: ${c.why}`), ...LOCAL_OPTIONS.map((o) => `${o.line}: ${o.why}`)],
       };
     case 'linux': {
-      const kernel = inputs.groups.get('base')?.find((p) => p.name.startsWith('linux-image-'));
-      if (!kernel) throw new ImageBuildError('onix/image/packages.txt [base] names no linux-image-* package');
+      const source = inputs.groups.get('base')?.find((p) => p.name.startsWith('linux-source-'));
+      if (!source) throw new ImageBuildError('onix/image/packages.txt [base] names no linux-source-* package');
+      const modules = Object.entries(VM_KERNEL_OPTIONS).filter(([, o]) => o.value === 'm');
       return {
         sources: [
-          ...debs('debian-binary', [kernel, pin(inputs, 'base', 'busybox-static')]),
+          ...debs('debian-binary', [source, pin(inputs, 'base', 'busybox-static')]),
+          repo('onix/image/recipes/kernel-config.ts', version),
           repo('onix/image/files/initramfs-init', version),
           repo('onix/moss/exchange.c', version),
         ],
         libc: 'static',
         software: 'upstream',
         notes: [
+          `compiled from ${source.name} ${source.version} (the upstream tree with Debian's patches) by the host's gcc: Linux's tinyconfig plus ${Object.keys(VM_KERNEL_OPTIONS).length} options, each with its reason in onix/image/recipes/kernel-config.ts; the VM's virtual devices and filesystems are built in, so its boot probes no absent hardware`,
+          `modules loaded at boot: ${modules.map(([k]) => k.replace(/^CONFIG_/, '').toLowerCase()).join(', ')}, with the modules it depends on (${modules.map(([, o]) => o.why).join('; ')})`,
           "the kernel has no libc; its initramfs holds Debian's busybox-static (glibc, statically linked) and moss-exchange (static), neither of them in the base's /usr/bin",
         ],
       };

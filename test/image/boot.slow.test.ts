@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { buildImage } from '../../onix/image/build.ts';
 import { QemuMachine } from '../../onix/machine/qemu.ts';
 import type { Session } from '../../onix/machine/machine.ts';
+import { VM_KERNEL_OPTIONS } from '../../onix/image/recipes/kernel-config.ts';
 
 let vm: QemuMachine;
 let sh: Session;
@@ -42,6 +43,27 @@ test('the booted machine runs state 2 (Mesa 25.0.7) and moss agrees', async () =
   assert.match(list, /^State #2 - Sync\nCreated: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d\nPackages: 11\n\nState #1 - Install\n/);
   assert.equal((await run('moss state active')).split('\n')[0], 'State #2 - Sync');
   assert.match(await run('grep ^NAME= /etc/os-release'), /ONIX/);
+});
+
+test("the running kernel is the VM's own: its release, every option kernel-config.ts asks for, virtio_net the one module loaded", async () => {
+  const release = (await run('uname -r')).trim();
+  assert.match(release, /^6\.1\.\d+-onix-vm$/);
+  // CONFIG_IKCONFIG_PROC: the configuration the kernel was built with, read from the kernel itself.
+  const config = new Set((await run('zcat /proc/config.gz')).split('\n'));
+  for (const [name, o] of Object.entries(VM_KERNEL_OPTIONS)) assert.ok(config.has(`${name}=${o.value}`), `${name}=${o.value}`);
+  // virtio_net and the failover modules it depends on (it selects NET_FAILOVER), loaded by the initramfs;
+  // x86_pkg_temp_thermal is a module by Kconfig's default and stays unloaded (the VM's CPU has no sensor).
+  const modules = (await run(`cd /usr/lib/modules/${release} && find kernel -name '*.ko' | sort`)).trim().split('\n');
+  assert.deepEqual(modules, [
+    'kernel/drivers/net/net_failover.ko',
+    'kernel/drivers/net/virtio_net.ko',
+    'kernel/drivers/thermal/intel/x86_pkg_temp_thermal.ko',
+    'kernel/net/core/failover.ko',
+  ]);
+  assert.deepEqual((await run("cut -d' ' -f1 /proc/modules | sort")).trim().split('\n'), ['failover', 'net_failover', 'virtio_net']);
+  assert.match(await run(`cat /usr/lib/modules/${release}/modules.builtin`), /virtio_blk\.ko/);
+  // moss's depmod trigger indexed the tree when the state was made (validation 10 in content/validation.md).
+  assert.match(await run(`cat /usr/lib/modules/${release}/modules.dep`), /virtio_net\.ko:/);
 });
 
 test('the seam ran at boot: users, /nix runtime dirs, /etc/nix, the profile hook, the graphics bridge into the active Mesa', async () => {

@@ -1,28 +1,29 @@
-// The linux stone: Debian's kernel at /usr/lib/kernel/<version>/vmlinuz, the
-// initramfs we build (busybox, moss-exchange, the modules the VM needs and the
-// moss early-boot hook) at /usr/lib/kernel/<version>/10-onix.initrd, and those modules
-// under /usr/lib/modules/<version>/ for the running system.
+// The linux stone: the test VM's kernel, compiled from Debian's kernel source package with a
+// configuration of its own (kernel-build.ts, kernel-config.ts), at /usr/lib/kernel/<release>/vmlinuz;
+// the initramfs we build (busybox, moss-exchange, the modules the VM needs and the moss
+// early-boot hook) at /usr/lib/kernel/<release>/10-onix.initrd; the kernel's module tree
+// under /usr/lib/modules/<release>/ for the running system.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { basename, join } from 'node:path';
 import { cpioFromDir } from '../cpio.ts';
-import { ImageBuildError } from '../host-tools.ts';
+import { kernelSourceOf, vmKernel, vmKernelRelease } from '../kernel-build.ts';
 import type { StoneRecipe } from '../stone-cache.ts';
-import { hashFiles } from '../stone-cache.ts';
-import { install } from '../tree.ts';
+import { hashFiles, hashText } from '../stone-cache.ts';
+import { copyTree, install } from '../tree.ts';
 import { FILES } from './base.ts';
 import { debTree } from './deb-tree.ts';
+import { vmKernelFragment } from './kernel-config.ts';
 
 /**
- * Modules loaded at boot (with their dependencies): disk, filesystems, agent port, entropy,
- * the NIC a host may add for SSH. vfat for the ESP (/efi) and XBOOTLDR (/boot), with the
- * code page and character set Debian's kernel mounts FAT with by default
- * (CONFIG_FAT_DEFAULT_CODEPAGE=437, CONFIG_FAT_DEFAULT_IOCHARSET="ascii"), all modules there.
+ * What the boot needs of the kernel (with the dependencies): disk, filesystems, agent port,
+ * entropy, the NIC a host may add for SSH. vfat for the ESP (/efi) and XBOOTLDR (/boot), with
+ * the code page and character set the mounts rely on (CONFIG_FAT_DEFAULT_*). Those the kernel
+ * builds as modules are loaded by the initramfs; the VM's kernel has all but virtio_net built in.
  */
 export const BOOT_MODULES = [
   'crc32c_generic',
-  'crc32c_intel',
   'virtio_pci',
   'virtio_blk',
   'virtio_console',
@@ -75,29 +76,40 @@ const INITRAMFS_FILES: [string, string][] = [
   ['initramfs-moss', 'bin/moss'],
 ];
 
-export function kernelRecipe(deb: string, busyboxDeb: string, exchangeBinary: string): StoneRecipe {
-  const version = /^linux-image-(.+?)_/.exec(basename(deb))?.[1];
-  if (!version) throw new ImageBuildError(`not a kernel package: ${deb}`);
+export function kernelRecipe(
+  sourceDeb: string,
+  busyboxDeb: string,
+  exchangeBinary: string,
+  cacheDir: string,
+  onProgress?: (line: string) => void,
+): StoneRecipe {
+  const version = vmKernelRelease(sourceDeb);
+  const { debianVersion } = kernelSourceOf(sourceDeb);
   return {
-    meta: { name: 'linux', version, release: 1, summary: `Linux kernel ${version} (Debian) with the ONIX initramfs`, licenses: ['GPL-2.0-only'] },
+    meta: {
+      name: 'linux',
+      version,
+      release: 1,
+      summary: `Linux ${version}: Debian's kernel source ${debianVersion} configured for the ONIX test VM, with the ONIX initramfs`,
+      licenses: ['GPL-2.0-only'],
+    },
     inputs: [
-      basename(deb),
+      basename(sourceDeb),
+      hashText(vmKernelFragment()),
       basename(busyboxDeb),
       hashFiles([...INITRAMFS_FILES.map(([f]) => join(FILES, f)), join(FILES, 'depmod.yaml'), exchangeBinary]),
       BOOT_MODULES.join(','),
     ],
     async make(usr, work) {
-      const tree = await debTree([deb, busyboxDeb], join(work, 'deb'));
-      const modulesDir = join(tree, 'lib/modules', version);
-      const order = moduleOrder(modulesDir, BOOT_MODULES);
+      const kernel = await vmKernel(sourceDeb, cacheDir, onProgress);
+      const tree = await debTree([busyboxDeb], join(work, 'deb'));
+      const order = moduleOrder(kernel.modules, BOOT_MODULES);
       const kdir = join(usr, 'lib/kernel', version);
-      install(join(work, 'deb/boot', `vmlinuz-${version}`), join(kdir, 'vmlinuz'));
-      install(join(work, 'deb/boot', `config-${version}`), join(kdir, 'config'));
-      // Modules for the running system (the same few; the image has no other hardware).
-      const sysModules = join(usr, 'lib/modules', version);
-      for (const m of order) install(join(modulesDir, m), join(sysModules, m));
-      writeFileSync(join(sysModules, 'modules.order'), `${order.join('\n')}\n`);
-      // moss runs depmod for each module tree as a transaction trigger, before the swap.
+      install(kernel.vmlinuz, join(kdir, 'vmlinuz'));
+      install(kernel.config, join(kdir, 'config'));
+      // The module tree as the kernel's build installed it; moss runs depmod for each module
+      // tree as a transaction trigger, before the swap.
+      copyTree(kernel.modules, join(usr, 'lib/modules', version));
       install(join(FILES, 'depmod.yaml'), join(usr, 'share/moss/triggers/tx.d/depmod.yaml'));
       // The initramfs.
       const initrd = join(work, 'initrd');
@@ -111,7 +123,7 @@ export function kernelRecipe(deb: string, busyboxDeb: string, exchangeBinary: st
       }
       if (!existsSync(join(initrd, 'bin/sh'))) symlinkSync('busybox', join(initrd, 'bin/sh'));
       install(exchangeBinary, join(initrd, 'bin/moss-exchange'), 0o755);
-      for (const m of order) copyFileSync(join(modulesDir, m), join(initrd, 'lib/modules', basename(m)));
+      for (const m of order) copyFileSync(join(kernel.modules, m), join(initrd, 'lib/modules', basename(m)));
       writeFileSync(join(initrd, 'lib/modules/load-order'), `${order.map((m) => basename(m)).join('\n')}\n`);
       for (const [f, dest] of INITRAMFS_FILES) install(join(FILES, f), join(initrd, dest), 0o755);
       // blsforme takes the files ending in ".initrd" beside vmlinuz as the kernel's initrds.
