@@ -4,9 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { KERNEL_CODE } from '../../onix/image/kernel-build.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -138,12 +139,19 @@ describe('ci.yml', () => {
     assert.equal(upload?.with?.name, 'spec-report');
   });
 
-  test('the image is cached by its package list, and the spec shards restore that cache', () => {
+  test("the image's packages and compiled kernel are cached by what decides them, and the spec shards restore both", () => {
     const key = "onix-image-debs-${{ hashFiles('onix/image/packages.txt') }}";
     assert.ok(existsSync(join(root, 'onix/image/packages.txt')));
     assert.deepEqual(usesOf(jobs.image!, 'actions/cache')[0]?.with, { path: '.cache/image/debs', key });
     assert.deepEqual(usesOf(jobs.spec!, 'actions/cache/restore')[0]?.with, { path: '.cache/image/debs', key });
     assert.match(runText(jobs.image!), /npm run image/);
+    // The compiled kernel too: the image job saves it, every shard restores it, keyed by everything
+    // kernel-build.ts keys its own cache on (the source package's pin, its code and configuration).
+    const kernels = usesOf(jobs.image!, 'actions/cache')[1]?.with;
+    assert.equal(kernels?.path, '.cache/image/kernels');
+    assert.deepEqual(usesOf(jobs.spec!, 'actions/cache/restore')[1]?.with, kernels);
+    const decides = ['onix/image/packages.txt', 'onix/image/recipes/kernel-config.ts', ...KERNEL_CODE.map((c) => relative(root, c))];
+    for (const f of decides) assert.ok(String(kernels?.key).includes(`'${f}'`), f);
     // The builder's cache is the user's cache home unless told otherwise; the cached path must be it.
     for (const job of [jobs.image!, jobs.spec!]) assert.equal(job.env?.ONIX_IMAGE_CACHE, '${{ github.workspace }}/.cache/image');
   });
