@@ -13,7 +13,7 @@ export async function compileKernel(deb: string, series: string, work: string, r
   const name = `linux-source-${series}`;
   const src = join(work, name);
   const sh = (step: string, script: string, cwd = work) => buildStep(step, 'sh', ['-ec', script], { cwd, env: process.env, log });
-  // The tree without Documentation/ (a third of it), except the Kconfig file lib/Kconfig.debug reads.
+  // The tree without Documentation/, which the build does not read, except the Kconfig file lib/Kconfig.debug reads.
   await sh(
     'unpack the kernel source',
     `dpkg-deb --fsys-tarfile '${deb}' | tar -xO ./usr/src/${name}.tar.xz | xz -dc -T0 | tar -x --exclude='${name}/Documentation/[!K]*'
