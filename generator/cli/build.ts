@@ -14,10 +14,15 @@ import { ContentError, type ParsedPage } from '../content/parse.ts';
 import { BuildError, buildSite } from '../site/build/build.ts';
 import type { ImageManifest } from '../../onix/image/manifest.ts';
 import { readImageManifest } from '../site/model/image-manifest.ts';
-import { loadReport, reportFreshness } from '../spec/report.ts';
+import { bootsImage } from '../../onix/machine/targets.ts';
+import { testImage } from '../../onix/image/provider.ts';
+import { loadReport, reportFreshness, type Verifier } from '../spec/report.ts';
+import { verifierHash } from '../spec/verifier.ts';
 import { runSpec } from '../spec/run.ts';
 import { SpecRunError } from '../spec/types.ts';
 import { DEFAULT_REPORT_DIR, type SpecReport } from '../spec/report-types.ts';
+
+const imageProgress = (line: string) => process.stderr.write(`spec: ${line}\n`);
 
 /** A mistake the user can fix, shown as its one-line message. */
 class UserError extends Error {}
@@ -63,17 +68,24 @@ async function main(): Promise<number> {
   return 0;
 }
 
-/** A green report for exactly the current pages: reused when fresh and from a real machine, else run now. */
+/**
+ * A green report for exactly the current pages, made by this checkout's code on the image the
+ * target would boot now: reused when so and from a real machine, else run now.
+ */
 async function verifiedReport(pages: ParsedPage[], reportDir: string, last: SpecReport | null, target?: string): Promise<SpecReport> {
   const wanted = target ?? defaultTarget();
   if (last && last.machine.target !== 'local' && (target === undefined || last.machine.target === wanted)) {
-    const freshness = reportFreshness(last, pages);
+    const now: Verifier = { verifier: verifierHash() };
+    // Knowing the image costs its up-to-date check (or its build, which the run would need anyway).
+    if (bootsImage(last.machine.target) && reportFreshness(last, pages, now).ok) now.imageId = (await testImage(imageProgress)).imageId;
+    const freshness = reportFreshness(last, pages, now);
     if (freshness.ok) {
       console.log(
-        `spec: reusing the green report from ${last.machine.target} (${last.machine.host}, fstx ${last.machine.fstx ?? '-'}, ${last.finishedAt}) for these pages`,
+        `spec: reusing the green report from ${last.machine.target} (${last.machine.host}, image ${last.machine.imageId ?? '-'}, fstx ${last.machine.fstx ?? '-'}, ${last.finishedAt}) for these pages`,
       );
       return last;
     }
+    if (freshness.green && freshness.changed.length > 0) console.log(`spec: not reusing the last report: ${freshness.changed.join('; ')}`);
   }
   console.log(`spec: verifying ${pages.length} pages on target ${wanted}${wanted === 'sandbox' ? ' (no QEMU here: kernel and boot cases are skipped)' : ''}`);
   const color = terminalColor;

@@ -4,13 +4,14 @@
 //   1. whole run: not a single shard's report (merge the shards first);
 //   2. target: produced on `vm` or `ssh`, never `local` or `sandbox`;
 //   3. green: no failed or errored case or block, no spec error, and something passed;
-//   4. fresh: the page content hashes equal those of content/ now, page for page, and
-//      the run was not limited by --filter.
+//   4. fresh: the page content hashes equal those of content/ now, page for page, the run
+//      was not limited by --filter, and this checkout's code ran it (verifier.ts).
 // Green and fresh are decided by the spec runner's reportFreshness(), the one place
 // that judges reports (the site build uses it too); this module words the refusal.
 
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { reportFreshness, type Freshness } from '../spec/report.ts';
+import { verifierHash } from '../spec/verifier.ts';
 import type { SpecReport } from '../spec/report-types.ts';
 
 /** A page as publishing sees it: its path relative to the project root and its sha256. */
@@ -48,6 +49,7 @@ export function freshnessFor(root: string, report: SpecReport, pages: PageHash[]
   return reportFreshness(
     ran,
     pages.map((p) => ({ file: pagePath(root, p.file), contentHash: p.contentHash })),
+    { verifier: verifierHash() },
   );
 }
 

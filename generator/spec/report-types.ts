@@ -88,6 +88,11 @@ export interface SpecReport {
   machine: MachineIdentity;
   /** Git commit of the source tree, or null outside git. */
   commit: string | null;
+  /**
+   * verifierHash() of the code that ran the spec (verifier.ts); a report without it (a live
+   * view, an older run) is never reused or published.
+   */
+  verifier?: string;
   /** Shard "I/N" this report covers, or null for a whole run; merged reports have null. */
   shard: string | null;
   /** The --filter TEXT the run was limited to, when one was given (such a report covers only some cases). */

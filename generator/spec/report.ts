@@ -49,6 +49,7 @@ export function reportShapeProblem(value: unknown): string | null {
   if (machine.fstx !== null && typeof machine.fstx !== 'string') return 'machine.fstx is not a string or null';
   if (machine.imageId !== null && typeof machine.imageId !== 'string') return 'machine.imageId is not a string or null';
   if (value.commit !== null && typeof value.commit !== 'string') return 'commit is not a string or null';
+  if (value.verifier !== undefined && typeof value.verifier !== 'string') return 'verifier is not a string';
   if (value.shard !== null && typeof value.shard !== 'string') return 'shard is not a string or null';
   if (!Array.isArray(value.pages)) return 'pages is missing';
   for (const [i, page] of value.pages.entries()) {
@@ -90,12 +91,37 @@ export interface Freshness {
   failing: string[];
   /** Ids of blocks that were skipped (e.g. "target local cannot reboot"). */
   skipped: string[];
+  /** What ran the spec is not what would run it now (the code, the image), one line each. */
+  changed: string[];
   /** One line per reason the report is not ok. */
   reasons: string[];
 }
 
-/** Is `report` for exactly these pages (by content hash), and green? */
-export function reportFreshness(report: SpecReport, pages: ReadonlyArray<{ file: string; contentHash: string }>): Freshness {
+/** What would run the spec now, to hold a report against (each is checked when given). */
+export interface Verifier {
+  /** verifierHash() of this checkout's code: a report without one, or with another, is stale. */
+  verifier?: string;
+  /** The image the target would boot now; a report from another image is stale. */
+  imageId?: string | null;
+}
+
+/** Why a report was made by other code or on another image than `now`, one line each. */
+function changedSince(report: SpecReport, now: Verifier): string[] {
+  const out: string[] = [];
+  const short = (h: string | null | undefined) => (h ? h.slice(0, 12) : 'none');
+  if (now.verifier !== undefined && report.verifier !== now.verifier)
+    out.push(
+      report.verifier
+        ? `the code that runs the spec changed since it ran (verifier ${short(report.verifier)} then, ${short(now.verifier)} now)`
+        : 'the report does not say which code ran it (a live view, or a run from before reports did)',
+    );
+  if (now.imageId !== undefined && report.machine.imageId !== now.imageId)
+    out.push(`the test image changed since the spec ran (image ${short(report.machine.imageId)} then, ${short(now.imageId)} now)`);
+  return out;
+}
+
+/** Is `report` for exactly these pages (by content hash), made by the code and image `now` names, and green? */
+export function reportFreshness(report: SpecReport, pages: ReadonlyArray<{ file: string; contentHash: string }>, now: Verifier = {}): Freshness {
   const ran = new Map(report.pages.map((p) => [p.file, p.contentHash]));
   const asked = new Set(pages.map((p) => p.file));
   const stale = pages.filter((p) => ran.get(p.file) !== p.contentHash).map((p) => p.file);
@@ -104,16 +130,17 @@ export function reportFreshness(report: SpecReport, pages: ReadonlyArray<{ file:
   const failing = blocks.filter((b) => b.status === 'failed' || b.status === 'error').map((b) => b.id);
   const skipped = blocks.filter((b) => b.status === 'skipped').map((b) => b.id);
   const specErrors = report.specErrors ?? [];
-  const reasons: string[] = [];
+  const changed = changedSince(report, now);
+  const reasons: string[] = [...changed];
   for (const f of stale) reasons.push(ran.has(f) ? `${f} changed since the spec ran` : `${f} is not in the report`);
   for (const f of extra) reasons.push(`the report covers ${f}, which was not asked about`);
   if (report.shard) reasons.push(`the report covers only shard ${report.shard}`);
   if (report.filter) reasons.push(`the report covers only cases matching --filter ${report.filter}`);
   for (const id of failing) reasons.push(`${id} did not pass`);
   for (const e of specErrors) reasons.push(`${e.file}:${e.line}: ${e.message}`);
-  const fresh = stale.length === 0 && extra.length === 0 && !report.shard && !report.filter;
+  const fresh = stale.length === 0 && extra.length === 0 && changed.length === 0 && !report.shard && !report.filter;
   const green = failing.length === 0 && specErrors.length === 0;
-  return { fresh, green, ok: fresh && green, stale, extra, failing, skipped, reasons };
+  return { fresh, green, ok: fresh && green, stale, extra, failing, skipped, changed, reasons };
 }
 
 /**
@@ -151,6 +178,13 @@ export function mergeReports(reports: SpecReport[]): SpecReport {
       return !errorKeys.has(key) && !!errorKeys.add(key);
     });
   const commits = new Set(reports.map((r) => r.commit));
+  // One run's shards ran one code on one image; a mix proves neither.
+  for (const key of ['verifier', 'imageId'] as const) {
+    const values = new Set(reports.map((r) => (key === 'verifier' ? r.verifier : r.machine.imageId) ?? null));
+    if (values.size > 1)
+      throw new Error(`mergeReports: the shards ran with different ${key === 'verifier' ? 'code (verifier)' : 'images'}: ${[...values].join(', ')}`);
+  }
+  const verifier = reports[0].verifier;
   const merged: SpecReport = {
     version: REPORT_VERSION,
     startedAt: reports.map((r) => r.startedAt).sort()[0],
@@ -160,6 +194,7 @@ export function mergeReports(reports: SpecReport[]): SpecReport {
       .at(-1)!,
     machine: reports[0].machine,
     commit: commits.size === 1 ? reports[0].commit : null,
+    ...(verifier ? { verifier } : {}),
     shard: null,
     pages: [...pages].map(([file, contentHash]) => ({ file, contentHash })).sort((a, b) => (a.file < b.file ? -1 : 1)),
     cases,

@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { testImage } from '../../onix/image/provider.ts';
+import { verifierHash } from './verifier.ts';
 import type { MachineIdentity } from '../../onix/machine/machine.ts';
 import { createMachine } from '../../onix/machine/targets.ts';
 import { ContentNotFound, contentName, findNamedPages } from '../content/find.ts';
@@ -181,6 +182,7 @@ export async function runSpec(options: RunSpecOptions = {}): Promise<RunSpecResu
     startedAt,
     finishedAt: new Date(),
     commit: gitCommit(cwd),
+    verifier: verifierHash(),
     shard: options.shard ? `${options.shard.index}/${options.shard.count}` : null,
     specErrors,
     consoleLogs,

@@ -17,6 +17,11 @@ export interface CreateMachineOptions {
 
 export const TARGETS = ['local', 'sandbox', 'vm', 'ssh://user@host[:port]'] as const;
 
+/** Targets that run the image they are given (`image`); the others run what is already there. */
+export function bootsImage(target: string): boolean {
+  return target === 'vm' || target === 'sandbox';
+}
+
 /** A machine for `target`; nothing starts until its boot(). Throws MachineError for an unknown target. */
 export function createMachine(target: string, options: CreateMachineOptions = {}): Machine {
   if (target === 'local') return new LocalMachine(options.local);

@@ -2,6 +2,7 @@
 // a real bare remote on disk with a `main` branch, a dist/ written by a stand-in
 // build, and spec reports derived from the real content hashes.
 
+import { verifierHash } from '../../generator/spec/verifier.ts';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -99,6 +100,7 @@ export function greenReport(root: string, change: (r: SpecReport) => void = () =
     finishedAt: '2026-01-02T03:06:00.000Z',
     machine: { target: 'vm', imageId: 'img-0123456789ab', fstx: '7', host: 'qemu kvm' },
     commit: git(root, 'rev-parse', 'HEAD'),
+    verifier: verifierHash(),
     shard: null,
     pages,
     cases: [

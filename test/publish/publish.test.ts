@@ -197,6 +197,20 @@ describe('refusals leave the branch unchanged', () => {
     );
   });
 
+  test('a stale report: other code ran the spec (a matcher or the machine layer changed since)', async () => {
+    await assertRefused(
+      () => greenReport(project.root, (r) => (r.verifier = 'ab'.repeat(32))),
+      /^the spec report is stale: the code that runs the spec changed since it ran \(verifier abababababab then, [0-9a-f]{12} now\)$/,
+    );
+  });
+
+  test('a stale report: one that does not say which code ran it', async () => {
+    await assertRefused(
+      () => greenReport(project.root, (r) => delete r.verifier),
+      /^the spec report is stale: the report does not say which code ran it \(a live view, or a run from before reports did\)$/,
+    );
+  });
+
   test('a report from the local target', async () => {
     await assertRefused(
       () => greenReport(project.root, (r) => (r.machine.target = 'local')),

@@ -4,7 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { page, tempSite } from './helpers.ts';
+import { createHash } from 'node:crypto';
+import { verifierHash } from '../../generator/spec/verifier.ts';
+import { page, specReport, tempSite } from './helpers.ts';
 
 const repo = join(import.meta.dirname, '../..');
 const buildCli = join(repo, 'generator/cli/build.ts');
@@ -71,4 +73,52 @@ test('npm run build: verifies the spec first; a red spec writes no dist/, a gree
   assert.equal(r2.status, 0, r2.stderr + r2.stdout);
   assert.match(r2.stdout, /1 passed, 0 failed, 0 errors\nbuilt 1 pages/);
   assert.match(readFileSync(join(green, 'dist/index.html'), 'utf8'), /class="spec-status spec-passed"[^>]*>passed on <a[^>]*>the build host \(local target\)/);
+});
+
+test('npm run build: reuses a green report only when this code ran it; else says why and verifies again', async () => {
+  const source = page('Home', '## Greeting\n\n```console\n$ echo hello\nhello\n```');
+  // An ssh target boots no image of ours, so the code is what decides here (the image is checked in the VM's own test).
+  const target = 'ssh://nobody@127.0.0.1:1';
+  const block = { id: 'content/index.md:7', file: 'content/index.md', line: 7, kind: 'transcript' as const, status: 'passed' as const };
+  const report = (verifier: string) =>
+    specReport({
+      machine: { target, imageId: null, fstx: '2', host: `ssh ${target}` },
+      verifier,
+      pages: [{ file: 'content/index.md', contentHash: createHash('sha256').update(source).digest('hex') }],
+      cases: [
+        {
+          id: 'content/index.md:5',
+          file: 'content/index.md',
+          line: 5,
+          title: 'Greeting',
+          status: 'passed',
+          durationMs: 1,
+          reboots: 0,
+          artifacts: [],
+          blocks: [
+            {
+              ...block,
+              commands: [{ line: 8, command: 'echo hello', stdout: 'hello\n', stderr: '', status: 0, durationMs: 1 }],
+              captures: {},
+              diff: '',
+              durationMs: 1,
+            },
+          ],
+        },
+      ],
+      totals: { passed: 1, failed: 0, skipped: 0, errors: 0 },
+    });
+  const same = await tempSite({ 'content/index.md': source, '.spec/report.json': JSON.stringify(report(verifierHash())) });
+  const r1 = runBuild(same, ['--target', target]);
+  assert.equal(r1.status, 0, r1.stderr + r1.stdout);
+  assert.match(r1.stdout, /^spec: reusing the green report from ssh:\/\/nobody@127\.0\.0\.1:1 /);
+
+  const other = await tempSite({ 'content/index.md': source, '.spec/report.json': JSON.stringify(report('ab'.repeat(32))) });
+  const r2 = runBuild(other, ['--target', target]);
+  assert.match(
+    r2.stdout,
+    /^spec: not reusing the last report: the code that runs the spec changed since it ran \(verifier abababababab then, [0-9a-f]{12} now\)\nspec: verifying 1 pages on target ssh:\/\/nobody@127\.0\.0\.1:1\n/,
+  );
+  assert.equal(r2.status, 1, 'nothing listens there: the new run cannot pass');
+  assert.equal(existsSync(join(other, 'dist')), false);
 });

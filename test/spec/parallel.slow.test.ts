@@ -35,6 +35,14 @@ describe('parallel and sharded runs', () => {
     assert.deepEqual(shape(merged), shape(serial.report));
     assert.deepEqual(merged.totals, serial.report.totals);
     assert.equal(merged.shard, null);
+    assert.equal(merged.verifier, serial.report.verifier, 'the merge says which code ran the shards');
+    // Shards from other code or another image are not one run.
+    const [a, b, c] = shards.map((s) => s.report);
+    assert.throws(() => mergeReports([a, { ...b, verifier: 'ef'.repeat(32) }, c]), /^Error: mergeReports: the shards ran with different code \(verifier\): /);
+    assert.throws(
+      () => mergeReports([a, b, { ...c, machine: { ...c.machine, imageId: '73c5363d0dd543ff50aa' } }]),
+      /^Error: mergeReports: the shards ran with different images: /,
+    );
     assert.throws(() => mergeReports([shards[0].report, shards[1].report]), /need shards 1\.\.3 exactly once each/);
     assert.throws(() => mergeReports([shards[0].report, shards[0].report, shards[2].report]), /exactly once/);
   });

@@ -8,6 +8,7 @@ import type { SpecReport } from '../../generator/spec/report-types.ts';
 import { loadPage } from '../../generator/content/load.ts';
 import { parseMarkdown } from '../../generator/content/parse.ts';
 import { loadReport, reportFreshness } from '../../generator/spec/report.ts';
+import { verifierHash } from '../../generator/spec/verifier.ts';
 import { FIX, ROOT, run, tempDir } from './helpers.ts';
 
 describe('report API', () => {
@@ -28,8 +29,23 @@ describe('report API', () => {
       extra: [],
       failing: [],
       skipped: [`${FIX}/pass.md:132`],
+      changed: [],
       reasons: [],
     });
+    // Held against what would run it now: this checkout's code, and the image the target boots.
+    assert.match(loaded.verifier ?? '', /^[0-9a-f]{64}$/, 'the run says which code ran it');
+    assert.equal(reportFreshness(loaded, [asRun], { verifier: verifierHash(), imageId: loaded.machine.imageId }).ok, true);
+    const otherCode = reportFreshness(loaded, [asRun], { verifier: 'cd'.repeat(32) });
+    assert.deepEqual([otherCode.fresh, otherCode.ok], [false, false]);
+    assert.deepEqual(otherCode.changed, [
+      `the code that runs the spec changed since it ran (verifier ${loaded.verifier!.slice(0, 12)} then, cdcdcdcdcdcd now)`,
+    ]);
+    const otherImage = reportFreshness({ ...loaded, machine: { ...loaded.machine, imageId: '73c5363d0dd543ff50aa' } }, [asRun], {
+      imageId: 'd276c92126d75032f523',
+    });
+    assert.deepEqual(otherImage.reasons, ['the test image changed since the spec ran (image 73c5363d0dd5 then, d276c92126d7 now)']);
+    const unsaid = reportFreshness({ ...loaded, verifier: undefined }, [asRun], { verifier: verifierHash() });
+    assert.equal(unsaid.fresh, false, 'a report that does not name its code is not fresh');
     const edited = parseMarkdown(`${FIX}/pass.md`, `${page.source}\nedited\n`);
     const stale = reportFreshness(loaded, [edited]);
     assert.deepEqual([stale.fresh, stale.green, stale.ok, stale.stale], [false, true, false, [`${FIX}/pass.md`]]);

@@ -15,6 +15,8 @@ export interface ReportInput {
   startedAt: Date;
   finishedAt: Date;
   commit: string | null;
+  /** verifierHash() of the code that ran (generator/spec/verifier.ts). */
+  verifier?: string;
   shard: string | null;
   specErrors: SpecError[];
   /** Console log paths (relative to the report dir) by case id, written by the caller. */
@@ -83,6 +85,7 @@ export function buildReport(input: ReportInput): SpecReport {
     finishedAt: input.finishedAt.toISOString(),
     machine: input.machine,
     commit: input.commit,
+    ...(input.verifier ? { verifier: input.verifier } : {}),
     shard: input.shard,
     pages: input.pages.map((p) => ({ file: p.file, contentHash: p.contentHash })),
     cases,
