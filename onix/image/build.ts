@@ -30,18 +30,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import {
-  applyPlan,
-  buildHelper,
-  helperSource,
-  type HelperName,
-  initRoot,
-  installStones,
-  planSync,
-  StoneRepository,
-  type Stone,
-  type StoneMeta,
-} from '../moss/index.ts';
+import { applyPlan, compileStatic, helperSource, initRoot, installStones, planSync, StoneRepository, type Stone, type StoneMeta } from '../moss/index.ts';
 import { describeImage, MANIFEST_STONE, manifestRecipe, stoneKey } from './manifest-writer.ts';
 import { linkOrCopy } from '../moss/store.ts';
 import { fetchDebs, IMAGE_CACHE, readPackageList, type DebPin } from './debs.ts';
@@ -58,7 +47,7 @@ import { muslToolchain } from './musl-toolchain.ts';
 import { fetchSource } from './source-packages.ts';
 import { glibcRecipe, GLIBC_PACKAGES, mesaRecipe } from './recipes/mesa.ts';
 import { bundleEntryPoints, onixCliRecipe } from './recipes/onix-cli.ts';
-import { seamRecipe } from './recipes/seam.ts';
+import { SOCKET_ACTIVATE_SOURCE, seamRecipe } from './recipes/seam.ts';
 import { systemdBootRecipe } from './recipes/systemd-boot.ts';
 import { cachedStone, hashFiles, hashText, publishDir, type CachedStone, type StoneRecipe } from './stone-cache.ts';
 import { task, type Progress } from '../task.ts';
@@ -105,11 +94,11 @@ function missingPin(group: string, name: string): never {
   throw new ImageBuildError(`onix/image/packages.txt [${group}] lacks ${name}`);
 }
 
-/** A moss helper (moss-exchange, moss-container), built once per source change under <image cache>/bin/. */
-function helperBinary(cacheDir: string, name: HelperName): string {
-  const src = helperSource(name);
-  const out = join(cacheDir, 'bin', `moss-${name}-${hashFiles([src]).slice(0, 12)}`);
-  if (!existsSync(out)) buildHelper(name, out);
+/** A static C helper (moss-exchange, moss-container, the seam's socket-activate), built once per source change under <image cache>/bin/. */
+function staticBinary(cacheDir: string, name: string, source: string): string {
+  const out = join(cacheDir, 'bin', `${name}-${hashFiles([source]).slice(0, 12)}`);
+  if (!existsSync(out) && !compileStatic(source, out))
+    throw new ImageBuildError(`cannot build ${name} from ${source}: install musl-tools (or gcc with static glibc)`);
   return out;
 }
 
@@ -178,8 +167,8 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   if (!kernelPkg) throw new ImageBuildError('onix/image/packages.txt [base] names no linux-source-* package');
   for (const n of GLIBC_PACKAGES) if (!glibcDebs.has(n)) throw new ImageBuildError(`onix/image/packages.txt [node-runtime] lacks ${n}`);
 
-  const exchange = helperBinary(cacheDir, 'exchange');
-  const container = helperBinary(cacheDir, 'container');
+  const exchange = staticBinary(cacheDir, 'moss-exchange', helperSource('exchange'));
+  const container = staticBinary(cacheDir, 'moss-container', helperSource('container'));
   // Staging trees of killed builds are removed first; this build's own name their owner.
   await sweepImageStaging(cacheDir);
   const bundleDir = join(cacheDir, 'bundle', String(process.pid));
@@ -201,7 +190,7 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
     mesaRecipe(MESA_OLD, 1, pinsOf(groups, `mesa-${MESA_OLD}`), mesaOldDebs),
     mesaRecipe(MESA_NEW, 2, pinsOf(groups, `mesa-${MESA_NEW}`), mesaNewDebs),
     onixCliRecipe(glibcDebs, bundleDir, bundled, { exchange, container }),
-    seamRecipe(nix?.defaultsEtcNix),
+    seamRecipe(staticBinary(cacheDir, 'socket-activate', SOCKET_ACTIVATE_SOURCE), nix?.defaultsEtcNix),
     dropbear,
     helloRecipe(),
   ];

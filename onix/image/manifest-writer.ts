@@ -183,7 +183,15 @@ function provenance(stone: CachedStone['stone'], inputs: ManifestInputs): Proven
         ],
       };
     case 'onix-nix-integration':
-      return { sources: [repo('onix/image/files/seam', version)], libc: 'none', software: 'onix', notes: ['the seam: shell scripts and /etc/nix defaults'] };
+      return {
+        sources: [repo('onix/image/files/seam', version)],
+        libc: 'static',
+        software: 'onix',
+        notes: [
+          'the seam: shell scripts and /etc/nix defaults',
+          "socket-activate (C, static with musl) starts nix-daemon on its socket's first client, as Nix's nix-daemon.socket unit does under systemd",
+        ],
+      };
     case 'onix-hello':
       return {
         sources: [repo('onix/image/recipes/base.ts', version)],

@@ -49,8 +49,9 @@ const MARK_NAMES: Record<string, string> = {
   sysinit: 'init: sysinit',
   seam: 'init: the seam',
   'seam-done': 'init: the seam done',
-  // busybox init starts both at once; the agent's Node, loaded cold under TCG, is most of it (about 2.2 s alone, 0.6 s warm).
-  'nix-daemon': 'nix-daemon and the agent start',
+  // busybox init starts both at once; nix-daemon's socket is bound at once (the daemon starts on
+  // its first client), so this is the agent's Node, loaded cold under TCG.
+  'nix-daemon': "nix-daemon's socket; the agent starts",
   'agent-start': 'the agent starts (Node has loaded it)',
   'agent-ready': 'the agent answers',
 };

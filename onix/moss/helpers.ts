@@ -20,17 +20,23 @@ export function imageHelperPath(name: HelperName): string {
   return `/usr/libexec/moss/moss-${name}`;
 }
 
-/** Compiles a helper statically to `out` (musl-gcc if present, else gcc -static). */
-export function buildHelper(name: HelperName, out: string): string {
+/** Compiles the C file `source` statically to `out` (musl-gcc if present, else gcc -static); false when neither can. */
+export function compileStatic(source: string, out: string): boolean {
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
   for (const cc of ['musl-gcc', 'gcc']) {
-    const r = spawnSync(cc, ['-static', '-Os', '-s', '-o', tmp, helperSource(name)], { encoding: 'utf8' });
+    const r = spawnSync(cc, ['-static', '-Os', '-s', '-o', tmp, source], { encoding: 'utf8' });
     if (r.status === 0) {
       renameSync(tmp, out);
-      return out;
+      return true;
     }
   }
+  return false;
+}
+
+/** Compiles a helper statically to `out`. */
+export function buildHelper(name: HelperName, out: string): string {
+  if (compileStatic(helperSource(name), out)) return out;
   throw new MossError(`cannot build moss-${name}: install musl-tools (or gcc with static glibc)`);
 }
 

@@ -19,7 +19,7 @@ export { entryText } from './boot.ts';
 export { openMossDb } from './db.ts';
 export { MossError } from './errors.ts';
 export { exchangeBinary } from './exchange.ts';
-export { buildHelper, helperBinary, helperSource, type HelperName } from './helpers.ts';
+export { compileStatic, helperBinary, helperSource } from './helpers.ts';
 export { planSync, applyPlan } from './packages.ts';
 export { assetPath, mossPaths } from './paths.ts';
 export { planPrune, applyPrune } from './prune.ts';

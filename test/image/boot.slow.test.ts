@@ -80,6 +80,27 @@ test('the seam ran at boot: users, /nix runtime dirs, /etc/nix, the profile hook
   await run('! test -e /run/opengl-driver/lib/libc.so.6');
 });
 
+test("nix-daemon is socket-activated: its socket listens from boot, the daemon starts on the first client and takes the socket as systemd's fd 3", async () => {
+  // Processes running Nix's binary (nix-daemon is a link to nix); the seam's supervisor script is also named nix-daemon, so pidof would not do.
+  const nixProcesses = async () =>
+    (await run('for p in /proc/[0-9]*; do case $(readlink $p/exe 2>/dev/null) in /nix/store/*/bin/nix) echo "$p";; esac; done'))
+      .split('\n')
+      .filter(Boolean)
+      .map((p) => p.slice('/proc/'.length));
+  assert.deepEqual(await nixProcesses(), [], 'no client yet: no daemon');
+  assert.equal(await run('stat -c %A /nix/var/nix/daemon-socket/socket'), 'srw-rw-rw-\n');
+  assert.match(await run('NIX_REMOTE=daemon nix store ping 2>&1'), /^Store URL: daemon$/m);
+  // NixOS/nix src/nix/daemon.cc daemonLoop(): with LISTEN_FDS set, LISTEN_PID must be the daemon's pid and LISTEN_FDS 1, and it accepts on fd 3.
+  const daemons: string[] = [];
+  for (const pid of await nixProcesses()) if ((await run(`tr '\\0' '\\n' < /proc/${pid}/environ`)).includes(`LISTEN_PID=${pid}\n`)) daemons.push(pid);
+  assert.equal(daemons.length, 1, 'one daemon, started by the first client');
+  const [daemon] = daemons;
+  assert.match(await run(`tr '\\0' '\\n' < /proc/${daemon}/environ`), /^LISTEN_FDS=1$/m);
+  // The listening socket's line in /proc/net/unix: flags __SO_ACCEPTCON (00010000); its 7th field is the inode.
+  const socketInode = (await run("grep ' 00010000 .* /nix/var/nix/daemon-socket/socket$' /proc/net/unix")).trim().split(/\s+/)[6];
+  assert.equal(await run(`readlink /proc/${daemon}/fd/3`), `socket:[${socketInode}]\n`);
+});
+
 test('moss state activate 1 + reboot boots state 1 (Mesa 22.3.6) and the bridge follows', async () => {
   assert.equal(await run('moss state activate 1'), 'State 1 activated (2 archived)\n');
   await rebootAndReconnect();

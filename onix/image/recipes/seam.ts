@@ -9,17 +9,20 @@ import { FILES } from './base.ts';
 import { nixConfText } from '../../planes/seam-defaults.ts';
 
 const SEAM = join(FILES, 'seam');
+/** nix-daemon's socket activation (busybox init has no socket units); compiled by the image build. */
+export const SOCKET_ACTIVATE_SOURCE = join(SEAM, 'socket-activate.c');
 
 /**
- * From the Nix plane (onix/image/nix/plane.ts), when there is one: `defaultsEtcNix`, a dir of
- * /etc/nix defaults (nix.conf with the offline settings, registry.json); they win over the
- * seam's own nix.conf, which serves an image without a Nix plane.
+ * `socketActivate`: SOCKET_ACTIVATE_SOURCE, compiled. From the Nix plane (onix/image/nix/plane.ts),
+ * when there is one: `defaultsEtcNix`, a dir of /etc/nix defaults (nix.conf with the offline
+ * settings, registry.json); they win over the seam's own nix.conf, which serves an image without
+ * a Nix plane.
  */
-export function seamRecipe(defaultsEtcNix?: string): StoneRecipe {
+export function seamRecipe(socketActivate: string, defaultsEtcNix?: string): StoneRecipe {
   // Read now: the plane's cache may move on while the stone is built.
   const extra = new Map<string, Buffer>();
   if (defaultsEtcNix && existsSync(defaultsEtcNix)) for (const f of readdirSync(defaultsEtcNix).sort()) extra.set(f, readFileSync(join(defaultsEtcNix, f)));
-  const own = ['boot', 'sysusers', 'sysusers.yaml', 'opengl-driver', 'nix-daemon', 'onix-nix.sh'].map((f) => join(SEAM, f));
+  const own = [...['boot', 'sysusers', 'sysusers.yaml', 'opengl-driver', 'nix-daemon', 'onix-nix.sh'].map((f) => join(SEAM, f)), socketActivate];
   return {
     meta: {
       name: 'onix-nix-integration',
@@ -33,6 +36,7 @@ export function seamRecipe(defaultsEtcNix?: string): StoneRecipe {
     async make(usr) {
       const libexec = join(usr, 'libexec/onix-nix-integration');
       for (const f of ['boot', 'sysusers', 'opengl-driver', 'nix-daemon']) install(join(SEAM, f), join(libexec, f), 0o755);
+      install(socketActivate, join(libexec, 'socket-activate'), 0o755);
       // moss runs it as a system trigger after every transaction and activation.
       install(join(SEAM, 'sysusers.yaml'), join(usr, 'share/moss/triggers/sys.d/onix-nix-integration.yaml'));
       const defaults = join(usr, 'share/defaults/etc');
