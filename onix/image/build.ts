@@ -175,7 +175,9 @@ async function build(options: BuildImageOptions): Promise<BuiltImage> {
   rmSync(bundleDir, { recursive: true, force: true });
   mkdirSync(bundleDir, { recursive: true });
   claimDir(bundleDir);
-  const bundled = await task(progress, 'bundle onix, moss, onix-agent (esbuild)', () => bundleEntryPoints(bundleDir));
+  // Bundles made by this checkout are kept per checkout (the cache is shared by every clone).
+  const keptBundles = join(cacheDir, 'bundle', `checkout-${hashText(REPO_ROOT).slice(0, 16)}`);
+  const bundled = await task(progress, 'bundle onix, moss, onix-agent (esbuild)', () => bundleEntryPoints(bundleDir, keptBundles));
   const nix = await maybeNixPlane(options.nixPlane ?? true, progress);
 
   const busybox = busyboxMuslRecipe(sourceOf('busybox'), headers, toolchain);
