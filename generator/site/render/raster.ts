@@ -1,6 +1,6 @@
 // Opaque RGB rasters for the social cards: a layer of premultiplied RGBA (what resvg renders)
-// drawn over one. A card is a backdrop every page shares plus the rows its own text touches,
-// so each card renders only those rows and is drawn over the backdrop here.
+// drawn over one. A card is a backdrop every page shares plus the box its own text inks, so
+// each card renders only that box and is drawn over the backdrop here.
 
 import type { DecodedPng } from '../model/png.ts';
 
@@ -19,24 +19,28 @@ export function opaqueRgb(rgba: Uint8Array, width: number, height: number): RgbI
 }
 
 /**
- * `under` with the premultiplied RGBA `layer` (as wide as it) drawn over it from row `top`:
- * source-over, out = layer + under * (1 - alpha), rounded. Pixels the layer leaves clear are
- * copied as they are; `under` itself is left as it was.
+ * `under` with the premultiplied RGBA `layer` drawn over it, its top left corner at row `top`
+ * and column `left`, `width` pixels a row (default: as wide as `under`): source-over,
+ * out = layer + under * (1 - alpha), rounded. Pixels the layer leaves clear are copied as
+ * they are; the layer is cut at the image's edges; `under` itself is left as it was.
  */
-export function drawOver(under: RgbImage, layer: Uint8Array, top: number): RgbImage {
+export function drawOver(under: RgbImage, layer: Uint8Array, top: number, left = 0, width = under.width): RgbImage {
   const out = under.pixels.slice();
-  const start = top * under.width * 3;
-  const end = Math.min(layer.length >> 2, (under.height - top) * under.width);
+  const rows = Math.min(Math.floor((layer.length >> 2) / width), under.height - top);
+  const cols = Math.min(width, under.width - left);
   // A clear premultiplied pixel is four zero bytes: one 32-bit read skips it (most of a layer).
   const words = new Uint32Array(layer.buffer, layer.byteOffset, layer.byteLength >> 2);
-  for (let p = 0; p < end; p++) {
-    if (words[p] === 0) continue;
-    const i = p * 4;
-    const j = start + p * 3;
-    const keep = 255 - layer[i + 3]!;
-    out[j] = layer[i]! + Math.round((out[j]! * keep) / 255);
-    out[j + 1] = layer[i + 1]! + Math.round((out[j + 1]! * keep) / 255);
-    out[j + 2] = layer[i + 2]! + Math.round((out[j + 2]! * keep) / 255);
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < cols; x++) {
+      const p = y * width + x;
+      if (words[p] === 0) continue;
+      const i = p * 4;
+      const j = ((top + y) * under.width + left + x) * 3;
+      const keep = 255 - layer[i + 3]!;
+      out[j] = layer[i]! + Math.round((out[j]! * keep) / 255);
+      out[j + 1] = layer[i + 1]! + Math.round((out[j + 1]! * keep) / 255);
+      out[j + 2] = layer[i + 2]! + Math.round((out[j + 2]! * keep) / 255);
+    }
   }
   return { ...under, pixels: out };
 }

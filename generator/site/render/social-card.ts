@@ -212,17 +212,37 @@ function placedLogo(logo: string, x: number, y: number, size: number): string {
   return `<image href="${data}" x="${x}" y="${y}" width="${size}" height="${size}"/>`;
 }
 
-/**
- * The card of a page, as pixels: the site's backdrop (rendered once a process) with the page's
- * foreground, rendered on its own rows only, drawn over it. The same picture as rendering
- * `cardSvg` whole, to a level or two of rounding in the text's edges (tested), at a fraction
- * of the time.
- */
-export function cardImage(text: CardText, logo: string): RgbImage {
+/** A page's own part of its card as SVG on nothing: the rows its text can touch, from `top`. */
+export function foregroundRows(text: CardText): { svg: string; top: number; height: number } {
   const placed = foreground(layOut(text));
   const rows = rowsOf(placed);
-  const svg = [svgOpen(rows.height, rows.top), ...placed.map((p) => p.svg), '</svg>'].join('');
-  return drawOver(backdropImage(text.siteName, text.host, logo), renderPixels(svg, true).pixels, rows.top);
+  return { svg: [svgOpen(rows.height, rows.top), ...placed.map((p) => p.svg), '</svg>'].join(''), ...rows };
+}
+
+/**
+ * The card of a page, as pixels: the site's backdrop (rendered once a process) with the page's
+ * foreground drawn over it. The foreground is laid out on the rows it can touch, then rendered
+ * only inside the box its glyphs ink (resvg's bounding box of the text's paths, widened to
+ * whole pixels and one more on each side): resvg's render costs by the pixel of the canvas,
+ * text or not, and that box is about 60% of those rows (38 against 34 ms a card, measured on
+ * the bench's cards). A view moved by whole pixels moves no edge: the pixels are those of the
+ * whole rows (tested), and the same picture as rendering `cardSvg` whole, to a level or two
+ * of rounding in the text's edges (tested), at a fraction of the time.
+ */
+export function cardImage(text: CardText, logo: string): RgbImage {
+  const rows = foregroundRows(text);
+  const backdrop = backdropImage(text.siteName, text.host, logo);
+  const layer = resvg(rows.svg, undefined, true);
+  const box = layer.getBBox();
+  if (!box) return { ...backdrop, pixels: backdrop.pixels.slice() };
+  const left = Math.max(0, Math.floor(box.x) - 1);
+  const top = Math.max(rows.top, Math.floor(box.y) - 1);
+  const right = Math.min(CARD_WIDTH, Math.ceil(box.x + box.width) + 1);
+  const bottom = Math.min(rows.top + rows.height, Math.ceil(box.y + box.height) + 1);
+  if (right <= left || bottom <= top) return { ...backdrop, pixels: backdrop.pixels.slice() };
+  Object.assign(box, { x: left, y: top, width: right - left, height: bottom - top });
+  layer.cropByBBox(box);
+  return drawOver(backdrop, layer.render().pixels, top, left, right - left);
 }
 
 /** The card of a page as PNG. */

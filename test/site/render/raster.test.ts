@@ -24,3 +24,11 @@ test('drawOver: a layer reaching past the bottom is cut at the last row', () => 
   const out = drawOver(under, Uint8Array.from([9, 9, 9, 255, 7, 7, 7, 255]), 1);
   assert.deepEqual([...out.pixels], [0, 0, 0, 9, 9, 9]);
 });
+
+test('drawOver: a layer narrower than the image goes at its column, and is cut at the right edge', () => {
+  const under: RgbImage = { width: 3, height: 2, channels: 3, pixels: new Uint8Array(18) };
+  // A layer two pixels wide and two rows high, at column 2 and row 1: only its first column fits.
+  const layer = Uint8Array.from([9, 9, 9, 255, 5, 5, 5, 255, 7, 7, 7, 255, 5, 5, 5, 255]);
+  const out = drawOver(under, layer, 1, 2, 2);
+  assert.deepEqual([...out.pixels], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9]);
+});

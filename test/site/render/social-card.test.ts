@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Resvg } from '@resvg/resvg-js';
-import { cardImage, cardSvg } from '../../../generator/site/render/social-card.ts';
+import { drawOver } from '../../../generator/site/render/raster.ts';
+import { cardImage, cardSvg, foregroundRows } from '../../../generator/site/render/social-card.ts';
 
 const logo = readFileSync(new URL('../../../generator/site/assets/logo.svg', import.meta.url), 'utf8');
 const text = { title: 'Rollback in one step', kicker: 'guide', description: 'What moss keeps of each state.', siteName: 'ONIX', host: 'onix-os.com' };
@@ -56,6 +57,25 @@ test('a card drawn as backdrop plus its own rows is the whole SVG rendered, to t
     }
     assert.ok(worst <= 2, `${card.title}: a channel is ${worst} levels off`);
     assert.ok(differ < 1200 * 630 * 0.05, `${card.title}: ${differ} channels differ`);
+  }
+});
+
+test('a card rendered inside the box its text inks has the pixels of its text rendered on whole rows', () => {
+  const backdrop = cardImage({ ...text, title: '', kicker: '', description: '' }, logo);
+  const cards = [
+    text,
+    { ...text, kicker: '' },
+    {
+      ...text,
+      title: 'Ágjpq Z\u0337\u0322\u0353\u030a Å\u0301\u0301 g\u0323\u0323 and a longer title that wraps onto a second line',
+      description: 'q\u0323\u0323 j\u0330',
+    },
+    { ...text, title: 'i', kicker: '', description: '' },
+  ];
+  for (const card of cards) {
+    const rows = foregroundRows(card);
+    const whole = drawOver(backdrop, withText(rows.svg), rows.top);
+    assert.ok(Buffer.from(cardImage(card, logo).pixels).equals(Buffer.from(whole.pixels)), card.title);
   }
 });
 
