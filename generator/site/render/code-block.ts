@@ -13,7 +13,7 @@ import type { Element, ElementContent } from 'hast';
 import { h } from 'hastscript';
 import type { Code } from 'mdast';
 import type { CodeHighlighter } from './highlight.ts';
-import { transcriptLanguages } from './highlight.ts';
+import { tokenLinesToHtml, transcriptLanguages } from './highlight.ts';
 import type { ShownLine } from '../../spec/spans.ts';
 import type { BlockResult } from '../model/spec-results.ts';
 
@@ -23,6 +23,11 @@ export interface CodeBlockContext {
   file: string;
   /** Result for the transcript whose fence opens at `line` of the current page. */
   resultAt(line: number): BlockResult;
+  /**
+   * Hand a highlighted block's lines over as HTML (tokenLinesToHtml) and get the node that
+   * stands for them in the tree (default: none, the lines are hast).
+   */
+  inline?(html: string): ElementContent;
 }
 
 /** The notation of expected output, as the legend under a failed or not-run block explains it. */
@@ -40,7 +45,12 @@ const RESTART_ONLY = /^(\$ (reboot|crash)\s*\n?)+$/;
 export function renderCodeBlock(node: Code, ctx: CodeBlockContext): Element {
   const lang = node.lang ?? '';
   if (transcriptLanguages.has(lang)) return renderTranscript(node, ctx);
-  const lines = lang ? ctx.highlighter.lines(node.value, lang) : [{ type: 'text' as const, value: node.value }];
+  const html = lang && ctx.inline ? tokenLinesToHtml(ctx.highlighter.tokenize(node.value, lang)) : null;
+  const lines = !lang
+    ? [{ type: 'text' as const, value: node.value }]
+    : html !== null && ctx.inline
+      ? [ctx.inline(html)]
+      : ctx.highlighter.lines(node.value, lang);
   return h('figure.code-block', { dataLang: lang || 'text' }, [
     h('figcaption.code-head', [h('span.code-lang', lang || 'text')]),
     h('pre.code', { tabIndex: 0 }, [h('code', lang ? { className: [`language-${lang}`] } : {}, lines)]),

@@ -179,6 +179,33 @@ export async function createCodeHighlighter(options: HighlighterOptions = {}): P
   return { tokenize, lines, dispose, stats };
 }
 
+/** A token's class as the palette makes it ("tk-keyword", "tk-comment tk-i"), the site schema's span classes. */
+const PALETTE_CLASS = /^tk-[\w-]+(?: tk-[\w-]+)*$/;
+
+/**
+ * The HTML of tokenLinesToHast(lines) as hast-util-to-html writes it (text escapes `&` and `<`
+ * as `&#x26;` and `&#x3C;`, as it does), without making or walking a node per token: null
+ * when a class is not one the palette makes, so the caller goes the hast way.
+ */
+export function tokenLinesToHtml(lines: TokenLines): string | null {
+  let html = '';
+  for (let i = 0; i < lines.length; i++) {
+    html += i > 0 ? '\n<span class="line">' : '<span class="line">';
+    for (const [text, cls] of lines[i]!) {
+      const escaped = escapeText(text);
+      if (!cls) html += escaped;
+      else if (PALETTE_CLASS.test(cls)) html += `<span class="${cls}">${escaped}</span>`;
+      else return null;
+    }
+    html += '</span>';
+  }
+  return html;
+}
+
+function escapeText(text: string): string {
+  return /[&<]/.test(text) ? text.replace(/[&<]/g, (c) => (c === '&' ? '&#x26;' : '&#x3C;')) : text;
+}
+
 /** `<span class="line">` per line, tokens as `<span class="tk-…">`, lines joined by "\n". */
 export function tokenLinesToHast(lines: TokenLines): ElementContent[] {
   const out: ElementContent[] = [];

@@ -3,6 +3,7 @@
 // (sanitize-body.ts) -> rehype-stringify.
 // The processor is built once per build; the mdast is never modified.
 
+import { randomBytes } from 'node:crypto';
 import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import { h } from 'hastscript';
 import type { Heading, Image, Link, Root as MdastRoot } from 'mdast';
@@ -56,7 +57,20 @@ interface Current {
   summary: PageSummary;
   headingIds: Map<Heading, string>;
   linkTargets: Map<Link | Image, string>;
+  /** The HTML of the page's highlighted blocks, in the order their marks stand in the tree. */
+  blocks: string[];
 }
+
+/**
+ * Where a highlighted block's HTML goes in a body: a text node the sanitiser keeps as it is
+ * and the stringifier writes as it is, replaced by the block's lines once the body is a
+ * string. Random for each process, so no page can write one. The lines are made by
+ * tokenLinesToHtml (escaped text in spans of the palette's classes, which the site schema
+ * allows), so walking, checking and writing a node per token is left out: a third of a
+ * body's rendering on the bench's pages.
+ */
+const BLOCK_MARK = `onix-block-${randomBytes(16).toString('hex')}-`;
+const BLOCK_MARKS = new RegExp(`${BLOCK_MARK}(\\d+)\\.`, 'g');
 
 /** A generated page (404, the run page, the test machine page): the layout around `body`. */
 export interface SpecialPage {
@@ -105,6 +119,7 @@ export function createPageRenderer(site: RenderSite, options: PageRendererOption
         highlighter: site.highlighter,
         file: c.summary.page.file,
         resultAt: (line) => site.results.block(`${c.summary.page.file}:${line}`, c.summary.page.file, c.summary.page.contentHash),
+        inline: (html) => ({ type: 'text', value: `${BLOCK_MARK}${c.blocks.push(html) - 1}.` }),
       });
       state.patch(node, result);
       return result;
@@ -193,9 +208,11 @@ export function createPageRenderer(site: RenderSite, options: PageRendererOption
     for (const hd of summary.headings) headingIds.set(hd.node, hd.id);
     const linkTargets = new Map<Link | Image, string>();
     for (const l of summary.links) if (l.target) linkTargets.set(l.node, l.target.url + (l.target.fragment ? `#${l.target.fragment}` : ''));
-    current = { summary, headingIds, linkTargets };
+    const blocks: string[] = [];
+    current = { summary, headingIds, linkTargets, blocks };
     try {
-      return processor.stringify(processor.runSync(summary.page.tree as MdastRoot) as HastRoot);
+      const html = processor.stringify(processor.runSync(summary.page.tree as MdastRoot) as HastRoot);
+      return blocks.length ? html.replace(BLOCK_MARKS, (_, i: string) => blocks[Number(i)]!) : html;
     } catch (error) {
       // The tree walkers recurse: a page nested thousands deep (raw HTML past the check in
       // raw-html.ts, quotes in quotes) overflows the stack. That is the page's problem.

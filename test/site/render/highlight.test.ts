@@ -7,7 +7,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCodeHighlighter, isHighlighted, knownLanguages, type TokenLines } from '../../../generator/site/render/highlight.ts';
+import type { ElementContent, Root } from 'hast';
+import { sanitize } from 'hast-util-sanitize';
+import rehypeStringify from 'rehype-stringify';
+import { unified } from 'unified';
+import {
+  createCodeHighlighter,
+  isHighlighted,
+  knownLanguages,
+  tokenLinesToHast,
+  tokenLinesToHtml,
+  type TokenLines,
+} from '../../../generator/site/render/highlight.ts';
+import { siteSchema } from '../../../generator/site/render/sanitize-schema.ts';
 
 /** The class of the token holding `text` exactly. */
 function classOf(lines: TokenLines, text: string): string | undefined {
@@ -58,4 +70,28 @@ test('the disk cache serves the same tokens to the next build', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a block's lines as HTML are what its hast gives through the site schema and the stringifier", async () => {
+  const h = await createCodeHighlighter();
+  const blocks: Array<[string, string]> = [
+    ['if [ "$a" < 1 ] && echo "</code><script>alert(1)</script>"; then :; fi # &amp; <b>', 'sh'],
+    ['const a = b < c && d > e; // </span> &#x3C; "\u00a0\u2028 ✓"\n\n\tlet x = `$y`;', 'ts'],
+    ['{ "a": "<img src=x onerror=alert(1)>", "b": [1, 2] }', 'json'],
+    ['plain <text> & more\n', 'text'],
+    ['', 'nix'],
+  ];
+  // The renderer's own stringifier.
+  const stringify = (children: ElementContent[]) =>
+    unified()
+      .use(rehypeStringify)
+      .stringify(sanitize({ type: 'root', children }, siteSchema) as Root);
+  for (const [code, lang] of blocks) {
+    const lines = h.tokenize(code, lang);
+    assert.equal(tokenLinesToHtml(lines), stringify(tokenLinesToHast(lines)), `${lang}: ${code}`);
+  }
+  // A class the palette does not make goes the hast way (the sanitiser then decides).
+  assert.equal(tokenLinesToHtml([[['x', 'tk-keyword" onclick="alert(1)']]]), null);
+  assert.equal(tokenLinesToHtml([[['x', 'evil']]]), null);
+  await h.dispose();
 });

@@ -117,6 +117,7 @@ test('probe: raw HTML that GitHub allows renders; titles, descriptions and code 
   assert.match(html, /<meta name="description" content="A description with <angle brackets> &#x26; &#x22;quotes&#x22;">/);
   assert.match(html, /<code>&#x3C;script>alert\('inline code'\)&#x3C;\/script><\/code>/);
   assert.match(html, /&#x3C;<span class="tk-string-expression">script<\/span>>/);
+  assert.doesNotMatch(html, /onix-block-/, 'every highlighted block took the place of its mark');
   // The layout's two scripts are the only ones.
   assert.equal(scripts(html).length, 2);
 });
