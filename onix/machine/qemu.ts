@@ -32,7 +32,7 @@ import type { ImageProvider, MachineImage } from './image.ts';
 import { MachineError, type Machine, type MachineCapabilities, type MachineIdentity, type Session, type SessionOptions } from './machine.ts';
 import { markUsed, pruneUnusedImages } from './disk.ts';
 import { pvhKernel } from './pvh-kernel.ts';
-import { qemuCommandLine } from './qemu-command.ts';
+import { qemuCommandLine, qemuCpu } from './qemu-command.ts';
 import { type Placed, placeMachine } from './qemu-place.ts';
 import { QemuRun } from './qemu-run.ts';
 import { activeFstx, loginSession } from './session-helpers.ts';
@@ -212,7 +212,7 @@ export class QemuMachine implements Machine {
   async identity(): Promise<MachineIdentity> {
     await this.boot();
     const { image, accel } = this.placed!;
-    return { target: 'vm', imageId: image.imageId, fstx: await activeFstx(this), host: `qemu ${accel}` };
+    return { target: 'vm', imageId: image.imageId, fstx: await activeFstx(this), host: `qemu ${accel}, cpu ${qemuCpu(accel)}` };
   }
 
   async session(options: SessionOptions = {}): Promise<Session> {

@@ -66,6 +66,14 @@ test("the running kernel is the VM's own: its release, every option kernel-confi
   assert.match(await run(`cat /usr/lib/modules/${release}/modules.dep`), /virtio_net\.ko:/);
 });
 
+test('under TCG the guest runs on the plain x86-64 CPU the command line names (qemu-command.ts TCG_CPU_MODEL): no AVX, AVX2 or SSSE3 for its programs to pick', async (t) => {
+  if (!(await vm.identity()).host.includes('tcg')) return t.skip('KVM: the guest has the host CPU');
+  assert.match((await vm.identity()).host, /^qemu tcg, cpu qemu64$/);
+  const flags = new Set((await run("grep -m1 '^flags' /proc/cpuinfo")).split(':')[1].trim().split(/\s+/));
+  for (const f of ['sse2', 'pni', 'lm']) assert.ok(flags.has(f), f);
+  for (const f of ['avx', 'avx2', 'ssse3', 'bmi2']) assert.ok(!flags.has(f), f);
+});
+
 test('the seam ran at boot: users, /nix runtime dirs, /etc/nix, the profile hook, the graphics bridge into the active Mesa', async () => {
   assert.match(await run('grep ^nixbld: /etc/group'), /^nixbld:x:6649:nixbld1,nixbld2,.*nixbld32$/m);
   assert.equal(await run('grep -c "^nixbld[0-9]*:" /etc/passwd'), '32\n');
