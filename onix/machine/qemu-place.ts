@@ -40,8 +40,11 @@ export async function placeMachine(
     agent: join(dir, 'agent.sock'),
   };
   try {
-    await createOverlay(base, paths.overlay);
-    await createOverlay(boot, paths.bootOverlay);
+    // Both qemu-img processes at once (about 50 ms each, and every boot waits for them); both
+    // settle before the directory is removed on a failure.
+    const made = await Promise.allSettled([createOverlay(base, paths.overlay), createOverlay(boot, paths.bootOverlay)]);
+    const failed = made.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
