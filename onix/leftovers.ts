@@ -3,9 +3,9 @@
 // in the places this project makes them. The result is one line, or nothing when there was
 // nothing to free.
 
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { IMAGE_CACHE } from './image/debs.ts';
-import { MACHINE_CACHE } from './machine/agent-bundle.ts';
+import { DISK_CACHE } from './machine/disk.ts';
 import { addSweep, describeSweep, isSiteStaging, sweepImageStaging, sweepMachineDirs, sweepOrphans } from './owned-dirs.ts';
 
 export interface LeftoverPlaces {
@@ -15,15 +15,15 @@ export interface LeftoverPlaces {
   siteOutDirs?: string[];
   /** The machines' temporary folder (default: os.tmpdir()). */
   tmpDir?: string;
-  /** The machine cache, where base disks are made (default: MACHINE_CACHE, .cache/machine). */
-  machineCache?: string;
+  /** Where base disks are made (default: DISK_CACHE, ~/.cache/onix-os/disks). */
+  diskCache?: string;
 }
 
 /** Remove what killed runs left behind; one line on what it freed, or null. */
 export async function sweepLeftovers(places: LeftoverPlaces = {}): Promise<string | null> {
   const result = await sweepMachineDirs(places.tmpDir);
   addSweep(result, await sweepImageStaging(places.imageCache ?? IMAGE_CACHE));
-  addSweep(result, await sweepOrphans(join(places.machineCache ?? MACHINE_CACHE, 'disks'), (name) => name.startsWith('staging-')));
+  addSweep(result, await sweepOrphans(places.diskCache ?? DISK_CACHE, (name) => name.startsWith('staging-')));
   for (const out of places.siteOutDirs ?? ['dist']) {
     const abs = resolve(out);
     addSweep(result, await sweepOrphans(dirname(abs), isSiteStaging(basename(abs))));

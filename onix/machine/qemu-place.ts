@@ -14,6 +14,8 @@ export interface Placed {
   paths: QemuPaths;
   image: MachineImage;
   accel: Accel;
+  /** The base disks under the overlays (root, boot): shared by every clone, so marked used at each start. */
+  bases: string[];
 }
 
 /** Makes the image, chooses the accelerator (unless given) and prepares a machine directory with its overlay. */
@@ -49,5 +51,5 @@ export async function placeMachine(
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  return { dir, paths, image, accel: chosen };
+  return { dir, paths, image, accel: chosen, bases: [base, boot] };
 }

@@ -20,7 +20,7 @@
 // Over 300 lines on purpose: these are the Machine methods of one VM (boot, session, reboot,
 // crash, snapshot, restore, shutdown), each a short step on the same QemuRun and overlay; the
 // command line, the process and the placement already live in their own modules.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Accel } from './accel.ts';
 import type { AgentConnection } from './agent-client.ts';
@@ -121,7 +121,9 @@ export class QemuMachine implements Machine {
   }
 
   private async startQemu(files: BootFiles, loadvm?: string): Promise<void> {
-    const { paths, accel } = this.placed!;
+    const { paths, accel, bases } = this.placed!;
+    // A reboot opens the base disks again: used now, so no run prunes them (disk.ts) meanwhile.
+    for (const base of bases) if (existsSync(base)) markUsed(base);
     const kernel = await pvhKernel(files.kernel);
     const args = qemuCommandLine({
       accel,

@@ -6,8 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MACHINE_CACHE } from '../../onix/machine/agent-bundle.ts';
-import { baseDisk, diskImageId, pruneUnusedImages, publishOnce } from '../../onix/machine/disk.ts';
+import { baseDisk, DISK_CACHE, diskImageId, pruneUnusedImages, publishOnce } from '../../onix/machine/disk.ts';
 import { OWNER_FILE } from '../../onix/owned-dirs.ts';
 import { within } from '../../onix/machine/within.ts';
 
@@ -60,7 +59,7 @@ test('within: the answer or the fallback, and no timer left running either way',
 });
 
 test("a base disk is made in an owned staging folder: a killed build's folder is removed by the next, this one's after publishing", async () => {
-  const disks = join(MACHINE_CACHE, 'disks');
+  const disks = DISK_CACHE;
   const imageId = `test-staging-${process.pid}`;
   const out = join(disks, `${imageId}.qcow2`);
   // A staging folder as a build killed in mke2fs leaves it: its owner (another boot) is gone.
