@@ -1,9 +1,9 @@
 // Runs the test suite with Node's test runner (Node 20 does not expand globs itself).
 // `--fast` leaves out `*.slow.test.ts` (the ones that boot machines or browsers).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const fast = process.argv.includes('--fast');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -38,10 +38,42 @@ if (files.length === 0) {
 // nothing behind in /tmp across runs.
 const scratch = mkdtempSync(join(tmpdir(), 'onix-tests-'));
 chmodSync(scratch, 0o1777); // as /tmp is: tests run commands as other users (alice) below it
+const times = join(scratch, 'file-times.jsonl');
+const began = Date.now();
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--import', new URL('./exit-when-done.mjs', import.meta.url).href, '--test', '--test-concurrency=2', ...files],
+  [
+    '--import',
+    'tsx',
+    '--import',
+    new URL('./exit-when-done.mjs', import.meta.url).href,
+    '--test',
+    '--test-concurrency=2',
+    // Node's own default when it has one reporter: spec on a terminal, TAP into a log.
+    `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${new URL('./file-times.mjs', import.meta.url).href}`,
+    `--test-reporter-destination=${times}`,
+    ...files,
+  ],
   { stdio: 'inherit', env: { ...process.env, TMPDIR: scratch } },
 );
+if (existsSync(times)) printSlowest(times, (Date.now() - began) / 1000);
 rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
 process.exit(result.status ?? 1);
+
+// Where the wall time went: the files whose tests took longest, and when each one's last test
+// ended, so a contributor sees which file to split or speed up.
+function printSlowest(path, wall) {
+  const rows = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .sort((a, b) => b.ms - a.ms);
+  const total = rows.reduce((sum, r) => sum + r.ms, 0) / 1000;
+  console.log(`\n# ${rows.length} files in ${wall.toFixed(0)} s; their tests took ${total.toFixed(0)} s in all. Slowest:`);
+  for (const r of rows.slice(0, 12)) {
+    const name = relative(process.cwd(), r.file);
+    console.log(`# ${(r.ms / 1000).toFixed(1).padStart(7)} s  ${name} (${r.tests} tests, done at ${r.last.toFixed(0)} s)`);
+  }
+}
