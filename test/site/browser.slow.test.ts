@@ -5,7 +5,7 @@
 // Screenshots of the home page go to test-artifacts/site/.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,6 +17,8 @@ import { serveDir } from './static-server.ts';
 const repo = join(import.meta.dirname, '../..');
 const artifacts = join(repo, 'test-artifacts/site');
 const axeSource = join(repo, 'node_modules/axe-core/axe.min.js');
+/** Where the test serves axe-core beside the built pages (not a page of the site: not in its sitemap). */
+const AXE_PATH = 'axe-core-for-tests.min.js';
 
 let browser: Browser;
 let server: { url: string; close(): Promise<void> };
@@ -25,6 +27,9 @@ let urls: string[] = [];
 before(async () => {
   const out = await mkdtemp(join(tmpdir(), 'onix-browser-'));
   await buildSite({ contentDir: join(repo, 'content'), outDir: out, cacheDir: null, rootDir: repo });
+  // Served beside the pages, so Chromium keeps its compiled code between pages: injected from a
+  // file it was parsed again on every page (4.6 against 2.9 s per 10 pages, measured).
+  await copyFile(axeSource, join(out, AXE_PATH));
   server = await serveDir(out);
   const sitemap = await readFile(join(out, 'sitemap.xml'), 'utf8');
   urls = [...sitemap.matchAll(/<loc>https:\/\/onix-os\.com(\/[^<]*)<\/loc>/g)].map((m) => m[1]!);
@@ -197,11 +202,12 @@ test('pages work without JavaScript: content shows, no toggle, no search box, no
 /**
  * Runs in the page (as source text: the test's own compiled functions carry helpers the page
  * lacks). axe cannot measure contrast over the paper's grid (a CSS gradient), so contrast is
- * measured again with the decorative grid off, and every text node must then be measurable.
+ * measured once, with the decorative grid off, where every text node must be measurable; the
+ * other rules run first, on the page as it is.
  */
 const axeAudit = `(async () => {
   const show = (v) => v.id + ': ' + (v.help || 'could not be checked') + ' (' + v.nodes.map((n) => JSON.stringify(n.target)).join(', ') + ')';
-  const all = (await axe.run()).violations.map(show);
+  const all = (await axe.run({ rules: { 'color-contrast': { enabled: false } } })).violations.map(show);
   document.body.style.backgroundImage = 'none';
   const contrast = await axe.run(document, { runOnly: ['color-contrast'] });
   return [...all, ...contrast.violations.map(show), ...contrast.incomplete.map(show)];
@@ -215,9 +221,10 @@ test('axe-core finds no accessibility violations, light and dark, desktop and mo
       const context = await browser.newContext({ colorScheme, viewport: { width, height: 844 }, bypassCSP: true });
       const page = await context.newPage();
       for (const url of [...urls, '/404.html']) {
-        await page.goto(server.url + url, { waitUntil: 'networkidle' });
+        // The page as its scripts leave it at load; late requests are the first test's business.
+        await page.goto(server.url + url, { waitUntil: 'load' });
         if (width === 390 && url === '/') await page.locator('.menu-button').click();
-        await page.addScriptTag({ path: axeSource });
+        await page.addScriptTag({ url: `${server.url}/${AXE_PATH}` });
         const result = (await page.evaluate(axeAudit)) as string[];
         for (const v of result) violations.push(`${colorScheme} ${width}px ${url}: ${v}`);
       }
