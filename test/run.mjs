@@ -38,7 +38,7 @@ if (files.length === 0) {
 // nothing behind in /tmp across runs.
 const scratch = mkdtempSync(join(tmpdir(), 'onix-tests-'));
 chmodSync(scratch, 0o1777); // as /tmp is: tests run commands as other users (alice) below it
-const times = join(scratch, 'file-times.jsonl');
+const clock = join(scratch, 'file-clock.jsonl');
 const began = Date.now();
 const result = spawnSync(
   process.execPath,
@@ -47,33 +47,32 @@ const result = spawnSync(
     'tsx',
     '--import',
     new URL('./exit-when-done.mjs', import.meta.url).href,
+    '--import',
+    new URL('./file-clock.mjs', import.meta.url).href,
     '--test',
     '--test-concurrency=2',
-    // Node's own default when it has one reporter: spec on a terminal, TAP into a log.
-    `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
-    '--test-reporter-destination=stdout',
-    `--test-reporter=${new URL('./file-times.mjs', import.meta.url).href}`,
-    `--test-reporter-destination=${times}`,
     ...files,
   ],
-  { stdio: 'inherit', env: { ...process.env, TMPDIR: scratch } },
+  { stdio: 'inherit', env: { ...process.env, TMPDIR: scratch, ONIX_TEST_CLOCK: clock } },
 );
-if (existsSync(times)) printSlowest(times, (Date.now() - began) / 1000);
+if (existsSync(clock)) printSlowest(clock, began);
 rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
 process.exit(result.status ?? 1);
 
-// Where the wall time went: the files whose tests took longest, and when each one's last test
-// ended, so a contributor sees which file to split or speed up.
-function printSlowest(path, wall) {
+// Where the wall time went: the files that ran longest, when each ran (seconds since the run
+// began), and how long one file or none was running, so a contributor sees what to split.
+function printSlowest(path, began) {
   const rows = readFileSync(path, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line))
-    .sort((a, b) => b.ms - a.ms);
-  const total = rows.reduce((sum, r) => sum + r.ms, 0) / 1000;
-  console.log(`\n# ${rows.length} files in ${wall.toFixed(0)} s; their tests took ${total.toFixed(0)} s in all. Slowest:`);
+    .map((r) => ({ name: relative(process.cwd(), r.file), from: (r.started - began) / 1000, to: (r.ended - began) / 1000 }))
+    .sort((a, b) => b.to - b.from - (a.to - a.from));
+  const wall = (Date.now() - began) / 1000;
+  let alone = 0;
+  for (let t = 0; t < wall; t += 1) if (rows.filter((r) => r.from <= t && t < r.to).length < 2) alone += 1;
+  console.log(`\n# ${rows.length} files in ${wall.toFixed(0)} s; fewer than two ran for ${alone} s of it. Longest:`);
   for (const r of rows.slice(0, 12)) {
-    const name = relative(process.cwd(), r.file);
-    console.log(`# ${(r.ms / 1000).toFixed(1).padStart(7)} s  ${name} (${r.tests} tests, done at ${r.last.toFixed(0)} s)`);
+    console.log(`# ${(r.to - r.from).toFixed(1).padStart(7)} s  ${r.name} (${r.from.toFixed(0)}-${r.to.toFixed(0)} s)`);
   }
 }
