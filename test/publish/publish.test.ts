@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { publishSite, type PublishOptions } from '../../generator/publish/publish.ts';
 import { PublishRefusal } from '../../generator/publish/refusal.ts';
 import type { SpecReport } from '../../generator/spec/report-types.ts';
-import { DIST, branchFiles, git, greenReport, makeProject, refs, writeDist, writeReport, type Project } from './project.ts';
+import { DIST, branchFiles, copyProject, git, greenReport, makeProject, refs, writeDist, writeReport, type Project } from './project.ts';
 
 let project: Project;
 let dist: Record<string, string>;
@@ -113,10 +113,24 @@ describe('publishing a green, fresh vm report', () => {
 });
 
 describe('refusals leave the branch unchanged', () => {
-  /** Publish a good site (so there is a branch that must not move), then make things bad with `spoil`. */
-  async function assertRefused(spoil: () => SpecReport | string | null, message: RegExp, extra: Partial<PublishOptions> = {}): Promise<void> {
+  // A project that published a good site (so there is a branch that must not move), made once;
+  // each test spoils a copy of it.
+  let published: Project;
+  before(async () => {
+    project = makeProject();
     writeReport(project.reportPath, greenReport(project.root));
     await publishSite(options());
+    assert.match(refs(project.remote), /refs\/heads\/gh-pages/);
+    published = project;
+  });
+  after(() => published.dispose());
+  beforeEach(() => {
+    project.dispose();
+    project = copyProject(published);
+  });
+
+  /** Make the published project's next publish bad with `spoil`. */
+  async function assertRefused(spoil: () => SpecReport | string | null, message: RegExp, extra: Partial<PublishOptions> = {}): Promise<void> {
     const report = spoil();
     if (report === null) rmSync(project.reportPath);
     else writeReport(project.reportPath, report);
