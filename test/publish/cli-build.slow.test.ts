@@ -19,7 +19,7 @@ before(() => {
 after(() => project.dispose());
 
 function publish(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'generator/cli/publish.ts'), ...args], {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'generator/bin/publish.js'), ...args], {
     cwd: project.root,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },

@@ -10,15 +10,15 @@ import { oneLine, redactUrl } from '../../generator/publish/refusal.ts';
 import { greenReport, makeProject, refs, writeReport, type Project } from './project.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-const tsx = join(repoRoot, 'node_modules/.bin/tsx');
-const cli = join(repoRoot, 'generator/cli/publish.ts');
+/** What `npm run publish` runs. */
+const cli = join(repoRoot, 'generator/bin/publish.js');
 
 let project: Project;
 beforeEach(() => (project = makeProject()));
 afterEach(() => project.dispose());
 
 function publish(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, [cli, ...args], { cwd: project.root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: project.root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -2,19 +2,17 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { createHash } from 'node:crypto';
 import { verifierHash } from '../../generator/spec/verifier.ts';
 import { page, specReport, tempSite } from './helpers.ts';
 
 const repo = join(import.meta.dirname, '../..');
-const buildCli = join(repo, 'generator/cli/build.ts');
-// The tsx loader by absolute URL: the build runs in a temp dir without node_modules.
-const tsxLoader = pathToFileURL(join(repo, 'node_modules/tsx/dist/loader.mjs')).href;
+// What `npm run build` runs, from a temp dir (without node_modules) as the cwd.
+const buildCli = join(repo, 'generator/bin/build.js');
 
 function runBuild(cwd: string, args: string[] = []) {
-  return spawnSync(process.execPath, ['--import', tsxLoader, buildCli, ...args], { cwd, encoding: 'utf8' });
+  return spawnSync(process.execPath, [buildCli, ...args], { cwd, encoding: 'utf8' });
 }
 
 test('npm run build: one line per problem, non-zero exit, no stack trace', async () => {

@@ -5,15 +5,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import type { SpecReport } from '../../generator/spec/report-types.ts';
 import { page, tempSite } from './helpers.ts';
 
 const repo = join(import.meta.dirname, '../..');
-const tsxLoader = pathToFileURL(join(repo, 'node_modules/tsx/dist/loader.mjs')).href;
-const runBuild = (cwd: string) =>
-  spawnSync(process.execPath, ['--import', tsxLoader, join(repo, 'generator/cli/build.ts'), '--target', 'sandbox'], { cwd, encoding: 'utf8' });
+const runBuild = (cwd: string) => spawnSync(process.execPath, [join(repo, 'generator/bin/build.js'), '--target', 'sandbox'], { cwd, encoding: 'utf8' });
 
 test('npm run build: a green report from another image is not reused; the new one is, while the image stays', { timeout: 900_000 }, async () => {
   const dir = await tempSite({
