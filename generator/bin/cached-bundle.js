@@ -55,6 +55,25 @@ const importMetaPlugin = {
 };
 
 /**
+ * Packages that stay packages, required at run time: native addons (better-sqlite3, resvg),
+ * esbuild (which finds its own binary), and gh-pages (sloppy-mode code: it reads
+ * arguments.callee, which a bundle's strict mode forbids).
+ */
+const EXTERNAL = ['better-sqlite3', 'esbuild', 'playwright-core', 'fsevents', '@resvg/resvg-js', 'gh-pages'];
+
+/**
+ * In an ESM bundle, the external packages by their absolute paths in this repository: an ESM
+ * import resolves from the bundle's own folder, which ONIX_BUNDLE_DIR may put outside it.
+ */
+const externalsFromRepoPlugin = {
+  name: 'externals-from-repo',
+  setup(build) {
+    const names = new RegExp(`^(${EXTERNAL.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter: names }, (args) => ({ path: require.resolve(args.path, { paths: [repo] }), external: true }));
+  },
+};
+
+/**
  * Bundles `entry` into `bundle`. `format` is 'cjs' for entry points (run through runBundle with a
  * code cache) and 'esm' for modules loaded later through a computed import(): those may use
  * top-level await (moss's XXH3 hasher does), which a CommonJS bundle cannot hold.
@@ -78,11 +97,8 @@ async function build(entry, bundle, manifest, launcher, format = 'cjs') {
     outfile: tmp,
     metafile: true,
     logLevel: 'error',
-    plugins: [importMetaPlugin],
-    // Stay packages, required at run time: native addons (better-sqlite3, resvg), esbuild (which
-    // finds its own binary), and gh-pages (sloppy-mode code: it reads arguments.callee, which a
-    // bundle's strict mode forbids).
-    external: ['better-sqlite3', 'esbuild', 'playwright-core', 'fsevents', '@resvg/resvg-js', 'gh-pages'],
+    plugins: format === 'esm' ? [importMetaPlugin, externalsFromRepoPlugin] : [importMetaPlugin],
+    external: EXTERNAL,
   });
   renameSync(tmp, bundle);
   // The launcher, this file and the inputs record shape the bundle too.

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 const repo = join(import.meta.dirname, '../..');
 
 function vm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'onix/vm.ts'), ...args], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [join(repo, 'onix/bin/vm.js'), ...args], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -63,7 +63,7 @@ for (const [target, prefix, inside] of [
     assert.equal(booted, false, 'killed before the machine was up');
     assert.ok(existsSync(join(dir!, inside)), `the killed run left ${dir}/${inside}`);
 
-    const next = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'onix/vm.ts'), 'run', '--target', 'sandbox', '--', 'true'], {
+    const next = spawnSync(process.execPath, [join(repo, 'onix/bin/vm.js'), 'run', '--target', 'sandbox', '--', 'true'], {
       env,
       encoding: 'utf8',
       timeout: 600_000,
