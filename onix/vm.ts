@@ -45,10 +45,11 @@ function progress(line: string): void {
   process.stderr.write(`\x1b[2m· ${line}\x1b[0m\n`);
 }
 
-function machineFor(target: string, sshPort?: number, kernelOptions?: string): Machine {
+/** `boot` boots cold (it times a boot); shell and run start from the saved booted state when there is one. */
+function machineFor(target: string, cold: boolean, sshPort?: number, kernelOptions?: string): Machine {
   return createMachine(target, {
     image: testImage,
-    vm: { onProgress: progress, sshPort, kernelOptions },
+    vm: { onProgress: progress, sshPort, kernelOptions, warmStart: !cold },
     sandbox: { onProgress: progress },
   });
 }
@@ -205,7 +206,7 @@ async function main(argv: string[]): Promise<number> {
   const swept = await sweepLeftovers();
   if (swept) process.stderr.write(`vm: ${swept}\n`);
   const profile = command === 'boot' && parsed.values.profile === true;
-  const m = machineFor(target!, ssh?.port, profile ? PROFILE_KERNEL_OPTIONS : undefined);
+  const m = machineFor(target!, command === 'boot', ssh?.port, profile ? PROFILE_KERNEL_OPTIONS : undefined);
   try {
     if (command === 'boot') return await bootOnly(m, profile, parsed.values.reboot === true);
     await task(progress, `booting ${target}`, () => m.boot());

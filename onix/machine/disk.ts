@@ -116,8 +116,8 @@ export function markUsed(path: string): void {
   utimesSync(path, now, now);
 }
 
-/** A base disk's image id: `<id>.qcow2` (root) or `<id>.boot.qcow2` (boot). */
-export const diskImageId = (name: string): string | null => /^([0-9a-f]{20})(\.boot)?\.qcow2$/.exec(name)?.[1] ?? null;
+/** The image id of a DISK_CACHE entry: `<id>.qcow2` (root), `<id>.boot.qcow2` (boot), `<id>.booted-<key>` (booted-snapshot.ts). */
+export const diskImageId = (name: string): string | null => /^([0-9a-f]{20})(\.boot\.qcow2|\.qcow2|\.booted-[0-9a-f]{16})$/.exec(name)?.[1] ?? null;
 
 function sizedFile(path: string, bytes: number): void {
   writeFileSync(path, '');

@@ -115,7 +115,8 @@ export class QemuRun {
     });
     this.agent = new AgentConnection(sock, sock, { label: 'vm', consoleTail: () => this.tail(o.consoleTail), onGoingDown: () => o.onGoingDown(this) });
     if (this.gone) this.agent.fail('the VM stopped');
-    await this.agent.waitReady(o.bootTimeoutMs, 500);
+    // A QEMU loading a snapshot answers within a fraction of a second; a boot takes seconds.
+    await this.agent.waitReady(o.bootTimeoutMs, o.args.includes('-loadvm') ? 100 : 500);
     this.readyAt = performance.now();
   }
 
