@@ -21,8 +21,13 @@ const { runWithCodeCache } = require('../../onix/bin/code-cache.js');
 
 const repo = resolve(__dirname, '../..');
 
-/** A dynamic import() whose specifier is not a string literal: esbuild leaves it to run time. */
-const COMPUTED_IMPORT = /\bimport\((?=\s*[^\s'"`])/g;
+/**
+ * A dynamic import() esbuild leaves to run time: a specifier that is not a string literal, or a
+ * package's or a builtin's (an external). Inside the bundle such an import() fails once V8's code
+ * cache is used (Node 20 drops the script's import callback with it:
+ * ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so ours go through __bundleImport (runBundle).
+ */
+const RUNTIME_IMPORT = /\bimport\((?=\s*[^\s'"`]|\s*['"](?![./]))/g;
 
 /**
  * Each source's import.meta.* (ours and packages') as literals of its own location, replaced as
@@ -36,10 +41,10 @@ const importMetaPlugin = {
     build.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
       const source = readFileSync(args.path, 'utf8');
       const ours = !args.path.includes('/node_modules/');
-      const computed = ours && source.search(COMPUTED_IMPORT) >= 0;
+      const computed = ours && source.search(RUNTIME_IMPORT) >= 0;
       if (!source.includes('import.meta') && !computed) return undefined;
       const loader = /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js';
-      const { code } = await esbuild.transform(computed ? source.replace(COMPUTED_IMPORT, 'globalThis.__bundleImport(') : source, {
+      const { code } = await esbuild.transform(computed ? source.replace(RUNTIME_IMPORT, 'globalThis.__bundleImport(') : source, {
         loader,
         format: 'esm',
         sourcefile: args.path,
