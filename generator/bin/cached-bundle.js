@@ -44,8 +44,10 @@ const importMetaPlugin = {
       const computed = ours && source.search(RUNTIME_IMPORT) >= 0;
       if (!source.includes('import.meta') && !computed) return undefined;
       const loader = /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js';
-      const { code } = await esbuild.transform(computed ? source.replace(RUNTIME_IMPORT, 'globalThis.__bundleImport(') : source, {
-        loader,
+      // Types first: a type annotation's import('mdast').Code is no import() and must stay one.
+      const js = computed && loader === 'ts' ? (await esbuild.transform(source, { loader, format: 'esm', sourcefile: args.path })).code : source;
+      const { code } = await esbuild.transform(computed ? js.replace(RUNTIME_IMPORT, 'globalThis.__bundleImport(') : js, {
+        loader: computed ? 'js' : loader,
         format: 'esm',
         sourcefile: args.path,
         define: {

@@ -35,3 +35,25 @@ test('a bundle imports packages and builtins at run time, from its code cache to
     rmSync(cache, { recursive: true, force: true });
   }
 });
+
+test("every npm script's launcher builds its bundle from a clean cache and starts", () => {
+  const cache = mkdtempSync(join(tmpdir(), 'onix-bundles-'));
+  try {
+    for (const [launcher, usage] of [
+      ['generator/bin/build.js', /^build failed: Unknown option '--bogus'/],
+      ['generator/bin/publish.js', /^publish: Unknown option '--bogus'/],
+      ['generator/bin/spec.js', /^spec: unknown option --bogus/],
+      ['onix/bin/vm.js', /^vm: unknown command: --bogus/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [join(repo, launcher), '--bogus'], {
+        cwd: repo,
+        encoding: 'utf8',
+        env: { ...process.env, ONIX_BUNDLE_DIR: cache },
+      });
+      assert.match(r.stderr, usage, `${launcher}: ${r.stderr}`);
+      assert.notEqual(r.status, 0);
+    }
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
+});
