@@ -5,9 +5,10 @@
 // `npm run spec`, test file and `npm run vm` paid a whole boot before.
 //
 //  - The key is everything that shapes the guest a boot produces: QEMU's version (its snapshot
-//    format), and its whole command line with the machine's own folder taken out: image (the
-//    base disks are a function of its id), kernel, initrd and options (their cache paths name
-//    their contents), memory, CPU model, accelerator and devices. Anything else boots cold and
+//    format), and its whole command line with the machine's own folder and the clone's boot
+//    file cache taken out (so every clone of an image shares its states): image (the base disks
+//    are a function of its id), kernel, initrd and options (their cache file names are hashes of
+//    what they hold), memory, CPU model, accelerator and devices. Anything else boots cold and
 //    saves a new one.
 //  - Saved by the machine that booted cold: savevm, then QMP `stop`, which drains and flushes
 //    both overlays, a copy of them into a staging folder, `cont`; published by one rename (first
@@ -43,10 +44,18 @@ function qemuVersion(qemu: string): Promise<string> {
   return v;
 }
 
-/** Where the booted state of `imageId` under `args` (a machine's QEMU command line, its folder `dir`) is kept. */
-export async function bootedDir(imageId: string, qemu: string, args: string[], dir: string): Promise<string> {
+/**
+ * Where the booted state of `imageId` under `args` (a machine's QEMU command line) is kept.
+ * `local` names the folders of this machine and clone in it (its own folder, the clone's boot
+ * file cache, whose file names are hashes of what they hold), which stand for nothing the
+ * guest sees: clones of one image share its saved states.
+ */
+export async function bootedDir(imageId: string, qemu: string, args: string[], local: Record<string, string>): Promise<string> {
   const h = createHash('sha256').update(`${await qemuVersion(qemu)}\0`);
-  for (const a of args) h.update(`${a.replaceAll(dir, '<machine>')}\0`);
+  for (let a of args) {
+    for (const [path, name] of Object.entries(local)) a = a.replaceAll(path, name);
+    h.update(`${a}\0`);
+  }
   return join(DISK_CACHE, `${imageId}.booted-${h.digest('hex').slice(0, 16)}`);
 }
 

@@ -133,7 +133,10 @@ export class QemuMachine implements Machine {
       await this.startQemu(files);
       return;
     }
-    const saved = await bootedDir(this.placed.image.imageId, this.qemu, await this.commandLine(files), this.placed.dir);
+    const saved = await bootedDir(this.placed.image.imageId, this.qemu, await this.commandLine(files), {
+      [this.placed.dir]: '<machine>',
+      [MACHINE_CACHE]: '<boot files>',
+    });
     if (takeBooted(saved, this.placed.paths)) {
       progress(`starting ${files.entry} under ${this.placed.accel} from its booted state (${saved})`);
       try {
