@@ -15,11 +15,13 @@
 //    one wins), so a reader sees a complete pair or none.
 //  - The guest's clock stands still in a snapshot: a machine started from one (or restored) is
 //    set to the host's time before it is used (qemu.ts).
-//  - Pruned with the image's base disks (disk.ts pruneUnusedImages: `<image id>.booted-<key>`).
+//  - Pruned with the image's base disks (disk.ts pruneUnusedImages: `<image id>.booted-<key>`),
+//    and within an image to the KEEP states used last (each is about 80 MB; every new memory
+//    size or kernel option adds one), once the others have not been used for ten minutes.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { DISK_CACHE, markUsed } from './disk.ts';
 import { makeOwnedDir } from '../owned-dirs.ts';
@@ -75,6 +77,20 @@ export function takeBooted(saved: string, paths: QemuPaths): boolean {
   return true;
 }
 
+/** Saved states kept per image beyond those used in the last ten minutes. */
+const KEEP = 4;
+
+/** Removes `imageId`'s saved states beyond the KEEP used last, unless used in the last ten minutes. */
+export function pruneBooted(imageId: string, now = Date.now()): string[] {
+  const states = readdirSync(DISK_CACHE)
+    .filter((n) => n.startsWith(`${imageId}.booted-`))
+    .map((n) => ({ n, used: statSync(join(DISK_CACHE, n)).mtimeMs }))
+    .sort((a, b) => b.used - a.used);
+  const gone = states.slice(KEEP).filter((s) => s.used < now - 600_000);
+  for (const s of gone) rmSync(join(DISK_CACHE, s.n), { recursive: true, force: true });
+  return gone.map((s) => s.n);
+}
+
 /** Copies a paused machine's overlays (holding the BOOTED snapshot) and publishes them as `saved`. */
 export function keepBooted(saved: string, paths: QemuPaths): void {
   mkdirSync(DISK_CACHE, { recursive: true });
@@ -93,6 +109,7 @@ export function keepBooted(saved: string, paths: QemuPaths): void {
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+  pruneBooted(basename(saved).split('.')[0]!);
 }
 
 /** Removes a saved state QEMU could not load (another QEMU build, a damaged copy). */

@@ -63,8 +63,8 @@ export interface QemuMachineOptions {
   sshPort?: number;
   /**
    * Start the first boot from the state an earlier cold boot of this image with the same command
-   * line saved (booted-snapshot.ts), or save it after booting cold (default: true). False always
-   * boots cold: a boot profile, a boot benchmark, a test of what a boot does.
+   * line saved (booted-snapshot.ts), or save it after booting cold (default: true, but not with
+   * sshPort). False always boots cold: a boot profile, a boot benchmark, a test of what a boot does.
    */
   warmStart?: boolean;
 }
@@ -128,7 +128,9 @@ export class QemuMachine implements Machine {
     markUsed(this.bootCache);
     pruneUnusedImages(dirname(this.bootCache), this.placed.image.imageId, (name) => (/^[0-9a-f]{20}$/.test(name) ? name : null));
     const files = await loadBootFiles(hostTreeSource(this.placed.image.rootfs), this.bootCache);
-    if (this.options.warmStart === false) {
+    // A machine forwarding an SSH port boots cold: the port is on its command line, so each
+    // port would save a state of its own.
+    if (this.options.warmStart === false || this.options.sshPort !== undefined) {
       progress(`booting ${files.entry} under ${this.placed.accel}`);
       await this.startQemu(files);
       return;
