@@ -158,8 +158,13 @@ export class QemuMachine implements Machine {
     }
     progress(`booting ${files.entry} under ${this.placed.accel}`);
     await this.startQemu(files);
-    await this.keepBootedState(saved);
-    progress(`saved the booted state for the next start (${saved})`);
+    try {
+      await this.keepBootedState(saved);
+      progress(`saved the booted state for the next start (${saved})`);
+    } catch (e) {
+      // Only a speed-up for later machines: this one booted, and goes on (a full disk, say).
+      progress(`could not save the booted state (${(e as Error).message.split('\n')[0]}); the next machine boots too`);
+    }
   }
 
   /** Saves the just-booted machine for the next warm start (savevm, then a copy while QEMU is paused). */
