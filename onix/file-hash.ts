@@ -1,14 +1,16 @@
 // Hashing a file without holding it: stones and a mirror's files run to hundreds of MiB.
 // One home for the chunked read, used by moss's stand-in and by onix mirror alike.
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+
+const CHUNK = 1 << 20;
 
 /** Feeds `file` to `update` in 1 MiB chunks. */
 export function readChunks(file: string, update: (chunk: Buffer) => void): void {
   const fd = openSync(file, 'r');
   try {
-    const buf = Buffer.allocUnsafe(1 << 20);
+    const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
@@ -29,13 +31,34 @@ export function sha256File(file: string): string {
 /**
  * Copies `source` to `dest` through a temporary file that is renamed into place only when its
  * sha256 is `hash`, so `dest` is never a wrong or half-written file. Returns null when copied,
- * else the sha256 the copy had (nothing is left behind).
+ * else the sha256 the copy had (nothing is left behind). One pass: each chunk is hashed as it
+ * is written, so a stone is read once, not copied and then read back (the test VM has less
+ * RAM than its stones, so the read-back came from disk).
  */
 export function copyVerified(source: string, dest: string, hash: string): string | null {
   mkdirSync(dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}`;
-  copyFileSync(source, tmp);
-  const actual = sha256File(tmp);
+  const h = createHash('sha256');
+  const from = openSync(source, 'r');
+  let to: number | null = null;
+  try {
+    to = openSync(tmp, 'w', fstatSync(from).mode & 0o777);
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const n = readSync(from, buf, 0, buf.length, null);
+      if (n === 0) break;
+      const chunk = buf.subarray(0, n);
+      h.update(chunk);
+      for (let done = 0; done < n; ) done += writeSync(to, chunk, done, n - done);
+    }
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  } finally {
+    closeSync(from);
+    if (to !== null) closeSync(to);
+  }
+  const actual = h.digest('hex');
   if (actual !== hash) {
     rmSync(tmp, { force: true });
     return actual;

@@ -6,9 +6,11 @@
 //   nix:         deleted 1 store path, freed 8.0 KiB
 //   kept:        fstx 3 (active 3)
 
-import { firstLine, readMachine, requireExecutable, runMoss, type MachineView } from '../planes/machine.ts';
+import { firstLine, readMachine, requireExecutable, type MachineView } from '../planes/machine.ts';
+import { runMoss } from '../planes/moss-run.ts';
 import { hostPath } from '../planes/root-path.ts';
-import { nixDeadPaths, nixStoreGc, pingDaemonSocket } from '../planes/toolbox.ts';
+import { pingDaemonSocket } from '../planes/nix-daemon-socket.ts';
+import { nixDeadPaths, nixStoreGc } from '../planes/toolbox.ts';
 import { diskUsage, formatBytes, freedBytes } from '../planes/usage.ts';
 import { acquireLock } from './lock.ts';
 import { EXIT, OnixError } from './errors.ts';

@@ -8,7 +8,7 @@
 
 import { entryFor, mesaVersion, readMachine } from '../planes/machine.ts';
 import { describeBridge, etcDrift, readBridge } from '../planes/seam.ts';
-import { pingDaemonSocket } from '../planes/toolbox.ts';
+import { pingDaemonSocket } from '../planes/nix-daemon-socket.ts';
 import { EXIT } from './errors.ts';
 import { field, type CommandContext } from './context.ts';
 

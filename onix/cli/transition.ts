@@ -10,7 +10,8 @@
 // the whole transaction or none of it; onix itself writes nothing).
 
 import { createHash } from 'node:crypto';
-import { entryFor, firstLine, mesaVersion, readMachine, runMoss, type MachineView } from '../planes/machine.ts';
+import { entryFor, firstLine, mesaVersion, readMachine, type MachineView } from '../planes/machine.ts';
+import { runMoss } from '../planes/moss-run.ts';
 import { readBridge, seamSnapshot } from '../planes/seam.ts';
 import { diffFingerprint, fingerprintNix } from '../planes/nix-fingerprint.ts';
 import { EXIT, OnixError } from './errors.ts';

@@ -11,7 +11,8 @@ import { bootRoot, entryFor, mesaVersion, openMossDb, readMachine, type MachineV
 import { hostPath, walkRoot } from './root-path.ts';
 import { muslBaseCheck } from './musl-base.ts';
 import { checkNixbld, checkNixConf, checkProfileHook, checkRuntimeDirs, describeBridge, readBridge, type Finding } from './seam.ts';
-import { NIX_DB, nixStorePing, pingDaemonSocket, type NixOptions } from './toolbox.ts';
+import { pingDaemonSocket } from './nix-daemon-socket.ts';
+import { NIX_DB, nixStorePing, type NixOptions } from './toolbox.ts';
 
 export interface Check {
   /** What was checked: a contract surface or a seam invariant. */

@@ -3,7 +3,6 @@
 // by running `moss`, so onix drives the stand-in and upstream moss alike.
 
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { MOSS_DB, type StateRow } from '../moss/schema.ts';
 import { OnixError, EXIT } from '../cli/errors.ts';
@@ -200,35 +199,6 @@ export function mesaVersion(root: string, id: number): string | null {
   } finally {
     db?.close();
   }
-}
-
-/** How to run moss: the command (default `moss` on PATH) and the root. */
-export interface MossOptions {
-  /** Path or name of the moss binary (default: `moss`, or $ONIX_MOSS). */
-  moss: string;
-  root: string;
-}
-
-/** What one moss run did. */
-export interface MossRun {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs `moss [-D root] -y ARGS...`. Throws OnixError(tool) when moss cannot be
- * started; returns the run (any exit status) otherwise.
- */
-export function runMoss(options: MossOptions, args: string[], env: NodeJS.ProcessEnv = process.env): MossRun {
-  const full = [...(options.root === '/' ? [] : ['-D', options.root]), '-y', ...args];
-  const result = spawnSync(options.moss, full, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (result.error) {
-    const code = (result.error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new OnixError(`moss not found: ${options.moss} (install moss, or pass --moss PATH or set ONIX_MOSS)`, EXIT.tool);
-    throw new OnixError(`cannot run moss (${options.moss}): ${code ?? result.error.message}`, EXIT.tool);
-  }
-  return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Throws OnixError(tool) unless `command` can be found and executed. */

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostPath, walkRoot } from './root-path.ts';
-import { DAEMON_SOCKET, GCROOTS, NIX_DB, PROFILES, storePathNames } from './toolbox.ts';
+import { DAEMON_SOCKET } from './nix-daemon-socket.ts';
+import { GCROOTS, NIX_DB, PROFILES, storePathNames } from './toolbox.ts';
 
 export interface NixFingerprint {
   /** Store path names under /nix/store (sorted). */
