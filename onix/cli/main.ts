@@ -4,12 +4,6 @@
 
 import { main } from './run.ts';
 
-// A reader that stops early (`onix status | head -1`) is not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
-
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from './args.ts';
+import { writeStdout } from './stdout.ts';
 import { commandHelp, mainHelp } from './help.ts';
 import { EXIT, OnixError } from './errors.ts';
 import type { CommandContext } from './context.ts';
@@ -10,16 +11,16 @@ import pkg from '../../package.json' with { type: 'json' };
 
 export const VERSION: string = pkg.version;
 
-/** Runs onix with `argv` (without node and script); returns the exit code. */
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** Runs onix with `argv` (without node and script); returns the exit code. `print` takes what it prints (default: fd 1). */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, print: (text: string) => void = writeStdout): Promise<number> {
   try {
     const parsed = parseArgs(argv);
     if (parsed.globals.version) {
-      process.stdout.write(`onix ${VERSION}\n`);
+      print(`onix ${VERSION}\n`);
       return EXIT.ok;
     }
     if (parsed.globals.help || !parsed.command) {
-      process.stdout.write(parsed.command ? commandHelp(parsed.command) : mainHelp());
+      print(parsed.command ? commandHelp(parsed.command) : mainHelp());
       return parsed.command || parsed.globals.help ? EXIT.ok : EXIT.usage;
     }
     const rootArg = typeof parsed.globals.root === 'string' ? parsed.globals.root : '/';
@@ -39,7 +40,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       args: parsed.positionals,
       options: parsed.options,
       env,
-      print: (text) => process.stdout.write(text),
+      print,
     };
     const run = await parsed.command.load();
     return await run(ctx);
