@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from './args.ts';
-import { writeStdout } from './stdout.ts';
+import { writeStdout } from '../stdout.ts';
 import { commandHelp, mainHelp } from './help.ts';
 import { EXIT, OnixError } from './errors.ts';
 import type { CommandContext } from './context.ts';

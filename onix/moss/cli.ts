@@ -12,6 +12,7 @@ import { type Args, parseArgs } from './args.ts';
 import { autoprintColumns, packageColumn, stateColumn, updateColumn } from './columns.ts';
 import { openMossDb } from './db.ts';
 import { MossError } from './errors.ts';
+import { writeStdout } from '../stdout.ts';
 import { applyPlan, installedPackages, planInstall, planRemove, planSync } from './packages.ts';
 import { mossPaths } from './paths.ts';
 import { applyPrune, planPrune, type PruneStrategy } from './prune.ts';
@@ -293,7 +294,7 @@ export function runMoss(argv: string[], io: CliIo): number {
 
 /** A yes/no question on the terminal (stdin must be a TTY). */
 export function askOnTerminal(question: string): boolean {
-  process.stdout.write(`${question}[y/N] `);
+  writeStdout(`${question}[y/N] `);
   const buf = Buffer.alloc(256);
   let line = '';
   for (;;) {

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { MossError } from './errors.ts';
 import { helperBinary } from './helpers.ts';
+import { writeStdout } from '../stdout.ts';
 
 /** Path of a working moss-exchange binary. */
 export function exchangeBinary(): string {
@@ -21,7 +22,7 @@ export function exchange(a: string, b: string): void {
  * returns the release function; the lock is held as long as the returned fd stays open
  * (and is dropped by the kernel if the process dies). Blocks while another moss holds it.
  */
-export function acquireLock(lockfile: string, out: (text: string) => void = (t) => process.stdout.write(t)): () => void {
+export function acquireLock(lockfile: string, out: (text: string) => void = writeStdout): () => void {
   const fd = openSync(lockfile, 'a');
   const r = spawnSync(exchangeBinary(), ['--flock'], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
   if (r.stdout) out(r.stdout);

@@ -3,11 +3,16 @@
 import { askOnTerminal, runMoss } from './cli.ts';
 import { MossError } from './errors.ts';
 import { loadXxh3 } from './xxh3.ts';
+import { writeStdout } from '../stdout.ts';
 
 function run(): void {
   process.exitCode = runMoss(process.argv.slice(2), {
-    out: (t) => process.stdout.write(t),
-    ask: process.stdin.isTTY ? askOnTerminal : undefined,
+    out: writeStdout,
+    // Looked at only when a command must confirm: making process.stdin costs as much as
+    // process.stdout does (onix/stdout.ts).
+    get ask() {
+      return process.stdin.isTTY ? askOnTerminal : undefined;
+    },
   });
 }
 

@@ -1,4 +1,4 @@
-// onix's output goes to fd 1 with writeSync (onix/cli/stdout.ts): every byte arrives in order
+// onix's output goes to fd 1 with writeSync (onix/stdout.ts): every byte arrives in order
 // on a blocking pipe and on a non-blocking one (EAGAIN hands over to process.stdout), and a
 // reader that goes away early ends the output, not the command.
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { buildSync } from 'esbuild';
 
-const module = resolve(import.meta.dirname, '../../onix/cli/stdout.ts');
+const module = resolve(import.meta.dirname, '../../onix/stdout.ts');
 const dir = mkdtempSync(join(tmpdir(), 'onix-stdout-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,4 +1,4 @@
-// onix's output goes straight to fd 1 with writeSync rather than through process.stdout:
+// onix's and moss's output goes straight to fd 1 with writeSync rather than through process.stdout:
 // making that stream (a net.Socket for a pipe, with all of node:stream behind it) cost
 // every onix command 80-100 ms on the test VM under TCG (node -e printing one byte into a
 // pipe: 316-354 ms through process.stdout, 234-242 ms with writeSync) and 2-3 ms on a host.
