@@ -69,10 +69,24 @@ function printSlowest(path, began) {
     .map((r) => ({ name: relative(process.cwd(), r.file), from: (r.started - began) / 1000, to: (r.ended - began) / 1000 }))
     .sort((a, b) => b.to - b.from - (a.to - a.from));
   const wall = (Date.now() - began) / 1000;
+  // Stretches of at least 5 s with one file or none running, and which file that was: where a
+  // reordering or a split would put the second core to work.
+  const stretches = [];
   let alone = 0;
-  for (let t = 0; t < wall; t += 1) if (rows.filter((r) => r.from <= t && t < r.to).length < 2) alone += 1;
+  for (let t = 0; t < wall; t += 1) {
+    const running = rows.filter((r) => r.from <= t && t < r.to);
+    if (running.length >= 2) continue;
+    alone += 1;
+    const who = running[0]?.name ?? '(no file: start-up or the end)';
+    const last = stretches.at(-1);
+    if (last && last.who === who && last.to === t) last.to = t + 1;
+    else stretches.push({ who, from: t, to: t + 1 });
+  }
   console.log(`\n# ${rows.length} files in ${wall.toFixed(0)} s; fewer than two ran for ${alone} s of it. Longest:`);
   for (const r of rows.slice(0, 12)) {
     console.log(`# ${(r.to - r.from).toFixed(1).padStart(7)} s  ${r.name} (${r.from.toFixed(0)}-${r.to.toFixed(0)} s)`);
   }
+  const long = stretches.filter((x) => x.to - x.from >= 5);
+  if (long.length > 0) console.log('# Alone (5 s or more):');
+  for (const x of long) console.log(`# ${String(x.to - x.from).padStart(7)} s  ${x.who} (${x.from}-${x.to} s)`);
 }
