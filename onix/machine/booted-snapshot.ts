@@ -4,8 +4,8 @@
 // (snapshot "base" right after boot, restored before each case), kept across processes: every
 // `npm run spec`, test file and `npm run vm` paid a whole boot before.
 //
-//  - The key is everything that shapes the guest a boot produces: QEMU's version (its snapshot
-//    format), and its whole command line with the machine's own folder and the clone's boot
+//  - The key is everything that shapes the guest a boot produces: how a state is made (RECIPE),
+//    QEMU's version (its snapshot format), and its whole command line with the machine's own folder and the clone's boot
 //    file cache taken out (so every clone of an image shares its states): image (the base disks
 //    are a function of its id), kernel, initrd and options (their cache file names are hashes of
 //    what they hold), memory, CPU model, accelerator and devices. Anything else boots cold and
@@ -29,6 +29,8 @@ import type { QemuPaths } from './qemu-command.ts';
 
 /** The internal snapshot's name in the saved overlays. */
 export const BOOTED = 'booted';
+/** How a state is made (qemu.ts prepareGuestForSave), in the key: a change leaves older states unused. 2: boot id fixed before the save. */
+const RECIPE = '2';
 const MARKER = 'done';
 
 const versions = new Map<string, Promise<string>>();
@@ -53,7 +55,7 @@ function qemuVersion(qemu: string): Promise<string> {
  * guest sees: clones of one image share its saved states.
  */
 export async function bootedDir(imageId: string, qemu: string, args: string[], local: Record<string, string>): Promise<string> {
-  const h = createHash('sha256').update(`${await qemuVersion(qemu)}\0`);
+  const h = createHash('sha256').update(`${RECIPE}\0${await qemuVersion(qemu)}\0`);
   for (let a of args) {
     for (const [path, name] of Object.entries(local)) a = a.replaceAll(path, name);
     h.update(`${a}\0`);

@@ -170,7 +170,7 @@ export class QemuMachine implements Machine {
   /** Saves the just-booted machine for the next warm start (savevm, then a copy while QEMU is paused). */
   private async keepBootedState(saved: string): Promise<void> {
     const run = this.running();
-    await this.dropGuestCaches(run);
+    await this.prepareGuestForSave(run);
     const out = await run.qmp.hmp(`savevm ${BOOTED}`);
     if (out.trim()) throw this.error(`savevm ${BOOTED} failed: ${out.trim()}`);
     // `stop` drains and flushes both overlays, so the copies are whole.
@@ -192,10 +192,15 @@ export class QemuMachine implements Machine {
     }
   }
 
-  /** A smaller RAM image saves and loads faster: drop clean page cache first (what is mapped stays). */
-  private async dropGuestCaches(run: QemuRun): Promise<void> {
+  /**
+   * Readies the guest for savevm. A smaller RAM image saves and loads faster: drop clean page
+   * cache first (what is mapped stays). And the kernel makes the boot id on its first read
+   * (drivers/char/random.c proc_do_uuid): unread when saved, every start from the state drew
+   * a new one, so machines started from one saved boot did not agree they were one boot.
+   */
+  private async prepareGuestForSave(run: QemuRun): Promise<void> {
     const s = await run.conn.open({ login: false, shell: '/bin/sh' });
-    await s.run('sync; echo 3 > /proc/sys/vm/drop_caches', { timeoutMs: 60_000 });
+    await s.run('cat /proc/sys/kernel/random/boot_id >/dev/null; sync; echo 3 > /proc/sys/vm/drop_caches', { timeoutMs: 60_000 });
     await s.close();
   }
 
@@ -394,7 +399,7 @@ export class QemuMachine implements Machine {
     await this.boot();
     const run = this.running();
     await run.conn.closeSessions();
-    await this.dropGuestCaches(run);
+    await this.prepareGuestForSave(run);
     const out = await run.qmp.hmp(`savevm ${hmpName(name)}`);
     if (out.trim()) throw this.error(`savevm ${name} failed: ${out.trim()}`);
     this.snapshots.set(name, run.files);
