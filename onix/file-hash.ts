@@ -1,16 +1,14 @@
 // Hashing a file without holding it: stones and a mirror's files run to hundreds of MiB.
 // One home for the chunked read, used by moss's stand-in and by onix mirror alike.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-
-const CHUNK = 1 << 20;
 
 /** Feeds `file` to `update` in 1 MiB chunks. */
 export function readChunks(file: string, update: (chunk: Buffer) => void): void {
   const fd = openSync(file, 'r');
   try {
-    const buf = Buffer.allocUnsafe(CHUNK);
+    const buf = Buffer.allocUnsafe(1 << 20);
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
@@ -39,24 +37,17 @@ export function copyVerified(source: string, dest: string, hash: string): string
   mkdirSync(dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}`;
   const h = createHash('sha256');
-  const from = openSync(source, 'r');
-  let to: number | null = null;
+  const to = openSync(tmp, 'w', statSync(source).mode & 0o777);
   try {
-    to = openSync(tmp, 'w', fstatSync(from).mode & 0o777);
-    const buf = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const n = readSync(from, buf, 0, buf.length, null);
-      if (n === 0) break;
-      const chunk = buf.subarray(0, n);
+    readChunks(source, (chunk) => {
       h.update(chunk);
-      for (let done = 0; done < n; ) done += writeSync(to, chunk, done, n - done);
-    }
+      for (let done = 0; done < chunk.length; ) done += writeSync(to, chunk, done, chunk.length - done);
+    });
   } catch (error) {
     rmSync(tmp, { force: true });
     throw error;
   } finally {
-    closeSync(from);
-    if (to !== null) closeSync(to);
+    closeSync(to);
   }
   const actual = h.digest('hex');
   if (actual !== hash) {

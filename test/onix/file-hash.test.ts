@@ -1,5 +1,8 @@
 // The chunked hash and the verified copy that moss's fetch and onix mirror share: the copy is
 // hashed as it is written, so it must hash exactly the bytes it wrote, across chunk borders.
+// Upstream moss fetches a stone the same way, in one pass through a sha256 wrapper into a
+// temporary file that is then renamed (os-tools moss/src/request.rs
+// download_with_progress_and_sha256 and write_to_file; moss/src/client/cache.rs fetch).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

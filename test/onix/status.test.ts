@@ -4,9 +4,9 @@
 
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, lines, makeRoot, onix, startDaemon } from './helpers.ts';
+import { cleanup, lines, makeRoot, onix, startDaemon, tempDir } from './helpers.ts';
 
 describe('onix status', () => {
   after(cleanup);
@@ -84,5 +84,29 @@ describe('onix status', () => {
         [3, false, true],
       ],
     );
+  });
+
+  // Node's child-process machinery (child_process, net's dgram and more) costs every start; status
+  // runs no program, so it must not load it (moss-run.ts and toolbox.ts keep it away).
+  it('loads no child-process machinery and makes no process.stdout stream', () => {
+    const fx = makeRoot();
+    const dir = tempDir('onix-modules-');
+    const preload = join(dir, 'modules.cjs');
+    const list = join(dir, 'modules.txt');
+    // Records the modules Node loaded, and whether anything made process.stdout.
+    writeFileSync(
+      preload,
+      `const d = Object.getOwnPropertyDescriptor(process, 'stdout');
+let made = false;
+Object.defineProperty(process, 'stdout', { ...d, get() { made = true; return d.get.call(process); } });
+process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, [...process.moduleLoadList, made ? 'process.stdout' : ''].join('\\n')));
+`,
+    );
+    onix(['--version']); // a first run may rebuild the bundle (esbuild runs a child process)
+    const r = onix(['--root', fx.root, 'status'], { NODE_OPTIONS: `--require ${preload}` });
+    assert.equal(r.status, 0, r.stderr);
+    const loaded = readFileSync(list, 'utf8').split('\n');
+    assert.ok(loaded.includes('NativeModule net'), 'the list is read (status connects to the daemon socket)');
+    for (const m of ['NativeModule child_process', 'Internal Binding spawn_sync', 'process.stdout']) assert.ok(!loaded.includes(m), `${m} was loaded`);
   });
 });
