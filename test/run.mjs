@@ -2,7 +2,7 @@
 // `--fast` leaves out `*.slow.test.ts` (the ones that boot machines or browsers).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const fast = process.argv.includes('--fast');
@@ -62,11 +62,12 @@ process.exit(result.status ?? 1);
 // Where the wall time went: the files that ran longest, when each ran (seconds since the run
 // began), and how long one file or none was running, so a contributor sees what to split.
 function printSlowest(path, began) {
+  const cpus = availableParallelism();
   const rows = readFileSync(path, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line))
-    .map((r) => ({ name: relative(process.cwd(), r.file), from: (r.started - began) / 1000, to: (r.ended - began) / 1000 }))
+    .map((r) => ({ name: relative(process.cwd(), r.file), from: (r.started - began) / 1000, to: (r.ended - began) / 1000, cpu: r.cpu ?? null }))
     .sort((a, b) => b.to - b.from - (a.to - a.from));
   const wall = (Date.now() - began) / 1000;
   // Stretches of at least 5 s with one file or none running, and which file that was: where a
@@ -85,6 +86,17 @@ function printSlowest(path, began) {
   console.log(`\n# ${rows.length} files in ${wall.toFixed(0)} s; fewer than two ran for ${alone} s of it. Longest:`);
   for (const r of rows.slice(0, 12)) {
     console.log(`# ${(r.to - r.from).toFixed(1).padStart(7)} s  ${r.name} (${r.from.toFixed(0)}-${r.to.toFixed(0)} s)`);
+  }
+  // The run is CPU-bound on two cores, so what a file costs the others is its CPU, not its wall.
+  const measured = rows.filter((r) => r.cpu !== null);
+  if (measured.length > 0) {
+    const total = measured.reduce((sum, r) => sum + r.cpu, 0);
+    console.log(
+      `# CPU: ${total.toFixed(0)} s in all (${cpus} cores x ${wall.toFixed(0)} s = ${(cpus * wall).toFixed(0)} s). Most CPU (the file and the processes it waited for):`,
+    );
+    for (const r of [...measured].sort((a, b) => b.cpu - a.cpu).slice(0, 12)) {
+      console.log(`# ${r.cpu.toFixed(1).padStart(7)} s  ${r.name} (${((100 * r.cpu) / total).toFixed(1)}%)`);
+    }
   }
   const long = stretches.filter((x) => x.to - x.from >= 5);
   if (long.length > 0) console.log('# Alone (5 s or more):');
