@@ -2,6 +2,7 @@
 // that machine behind. Ctrl-C (SIGINT) shuts the machine down and removes its working
 // directory; kill -9 cannot clean up, so the machine's processes die with it (setpriv
 // --pdeathsig) and the next start removes the directory it left (onix/leftovers.ts).
+// One test file per target (watch-kill-*.slow.test.ts), so the two run side by side.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -42,7 +43,7 @@ async function machineDirsOf(pid: number): Promise<string[]> {
   return mine;
 }
 
-for (const target of ['sandbox', 'vm']) {
+export function watchKillSuite(target: 'sandbox' | 'vm'): void {
   describe(`spec --watch on ${target} leaves nothing behind`, { timeout: 600_000 }, () => {
     it('Ctrl-C after 100 saves: one machine ran, it is shut down and its directory removed', async (t) => {
       const dir = tempDir('onix-watch-kill-');

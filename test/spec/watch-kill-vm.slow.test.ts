@@ -1,0 +1,3 @@
+import { watchKillSuite } from './watch-kill.ts';
+
+watchKillSuite('vm');
