@@ -42,7 +42,9 @@ export const TCG_KERNEL_OPTIONS = 'no_timer_check cryptomgr.notests initcall_bla
  * ones they replace. Measured in the guest, `max` then qemu64: Node's sha256 49-64 against
  * 58-82 MB/s (OpenSSL's scalar code), `moss state verify` 18-19 against 9-10 s (the XXH3
  * WebAssembly under V8), the agent ready at 3.5-4.6 against 3.1-4.3 s of uptime; the whole
- * spec 434 against 362-382 s of case time. What the spec checks does not depend on it
+ * spec 434 against 362-382 s of case time. SSSE3 alone does no better: with
+ * `qemu64,+ssse3` OpenSSL takes its SSSE3 path, and Node's sha256 fell from 88-95 to 51-52 MiB/s,
+ * `onix mirror` went from 11.5 to 17.5 s. What the spec checks does not depend on it
  * (llvmpipe's vector width is a `[..]` in validation 4); under KVM the guest gets the host's.
  */
 export const TCG_CPU_MODEL = 'qemu64';
