@@ -4,12 +4,12 @@
 // is a musl program, and no glibc loader or libc.so.6 sits on musl's library
 // path or at glibc's standard loader path (/lib64), where a stray glibc
 // program could find it.
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { MANIFEST_PATH, parseManifest, type GlibcIsland } from '../image/manifest.ts';
 import { MUSL_LIBRARY_PATH, readElfInterp, type ElfInterp } from './elf-interp.ts';
 import type { Check } from './invariants.ts';
-import { hostPath } from './root-path.ts';
+import { hostPath, RootResolver } from './root-path.ts';
 
 /** Where the base's programs live (/bin and /sbin are links into /usr on a moss root). */
 const BASE_BIN_DIRS = ['/usr/bin', '/usr/sbin', '/bin', '/sbin'];
@@ -29,32 +29,10 @@ function declaredIslands(root: string): { islands: GlibcIsland[]; manifest: bool
   return { islands: parseManifest(readFileSync(file, 'utf8')).islands, manifest: true };
 }
 
-/** A path inside the root with symlinks resolved against the root (not the host). */
-function resolveInRoot(root: string, path: string, depth = 0): string {
-  if (depth > 16) return path;
-  const parts = path.split('/').filter(Boolean);
-  let done = '/';
-  for (const [i, part] of parts.entries()) {
-    const next = posix.join(done, part);
-    let st;
-    try {
-      st = lstatSync(hostPath(root, next));
-    } catch {
-      return posix.join(next, ...parts.slice(i + 1));
-    }
-    if (st.isSymbolicLink()) {
-      const target = readlinkSync(hostPath(root, next));
-      const resolved = resolveInRoot(root, target.startsWith('/') ? target : posix.join(done, target), depth + 1);
-      done = resolved;
-    } else done = next;
-  }
-  return done;
-}
-
 /** Every ELF program reachable as a name in the base's bin dirs, by the real path it resolves to. */
-function basePrograms(root: string): Program[] {
+function basePrograms(root: string, real: (path: string) => string): Program[] {
   const seen = new Map<string, Program>();
-  const dirs = new Set(BASE_BIN_DIRS.map((d) => resolveInRoot(root, d)));
+  const dirs = new Set(BASE_BIN_DIRS.map(real));
   for (const dir of dirs) {
     let names: string[];
     try {
@@ -63,33 +41,33 @@ function basePrograms(root: string): Program[] {
       continue;
     }
     for (const name of names) {
-      const real = resolveInRoot(root, posix.join(dir, name));
-      if (seen.has(real)) continue;
+      const path = real(posix.join(dir, name));
+      if (seen.has(path)) continue;
       let isFile = false;
       try {
-        isFile = statSync(hostPath(root, real)).isFile();
+        isFile = statSync(hostPath(root, path)).isFile();
       } catch {
         /* dangling link */
       }
-      const elf = isFile ? readElfInterp(hostPath(root, real)) : undefined;
-      if (elf) seen.set(real, { path: real, elf });
+      const elf = isFile ? readElfInterp(hostPath(root, path)) : undefined;
+      if (elf) seen.set(path, { path, elf });
     }
   }
   return [...seen.values()].sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /** glibc loaders and libc.so.6 on musl's library path or at /lib64 (real paths). */
-function glibcOnLibraryPath(root: string): string[] {
+function glibcOnLibraryPath(root: string, real: (path: string) => string): string[] {
   const found = new Set<string>();
   for (const dir of [...MUSL_LIBRARY_PATH, ...GLIBC_LOADER_DIRS]) {
-    const real = resolveInRoot(root, dir);
+    const realDir = real(dir);
     let names: string[];
     try {
-      names = readdirSync(hostPath(root, real));
+      names = readdirSync(hostPath(root, realDir));
     } catch {
       continue;
     }
-    for (const n of names) if (GLIBC_FILES.test(n) && existsSync(hostPath(root, resolveInRoot(root, posix.join(real, n))))) found.add(posix.join(dir, n));
+    for (const n of names) if (GLIBC_FILES.test(n) && existsSync(hostPath(root, real(posix.join(realDir, n))))) found.add(posix.join(dir, n));
   }
   return [...found].sort();
 }
@@ -110,7 +88,11 @@ export function muslBaseCheck(root: string): Check {
       fix: 'the image manifest is written by the image builder: rebuild the image, or restore the file from its stone',
     };
   }
-  const programs = basePrograms(root);
+  // One resolver for the whole check: the bin dirs' hundreds of names share their components
+  // (and busybox's applets one target), each looked up once.
+  const resolver = new RootResolver(root);
+  const real = (path: string): string => resolver.resolve(path).path;
+  const programs = basePrograms(root, real);
   const problems: string[] = [];
   const foreign = programs.filter((p) => p.elf.libc !== 'musl' && p.elf.libc !== 'static' && !inIsland(p.path, islands));
   if (foreign.length)
@@ -120,10 +102,10 @@ export function muslBaseCheck(root: string): Check {
         .map((p) => `${p.path} (${p.elf.interp})`)
         .join(', ')}${foreign.length > 3 ? ', ...' : ''}`,
     );
-  const shell = programs.find((p) => p.path === resolveInRoot(root, '/usr/bin/sh'));
+  const shell = programs.find((p) => p.path === real('/usr/bin/sh'));
   if (shell && shell.elf.libc !== 'musl')
     problems.push(`the base shell ${shell.path} is ${shell.elf.libc === 'static' ? 'static' : `on ${shell.elf.interp}`}, not a musl program`);
-  const stray = glibcOnLibraryPath(root);
+  const stray = glibcOnLibraryPath(root, real);
   if (stray.length) problems.push(`glibc on the base's library path: ${stray.join(', ')}`);
   if (problems.length)
     return {

@@ -104,15 +104,22 @@ export function resolveInRoot(root: string, path: string): Resolved {
  */
 // biome-ignore lint/suspicious/noConfusingVoidType: a visitor that returns nothing descends; only 'skip' is a value.
 export function walkRoot(root: string, dir: string, visit: (path: string, st: Stats) => void | 'skip'): void {
-  let names: string[];
-  try {
-    names = readdirSync(hostPath(root, dir));
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const path = `${dir}/${name}`;
-    const st = lstatSync(hostPath(root, path));
-    if (visit(path, st) !== 'skip' && st.isDirectory()) walkRoot(root, path, visit);
-  }
+  // Host paths are built by appending names (readdir gives no '/', '.' or '..'), not by
+  // normalising each one: normalising was a tenth of `onix doctor` on the test machine.
+  const walk = (machineDir: string, hostDir: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(hostDir);
+    } catch {
+      return;
+    }
+    const hostBase = hostDir.endsWith('/') ? hostDir : `${hostDir}/`;
+    for (const name of names) {
+      const path = `${machineDir}/${name}`;
+      const host = hostBase + name;
+      const st = lstatSync(host);
+      if (visit(path, st) !== 'skip' && st.isDirectory()) walk(path, host);
+    }
+  };
+  walk(dir, hostPath(root, dir));
 }
