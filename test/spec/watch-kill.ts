@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { ownerOf } from '../../onix/owned-dirs.ts';
 import { descendants, waitGone } from '../process-tree.ts';
 import { ROOT, tempDir } from './helpers.ts';
@@ -43,14 +43,20 @@ async function machineDirsOf(pid: number): Promise<string[]> {
   return mine;
 }
 
+/** A page in a new folder, a watch on it that the test kills at the end, past its first summary. */
+async function watchingPage(t: TestContext, target: string): Promise<{ dir: string; w: ReturnType<typeof startWatch> }> {
+  const dir = tempDir('onix-watch-kill-');
+  writeFileSync(join(dir, 'page.md'), PAGE);
+  const w = startWatch(dir, target);
+  t.after(() => w.child.kill('SIGKILL'));
+  await w.summary;
+  return { dir, w };
+}
+
 export function watchKillSuite(target: 'sandbox' | 'vm'): void {
   describe(`spec --watch on ${target} leaves nothing behind`, { timeout: 600_000 }, () => {
     it('Ctrl-C after 100 saves: one machine ran, it is shut down and its directory removed', async (t) => {
-      const dir = tempDir('onix-watch-kill-');
-      writeFileSync(join(dir, 'page.md'), PAGE);
-      const w = startWatch(dir, target);
-      t.after(() => w.child.kill('SIGKILL'));
-      await w.summary;
+      const { dir, w } = await watchingPage(t, target);
       // Saves through a temporary file and rename, faster than the case runs: older runs are cancelled.
       for (let i = 1; i <= 100; i++) {
         writeFileSync(join(dir, 'page.md.tmp'), PAGE.replace('$ echo hi\nhi', `$ echo hi${i}\nhi${i}`));
@@ -75,11 +81,7 @@ export function watchKillSuite(target: 'sandbox' | 'vm'): void {
     });
 
     it('kill -9: its processes die with it, and the next start removes its directory', async (t) => {
-      const dir = tempDir('onix-watch-kill-');
-      writeFileSync(join(dir, 'page.md'), PAGE);
-      const w = startWatch(dir, target);
-      t.after(() => w.child.kill('SIGKILL'));
-      await w.summary;
+      const { dir, w } = await watchingPage(t, target);
       const tree = descendants(w.child.pid!);
       const dirs = await machineDirsOf(w.child.pid!);
       assert.equal(dirs.length, 1);
