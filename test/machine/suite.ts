@@ -80,9 +80,12 @@ export function machineSuite(name: string, create: () => Machine, opts: SuiteOpt
       const s = await m.session();
       const busy = other.run('sleep 2; echo other-done', { timeoutMs: 30_000 });
       const flag = `/tmp/onix-suite-ran-on-${process.pid}-${Date.now()}`;
+      // A duration of this run's own: the local and ssh targets share the host's /proc with the
+      // other test files, and two suites running side by side saw each other's `sleep 600`.
+      const nap = 100_000 + Math.floor(Math.random() * 900_000);
       const t0 = Date.now();
       // A builtin after the killed child, a background child, and a child in its own process group.
-      const r = await s.run(`echo before; (sleep 3; echo x > ${flag}.bg) & sh -c 'exec setsid sleep 600' & sleep 600; echo x > ${flag}`, { timeoutMs: 1000 });
+      const r = await s.run(`echo before; (sleep 3; echo x > ${flag}.bg) & sh -c 'exec setsid sleep ${nap}' & sleep ${nap}; echo x > ${flag}`, { timeoutMs: 1000 });
       assert.ok(Date.now() - t0 < 15_000, 'the timeout fired');
       assert.equal(r.timedOut, true);
       assert.equal(r.status, -1);
@@ -93,7 +96,7 @@ export function machineSuite(name: string, create: () => Machine, opts: SuiteOpt
       assert.equal(o.stdout, 'other-done\n', 'the other session was not touched');
       await new Promise((resolve) => setTimeout(resolve, 3500));
       const left = await other.run(
-        `ls ${flag} ${flag}.bg 2>/dev/null | wc -l; for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done | grep -c '^sleep 600' || true`,
+        `ls ${flag} ${flag}.bg 2>/dev/null | wc -l; for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done | grep -c '^sleep ${nap} ' || true`,
       );
       assert.equal(left.stdout, '0\n0\n', 'nothing it started runs on or ran on');
       const loop = await other.run('while :; do :; done', { timeoutMs: 500 });
