@@ -85,7 +85,9 @@ export function machineSuite(name: string, create: () => Machine, opts: SuiteOpt
       const nap = 100_000 + Math.floor(Math.random() * 900_000);
       const t0 = Date.now();
       // A builtin after the killed child, a background child, and a child in its own process group.
-      const r = await s.run(`echo before; (sleep 3; echo x > ${flag}.bg) & sh -c 'exec setsid sleep ${nap}' & sleep ${nap}; echo x > ${flag}`, { timeoutMs: 1000 });
+      const r = await s.run(`echo before; (sleep 3; echo x > ${flag}.bg) & sh -c 'exec setsid sleep ${nap}' & sleep ${nap}; echo x > ${flag}`, {
+        timeoutMs: 1000,
+      });
       assert.ok(Date.now() - t0 < 15_000, 'the timeout fired');
       assert.equal(r.timedOut, true);
       assert.equal(r.status, -1);
